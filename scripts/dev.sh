@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The one entry point for a new machine: install dependencies, build, run, test.
+#   bash scripts/dev.sh run [FILE...]   install, build, and run exray (default: on /usr/bin/ls)
+#   bash scripts/dev.sh test            install, build, and run every test
+#   bash scripts/dev.sh test-sanitize   the same suite built with ASan and UBSan (clang)
+#   bash scripts/dev.sh fuzz [SECONDS]  build the libFuzzer targets and fuzz each one
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=${JOBS:-2}
+
+install_deps() {
+  # Debian 12 packages: build tools, libraries, and the toolchains the fixture tests compile with.
+  local pkgs=(cmake ninja-build g++ clang llvm-14 llvm-14-tools libclang-rt-14-dev pkg-config
+              libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev libzstd-dev libssl-dev
+              libgtest-dev libgmock-dev python3 binutils file
+              golang-go musl-tools)
+  local missing=()
+  for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
+  if ((${#missing[@]})); then
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+}
+
+build() {  # build DIR [cmake args...]
+  local dir=$1; shift
+  cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
+  ninja -C "$dir" -j "$jobs"
+}
+
+case "${1:-run}" in
+  run)
+    shift || true
+    install_deps
+    build build
+    ./build/exray "${@:-/usr/bin/ls}"
+    ;;
+  test)
+    install_deps
+    build build
+    ctest --test-dir build --output-on-failure -j "$jobs"
+    ;;
+  test-sanitize)
+    install_deps
+    build build-san -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
+      -DEXRAY_ENABLE_ASAN=ON -DEXRAY_ENABLE_UBSAN=ON
+    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+      ctest --test-dir build-san --output-on-failure -j "$jobs" -LE slow
+    ;;
+  fuzz)
+    install_deps
+    build build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DEXRAY_BUILD_FUZZERS=ON -DEXRAY_ENABLE_ASAN=ON -DEXRAY_ENABLE_UBSAN=ON
+    secs=${2:-60}
+    for f in build-fuzz/tests/fuzz/*_fuzzer; do
+      corpus="tests/fuzz/corpus/$(basename "$f" _fuzzer)"
+      mkdir -p "$corpus"
+      "$f" -max_total_time="$secs" -rss_limit_mb=2048 "$corpus"
+    done
+    ;;
+  *) echo "usage: $0 run [FILE...] | test | test-sanitize | fuzz [SECONDS]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,57 @@
+#include "analysis/analyze.h"
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+
+#include "analysis/elf_facts.h"
+#include "formats/elf/parser.h"
+#include "formats/elf/raw.h"
+
+namespace exray {
+
+std::string Sha256Hex(ByteView bytes) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
+  std::string hex;
+  for (unsigned i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
+  return hex;
+}
+
+Result<Analysis> Analyze(std::string path, ByteView bytes, const AnalyzeOptions& opts) {
+  Analysis a;
+  a.path = std::move(path);
+  a.size = bytes.size();
+  if (opts.hash) a.sha256 = Sha256Hex(bytes);
+
+  if (elf::IsElf(bytes)) {
+    auto file_or = elf::Parse(bytes);
+    if (!file_or) return file_or.error();
+    a.format = "elf";
+    a.elf = std::move(*file_or);
+    const elf::File& f = *a.elf;
+    a.arch = elf::MachineName(f.header.machine);
+    if (a.arch == "riscv") a.arch = f.header.is64 ? "riscv64" : "riscv32";
+    if (a.arch == "ppc64" && f.header.endian == Endian::kLittle) a.arch = "ppc64le";
+    if (a.arch == "s390x" && !f.header.is64) a.arch = "s390";
+    if (a.arch == "arm" && f.header.is64) a.arch = "arm";  // EM_ARM is 32-bit only
+    AnalyzeLinking(f, &a);
+    AnalyzeHardening(f, &a);
+    a.warnings = f.diag.warnings();
+    if (f.diag.dropped()) a.warnings.push_back(fmt::format("{} more warnings not shown", f.diag.dropped()));
+    return a;
+  }
+  if (auto sb = script::ParseShebang(bytes)) {
+    a.format = "script";
+    a.script = std::move(*sb);
+    a.evidence.push_back({"format.shebang", "is a script run by an interpreter", true, Strength::kStructure,
+                          "#! line at offset 0",
+                          a.script->interpreter + (a.script->args.empty() ? "" : " " + a.script->args)});
+    if (a.script->truncated)
+      a.warnings.push_back(fmt::format("#! line is longer than the {} bytes the kernel reads", script::kMaxShebangLine));
+    return a;
+  }
+  return a;
+}
+
+}  // namespace exray

@@ -1,0 +1,121 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "analysis/elf_facts.h"
+#include "formats/elf/parser.h"
+#include "formats/elf/raw.h"
+
+namespace exray {
+
+using namespace elf;
+
+namespace {
+
+bool IsFortifyName(std::string_view n) {
+  // glibc's fortified entry points: __memcpy_chk, __printf_chk, ... (not __stack_chk_*).
+  return n.size() > 6 && n.rfind("__", 0) == 0 && n.substr(n.size() - 4) == "_chk" && n.rfind("__stack_chk", 0) != 0;
+}
+
+bool IsCanaryName(std::string_view n) {
+  return n == "__stack_chk_fail" || n == "__stack_chk_fail_local" || n == "__stack_chk_guard" ||
+         n == "__intel_security_cookie";
+}
+
+}  // namespace
+
+void AnalyzeHardening(const File& f, Analysis* a) {
+  Hardening& h = a->hardening;
+  auto add = [&](std::string id, std::string claim, bool holds, Strength st, std::string where, std::string detail = "") {
+    a->evidence.push_back({std::move(id), std::move(claim), holds, st, std::move(where), std::move(detail)});
+  };
+  const bool is_static = a->linking == "static" || a->linking == "static-pie";
+
+  // RELRO: PT_GNU_RELRO makes data read-only after relocation; with BIND_NOW
+  // the GOT is resolved up front and read-only too (full).
+  const Segment* relro = f.FindSegment(PT_GNU_RELRO);
+  if (relro) h.relro = f.bind_now ? "full" : "partial";
+  std::string now_where = (f.dt_flags & DF_BIND_NOW)   ? "DT_FLAGS BIND_NOW"
+                          : (f.dt_flags_1 & DF_1_NOW) ? "DT_FLAGS_1 NOW"
+                          : f.bind_now                 ? "DT_BIND_NOW"
+                                                       : "no BIND_NOW in the dynamic table";
+  add("hardening.relro", fmt::format("RELRO {}", h.relro), relro != nullptr, Strength::kStructure,
+      relro ? fmt::format("PT_GNU_RELRO, {}", now_where) : "no PT_GNU_RELRO segment",
+      relro ? fmt::format("{:#x} bytes at {:#x}", relro->memsz, relro->vaddr) : "");
+
+  // NX: a PT_GNU_STACK without PF_X. Without PT_GNU_STACK the kernel falls back
+  // to the architecture's default, executable on several (checksec says "NX disabled").
+  const Segment* stack = f.FindSegment(PT_GNU_STACK);
+  h.execstack = !stack || (stack->flags & PF_X);
+  h.nx = !h.execstack;
+  add("hardening.nx", "stack is not executable (NX)", h.nx, Strength::kStructure,
+      stack ? fmt::format("PT_GNU_STACK flags {}", SegmentFlags(stack->flags)) : "no PT_GNU_STACK segment",
+      stack ? "" : "the kernel's per-architecture default applies");
+
+  // Writable and executable load segments.
+  for (size_t i = 0; i < f.segments.size(); ++i) {
+    const Segment& p = f.segments[i];
+    if (p.type == PT_LOAD && (p.flags & PF_W) && (p.flags & PF_X)) h.wx_segments.push_back(i);
+  }
+  std::string wx;
+  for (uint64_t i : h.wx_segments) wx += fmt::format("{}segment {} at {:#x}", wx.empty() ? "" : ", ", i, f.segments[i].vaddr);
+  add("hardening.wx", "has no writable and executable segment", h.wx_segments.empty(), Strength::kStructure,
+      h.wx_segments.empty() ? "PT_LOAD flags" : wx, "");
+
+  // Canary and FORTIFY: the functions the compiler emits calls to.
+  std::set<std::string_view> fortify;
+  std::string canary_where;
+  auto scan = [&](const SymbolTable& t, bool undefined_only) {
+    for (const Symbol& s : t.symbols) {
+      if (s.name.empty() || (undefined_only && s.defined())) continue;
+      if (canary_where.empty() && IsCanaryName(s.name))
+        canary_where = fmt::format("{} ({}, {})", s.name, t.section_name, s.defined() ? "defined" : "imported");
+      if (IsFortifyName(s.name)) fortify.insert(s.name);
+    }
+  };
+  scan(f.dynsym, /*undefined_only=*/!is_static);
+  if (fortify.empty() || canary_where.empty()) scan(f.symtab, /*undefined_only=*/!is_static);
+  h.canary = !canary_where.empty();
+  add("hardening.canary", "uses stack canaries", h.canary, Strength::kSymbol,
+      h.canary ? canary_where : "no __stack_chk_fail symbol",
+      h.canary && is_static ? "a static C library brings its own, so this may not cover the program's code" : "");
+  h.fortify = !fortify.empty();
+  for (std::string_view n : fortify) h.fortify_functions.emplace_back(n);
+  std::string flist;
+  for (size_t i = 0; i < h.fortify_functions.size() && i < 6; ++i) flist += (i ? ", " : "") + h.fortify_functions[i];
+  if (h.fortify_functions.size() > 6) flist += fmt::format(", and {} more", h.fortify_functions.size() - 6);
+  add("hardening.fortify", "uses FORTIFY_SOURCE checked functions", h.fortify, Strength::kSymbol,
+      h.fortify ? fmt::format("{} _chk functions ({})", h.fortify_functions.size(), f.dynsym.symbols.empty() ? ".symtab" : ".dynsym")
+                : "no __*_chk symbols",
+      flist);
+
+  // CET: the linker sets IBT/SHSTK in the GNU property note only when every
+  // input object was built with -fcf-protection.
+  const GnuProperties& gp = f.gnu_properties;
+  std::string prop_where = gp.present ? ".note.gnu.property" : "no GNU property note";
+  if (gp.x86_feature_1_and) {
+    h.ibt = *gp.x86_feature_1_and & GNU_PROPERTY_X86_FEATURE_1_IBT;
+    h.shstk = *gp.x86_feature_1_and & GNU_PROPERTY_X86_FEATURE_1_SHSTK;
+    prop_where += fmt::format(", X86_FEATURE_1_AND {:#x}", *gp.x86_feature_1_and);
+  } else if (gp.aarch64_feature_1_and) {
+    // AArch64's equivalents: BTI for indirect branches, PAC for return addresses.
+    h.ibt = *gp.aarch64_feature_1_and & GNU_PROPERTY_AARCH64_FEATURE_1_BTI;
+    h.shstk = *gp.aarch64_feature_1_and & GNU_PROPERTY_AARCH64_FEATURE_1_PAC;
+    prop_where += fmt::format(", AARCH64_FEATURE_1_AND {:#x} (BTI, PAC)", *gp.aarch64_feature_1_and);
+  }
+  add("hardening.ibt", "indirect branch tracking (CET IBT / BTI)", h.ibt, Strength::kStructure, prop_where);
+  add("hardening.shstk", "shadow stack (CET SHSTK / PAC)", h.shstk, Strength::kStructure, prop_where);
+
+  h.textrel = f.textrel;
+  add("hardening.textrel", "has no text relocations", !h.textrel, Strength::kStructure,
+      h.textrel ? ((f.dt_flags & DF_TEXTREL) ? "DT_FLAGS TEXTREL" : "DT_TEXTREL") : "no DT_TEXTREL");
+  h.rpath = f.rpath.has_value();
+  h.runpath = f.runpath.has_value();
+  add("hardening.rpath", "has no DT_RPATH", !h.rpath, Strength::kStructure, h.rpath ? "DT_RPATH" : "dynamic table",
+      h.rpath ? std::string(*f.rpath) : "");
+  add("hardening.runpath", "has no DT_RUNPATH", !h.runpath, Strength::kStructure, h.runpath ? "DT_RUNPATH" : "dynamic table",
+      h.runpath ? std::string(*f.runpath) : "");
+}
+
+}  // namespace exray

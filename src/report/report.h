@@ -1,0 +1,25 @@
+// Views of an Analysis: the one-screen text report and the JSON document.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/analyze.h"
+
+namespace exray {
+
+/// Which optional lists to include, beside the report.
+struct ReportOptions {
+  bool sections = false, segments = false, symbols = false, dynamic = false, notes = false;
+  bool color = false;
+};
+
+/// The JSON document of the contract in docs/json.md. Key order is fixed and
+/// nothing depends on time or the environment, so output is deterministic.
+nlohmann::ordered_json ToJson(const Analysis& a, const ReportOptions& opts);
+
+/// The one-screen text report, ending with a newline.
+std::string ToText(const Analysis& a, const ReportOptions& opts);
+
+}  // namespace exray

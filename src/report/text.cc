@@ -1,0 +1,184 @@
+#include <fmt/format.h>
+
+#include "formats/elf/parser.h"
+#include "formats/elf/raw.h"
+#include "report/report.h"
+
+namespace exray {
+
+namespace {
+
+class Out {
+ public:
+  explicit Out(bool color) : color_(color) {}
+  std::string Paint(std::string_view s, const char* code) const {
+    return color_ ? fmt::format("\033[{}m{}\033[0m", code, s) : std::string(s);
+  }
+  std::string Good(std::string_view s) const { return Paint(s, "32"); }
+  std::string Bad(std::string_view s) const { return Paint(s, "31"); }
+  std::string Dim(std::string_view s) const { return Paint(s, "2"); }
+  std::string Bold(std::string_view s) const { return Paint(s, "1"); }
+
+  void Field(std::string_view label, std::string_view value, std::string_view where = "") {
+    s_ += fmt::format("  {:<11} {}", label, value);
+    if (!where.empty()) s_ += "  " + Dim(fmt::format("[{}]", where));
+    s_ += '\n';
+  }
+  void Line(std::string_view text) { s_ += text; s_ += '\n'; }
+  std::string& str() { return s_; }
+
+ private:
+  bool color_;
+  std::string s_;
+};
+
+std::string HumanSize(uint64_t n) {
+  if (n < 1024) return fmt::format("{} B", n);
+  if (n < (1u << 20)) return fmt::format("{:.1f} KiB", n / 1024.0);
+  if (n < (1u << 30)) return fmt::format("{:.1f} MiB", n / 1048576.0);
+  return fmt::format("{:.1f} GiB", n / 1073741824.0);
+}
+
+std::string Join(const std::vector<std::string_view>& v, std::string_view sep) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += fmt::format("{}{}", i ? sep : "", v[i]);
+  return s;
+}
+
+const Evidence* Find(const Analysis& a, std::string_view id) {
+  for (const Evidence& e : a.evidence)
+    if (e.id == id) return &e;
+  return nullptr;
+}
+
+void ElfLists(const elf::File& f, const ReportOptions& o, Out& out) {
+  if (o.sections) {
+    out.Line(fmt::format("\n  sections ({})", f.sections.size()));
+    out.Line("    [Nr] Name                 Type            Address          Off      Size     Flg");
+    for (const elf::Section& s : f.sections)
+      out.Line(fmt::format("    [{:>2}] {:<20} {:<15} {:016x} {:08x} {:08x} {}", s.index, s.name,
+                           elf::SectionTypeName(s.type), s.addr, s.offset, s.size, elf::SectionFlags(s.flags)));
+  }
+  if (o.segments) {
+    out.Line(fmt::format("\n  segments ({})", f.segments.size()));
+    out.Line("    Type           Offset   VirtAddr         FileSiz  MemSiz   Flg");
+    for (const elf::Segment& p : f.segments)
+      out.Line(fmt::format("    {:<14} {:08x} {:016x} {:08x} {:08x} {}", elf::SegmentTypeName(p.type), p.offset, p.vaddr,
+                           p.filesz, p.memsz, elf::SegmentFlags(p.flags)));
+  }
+  if (o.dynamic) {
+    out.Line(fmt::format("\n  dynamic ({}, {} entries)", f.dynamic_from, f.dynamic.size()));
+    for (const elf::DynamicEntry& d : f.dynamic) out.Line(fmt::format("    {:<20} {:#x}", elf::DynamicTagName(d.tag), d.value));
+    for (const elf::VersionNeed& n : f.verneed) {
+      std::vector<std::string_view> names;
+      for (const auto& v : n.versions) names.push_back(v.name);
+      out.Line(fmt::format("    version needs  {}: {}", n.file, Join(names, ", ")));
+    }
+  }
+  if (o.notes) {
+    out.Line(fmt::format("\n  notes ({})", f.notes.size()));
+    for (const elf::Note& n : f.notes) {
+      std::string hex;
+      for (uint64_t i = 0; i < n.desc.size() && i < 32; ++i) hex += fmt::format("{:02x}", n.desc.At(i));
+      if (n.desc.size() > 32) hex += "…";
+      out.Line(fmt::format("    {:<22} {:<6} type {:#x}  {} bytes  {}", n.where, n.owner, n.type, n.desc.size(), hex));
+    }
+  }
+  if (o.symbols) {
+    static const char* kType[] = {"NOTYPE", "OBJECT", "FUNC", "SECTION", "FILE", "COMMON", "TLS"};
+    for (const elf::SymbolTable* t : {&f.dynsym, &f.symtab}) {
+      if (!t->present) continue;
+      out.Line(fmt::format("\n  {} ({} entries)", t->section_name, t->count));
+      for (size_t i = 0; i < t->symbols.size(); ++i) {
+        const elf::Symbol& s = t->symbols[i];
+        std::string name(s.name);
+        if (!s.version.empty()) name += fmt::format("{}{}", s.version_hidden ? "@" : "@@", s.version);
+        out.Line(fmt::format("    {:>6} {:016x} {:>6} {:<7} {:<6} {}", i, s.value, s.size,
+                             s.type < 7 ? kType[s.type] : "OTHER", s.defined() ? "" : "UND", name));
+      }
+    }
+  }
+}
+
+void ElfReport(const Analysis& a, const ReportOptions& o, Out& out) {
+  const elf::File& f = *a.elf;
+  out.Line(fmt::format("{}  ELF {}-bit {}-endian {}, {}, {}", out.Bold(a.path), f.header.is64 ? 64 : 32,
+                       f.header.endian == Endian::kLittle ? "little" : "big", elf::TypeName(f.header.type), a.arch,
+                       HumanSize(a.size)));
+  out.Field("entry", fmt::format("{:#x}", f.header.entry), "e_entry");
+  if (f.build_id) out.Field("build-id", *f.build_id, "NT_GNU_BUILD_ID note");
+  if (f.go_build_id) out.Field("go build-id", *f.go_build_id, "Go build-id note");
+  if (a.sha256) out.Field("sha256", *a.sha256);
+
+  std::string link = a.linking;
+  if (a.pie && a.linking != "static-pie") link += ", PIE";
+  if (f.soname) link += fmt::format(", shared library {}", *f.soname);
+  std::vector<std::string_view> why;
+  const Evidence* interp = Find(a, "linking.interp");
+  const Evidence* dyn = Find(a, "linking.dynamic");
+  const Evidence* pie = Find(a, "linking.pie");
+  std::string where = fmt::format("{}; {}; {}", interp ? interp->where : "", dyn ? dyn->where : "", pie ? pie->where : "");
+  out.Field("linking", link, where);
+
+  if (a.linking == "static" || a.linking == "static-pie") {
+    out.Field("needs", "the kernel only", "no PT_INTERP, no DT_NEEDED");
+  } else if (a.linking == "dynamic") {
+    if (f.interpreter) out.Field("needs", fmt::format("loader {}", *f.interpreter), "PT_INTERP");
+    else out.Field("needs", "a loader that maps it (no PT_INTERP of its own)", "no PT_INTERP");
+    if (!f.needed.empty()) out.Field("", Join(f.needed, ", "), "DT_NEEDED");
+    if (a.glibc_min) out.Field("", fmt::format("glibc {} or newer", a.glibc_min->substr(6)), ".gnu.version_r");
+    if (f.rpath) out.Field("", fmt::format("rpath {}", *f.rpath), "DT_RPATH");
+    if (f.runpath) out.Field("", fmt::format("runpath {}", *f.runpath), "DT_RUNPATH");
+  }
+
+  std::string syms = a.stripped ? "stripped (no .symtab)" : fmt::format(".symtab {} entries", f.symtab.count);
+  if (f.dynsym.present) syms += fmt::format(", .dynsym {} entries", f.dynsym.count);
+  syms += a.debug_info ? ", debug info" : ", no debug info";
+  out.Field("symbols", syms);
+  for (size_t i = 0; i < f.comment.size() && i < 6; ++i) out.Field(i ? "" : "producers", f.comment[i], i ? "" : ".comment");
+  if (f.comment.size() > 6) out.Field("", fmt::format("and {} more", f.comment.size() - 6));
+  if (f.abi_tag) out.Field("abi tag", *f.abi_tag, "NT_GNU_ABI_TAG note");
+
+  out.Line("  hardening");
+  static const struct { const char* id; const char* label; } kRows[] = {
+      {"hardening.relro", "RELRO"},       {"hardening.nx", "NX stack"},     {"hardening.canary", "stack canary"},
+      {"hardening.fortify", "FORTIFY"},   {"hardening.ibt", "IBT / BTI"},   {"hardening.shstk", "SHSTK / PAC"},
+      {"hardening.wx", "no W+X load"},    {"hardening.textrel", "no TEXTREL"}, {"hardening.rpath", "no RPATH"},
+      {"hardening.runpath", "no RUNPATH"}};
+  for (const auto& row : kRows) {
+    const Evidence* e = Find(a, row.id);
+    if (!e) continue;
+    std::string label = row.label;
+    if (std::string_view(row.id) == "hardening.relro") label = fmt::format("RELRO {}", a.hardening.relro);
+    bool good = e->holds && !(std::string_view(row.id) == "hardening.relro" && a.hardening.relro != "full");
+    std::string mark = good ? out.Good("✓") : (e->holds ? out.Paint("~", "33") : out.Bad("✗"));
+    std::string detail = e->detail.empty() ? "" : ": " + e->detail;
+    out.Line(fmt::format("    {} {:<14} {}", mark, label, out.Dim(e->where + detail)));
+  }
+  ElfLists(f, o, out);
+}
+
+}  // namespace
+
+std::string ToText(const Analysis& a, const ReportOptions& o) {
+  Out out(o.color);
+  if (a.elf) {
+    ElfReport(a, o, out);
+  } else if (a.script) {
+    const script::Shebang& s = *a.script;
+    out.Line(fmt::format("{}  script, {}", out.Bold(a.path), HumanSize(a.size)));
+    out.Field("interpreter", s.interpreter + (s.args.empty() ? "" : " " + s.args), "#! line");
+    if (s.via_env) out.Field("runs", fmt::format("{} found on PATH by env", s.command));
+    if (a.sha256) out.Field("sha256", *a.sha256);
+  } else {
+    out.Line(fmt::format("{}  unknown format, {}", out.Bold(a.path), HumanSize(a.size)));
+    if (a.sha256) out.Field("sha256", *a.sha256);
+  }
+  if (!a.warnings.empty()) {
+    out.Line("  warnings");
+    for (const std::string& w : a.warnings) out.Line(fmt::format("    {} {}", out.Paint("!", "33"), w));
+  }
+  return std::move(out.str());
+}
+
+}  // namespace exray

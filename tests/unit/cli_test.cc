@@ -1,0 +1,108 @@
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "analysis/analyze.h"
+#include "cli/run.h"
+
+namespace exray {
+namespace {
+
+struct CliRun {
+  int rc;
+  std::string out, err;
+};
+
+CliRun Cli(std::vector<const char*> args) {
+  args.insert(args.begin(), "exray");
+  std::ostringstream out, err;
+  int rc = RunCli(static_cast<int>(args.size()), args.data(), out, err, false);
+  return {rc, out.str(), err.str()};
+}
+
+std::string TempFile(const std::string& name, const std::string& content) {
+  std::string path = ::testing::TempDir() + name;
+  std::ofstream(path, std::ios::binary) << content;
+  return path;
+}
+
+TEST(Cli, JsonForARealBinary) {
+  CliRun r = Cli({"/bin/sh", "--json"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["schema_version"], kSchemaVersion);
+  EXPECT_EQ(j["format"], "elf");
+  EXPECT_EQ(j["sha256"], nullptr);
+  EXPECT_TRUE(j["elf"]["sections"].is_array());
+  EXPECT_TRUE(j["evidence"].is_array());
+}
+
+TEST(Cli, SeveralFilesGiveOneJsonObjectPerLine) {
+  CliRun r = Cli({"/bin/sh", "/bin/ls", "--json"});
+  ASSERT_EQ(r.rc, 0);
+  std::istringstream lines(r.out);
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    EXPECT_NO_THROW((void)nlohmann::json::parse(line));
+    ++n;
+  }
+  EXPECT_EQ(n, 2);
+}
+
+TEST(Cli, OutputIsDeterministic) {
+  EXPECT_EQ(Cli({"/bin/ls", "--json", "--sections", "--symbols"}).out, Cli({"/bin/ls", "--json", "--sections", "--symbols"}).out);
+}
+
+TEST(Cli, UnreadableInputsExitOneWithAReason) {
+  CliRun dir = Cli({"/"});
+  EXPECT_EQ(dir.rc, 1);
+  EXPECT_NE(dir.err.find("a directory"), std::string::npos);
+  CliRun missing = Cli({"/nonexistent/file"});
+  EXPECT_EQ(missing.rc, 1);
+  std::string trunc = TempFile("trunc.elf", std::string("\x7f" "ELF\x02\x01\x01", 7));
+  CliRun t = Cli({trunc.c_str()});
+  EXPECT_EQ(t.rc, 1);
+  EXPECT_NE(t.err.find("truncated"), std::string::npos);
+  EXPECT_EQ(std::count(t.err.begin(), t.err.end(), '\n'), 1);
+}
+
+TEST(Cli, UsageErrorsExitTwo) {
+  EXPECT_EQ(Cli({}).rc, 2);
+  EXPECT_EQ(Cli({"/bin/ls", "--no-such-flag"}).rc, 2);
+}
+
+TEST(Cli, ScriptIsReportedWithItsInterpreter) {
+  std::string p = TempFile("script.py", "#!/usr/bin/env python3\nprint('hi')\n");
+  CliRun r = Cli({p.c_str(), "--json"});
+  ASSERT_EQ(r.rc, 0);
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["format"], "script");
+  EXPECT_EQ(j["script"]["interpreter"], "/usr/bin/env");
+  EXPECT_EQ(j["script"]["command"], "python3");
+  EXPECT_EQ(j["execution"]["model"], "script");
+}
+
+TEST(Cli, UnknownDataIsNotAnError) {
+  std::string p = TempFile("data.bin", std::string(100, 'x'));
+  CliRun r = Cli({p.c_str(), "--json"});
+  EXPECT_EQ(r.rc, 0);
+  EXPECT_EQ(nlohmann::json::parse(r.out)["format"], "unknown");
+}
+
+TEST(Cli, HashIsComputedOnlyWhenAsked) {
+  std::string p = TempFile("abc.txt", "abc");
+  auto j = nlohmann::json::parse(Cli({p.c_str(), "--json", "--hash"}).out);
+  EXPECT_EQ(j["sha256"], "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(Cli, NoColorWhenNotATerminal) {
+  CliRun r = Cli({"/bin/ls"});
+  EXPECT_EQ(r.out.find('\033'), std::string::npos);
+}
+
+}  // namespace
+}  // namespace exray
