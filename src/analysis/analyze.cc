@@ -25,7 +25,9 @@ Result<Analysis> Analyze(std::string path, ByteView bytes, const AnalyzeOptions&
   if (opts.hash) a.sha256 = Sha256Hex(bytes);
 
   if (elf::IsElf(bytes)) {
-    auto file_or = elf::Parse(bytes);
+    elf::ParseOptions po;
+    po.symbol_list = opts.symbol_list;
+    auto file_or = elf::Parse(bytes, po);
     if (!file_or) return file_or.error();
     a.format = "elf";
     a.elf = std::move(*file_or);

@@ -42,6 +42,7 @@ struct Analysis {
 
 struct AnalyzeOptions {
   bool hash = false;
+  bool symbol_list = false;  // decode every symbol for listing (--symbols)
 };
 
 /// Analyses the bytes of one file. Fails only when nothing at all could be

@@ -40,6 +40,19 @@ void AnalyzeHardening(const File& f, Analysis* a) {
                           : (f.dt_flags_1 & DF_1_NOW) ? "DT_FLAGS_1 NOW"
                           : f.bind_now                 ? "DT_BIND_NOW"
                                                        : "no BIND_NOW in the dynamic table";
+  // A static ET_EXEC has no dynamic table to carry BIND_NOW (so `-static -z now`
+  // read as partial) and binds nothing lazily; what can stay writable is
+  // .got.plt (IRELATIVE slots), which GNU ld folds into the RELRO .got under
+  // -z now. So judge it by layout: full when no .got.plt byte lies past PT_GNU_RELRO.
+  if (relro && !f.has_dynamic && f.header.type == ET_EXEC && !f.sections.empty()) {
+    const Section* gotplt = f.FindSection(".got.plt");
+    uint64_t relro_end = relro->vaddr + relro->memsz;  // wraps only on a bogus header; then partial
+    bool covered = !gotplt || (relro_end >= relro->vaddr && gotplt->addr >= relro->vaddr &&
+                               gotplt->addr <= relro_end && gotplt->size <= relro_end - gotplt->addr);
+    if (covered) h.relro = "full";
+    now_where = gotplt ? fmt::format("no dynamic table, .got.plt {} PT_GNU_RELRO", covered ? "inside" : "extends past")
+                       : "no dynamic table, no .got.plt";
+  }
   add("hardening.relro", fmt::format("RELRO {}", h.relro), relro != nullptr, Strength::kStructure,
       relro ? fmt::format("PT_GNU_RELRO, {}", now_where) : "no PT_GNU_RELRO segment",
       relro ? fmt::format("{:#x} bytes at {:#x}", relro->memsz, relro->vaddr) : "");
@@ -50,7 +63,7 @@ void AnalyzeHardening(const File& f, Analysis* a) {
   h.execstack = !stack || (stack->flags & PF_X);
   h.nx = !h.execstack;
   add("hardening.nx", "stack is not executable (NX)", h.nx, Strength::kStructure,
-      stack ? fmt::format("PT_GNU_STACK flags {}", SegmentFlags(stack->flags)) : "no PT_GNU_STACK segment",
+      stack ? fmt::format("PT_GNU_STACK flags {}", SegmentFlags(stack->flags) == "RW " ? "RW" : SegmentFlags(stack->flags)) : "no PT_GNU_STACK segment",
       stack ? "" : "the kernel's per-architecture default applies");
 
   // Writable and executable load segments.
@@ -66,16 +79,20 @@ void AnalyzeHardening(const File& f, Analysis* a) {
   // Canary and FORTIFY: the functions the compiler emits calls to.
   std::set<std::string_view> fortify;
   std::string canary_where;
+  std::string_view fortify_from;
   auto scan = [&](const SymbolTable& t, bool undefined_only) {
-    for (const Symbol& s : t.symbols) {
-      if (s.name.empty() || (undefined_only && s.defined())) continue;
+    for (uint64_t i = 0; i < t.readable; ++i) {
+      if (!t.NameStartsWith(i, "__")) continue;  // both kinds are "__" names; skip the rest cheaply
+      const Symbol s = t.At(i);
+      if (undefined_only && s.defined()) continue;
       if (canary_where.empty() && IsCanaryName(s.name))
         canary_where = fmt::format("{} ({}, {})", s.name, t.section_name, s.defined() ? "defined" : "imported");
-      if (IsFortifyName(s.name)) fortify.insert(s.name);
+      if (IsFortifyName(s.name) && fortify.insert(s.name).second && fortify_from.empty()) fortify_from = t.section_name;
     }
   };
   scan(f.dynsym, /*undefined_only=*/!is_static);
-  if (fortify.empty() || canary_where.empty()) scan(f.symtab, /*undefined_only=*/!is_static);
+  // A dynamic file imports both kinds through .dynsym; .symtab adds only for files without one.
+  if (!f.dynsym.present) scan(f.symtab, /*undefined_only=*/!is_static);
   h.canary = !canary_where.empty();
   add("hardening.canary", "uses stack canaries", h.canary, Strength::kSymbol,
       h.canary ? canary_where : "no __stack_chk_fail symbol",
@@ -86,7 +103,7 @@ void AnalyzeHardening(const File& f, Analysis* a) {
   for (size_t i = 0; i < h.fortify_functions.size() && i < 6; ++i) flist += (i ? ", " : "") + h.fortify_functions[i];
   if (h.fortify_functions.size() > 6) flist += fmt::format(", and {} more", h.fortify_functions.size() - 6);
   add("hardening.fortify", "uses FORTIFY_SOURCE checked functions", h.fortify, Strength::kSymbol,
-      h.fortify ? fmt::format("{} _chk functions ({})", h.fortify_functions.size(), f.dynsym.symbols.empty() ? ".symtab" : ".dynsym")
+      h.fortify ? fmt::format("{} _chk functions ({})", h.fortify_functions.size(), fortify_from)
                 : "no __*_chk symbols",
       flist);
 

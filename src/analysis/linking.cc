@@ -37,7 +37,7 @@ int CompareGlibcVersions(std::string_view a, std::string_view b) {
 namespace {
 std::string SegWhere(const File& f, uint32_t type) {
   for (size_t i = 0; i < f.segments.size(); ++i)
-    if (f.segments[i].type == type) return fmt::format("{} (segment {}, offset {:#x})", SegmentTypeName(type), i, f.segments[i].offset);
+    if (f.segments[i].type == type) return fmt::format("PT_{} (segment {}, offset {:#x})", SegmentTypeName(type), i, f.segments[i].offset);
   return SegmentTypeName(type);
 }
 }  // namespace

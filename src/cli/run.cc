@@ -49,6 +49,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     }
     AnalyzeOptions ao;
     ao.hash = hash;
+    ao.symbol_list = ro.symbols;
     auto a_or = Analyze(path, (*file_or)->view(), ao);
     if (!a_or) {
       err << "exray: " << path << ": " << a_or.error().message << '\n';
@@ -56,7 +57,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       continue;
     }
     if (json) {
-      out << ToJson(*a_or, ro).dump(pretty ? 2 : -1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+      out << ToJson(*a_or, ro, pretty ? 2 : -1) << '\n';
     } else {
       if (i) out << '\n';
       out << ToText(*a_or, ro);

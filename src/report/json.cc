@@ -2,165 +2,226 @@
 
 #include "formats/elf/parser.h"
 #include "formats/elf/raw.h"
+#include "report/json_writer.h"
 #include "report/report.h"
 
 namespace exray {
 
-using Json = nlohmann::ordered_json;
-
 namespace {
 
 template <typename T>
-Json OptStr(const std::optional<T>& v) {
-  return v ? Json(std::string(*v)) : Json(nullptr);
+std::optional<std::string_view> Opt(const std::optional<T>& v) {
+  return v ? std::optional<std::string_view>(*v) : std::nullopt;
 }
 
-Json SymbolList(const elf::SymbolTable& t) {
+std::string Hex(ByteView b, uint64_t max) {
+  std::string hex;
+  for (uint64_t i = 0; i < b.size() && i < max; ++i) fmt::format_to(std::back_inserter(hex), "{:02x}", b.At(i));
+  return hex;
+}
+
+void SymbolList(JsonWriter& w, const elf::SymbolTable& t) {
   static const char* kBind[] = {"LOCAL", "GLOBAL", "WEAK"};
   static const char* kType[] = {"NOTYPE", "OBJECT", "FUNC", "SECTION", "FILE", "COMMON", "TLS"};
-  Json list = Json::array();
+  w.BeginArray();
   for (const elf::Symbol& s : t.symbols) {
-    Json j;
-    j["name"] = std::string(s.name);
-    j["value"] = s.value;
-    j["size"] = s.size;
-    j["type"] = s.type < 7 ? kType[s.type] : (s.type == elf::STT_GNU_IFUNC ? "IFUNC" : fmt::format("{}", s.type));
-    j["bind"] = s.bind < 3 ? kBind[s.bind] : (s.bind == elf::STB_GNU_UNIQUE ? "UNIQUE" : fmt::format("{}", s.bind));
-    j["shndx"] = s.shndx;
-    if (!s.version.empty()) j["version"] = std::string(s.version);
-    list.push_back(std::move(j));
+    w.BeginObject();
+    w.Field("name", s.name);
+    w.Field("value", s.value);
+    w.Field("size", s.size);
+    w.Field("type", s.type < 7 ? kType[s.type] : (s.type == elf::STT_GNU_IFUNC ? "IFUNC" : fmt::format("{}", s.type)));
+    w.Field("bind", s.bind < 3 ? kBind[s.bind] : (s.bind == elf::STB_GNU_UNIQUE ? "UNIQUE" : fmt::format("{}", s.bind)));
+    w.Field("shndx", s.shndx);
+    if (!s.version.empty()) w.Field("version", s.version);
+    w.EndObject();
   }
-  return list;
+  w.EndArray();
 }
 
-Json ElfJson(const elf::File& f, const Analysis& a, const ReportOptions& opts) {
-  Json e;
-  e["class"] = f.header.is64 ? 64 : 32;
-  e["endianness"] = f.header.endian == Endian::kLittle ? "little" : "big";
-  e["type"] = elf::TypeName(f.header.type);
-  e["machine"] = elf::MachineName(f.header.machine);
-  e["osabi"] = f.header.osabi;
-  e["entry"] = f.header.entry;
-  e["interpreter"] = OptStr(f.interpreter);
-  Json needed = Json::array();
-  for (auto n : f.needed) needed.push_back(std::string(n));
-  e["needed"] = needed;
-  e["soname"] = OptStr(f.soname);
-  e["rpath"] = OptStr(f.rpath);
-  e["runpath"] = OptStr(f.runpath);
-  Json secs = Json::array();
+void ElfJson(JsonWriter& w, const elf::File& f, const Analysis& a, const ReportOptions& opts) {
+  w.BeginObject();
+  w.Field("class", f.header.is64 ? 64 : 32);
+  w.Field("endianness", f.header.endian == Endian::kLittle ? "little" : "big");
+  w.Field("type", elf::TypeName(f.header.type));
+  w.Field("machine", elf::MachineName(f.header.machine));
+  w.Field("osabi", f.header.osabi);
+  w.Field("entry", f.header.entry);
+  w.Field("interpreter", f.interpreter);
+  w.Field("needed", f.needed);
+  w.Field("soname", f.soname);
+  w.Field("rpath", f.rpath);
+  w.Field("runpath", f.runpath);
+  w.Key("sections");
+  w.BeginArray();
   for (const elf::Section& s : f.sections) {
-    Json j;
-    j["index"] = s.index;
-    j["name"] = std::string(s.name);
-    j["type"] = elf::SectionTypeName(s.type);
-    j["flags"] = elf::SectionFlags(s.flags);
-    j["addr"] = s.addr;
-    j["offset"] = s.offset;
-    j["size"] = s.size;
+    w.BeginObject();
+    w.Field("index", s.index);
+    w.Field("name", s.name);
+    w.Field("type", elf::SectionTypeName(s.type, f.header.machine));
+    w.Field("flags", elf::SectionFlags(s.flags));
+    w.Field("addr", s.addr);
+    w.Field("offset", s.offset);
+    w.Field("size", s.size);
     if (opts.sections) {
-      j["link"] = s.link;
-      j["info"] = s.info;
-      j["addralign"] = s.addralign;
-      j["entsize"] = s.entsize;
+      w.Field("link", s.link);
+      w.Field("info", s.info);
+      w.Field("addralign", s.addralign);
+      w.Field("entsize", s.entsize);
     }
-    secs.push_back(std::move(j));
+    w.EndObject();
   }
-  e["sections"] = secs;
-  Json segs = Json::array();
+  w.EndArray();
+  w.Key("segments");
+  w.BeginArray();
   for (const elf::Segment& p : f.segments) {
-    Json j;
-    j["type"] = elf::SegmentTypeName(p.type);
-    j["flags"] = elf::SegmentFlags(p.flags);
-    j["offset"] = p.offset;
-    j["vaddr"] = p.vaddr;
-    j["filesz"] = p.filesz;
-    j["memsz"] = p.memsz;
+    w.BeginObject();
+    w.Field("type", elf::SegmentTypeName(p.type, f.header.machine));
+    w.Field("flags", elf::SegmentFlags(p.flags));
+    w.Field("offset", p.offset);
+    w.Field("vaddr", p.vaddr);
+    w.Field("filesz", p.filesz);
+    w.Field("memsz", p.memsz);
     if (opts.segments) {
-      j["paddr"] = p.paddr;
-      j["align"] = p.align;
+      w.Field("paddr", p.paddr);
+      w.Field("align", p.align);
     }
-    segs.push_back(std::move(j));
+    w.EndObject();
   }
-  e["segments"] = segs;
-  e["symbols"] = {{"symtab", f.symtab.present ? Json(f.symtab.count) : Json(nullptr)},
-                  {"dynsym", f.dynsym.present ? Json(f.dynsym.count) : Json(nullptr)}};
-  e["build_id"] = OptStr(f.build_id);
-  e["go_build_id"] = OptStr(f.go_build_id);
-  e["abi_tag"] = OptStr(f.abi_tag);
-  e["comment"] = f.comment;
-  e["glibc_min"] = OptStr(a.glibc_min);
+  w.EndArray();
+  w.Key("symbols");
+  w.BeginObject();
+  w.Field("symtab", f.symtab.present ? std::optional<uint64_t>(f.symtab.count) : std::nullopt);
+  w.Field("dynsym", f.dynsym.present ? std::optional<uint64_t>(f.dynsym.count) : std::nullopt);
+  w.EndObject();
+  w.Field("build_id", f.build_id);
+  w.Field("go_build_id", f.go_build_id);
+  w.Field("abi_tag", f.abi_tag);
+  w.Field("comment", f.comment);
+  w.Field("glibc_min", a.glibc_min);
   if (opts.symbols) {
-    e["symtab"] = SymbolList(f.symtab);
-    e["dynsym"] = SymbolList(f.dynsym);
+    w.Key("symtab");
+    SymbolList(w, f.symtab);
+    w.Key("dynsym");
+    SymbolList(w, f.dynsym);
   }
   if (opts.dynamic) {
-    Json d = Json::array();
-    for (const elf::DynamicEntry& x : f.dynamic)
-      d.push_back({{"tag", elf::DynamicTagName(x.tag)}, {"value", x.value}});
-    e["dynamic"] = d;
-    Json vn = Json::array();
-    for (const elf::VersionNeed& n : f.verneed) {
-      Json vs = Json::array();
-      for (const auto& v : n.versions) vs.push_back(std::string(v.name));
-      vn.push_back({{"file", std::string(n.file)}, {"versions", vs}});
+    w.Key("dynamic");
+    w.BeginArray();
+    for (const elf::DynamicEntry& x : f.dynamic) {
+      w.BeginObject();
+      w.Field("tag", elf::DynamicTagName(x.tag));
+      w.Field("value", x.value);
+      w.EndObject();
     }
-    e["version_needs"] = vn;
+    w.EndArray();
+    w.Key("version_needs");
+    w.BeginArray();
+    for (const elf::VersionNeed& n : f.verneed) {
+      w.BeginObject();
+      w.Field("file", n.file);
+      w.Key("versions");
+      w.BeginArray();
+      for (const auto& v : n.versions) w.String(v.name);
+      w.EndArray();
+      w.EndObject();
+    }
+    w.EndArray();
   }
   if (opts.notes) {
-    Json n = Json::array();
+    w.Key("notes");
+    w.BeginArray();
     for (const elf::Note& x : f.notes) {
-      std::string hex;
-      for (uint64_t i = 0; i < x.desc.size() && i < 256; ++i) hex += fmt::format("{:02x}", x.desc.At(i));
-      n.push_back({{"where", std::string(x.where)}, {"owner", std::string(x.owner)}, {"type", x.type},
-                   {"size", x.desc.size()}, {"desc", hex}});
+      w.BeginObject();
+      w.Field("where", x.where);
+      w.Field("owner", x.owner);
+      w.Field("type", x.type);
+      w.Field("size", x.desc.size());
+      w.Field("desc", Hex(x.desc, 256));
+      w.EndObject();
     }
-    e["notes"] = n;
+    w.EndArray();
   }
-  return e;
+  w.EndObject();
 }
 
 }  // namespace
 
-Json ToJson(const Analysis& a, const ReportOptions& opts) {
-  Json j;
-  j["schema_version"] = kSchemaVersion;
-  j["path"] = a.path;
-  j["size"] = a.size;
-  j["sha256"] = OptStr(a.sha256);
-  j["format"] = a.format;
-  j["arch"] = a.arch.empty() ? Json(nullptr) : Json(a.arch);
-  j["elf"] = a.elf ? ElfJson(*a.elf, a, opts) : Json(nullptr);
+std::string ToJson(const Analysis& a, const ReportOptions& opts, int indent) {
+  JsonWriter w(indent);
+  w.BeginObject();
+  w.Field("schema_version", kSchemaVersion);
+  w.Field("path", a.path);
+  w.Field("size", a.size);
+  w.Field("sha256", a.sha256);
+  w.Field("format", a.format);
+  w.Field("arch", a.arch.empty() ? std::nullopt : std::optional<std::string_view>(a.arch));
+  w.Key("elf");
+  if (a.elf) ElfJson(w, *a.elf, a, opts);
+  else w.Null();
   if (a.script) {
     const script::Shebang& s = *a.script;
-    j["script"] = {{"interpreter", s.interpreter}, {"args", s.args}, {"command", s.command},
-                   {"command_args", s.command_args}, {"via_env", s.via_env}};
+    w.Key("script");
+    w.BeginObject();
+    w.Field("interpreter", s.interpreter);
+    w.Field("args", s.args);
+    w.Field("command", s.command);
+    w.Field("command_args", s.command_args);
+    w.Field("via_env", s.via_env);
+    w.EndObject();
   }
-  j["linking"] = a.linking;
-  j["pie"] = a.pie;
-  j["stripped"] = a.stripped;
-  j["debug_info"] = a.debug_info;
+  w.Field("linking", a.linking);
+  w.Field("pie", a.pie);
+  w.Field("stripped", a.stripped);
+  w.Field("debug_info", a.debug_info);
+  w.Key("hardening");
   if (a.elf) {
     const Hardening& h = a.hardening;
-    j["hardening"] = {{"relro", h.relro}, {"canary", h.canary},   {"nx", h.nx},
-                      {"fortify", h.fortify}, {"fortify_functions", h.fortify_functions},
-                      {"ibt", h.ibt},     {"shstk", h.shstk},     {"textrel", h.textrel},
-                      {"execstack", h.execstack}, {"wx_segments", h.wx_segments},
-                      {"rpath", h.rpath}, {"runpath", h.runpath}};
+    w.BeginObject();
+    w.Field("relro", h.relro);
+    w.Field("canary", h.canary);
+    w.Field("nx", h.nx);
+    w.Field("fortify", h.fortify);
+    w.Field("fortify_functions", h.fortify_functions);
+    w.Field("ibt", h.ibt);
+    w.Field("shstk", h.shstk);
+    w.Field("textrel", h.textrel);
+    w.Field("execstack", h.execstack);
+    w.Field("wx_segments", h.wx_segments);
+    w.Field("rpath", h.rpath);
+    w.Field("runpath", h.runpath);
+    w.EndObject();
   } else {
-    j["hardening"] = nullptr;
+    w.Null();
   }
   // Filled by the identification step (toolchain, engines); a script's model is known now.
-  j["toolchain"] = nullptr;
-  if (a.script) j["execution"] = {{"model", "script"}, {"engine", nullptr}, {"jit", "unknown"}, {"runtime", nullptr}};
-  else j["execution"] = nullptr;
-  Json ev = Json::array();
-  for (const Evidence& e : a.evidence)
-    ev.push_back({{"id", e.id}, {"claim", e.claim}, {"holds", e.holds}, {"strength", StrengthName(e.strength)},
-                  {"where", e.where}, {"detail", e.detail}});
-  j["evidence"] = ev;
-  j["warnings"] = a.warnings;
-  return j;
+  w.Field("toolchain", nullptr);
+  w.Key("execution");
+  if (a.script) {
+    w.BeginObject();
+    w.Field("model", "script");
+    w.Field("engine", nullptr);
+    w.Field("jit", "unknown");
+    w.Field("runtime", nullptr);
+    w.EndObject();
+  } else {
+    w.Null();
+  }
+  w.Key("evidence");
+  w.BeginArray();
+  for (const Evidence& e : a.evidence) {
+    w.BeginObject();
+    w.Field("id", e.id);
+    w.Field("claim", e.claim);
+    w.Field("holds", e.holds);
+    w.Field("strength", StrengthName(e.strength));
+    w.Field("where", e.where);
+    w.Field("detail", e.detail);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Field("warnings", a.warnings);
+  w.EndObject();
+  return w.Take();
 }
 
 }  // namespace exray

@@ -3,8 +3,6 @@
 
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "analysis/analyze.h"
 
 namespace exray {
@@ -15,9 +13,10 @@ struct ReportOptions {
   bool color = false;
 };
 
-/// The JSON document of the contract in docs/json.md. Key order is fixed and
-/// nothing depends on time or the environment, so output is deterministic.
-nlohmann::ordered_json ToJson(const Analysis& a, const ReportOptions& opts);
+/// The JSON document of the contract in docs/json.md, compact on one line
+/// (indent < 0) or pretty. Key order is fixed and nothing depends on time or
+/// the environment, so output is deterministic.
+std::string ToJson(const Analysis& a, const ReportOptions& opts, int indent = -1);
 
 /// The one-screen text report, ending with a newline.
 std::string ToText(const Analysis& a, const ReportOptions& opts);

@@ -12,6 +12,17 @@ namespace exray {
 
 enum class Endian : uint8_t { kLittle, kBig };
 
+inline constexpr Endian kHostEndian =
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? Endian::kLittle : Endian::kBig;
+
+template <typename T>
+constexpr T ByteSwap(T v) {
+  if constexpr (sizeof(T) == 1) return v;
+  else if constexpr (sizeof(T) == 2) return static_cast<T>(__builtin_bswap16(v));
+  else if constexpr (sizeof(T) == 4) return static_cast<T>(__builtin_bswap32(v));
+  else return static_cast<T>(__builtin_bswap64(v));
+}
+
 /// A non-owning, bounds-checked window onto bytes (usually the mmap'd file).
 /// Every accessor checks its range; an out-of-range request yields an empty
 /// view or false, never a read outside the window.
@@ -43,17 +54,14 @@ class ByteView {
   /// The byte at off, or 0 when out of range.
   uint8_t At(uint64_t off) const { return off < size_ ? data_[off] : 0; }
 
-  /// Reads an unsigned integer of N bytes at off in the given byte order; 0 when out of range.
+  /// Reads an unsigned integer at off in the given byte order; false (and 0) when out of range.
   template <typename T>
   bool ReadInt(uint64_t off, Endian e, T* out) const {
-    uint8_t b[sizeof(T)];
-    if (!Copy(off, b, sizeof(T))) { *out = 0; return false; }
-    T v = 0;
-    if (e == Endian::kLittle) {
-      for (size_t i = sizeof(T); i-- > 0;) v = static_cast<T>((v << 8) | b[i]);
-    } else {
-      for (size_t i = 0; i < sizeof(T); ++i) v = static_cast<T>((v << 8) | b[i]);
-    }
+    static_assert(sizeof(T) == 1 || sizeof(T) == 2 || sizeof(T) == 4 || sizeof(T) == 8);
+    if (!InBounds(off, sizeof(T), size_)) { *out = 0; return false; }
+    T v;
+    std::memcpy(&v, data_ + off, sizeof(T));  // unaligned-safe
+    if (e != kHostEndian) v = ByteSwap(v);
     *out = v;
     return true;
   }

@@ -52,8 +52,19 @@ struct SymbolTable {
   std::string_view section_name;  // ".symtab" or ".dynsym", as named in the file
   uint64_t section_index = 0;
   uint64_t count = 0;              // sh_size / sh_entsize, the null entry included
-  std::vector<Symbol> symbols;     // index i is symbol i
+  uint64_t readable = 0;           // entries whose bytes are in the file
   bool present = false;
+  // Symbols are decoded on demand (At); the full list is built only when
+  // asked for, since most reports need a few names out of many thousands.
+  std::vector<Symbol> symbols;     // index i is symbol i; empty unless requested
+  ByteView data, strtab, xindex;
+  Endian endian = Endian::kLittle;
+  bool is64 = false;
+
+  /// Decodes entry i; an all-zero Symbol when i >= readable. No version.
+  Symbol At(uint64_t i) const;
+  /// Whether entry i's name starts with prefix, without measuring the whole name.
+  bool NameStartsWith(uint64_t i, std::string_view prefix) const;
 };
 
 struct DynamicEntry {

@@ -19,7 +19,7 @@ std::string Hex(uint64_t v) { return fmt::format("{:#x}", v); }
 
 class Parser {
  public:
-  explicit Parser(ByteView bytes) { f_.bytes = bytes; }
+  Parser(ByteView bytes, const ParseOptions& opts) : opts_(opts) { f_.bytes = bytes; }
 
   Result<File> Run() {
     if (auto err = ParseHeader()) return *err;
@@ -190,7 +190,7 @@ class Parser {
       }
       if (!r.ok()) break;
       if (p.type != PT_NULL && !InBounds(p.offset, p.filesz, f_.bytes.size()))
-        Warn(fmt::format("segment {} ({}): p_offset {} + p_filesz {} > file size {}", i, SegmentTypeName(p.type),
+        Warn(fmt::format("segment {} ({}): p_offset {} + p_filesz {} > file size {}", i, SegmentTypeName(p.type, h.machine),
                          Hex(p.offset), Hex(p.filesz), Hex(f_.bytes.size())));
       f_.segments.push_back(p);
     }
@@ -201,7 +201,7 @@ class Parser {
     if (!p) return;
     ByteView v = f_.bytes.Sub(p->offset, p->filesz);
     if (v.empty()) {
-      Warn("PT_INTERP is outside the file");
+      Warn(p->filesz == 0 ? "PT_INTERP is empty (p_filesz 0)" : "PT_INTERP is outside the file");
       f_.interpreter = std::string_view();
       return;
     }
@@ -312,32 +312,25 @@ class Parser {
     ByteView xindex;
     for (const Section& s : f_.sections)
       if (s.type == SHT_SYMTAB_SHNDX && s.link == sec->index) xindex = f_.SectionData(s);
-    uint64_t n = std::min<uint64_t>(data.size() / entsize, kMaxSymbols);
-    if (data.size() / entsize > kMaxSymbols) Warn(fmt::format("{}: only the first {} symbols are read", sec->name, kMaxSymbols));
+    t->data = data;
+    t->strtab = strtab;
+    t->xindex = xindex;
+    t->endian = f_.header.endian;
+    t->is64 = f_.header.is64;
+    t->readable = data.size() / entsize;
+    if (t->readable < t->count) Warn(fmt::format("{}: only {} of {} symbols are in the file", sec->name, t->readable, t->count));
+    if (!opts_.symbol_list) return;
+    uint64_t n = std::min<uint64_t>(t->readable, kMaxSymbols);
+    if (t->readable > kMaxSymbols) Warn(fmt::format("{}: only the first {} symbols are listed", sec->name, kMaxSymbols));
     t->symbols.reserve(n);
-    Reader r(data, f_.header.endian);
     for (uint64_t i = 0; i < n; ++i) {
-      Symbol sym;
-      uint32_t name = r.U32();
-      uint8_t info = 0, other = 0;
-      uint16_t shndx = 0;
-      if (f_.header.is64) {
-        info = r.U8(); other = r.U8(); shndx = r.U16(); sym.value = r.U64(); sym.size = r.U64();
-      } else {
-        sym.value = r.U32(); sym.size = r.U32(); info = r.U8(); other = r.U8(); shndx = r.U16();
+      t->symbols.push_back(t->At(i));
+      if (t->symbols.back().name.empty()) {
+        uint32_t name = 0;
+        data.ReadInt<uint32_t>(i * entsize, t->endian, &name);
+        if (name >= strtab.size() && name != 0)
+          Warn(fmt::format("{}: symbol {} name offset {} is outside its string table", sec->name, i, Hex(name)));
       }
-      if (!r.ok()) break;
-      sym.type = info & 0xf;
-      sym.bind = info >> 4;
-      sym.visibility = other & 0x3;
-      sym.shndx = shndx;
-      if (shndx == SHN_XINDEX) {
-        uint32_t x = 0;
-        if (xindex.ReadInt<uint32_t>(i * 4, f_.header.endian, &x)) sym.shndx = x;
-      }
-      if (name < strtab.size()) sym.name = strtab.CString(name);
-      else if (name != 0) Warn(fmt::format("{}: symbol {} name offset {} is outside its string table", sec->name, i, Hex(name)));
-      t->symbols.push_back(sym);
     }
   }
 
@@ -549,9 +542,22 @@ class Parser {
     }
   }
 
+  ParseOptions opts_;
   File f_;
   ByteView dynstr_;
 };
+
+// The output buffer is sized from the header before decompressing, so its
+// claim is checked first: against the absolute cap and against the input.
+std::optional<Error> CheckDecompressedSize(uint64_t size, uint64_t compressed) {
+  if (size > kMaxDecompressedSize)
+    return MakeError(fmt::format("decompressed size {:#x} is over the {:#x} limit", size, kMaxDecompressedSize));
+  auto most = CheckedMul(compressed, kMaxCompressionRatio);
+  if (most && size > *most)
+    return MakeError(fmt::format("decompressed size {:#x} is over {} times the {:#x} compressed bytes", size,
+                                 kMaxCompressionRatio, compressed));
+  return std::nullopt;
+}
 
 std::string Decompress(uint32_t algo, ByteView in, uint64_t out_size, std::string* err) {
   std::string out;
@@ -578,9 +584,43 @@ bool IsElf(ByteView b) {
          b.At(3) == kElfMag[3];
 }
 
-Result<File> Parse(ByteView bytes) {
+Result<File> Parse(ByteView bytes, const ParseOptions& opts) {
   if (!IsElf(bytes)) return MakeError("not an ELF file");
-  return Parser(bytes).Run();
+  return Parser(bytes, opts).Run();
+}
+
+Symbol SymbolTable::At(uint64_t i) const {
+  Symbol sym;
+  if (i >= readable) return sym;
+  const uint64_t entsize = kSymSize[is64 ? 1 : 0];
+  Reader r(data, endian, i * entsize);
+  uint32_t name = r.U32();
+  uint8_t info = 0, other = 0;
+  uint16_t shndx = 0;
+  if (is64) {
+    info = r.U8(); other = r.U8(); shndx = r.U16(); sym.value = r.U64(); sym.size = r.U64();
+  } else {
+    sym.value = r.U32(); sym.size = r.U32(); info = r.U8(); other = r.U8(); shndx = r.U16();
+  }
+  if (!r.ok()) return Symbol();
+  sym.type = info & 0xf;
+  sym.bind = info >> 4;
+  sym.visibility = other & 0x3;
+  sym.shndx = shndx;
+  // SHN_XINDEX: the real index is in the SYMTAB_SHNDX section linked to this table.
+  if (shndx == SHN_XINDEX) {
+    uint32_t x = 0;
+    if (xindex.ReadInt<uint32_t>(i * 4, endian, &x)) sym.shndx = x;
+  }
+  if (name < strtab.size()) sym.name = strtab.CString(name);
+  return sym;
+}
+
+bool SymbolTable::NameStartsWith(uint64_t i, std::string_view prefix) const {
+  uint32_t name = 0;
+  if (i >= readable || !data.ReadInt<uint32_t>(i * kSymSize[is64 ? 1 : 0], endian, &name)) return false;
+  ByteView p = strtab.Sub(name, prefix.size());
+  return p.size() == prefix.size() && p.AsString() == prefix;
 }
 
 Result<std::string> SectionContents(const File& f, const Section& s) {
@@ -596,8 +636,7 @@ Result<std::string> SectionContents(const File& f, const Section& s) {
     r.Word(is64);  // ch_addralign
     if (!r.ok()) return MakeError("compression header is truncated");
     if (type != ELFCOMPRESS_ZLIB && type != ELFCOMPRESS_ZSTD) return MakeError(fmt::format("unknown compression type {}", type));
-    if (size > kMaxDecompressedSize)
-      return MakeError(fmt::format("decompressed size {:#x} is over the {:#x} limit", size, kMaxDecompressedSize));
+    if (auto err = CheckDecompressedSize(size, data.From(kChdrSize[is64 ? 1 : 0]).size())) return *err;
     std::string err;
     std::string out = Decompress(type, data.From(kChdrSize[is64 ? 1 : 0]), size, &err);
     if (!err.empty()) return MakeError(err);
@@ -607,8 +646,7 @@ Result<std::string> SectionContents(const File& f, const Section& s) {
   if (s.name.substr(0, 8) == ".zdebug_" && data.size() >= 12 && data.Sub(0, 4).AsString() == "ZLIB") {
     uint64_t size = 0;
     data.ReadInt<uint64_t>(4, Endian::kBig, &size);
-    if (size > kMaxDecompressedSize)
-      return MakeError(fmt::format("decompressed size {:#x} is over the {:#x} limit", size, kMaxDecompressedSize));
+    if (auto err = CheckDecompressedSize(size, data.From(12).size())) return *err;
     std::string err;
     std::string out = Decompress(ELFCOMPRESS_ZLIB, data.From(12), size, &err);
     if (!err.empty()) return MakeError(err);
@@ -663,7 +701,7 @@ std::string TypeName(uint16_t t) {
   return fmt::format("{:#x}", t);
 }
 
-std::string SectionTypeName(uint32_t t) {
+std::string SectionTypeName(uint32_t t, uint16_t machine) {
   switch (t) {
 #define X(value, name) \
   case value:          \
@@ -671,10 +709,15 @@ std::string SectionTypeName(uint32_t t) {
 #include "formats/elf/elf_section_types.def"
 #undef X
   }
+#define X(value, name)
+#define P(m, value, name) \
+  if (machine == static_cast<uint16_t>(Machine::m) && t == (value)) return name;
+#include "formats/elf/elf_section_types.def"
+#undef X
   return fmt::format("{:#x}", t);
 }
 
-std::string SegmentTypeName(uint32_t t) {
+std::string SegmentTypeName(uint32_t t, uint16_t machine) {
   switch (t) {
 #define X(value, name) \
   case value:          \
@@ -682,6 +725,11 @@ std::string SegmentTypeName(uint32_t t) {
 #include "formats/elf/elf_segment_types.def"
 #undef X
   }
+#define X(value, name)
+#define P(m, value, name) \
+  if (machine == static_cast<uint16_t>(Machine::m) && t == (value)) return name;
+#include "formats/elf/elf_segment_types.def"
+#undef X
   return fmt::format("{:#x}", t);
 }
 

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Benchmarks for issue 2, run on demand (never from tests):
+#  1. the full report of two ~100 MB binaries from npm: time (hyperfine) and peak RSS
+#  2. `exray --json` over every ELF file in /usr/bin against `readelf -hlSdnW` on the same files
+# Usage: bash bench/run.sh [BUILD_DIR]   (default build; results also go to bench/out/results.md)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+exray=$PWD/$build/exray
+out=bench/out
+mkdir -p "$out"
+command -v hyperfine >/dev/null || { apt-get install -y -qq hyperfine >/dev/null; }
+[ -x "$exray" ] || { echo "build exray first: bash scripts/dev.sh run" >&2; exit 2; }
+
+# Pinned third-party binaries (npm registry; --force installs other platforms' packages too).
+BUN=@oven/bun-linux-x64@1.4.5
+BIOME=@biomejs/cli-linux-x64@2.6.8
+if [ ! -d "$out/npm/node_modules/@oven/bun-linux-x64" ] || [ ! -d "$out/npm/node_modules/@biomejs/cli-linux-x64" ]; then
+  mkdir -p "$out/npm"
+  (cd "$out/npm" && npm install --no-save --force --ignore-scripts --no-audit --no-fund "$BUN" "$BIOME" >/dev/null)
+fi
+bun=$out/npm/node_modules/@oven/bun-linux-x64/bin/bun
+biome=$out/npm/node_modules/@biomejs/cli-linux-x64/biome
+
+{
+echo "# exray benchmarks, $(date -u +%Y-%m-%d), $(nproc) cores, exray $($exray --version)"
+echo
+echo "## 1. Full report of a ~100 MB binary (target: <= 30 ms; peak RSS grows with pages read, not file size)"
+echo
+echo "| file | size | mode | mean ± σ | peak RSS |"
+echo "|---|---|---|---|---|"
+for f in "$bun" "$biome" /usr/bin/true; do
+  for mode in text json; do
+    args=("$f"); [ $mode = json ] && args+=(--json)
+    hyperfine -N --warmup 3 --runs 30 --export-json "$out/h.json" "$exray ${args[*]}" >/dev/null 2>&1
+    mean=$(python3 -c "import json;r=json.load(open('$out/h.json'))['results'][0];print(f\"{r['mean']*1e3:.1f} ms ± {r['stddev']*1e3:.1f}\")")
+    rss=$( { /usr/bin/time -f %M "$exray" "${args[@]}" >/dev/null; } 2>&1 | tail -1)
+    echo "| $(basename "$f") | $(( $(stat -c %s "$f") / 1048576 )) MiB | $mode | $mean | ${rss} KB |"
+  done
+done
+echo
+echo "(/usr/bin/true, 35 KB, is the floor: the RSS of the process itself.)"
+echo
+echo "## 2. Every ELF file in /usr/bin: exray --json vs readelf -hlSdnW (target: exray >= 3x faster)"
+echo
+find /usr/bin -maxdepth 1 -type f -print0 | xargs -0 -n 200 python3 -c '
+import sys
+for p in sys.argv[1:]:
+    try:
+        with open(p, "rb") as fh:
+            if fh.read(4) == b"\x7fELF": print(p)
+    except OSError: pass' > "$out/elf-files.txt"
+n=$(wc -l < "$out/elf-files.txt")
+echo "$n ELF files."
+echo
+echo '```'
+hyperfine --warmup 1 --runs 5 \
+  -n "exray --json" "xargs -a $out/elf-files.txt -d '\n' -n 500 $exray --json > /dev/null" \
+  -n "readelf -hlSdnW" "xargs -a $out/elf-files.txt -d '\n' -n 500 readelf -hlSdnW > /dev/null 2>&1" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
+echo '```'
+} | tee "$out/results.md"

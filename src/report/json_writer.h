@@ -1,0 +1,74 @@
+// A streaming JSON writer: the report's JSON is written straight to a string.
+// nlohmann::json builds a DOM first, which cost two thirds of the time of
+// `exray --json` on small files (measured with callgrind); tests still parse
+// every document with nlohmann::json to check it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace exray {
+
+class JsonWriter {
+ public:
+  /// indent < 0: compact, one line; otherwise pretty with that many spaces.
+  explicit JsonWriter(int indent = -1) : indent_(indent) {}
+
+  void BeginObject() { Open('{'); }
+  void EndObject() { Close('}'); }
+  void BeginArray() { Open('['); }
+  void EndArray() { Close(']'); }
+  void Key(std::string_view k);
+  /// Strings are escaped; bytes that are not valid UTF-8 become U+FFFD.
+  void String(std::string_view s);
+  void Uint(uint64_t v);
+  void Int(int64_t v);
+  void Bool(bool v);
+  void Null();
+
+  template <typename T>
+  void Field(std::string_view k, const T& v) {
+    Key(k);
+    Value(v);
+  }
+  void Value(std::string_view s) { String(s); }
+  void Value(const std::string& s) { String(s); }
+  void Value(const char* s) { String(s); }
+  void Value(bool v) { Bool(v); }
+  void Value(int v) { Int(v); }
+  void Value(uint64_t v) { Uint(v); }
+  void Value(uint32_t v) { Uint(v); }
+  void Value(uint16_t v) { Uint(v); }
+  void Value(uint8_t v) { Uint(v); }
+  void Value(std::nullptr_t) { Null(); }
+  template <typename T>
+  void Value(const std::optional<T>& v) {
+    if (v) Value(*v);
+    else Null();
+  }
+  template <typename T>
+  void Value(const std::vector<T>& v) {
+    BeginArray();
+    for (const T& x : v) Value(x);
+    EndArray();
+  }
+
+  std::string Take() { return std::move(out_); }
+
+ private:
+  void Open(char c);
+  void Close(char c);
+  void BeforeValue();
+  void NewLine();
+  void Escaped(std::string_view s);  // a quoted, escaped string, nothing else
+
+  std::string out_;
+  int indent_;
+  std::vector<bool> has_items_;  // one per open container
+  bool after_key_ = false;
+};
+
+}  // namespace exray

@@ -1,0 +1,57 @@
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "report/json_writer.h"
+
+namespace exray {
+namespace {
+
+TEST(JsonWriter, CompactAndPrettyParseTheSame) {
+  for (int indent : {-1, 2}) {
+    JsonWriter w(indent);
+    w.BeginObject();
+    w.Field("a", 1);
+    w.Field("empty", std::vector<std::string>{});
+    w.Key("o");
+    w.BeginObject();
+    w.EndObject();
+    w.Field("list", std::vector<uint64_t>{1, 2, UINT64_MAX});
+    w.Field("n", nullptr);
+    w.Field("t", true);
+    w.EndObject();
+    auto j = nlohmann::json::parse(w.Take());
+    EXPECT_EQ(j["a"], 1);
+    EXPECT_TRUE(j["empty"].empty());
+    EXPECT_TRUE(j["o"].is_object());
+    EXPECT_EQ(j["list"][2].get<uint64_t>(), UINT64_MAX);
+    EXPECT_TRUE(j["n"].is_null());
+  }
+}
+
+TEST(JsonWriter, MatchesNlohmannPrettyLayout) {
+  JsonWriter w(2);
+  w.BeginObject();
+  w.Field("a", std::vector<int>{});
+  w.Field("b", std::vector<std::string>{"x"});
+  w.EndObject();
+  nlohmann::ordered_json j;
+  j["a"] = nlohmann::json::array();
+  j["b"] = {"x"};
+  EXPECT_EQ(w.Take(), j.dump(2));
+}
+
+TEST(JsonWriter, EscapesControlsQuotesAndBadUtf8) {
+  JsonWriter w;
+  w.String(std::string("q\"b\\\n\x01 \xc3\xa9 \xff \xed\xa0\x80 \xf0\x9f\x98\x80", 24));
+  std::string s = w.Take();
+  auto j = nlohmann::json::parse(s);
+  std::string v = j.get<std::string>();
+  EXPECT_EQ(v.substr(0, 6), "q\"b\\\n\x01");
+  EXPECT_NE(v.find("\xc3\xa9"), std::string::npos);          // valid 2-byte kept
+  EXPECT_NE(v.find("\xf0\x9f\x98\x80"), std::string::npos);  // valid 4-byte kept
+  EXPECT_NE(v.find("\xef\xbf\xbd"), std::string::npos);      // 0xff and the surrogate replaced
+  EXPECT_EQ(v.find("\xed\xa0"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace exray
