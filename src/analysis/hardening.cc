@@ -23,6 +23,11 @@ bool IsCanaryName(std::string_view n) {
          n == "__intel_security_cookie";
 }
 
+std::string TrimRight(std::string s) {
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
 }  // namespace
 
 void AnalyzeHardening(const File& f, Analysis* a) {
@@ -63,7 +68,7 @@ void AnalyzeHardening(const File& f, Analysis* a) {
   h.execstack = !stack || (stack->flags & PF_X);
   h.nx = !h.execstack;
   add("hardening.nx", "stack is not executable (NX)", h.nx, Strength::kStructure,
-      stack ? fmt::format("PT_GNU_STACK flags {}", SegmentFlags(stack->flags) == "RW " ? "RW" : SegmentFlags(stack->flags)) : "no PT_GNU_STACK segment",
+      stack ? fmt::format("PT_GNU_STACK flags {}", TrimRight(SegmentFlags(stack->flags))) : "no PT_GNU_STACK segment",
       stack ? "" : "the kernel's per-architecture default applies");
 
   // Writable and executable load segments.

@@ -1,0 +1,52 @@
+#!/usr/bin/python3
+"""Validates `exray --json` documents against docs/exray.schema.json.
+
+Inputs: real binaries of several kinds on this machine, a script, unknown data,
+and a truncated ELF file, each with and without the list options. Uses
+Debian's python3-jsonschema, so run it with /usr/bin/python3.
+"""
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import jsonschema
+
+
+def main():
+    exray, schema_path = sys.argv[1], sys.argv[2]
+    schema = json.load(open(schema_path))
+    validator = jsonschema.Draft202012Validator(schema)
+    tmp = tempfile.mkdtemp()
+    extra = []
+    for name, data in [("script.sh", b"#!/usr/bin/env -S bash -e\necho hi\n"), ("data.bin", b"\x00" * 64),
+                       ("trunc.elf", open("/bin/ls", "rb").read()[:3000])]:
+        path = os.path.join(tmp, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        extra.append(path)
+    files = ["/bin/ls", "/bin/sh", "/usr/lib/x86_64-linux-gnu/libc.so.6"]
+    files += sorted(glob.glob("/usr/lib/x86_64-linux-gnu/*.o"))[:3]  # relocatable objects
+    files += sorted(glob.glob("/usr/lib/go-*/pkg/tool/linux_amd64/*"))[:2]  # Go, if installed
+    files = [f for f in files if os.path.isfile(f)] + extra
+    checked = failed = 0
+    for opts in ([], ["--sections", "--segments", "--symbols", "--dynamic", "--notes", "--hash"]):
+        out = subprocess.run([exray, "--json", *opts, *files], capture_output=True, text=True)
+        docs = [json.loads(line) for line in out.stdout.splitlines()]
+        if len(docs) != len(files):
+            print(f"FAIL: {len(files)} files gave {len(docs)} documents; stderr: {out.stderr.strip()}")
+            failed += 1
+        for doc in docs:
+            checked += 1
+            errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.path))
+            for e in errors[:5]:
+                print(f"FAIL {doc.get('path')} {opts}: {'/'.join(map(str, e.path))}: {e.message[:200]}")
+            failed += bool(errors)
+    print(f"{checked - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
