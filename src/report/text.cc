@@ -57,13 +57,13 @@ void ElfLists(const elf::File& f, const ReportOptions& o, Out& out) {
     out.Line("    [Nr] Name                 Type            Address          Off      Size     Flg");
     for (const elf::Section& s : f.sections)
       out.Line(fmt::format("    [{:>2}] {:<20} {:<15} {:016x} {:08x} {:08x} {}", s.index, s.name,
-                           elf::SectionTypeName(s.type), s.addr, s.offset, s.size, elf::SectionFlags(s.flags)));
+                           elf::SectionTypeName(s.type, f.header.machine), s.addr, s.offset, s.size, elf::SectionFlags(s.flags)));
   }
   if (o.segments) {
     out.Line(fmt::format("\n  segments ({})", f.segments.size()));
     out.Line("    Type           Offset   VirtAddr         FileSiz  MemSiz   Flg");
     for (const elf::Segment& p : f.segments)
-      out.Line(fmt::format("    {:<14} {:08x} {:016x} {:08x} {:08x} {}", elf::SegmentTypeName(p.type), p.offset, p.vaddr,
+      out.Line(fmt::format("    {:<14} {:08x} {:016x} {:08x} {:08x} {}", elf::SegmentTypeName(p.type, f.header.machine), p.offset, p.vaddr,
                            p.filesz, p.memsz, elf::SegmentFlags(p.flags)));
   }
   if (o.dynamic) {
