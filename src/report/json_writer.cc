@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <cassert>
 #include <charconv>
 
 namespace exray {
@@ -44,7 +45,7 @@ constexpr auto kPlain = [] {
 void JsonWriter::NewLine() {
   if (indent_ < 0) return;
   out_ += '\n';
-  out_.append(has_items_.size() * static_cast<size_t>(indent_), ' ');
+  out_.append(static_cast<size_t>(depth_) * static_cast<size_t>(indent_), ' ');
 }
 
 void JsonWriter::BeforeValue() {
@@ -52,29 +53,32 @@ void JsonWriter::BeforeValue() {
     after_key_ = false;
     return;
   }
-  if (has_items_.empty()) return;
-  if (has_items_.back()) out_ += ',';
-  has_items_.back() = true;
+  if (depth_ == 0) return;
+  if (has_items_[depth_ - 1]) out_ += ',';
+  has_items_[depth_ - 1] = true;
   NewLine();
 }
 
 void JsonWriter::Open(char c) {
   BeforeValue();
   out_ += c;
-  has_items_.push_back(false);
+  assert(depth_ < kMaxDepth && "JSON nests deeper than kMaxDepth");
+  if (depth_ < kMaxDepth) has_items_[depth_++] = false;
 }
 
 void JsonWriter::Close(char c) {
-  bool had = !has_items_.empty() && has_items_.back();
-  if (!has_items_.empty()) has_items_.pop_back();
+  bool had = depth_ > 0 && has_items_[depth_ - 1];
+  if (depth_ > 0) --depth_;
   if (had) NewLine();
   out_ += c;
 }
 
 void JsonWriter::Key(std::string_view k) {
+  // Keys are the program's own ASCII literals, so they are written unescaped.
   BeforeValue();
-  Escaped(k);
-  out_ += indent_ < 0 ? ":" : ": ";
+  out_ += '"';
+  out_.append(k);
+  out_.append(indent_ < 0 ? "\":" : "\": ");
   after_key_ = true;
 }
 
@@ -85,6 +89,10 @@ void JsonWriter::String(std::string_view s) {
 
 void JsonWriter::Escaped(std::string_view s) {
   out_ += '"';
+  size_t plain = 0;  // most strings need no escaping: copy them whole
+  while (plain < s.size() && kPlain[static_cast<unsigned char>(s[plain])]) ++plain;
+  out_.append(s.substr(0, plain));
+  s.remove_prefix(plain);
   for (size_t i = 0; i < s.size();) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c == '"' || c == '\\') {

@@ -36,7 +36,23 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
   }
   std::unique_ptr<MappedFile> f(new MappedFile());
   f->size_ = static_cast<uint64_t>(st.st_size);
-  if (f->size_ > 0) {
+  if (f->size_ > 0 && f->size_ <= kReadLimit) {
+    f->buffer_.reset(new uint8_t[f->size_]);
+    uint64_t got = 0;
+    while (got < f->size_) {
+      ssize_t n = pread(fd, f->buffer_.get() + got, f->size_ - got, static_cast<off_t>(got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        int e = errno;
+        close(fd);
+        return MakeError(path + ": read: " + std::strerror(e));
+      }
+      if (n == 0) break;  // the file shrank since fstat: keep what was there
+      got += static_cast<uint64_t>(n);
+    }
+    f->size_ = got;
+    f->addr_ = f->buffer_.get();
+  } else if (f->size_ > 0) {
     void* p = mmap(nullptr, f->size_, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) {
       int e = errno;
@@ -50,7 +66,7 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
 }
 
 MappedFile::~MappedFile() {
-  if (addr_) munmap(addr_, size_);
+  if (addr_ && !buffer_) munmap(addr_, size_);
 }
 
 }  // namespace exray

@@ -9,12 +9,19 @@
 
 namespace exray {
 
-/// Maps a regular file read-only. Directories, devices, FIFOs and sockets are
-/// refused without being opened for reading (a FIFO would block); an empty
-/// file maps to an empty view.
+/// A regular file's bytes, read-only: memory-mapped, or for files up to
+/// kReadLimit read into memory, because mapping and unmapping a small file
+/// costs more than copying it (measured: 400 files of /usr/bin took 170 ms
+/// mapped and 30 ms read). Directories, devices, FIFOs and sockets are refused
+/// without being opened for reading (a FIFO would block); an empty file gives
+/// an empty view.
 class MappedFile {
  public:
+  static constexpr uint64_t kReadLimit = 1u << 20;
+
+ public:
   static Result<std::unique_ptr<MappedFile>> Open(const std::string& path);
+  bool mapped() const { return buffer_ == nullptr && size_ > 0; }
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
@@ -24,6 +31,7 @@ class MappedFile {
 
  private:
   MappedFile() = default;
+  std::unique_ptr<uint8_t[]> buffer_;  // set when the file was read, not mapped
   void* addr_ = nullptr;
   uint64_t size_ = 0;
 };
