@@ -3,7 +3,13 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <condition_variable>
 #include <cstdlib>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <ostream>
 
 #include "analysis/analyze.h"
@@ -11,6 +17,65 @@
 #include "support/mapped_file.h"
 
 namespace exray {
+
+namespace {
+
+struct FileReport {
+  std::string output, error;
+};
+
+/// Runs work(i) for i in [0, n) on up to `jobs` threads and hands each result
+/// to emit(i, result) on the calling thread in index order. Workers stay at
+/// most kWindow items ahead of the output, so memory stays bounded.
+void ForEachInOrder(size_t n, unsigned jobs, const std::function<FileReport(size_t)>& work,
+                    const std::function<void(size_t, FileReport)>& emit) {
+  constexpr size_t kWindow = 64;
+  if (jobs <= 1 || n <= 1) {
+    for (size_t i = 0; i < n; ++i) emit(i, work(i));
+    return;
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::optional<FileReport>> slots(kWindow);
+  size_t next = 0, emitted = 0;
+  auto worker = [&] {
+    for (;;) {
+      size_t i;
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return next >= n || next < emitted + kWindow; });
+        if (next >= n) return;
+        i = next++;
+      }
+      FileReport r = work(i);
+      {
+        std::lock_guard lock(mu);
+        slots[i % kWindow] = std::move(r);
+      }
+      cv.notify_all();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned t = 0; t < std::min<size_t>(jobs, n); ++t) threads.emplace_back(worker);
+  while (emitted < n) {
+    FileReport r;
+    {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return slots[emitted % kWindow].has_value(); });
+      r = std::move(*slots[emitted % kWindow]);
+      slots[emitted % kWindow].reset();
+    }
+    emit(emitted, std::move(r));
+    {
+      std::lock_guard lock(mu);
+      ++emitted;
+    }
+    cv.notify_all();
+  }
+  for (std::thread& t : threads) t.join();
+}
+
+}  // namespace
 
 int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err, bool out_is_tty) {
   CLI::App app{"exray: what a compiled program is made of and what it needs, with evidence"};
@@ -27,6 +92,8 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   app.add_flag("--symbols", ro.symbols, "list .dynsym and .symtab entries");
   app.add_flag("--dynamic", ro.dynamic, "list the dynamic table and version needs");
   app.add_flag("--notes", ro.notes, "list notes");
+  int jobs = 0;
+  app.add_option("-j,--jobs", jobs, "files analysed in parallel (default: one per CPU, at most 8)")->check(CLI::Range(1, 64));
   app.add_option("--color", color, "auto, always or never")->check(CLI::IsMember({"auto", "always", "never"}));
   try {
     app.parse(argc, argv);
@@ -37,32 +104,32 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   const char* no_color = std::getenv("NO_COLOR");
   ro.color = color == "always" || (color == "auto" && out_is_tty && !(no_color && *no_color));
 
-  int rc = 0;
-  bool pretty = files.size() == 1;
-  for (size_t i = 0; i < files.size(); ++i) {
-    const std::string& path = files[i];
+  AnalyzeOptions ao;
+  ao.hash = hash;
+  ao.symbol_list = ro.symbols;
+  const int indent = files.size() == 1 ? 2 : -1;
+  // One file's report, or its one-line error. Pure, so files can be done in parallel.
+  auto report = [&](const std::string& path) -> FileReport {
     auto file_or = MappedFile::Open(path);
-    if (!file_or) {
-      err << "exray: " << file_or.error().message << '\n';
-      rc = 1;
-      continue;
-    }
-    AnalyzeOptions ao;
-    ao.hash = hash;
-    ao.symbol_list = ro.symbols;
+    if (!file_or) return {"", "exray: " + file_or.error().message + "\n"};
     auto a_or = Analyze(path, (*file_or)->view(), ao);
-    if (!a_or) {
-      err << "exray: " << path << ": " << a_or.error().message << '\n';
-      rc = 1;
-      continue;
-    }
-    if (json) {
-      out << ToJson(*a_or, ro, pretty ? 2 : -1) << '\n';
-    } else {
-      if (i) out << '\n';
-      out << ToText(*a_or, ro);
-    }
-  }
+    if (!a_or) return {"", "exray: " + path + ": " + a_or.error().message + "\n"};
+    return {json ? ToJson(*a_or, ro, indent) + "\n" : ToText(*a_or, ro), ""};
+  };
+  unsigned n_jobs = jobs > 0 ? static_cast<unsigned>(jobs) : std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+  int rc = 0;
+  bool first = true;
+  ForEachInOrder(files.size(), n_jobs, [&](size_t i) { return report(files[i]); },
+                 [&](size_t, FileReport r) {
+                   if (!r.error.empty()) {
+                     err << r.error;
+                     rc = 1;
+                     return;
+                   }
+                   if (!json && !first) out << '\n';
+                   first = false;
+                   out << r.output;
+                 });
   return rc;
 }
 

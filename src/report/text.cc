@@ -8,6 +8,20 @@ namespace exray {
 
 namespace {
 
+// Names and strings come from the file: a newline or an escape sequence in a
+// section name must not forge report lines or recolour the terminal, so
+// control bytes are shown as \xNN.
+std::string Safe(std::string_view in) {
+  std::string s;
+  s.reserve(in.size());
+  for (char ch : in) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f) s += fmt::format("\\x{:02x}", c);
+    else s += ch;
+  }
+  return s;
+}
+
 class Out {
  public:
   explicit Out(bool color) : color_(color) {}
@@ -20,8 +34,8 @@ class Out {
   std::string Bold(std::string_view s) const { return Paint(s, "1"); }
 
   void Field(std::string_view label, std::string_view value, std::string_view where = "") {
-    s_ += fmt::format("  {:<11} {}", label, value);
-    if (!where.empty()) s_ += "  " + Dim(fmt::format("[{}]", where));
+    s_ += fmt::format("  {:<11} {}", label, Safe(value));
+    if (!where.empty()) s_ += "  " + Dim(fmt::format("[{}]", Safe(where)));
     s_ += '\n';
   }
   void Line(std::string_view text) { s_ += text; s_ += '\n'; }
@@ -56,7 +70,7 @@ void ElfLists(const elf::File& f, const ReportOptions& o, Out& out) {
     out.Line(fmt::format("\n  sections ({})", f.sections.size()));
     out.Line("    [Nr] Name                 Type            Address          Off      Size     Flg");
     for (const elf::Section& s : f.sections)
-      out.Line(fmt::format("    [{:>2}] {:<20} {:<15} {:016x} {:08x} {:08x} {}", s.index, s.name,
+      out.Line(fmt::format("    [{:>2}] {:<20} {:<15} {:016x} {:08x} {:08x} {}", s.index, Safe(s.name),
                            elf::SectionTypeName(s.type, f.header.machine), s.addr, s.offset, s.size, elf::SectionFlags(s.flags)));
   }
   if (o.segments) {
@@ -72,7 +86,7 @@ void ElfLists(const elf::File& f, const ReportOptions& o, Out& out) {
     for (const elf::VersionNeed& n : f.verneed) {
       std::vector<std::string_view> names;
       for (const auto& v : n.versions) names.push_back(v.name);
-      out.Line(fmt::format("    version needs  {}: {}", n.file, Join(names, ", ")));
+      out.Line(fmt::format("    version needs  {}: {}", Safe(n.file), Safe(Join(names, ", "))));
     }
   }
   if (o.notes) {
@@ -81,20 +95,20 @@ void ElfLists(const elf::File& f, const ReportOptions& o, Out& out) {
       std::string hex;
       for (uint64_t i = 0; i < n.desc.size() && i < 32; ++i) hex += fmt::format("{:02x}", n.desc.At(i));
       if (n.desc.size() > 32) hex += "…";
-      out.Line(fmt::format("    {:<22} {:<6} type {:#x}  {} bytes  {}", n.where, n.owner, n.type, n.desc.size(), hex));
+      out.Line(fmt::format("    {:<22} {:<6} type {:#x}  {} bytes  {}", Safe(n.where), Safe(n.owner), n.type, n.desc.size(), hex));
     }
   }
   if (o.symbols) {
     static const char* kType[] = {"NOTYPE", "OBJECT", "FUNC", "SECTION", "FILE", "COMMON", "TLS"};
     for (const elf::SymbolTable* t : {&f.dynsym, &f.symtab}) {
       if (!t->present) continue;
-      out.Line(fmt::format("\n  {} ({} entries)", t->section_name, t->count));
+      out.Line(fmt::format("\n  {} ({} entries)", Safe(t->section_name), t->count));
       for (size_t i = 0; i < t->symbols.size(); ++i) {
         const elf::Symbol& s = t->symbols[i];
         std::string name(s.name);
         if (!s.version.empty()) name += fmt::format("{}{}", s.version_hidden ? "@" : "@@", s.version);
         out.Line(fmt::format("    {:>6} {:016x} {:>6} {:<7} {:<6} {}", i, s.value, s.size,
-                             s.type < 7 ? kType[s.type] : "OTHER", s.defined() ? "" : "UND", name));
+                             s.type < 7 ? kType[s.type] : "OTHER", s.defined() ? "" : "UND", Safe(name)));
       }
     }
   }
@@ -102,7 +116,7 @@ void ElfLists(const elf::File& f, const ReportOptions& o, Out& out) {
 
 void ElfReport(const Analysis& a, const ReportOptions& o, Out& out) {
   const elf::File& f = *a.elf;
-  out.Line(fmt::format("{}  ELF {}-bit {}-endian {}, {}, {}", out.Bold(a.path), f.header.is64 ? 64 : 32,
+  out.Line(fmt::format("{}  ELF {}-bit {}-endian {}, {}, {}", out.Bold(Safe(a.path)), f.header.is64 ? 64 : 32,
                        f.header.endian == Endian::kLittle ? "little" : "big", elf::TypeName(f.header.type), a.arch,
                        HumanSize(a.size)));
   out.Field("entry", fmt::format("{:#x}", f.header.entry), "e_entry");
@@ -153,7 +167,7 @@ void ElfReport(const Analysis& a, const ReportOptions& o, Out& out) {
     bool good = e->holds && !(std::string_view(row.id) == "hardening.relro" && a.hardening.relro != "full");
     std::string mark = good ? out.Good("✓") : (e->holds ? out.Paint("~", "33") : out.Bad("✗"));
     std::string detail = e->detail.empty() ? "" : ": " + e->detail;
-    out.Line(fmt::format("    {} {:<14} {}", mark, label, out.Dim(e->where + detail)));
+    out.Line(fmt::format("    {} {:<14} {}", mark, label, out.Dim(Safe(e->where + detail))));
   }
   ElfLists(f, o, out);
 }
@@ -166,17 +180,17 @@ std::string ToText(const Analysis& a, const ReportOptions& o) {
     ElfReport(a, o, out);
   } else if (a.script) {
     const script::Shebang& s = *a.script;
-    out.Line(fmt::format("{}  script, {}", out.Bold(a.path), HumanSize(a.size)));
+    out.Line(fmt::format("{}  script, {}", out.Bold(Safe(a.path)), HumanSize(a.size)));
     out.Field("interpreter", s.interpreter + (s.args.empty() ? "" : " " + s.args), "#! line");
     if (s.via_env) out.Field("runs", fmt::format("{} found on PATH by env", s.command));
     if (a.sha256) out.Field("sha256", *a.sha256);
   } else {
-    out.Line(fmt::format("{}  unknown format, {}", out.Bold(a.path), HumanSize(a.size)));
+    out.Line(fmt::format("{}  unknown format, {}", out.Bold(Safe(a.path)), HumanSize(a.size)));
     if (a.sha256) out.Field("sha256", *a.sha256);
   }
   if (!a.warnings.empty()) {
     out.Line("  warnings");
-    for (const std::string& w : a.warnings) out.Line(fmt::format("    {} {}", out.Paint("!", "33"), w));
+    for (const std::string& w : a.warnings) out.Line(fmt::format("    {} {}", out.Paint("!", "33"), Safe(w)));
   }
   return std::move(out.str());
 }

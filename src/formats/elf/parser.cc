@@ -217,7 +217,9 @@ class Parser {
       if (auto off = f_.VaddrToOffset(strtab)) {
         uint64_t avail = f_.bytes.size() - *off;
         if (strsz > avail) {
-          Warn(fmt::format("DT_STRSZ {} runs past the end of the file", Hex(strsz)));
+          // UINT64_MAX is ParseDynamic's "no DT_STRSZ" (the gABI requires one beside DT_STRTAB).
+          if (strsz == UINT64_MAX) Warn("DT_STRTAB without DT_STRSZ: strings are read up to the end of the file");
+          else Warn(fmt::format("DT_STRSZ {} runs past the end of the file", Hex(strsz)));
           strsz = avail;
         }
         return f_.bytes.Sub(*off, strsz);
