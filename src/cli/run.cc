@@ -110,7 +110,8 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   const int indent = files.size() == 1 ? 2 : -1;
   // One file's report, or its one-line error. Pure, so files can be done in parallel.
   auto report = [&](const std::string& path) -> FileReport {
-    auto file_or = MappedFile::Open(path);
+    thread_local ReadBuffer buffer;  // one per worker, reused file after file
+    auto file_or = MappedFile::Open(path, &buffer);
     if (!file_or) return {"", "exray: " + file_or.error().message + "\n"};
     auto a_or = Analyze(path, (*file_or)->view(), ao);
     if (!a_or) return {"", "exray: " + path + ": " + a_or.error().message + "\n"};

@@ -21,7 +21,7 @@ const char* KindOf(mode_t mode) {
 }
 }  // namespace
 
-Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
+Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path, ReadBuffer* buffer) {
   struct stat st;
   // stat first: opening a FIFO for reading would block until a writer comes.
   if (stat(path.c_str(), &st) != 0) return MakeError(path + ": " + std::strerror(errno));
@@ -37,10 +37,16 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
   std::unique_ptr<MappedFile> f(new MappedFile());
   f->size_ = static_cast<uint64_t>(st.st_size);
   if (f->size_ > 0 && f->size_ <= kReadLimit) {
-    f->buffer_.reset(new uint8_t[f->size_]);
+    uint8_t* dst;
+    if (buffer) {
+      dst = buffer->Reserve(f->size_);
+    } else {
+      f->owned_.reset(new uint8_t[f->size_]);
+      dst = f->owned_.get();
+    }
     uint64_t got = 0;
     while (got < f->size_) {
-      ssize_t n = pread(fd, f->buffer_.get() + got, f->size_ - got, static_cast<off_t>(got));
+      ssize_t n = pread(fd, dst + got, f->size_ - got, static_cast<off_t>(got));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
         int e = errno;
@@ -51,7 +57,7 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
       got += static_cast<uint64_t>(n);
     }
     f->size_ = got;
-    f->addr_ = f->buffer_.get();
+    f->addr_ = dst;
   } else if (f->size_ > 0) {
     void* p = mmap(nullptr, f->size_, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) {
@@ -60,13 +66,14 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
       return MakeError(path + ": mmap: " + std::strerror(e));
     }
     f->addr_ = p;
+    f->mapped_ = true;
   }
   close(fd);
   return f;
 }
 
 MappedFile::~MappedFile() {
-  if (addr_ && !buffer_) munmap(addr_, size_);
+  if (mapped_) munmap(addr_, size_);
 }
 
 }  // namespace exray
