@@ -1,7 +1,9 @@
 #include "analysis/analyze.h"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
+
+#include <algorithm>
+#include <nettle/sha2.h>
 
 #include "analysis/elf_facts.h"
 #include "formats/elf/parser.h"
@@ -10,11 +12,18 @@
 namespace exray {
 
 std::string Sha256Hex(ByteView bytes) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
+  sha256_ctx ctx;
+  sha256_init(&ctx);
+  // nettle takes a size_t length; feed in chunks so any 64-bit size works.
+  constexpr uint64_t kChunk = uint64_t{1} << 30;
+  for (uint64_t off = 0; off < bytes.size(); off += kChunk) {
+    ByteView part = bytes.Sub(off, std::min(kChunk, bytes.size() - off));
+    sha256_update(&ctx, part.size(), part.data());
+  }
+  uint8_t md[SHA256_DIGEST_SIZE];
+  sha256_digest(&ctx, sizeof md, md);
   std::string hex;
-  for (unsigned i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
+  for (uint8_t b : md) hex += fmt::format("{:02x}", b);
   return hex;
 }
 

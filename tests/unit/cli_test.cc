@@ -47,7 +47,7 @@ TEST(Cli, SeveralFilesGiveOneJsonObjectPerLine) {
   std::string line;
   int n = 0;
   while (std::getline(lines, line)) {
-    EXPECT_NO_THROW((void)nlohmann::json::parse(line));
+    EXPECT_TRUE(nlohmann::json::accept(line)) << line;
     ++n;
   }
   EXPECT_EQ(n, 2);

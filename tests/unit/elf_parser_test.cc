@@ -51,7 +51,9 @@ TEST(ElfParser, RejectsNonElfAndTruncatedHeaders) {
   for (size_t n : {size_t{4}, size_t{15}, size_t{16}, size_t{63}}) {
     auto r = Parse(ByteView(h.b.data(), n));
     EXPECT_FALSE(r) << n;
-    if (!r) EXPECT_NE(r.error().message.find("truncated"), std::string::npos);
+    if (!r) {
+      EXPECT_NE(r.error().message.find("truncated"), std::string::npos);
+    }
   }
   h.b[4] = 7;  // bad class
   EXPECT_FALSE(Parse(h.view()));
