@@ -31,11 +31,17 @@ Result<Analysis> Analyze(std::string path, ByteView bytes, const AnalyzeOptions&
   Analysis a;
   a.path = std::move(path);
   a.size = bytes.size();
-  if (opts.hash) a.sha256 = Sha256Hex(bytes);
+  // Format detection reads at most the #! line the kernel would read.
+  if (opts.source) opts.source->Ensure(0, script::kMaxShebangLine);
+  if (opts.hash) {
+    if (opts.source) opts.source->Ensure(0, bytes.size());
+    a.sha256 = Sha256Hex(bytes);
+  }
 
   if (elf::IsElf(bytes)) {
     elf::ParseOptions po;
     po.symbol_list = opts.symbol_list;
+    po.source = opts.source;
     auto file_or = elf::Parse(bytes, po);
     if (!file_or) return file_or.error();
     a.format = "elf";

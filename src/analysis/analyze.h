@@ -43,6 +43,7 @@ struct Analysis {
 struct AnalyzeOptions {
   bool hash = false;
   bool symbol_list = false;  // decode every symbol for listing (--symbols)
+  const ByteSource* source = nullptr;  // reads ranges of the file on demand, if set
 };
 
 /// Analyses the bytes of one file. Fails only when nothing at all could be

@@ -113,7 +113,9 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     thread_local ReadBuffer buffer;  // one per worker, reused file after file
     auto file_or = MappedFile::Open(path, &buffer);
     if (!file_or) return {"", "exray: " + file_or.error().message + "\n"};
-    auto a_or = Analyze(path, (*file_or)->view(), ao);
+    AnalyzeOptions opts = ao;
+    opts.source = file_or->get();
+    auto a_or = Analyze(path, (*file_or)->view(), opts);
     if (!a_or) return {"", "exray: " + path + ": " + a_or.error().message + "\n"};
     return {json ? ToJson(*a_or, ro, indent) + "\n" : ToText(*a_or, ro), ""};
   };

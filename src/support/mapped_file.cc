@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -18,6 +19,19 @@ const char* KindOf(mode_t mode) {
   if (S_ISFIFO(mode)) return "a fifo";
   if (S_ISSOCK(mode)) return "a socket";
   return "not a regular file";
+}
+
+// Reads [off, off+len) fully; zero-fills what cannot be read. Returns bytes read.
+uint64_t ReadAt(int fd, uint8_t* dst, uint64_t off, uint64_t len) {
+  uint64_t got = 0;
+  while (got < len) {
+    ssize_t n = pread(fd, dst + got, len - got, static_cast<off_t>(off + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // error, or the file shrank since fstat
+    got += static_cast<uint64_t>(n);
+  }
+  if (got < len) std::memset(dst + got, 0, len - got);
+  return got;
 }
 }  // namespace
 
@@ -36,7 +50,11 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path, Re
   }
   std::unique_ptr<MappedFile> f(new MappedFile());
   f->size_ = static_cast<uint64_t>(st.st_size);
-  if (f->size_ > 0 && f->size_ <= kReadLimit) {
+  if (f->size_ == 0) {
+    close(fd);
+    return f;
+  }
+  if (f->size_ <= kSparseReadLimit) {
     uint8_t* dst;
     if (buffer) {
       dst = buffer->Reserve(f->size_);
@@ -44,36 +62,48 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path, Re
       f->owned_.reset(new uint8_t[f->size_]);
       dst = f->owned_.get();
     }
-    uint64_t got = 0;
-    while (got < f->size_) {
-      ssize_t n = pread(fd, dst + got, f->size_ - got, static_cast<off_t>(got));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        int e = errno;
-        close(fd);
-        return MakeError(path + ": read: " + std::strerror(e));
-      }
-      if (n == 0) break;  // the file shrank since fstat: keep what was there
-      got += static_cast<uint64_t>(n);
-    }
-    f->size_ = got;
     f->addr_ = dst;
-  } else if (f->size_ > 0) {
-    void* p = mmap(nullptr, f->size_, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (p == MAP_FAILED) {
-      int e = errno;
+    if (f->size_ <= kWholeReadLimit) {
+      f->bytes_read_ = ReadAt(fd, dst, 0, f->size_);
       close(fd);
-      return MakeError(path + ": mmap: " + std::strerror(e));
+    } else {
+      f->fd_ = fd;  // read on demand through Ensure
+      f->chunk_read_.assign((f->size_ + kSparseChunk - 1) / kSparseChunk, false);
     }
-    f->addr_ = p;
-    f->mapped_ = true;
+    return f;
   }
+  void* p = mmap(nullptr, f->size_, PROT_READ, MAP_PRIVATE, fd, 0);
+  int e = errno;
   close(fd);
+  if (p == MAP_FAILED) return MakeError(path + ": mmap: " + std::strerror(e));
+  f->addr_ = p;
+  f->mapped_ = true;
   return f;
+}
+
+void MappedFile::Ensure(uint64_t off, uint64_t len) const {
+  if (fd_ < 0 || len == 0 || off >= size_) return;
+  uint64_t end = off + std::min(len, size_ - off);
+  uint64_t first = off / kSparseChunk, last = (end - 1) / kSparseChunk;
+  uint8_t* base = static_cast<uint8_t*>(addr_);
+  // One read per run of chunks not read yet.
+  for (uint64_t c = first; c <= last;) {
+    if (chunk_read_[c]) {
+      ++c;
+      continue;
+    }
+    uint64_t run_end = c;
+    while (run_end + 1 <= last && !chunk_read_[run_end + 1]) ++run_end;
+    uint64_t from = c * kSparseChunk, to = std::min(size_, (run_end + 1) * kSparseChunk);
+    bytes_read_ += ReadAt(fd_, base + from, from, to - from);
+    for (uint64_t k = c; k <= run_end; ++k) chunk_read_[k] = true;
+    c = run_end + 1;
+  }
 }
 
 MappedFile::~MappedFile() {
   if (mapped_) munmap(addr_, size_);
+  if (fd_ >= 0) close(fd_);
 }
 
 }  // namespace exray

@@ -1,22 +1,18 @@
-// A read-only memory mapping of an input file.
+// An input file's bytes, read-only, read or mapped as is cheapest.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "support/byte_source.h"
 #include "support/byte_view.h"
 #include "support/result.h"
 
 namespace exray {
 
-/// A regular file's bytes, read-only: memory-mapped, or for files up to
-/// kReadLimit read into memory, because mapping and unmapping a small file
-/// costs more than copying it (measured: 400 files of /usr/bin took 170 ms
-/// mapped and 30 ms read). Directories, devices, FIFOs and sockets are refused
-/// without being opened for reading (a FIFO would block); an empty file gives
-/// an empty view.
-/// Memory that MappedFile reads small files into, kept between files so each
-/// read lands on pages that are already mapped (fresh pages cost a fault each).
+/// Memory that MappedFile reads files into, kept between files so reads land
+/// on pages that are already mapped (a fresh page costs a fault each).
 class ReadBuffer {
  public:
   uint8_t* Reserve(uint64_t n) {
@@ -32,28 +28,47 @@ class ReadBuffer {
   uint64_t cap_ = 0;
 };
 
-class MappedFile {
+/// A regular file's bytes. Three ways, chosen by size, because on the
+/// machines measured here a page fault costs ~10 us and unmapping a file
+/// ~100-300 us, more than copying a few pages:
+///  - up to kWholeReadLimit: read whole;
+///  - up to kSparseReadLimit: read on demand, in kSparseChunk pieces, as the
+///    parser calls Ensure (an ELF parse reads a few pages of a 300 KiB file);
+///  - larger: memory-mapped, so memory grows with the pages touched.
+/// Directories, devices, FIFOs and sockets are refused without being opened
+/// for reading (a FIFO would block); an empty file gives an empty view.
+class MappedFile final : public ByteSource {
  public:
-  static constexpr uint64_t kReadLimit = 1u << 20;
+  static constexpr uint64_t kWholeReadLimit = 64u << 10;
+  static constexpr uint64_t kSparseReadLimit = 4u << 20;
+  static constexpr uint64_t kSparseChunk = 16u << 10;
 
- public:
-  /// With a ReadBuffer, a small file is read into it, and the MappedFile must
-  /// not outlive the next Open that uses the same buffer.
+  /// With a ReadBuffer, the file is read into it, and this MappedFile must not
+  /// outlive the next Open that uses the same buffer.
   static Result<std::unique_ptr<MappedFile>> Open(const std::string& path, ReadBuffer* buffer = nullptr);
-  bool mapped() const { return mapped_; }
-  ~MappedFile();
+  ~MappedFile() override;
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
 
   ByteView view() const { return ByteView(static_cast<const uint8_t*>(addr_), size_); }
   uint64_t size() const { return size_; }
+  bool mapped() const { return mapped_; }
+  bool sparse() const { return fd_ >= 0; }
+  /// Reads the chunks of [off, off+len) not read yet; a no-op unless sparse.
+  /// A read error or a file that shrank leaves zeros in place.
+  void Ensure(uint64_t off, uint64_t len) const override;
+  /// Bytes read from the file so far (for tests and benchmarks).
+  uint64_t bytes_read() const { return bytes_read_; }
 
  private:
   MappedFile() = default;
-  std::unique_ptr<uint8_t[]> owned_;  // a read file's bytes, when no ReadBuffer was given
+  std::unique_ptr<uint8_t[]> owned_;  // the bytes, when no ReadBuffer was given
   bool mapped_ = false;
   void* addr_ = nullptr;
   uint64_t size_ = 0;
+  int fd_ = -1;                            // kept open while sparse
+  mutable std::vector<bool> chunk_read_;   // one per kSparseChunk
+  mutable uint64_t bytes_read_ = 0;
 };
 
 }  // namespace exray

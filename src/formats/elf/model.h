@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "support/byte_source.h"
 #include "support/byte_view.h"
 #include "support/diag.h"
 
@@ -103,7 +104,8 @@ struct GnuProperties {
 /// Everything read from one ELF file. String views point into the mapping, so
 /// the model must not outlive the MappedFile it was parsed from.
 struct File {
-  ByteView bytes;
+  ByteView bytes;                      // the whole file; see Load
+  const ByteSource* source = nullptr;  // brings ranges of bytes in on demand, if set
   Header header;
   std::vector<Section> sections;
   std::vector<Segment> segments;
@@ -134,6 +136,13 @@ struct File {
   /// Maps a virtual address to a file offset through PT_LOAD segments; nullopt
   /// when no segment holds [vaddr, vaddr+len) in its file image.
   std::optional<uint64_t> VaddrToOffset(uint64_t vaddr, uint64_t len = 1) const;
+  /// [off, off+len) of the file, read in first when a ByteSource is set; empty
+  /// when the range is not inside the file. Every read of file bytes goes
+  /// through Load, SectionData or a view obtained from them.
+  ByteView Load(uint64_t off, uint64_t len) const {
+    if (source) source->Ensure(off, len);
+    return bytes.Sub(off, len);
+  }
   /// The bytes of a section in the file (still compressed if SHF_COMPRESSED).
   ByteView SectionData(const Section& s) const;
   const Section* FindSection(std::string_view name) const;

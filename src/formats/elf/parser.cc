@@ -19,7 +19,10 @@ std::string Hex(uint64_t v) { return fmt::format("{:#x}", v); }
 
 class Parser {
  public:
-  Parser(ByteView bytes, const ParseOptions& opts) : opts_(opts) { f_.bytes = bytes; }
+  Parser(ByteView bytes, const ParseOptions& opts) : opts_(opts) {
+    f_.bytes = bytes;
+    f_.source = opts.source;
+  }
 
   Result<File> Run() {
     if (auto err = ParseHeader()) return *err;
@@ -40,6 +43,7 @@ class Parser {
   void Warn(std::string m) { f_.diag.Warn(std::move(m)); }
 
   std::optional<Error> ParseHeader() {
+    if (f_.source) f_.source->Ensure(0, kEhdrSize[1]);  // the larger header, clamped to the file
     ByteView b = f_.bytes;
     if (b.size() < 16) return MakeError(fmt::format("truncated ELF identification: {} of 16 bytes", b.size()));
     Header& h = f_.header;
@@ -107,6 +111,7 @@ class Parser {
       return;
     }
     Section s0;
+    f_.Load(h.shoff, h.shentsize);
     if (!ReadShdr(0, &s0)) {
       Warn(fmt::format("section header table at e_shoff {} is outside the file (size {})", Hex(h.shoff),
                        Hex(f_.bytes.size())));
@@ -123,6 +128,7 @@ class Parser {
                        fits));
       h.shnum = fits;
     }
+    f_.Load(h.shoff, h.shnum * h.shentsize);  // cannot overflow: shnum <= file size / shentsize
     f_.sections.reserve(h.shnum);
     for (uint64_t i = 0; i < h.shnum; ++i) {
       Section s;
@@ -166,6 +172,7 @@ class Parser {
       Warn(fmt::format("e_phnum {} program headers at {} do not fit in the file: {} read", n, Hex(h.phoff), fits));
       n = fits;
     }
+    f_.Load(h.phoff, n * h.phentsize);
     f_.segments.reserve(n);
     for (uint64_t i = 0; i < n; ++i) {
       Reader r = At(h.phoff + i * h.phentsize);
@@ -199,7 +206,7 @@ class Parser {
   void ParseInterpreter() {
     const Segment* p = f_.FindSegment(PT_INTERP);
     if (!p) return;
-    ByteView v = f_.bytes.Sub(p->offset, p->filesz);
+    ByteView v = f_.Load(p->offset, p->filesz);
     if (v.empty()) {
       Warn(p->filesz == 0 ? "PT_INTERP is empty (p_filesz 0)" : "PT_INTERP is outside the file");
       f_.interpreter = std::string_view();
@@ -222,7 +229,7 @@ class Parser {
           else Warn(fmt::format("DT_STRSZ {} runs past the end of the file", Hex(strsz)));
           strsz = avail;
         }
-        return f_.bytes.Sub(*off, strsz);
+        return f_.Load(*off, strsz);
       }
       Warn(fmt::format("DT_STRTAB {} is not in any PT_LOAD segment", Hex(strtab)));
     }
@@ -234,7 +241,7 @@ class Parser {
   void ParseDynamic() {
     ByteView table;
     if (const Segment* p = f_.FindSegment(PT_DYNAMIC)) {
-      table = f_.bytes.Sub(p->offset, p->filesz);
+      table = f_.Load(p->offset, p->filesz);
       f_.dynamic_from = "PT_DYNAMIC";
       if (table.empty() && p->filesz) Warn("PT_DYNAMIC is outside the file");
     } else {
@@ -342,19 +349,21 @@ class Parser {
   }
 
   // Finds a versioning table by dynamic tag (mapped through PT_LOAD) or by section type.
+  // Finds a versioning table: by section type (its size is known), else by
+  // dynamic tag mapped through PT_LOAD (a file without section headers).
   ByteView VersionTable(int64_t tag, uint32_t sh_type, uint64_t* count, int64_t count_tag) {
     for (const DynamicEntry& e : f_.dynamic) {
       if (e.tag == count_tag && count) *count = e.value;
-    }
-    for (const DynamicEntry& e : f_.dynamic) {
-      if (e.tag != tag) continue;
-      if (auto off = f_.VaddrToOffset(e.value)) return f_.bytes.From(*off);
-      Warn(fmt::format("{} {} is not in any PT_LOAD segment", DynamicTagName(tag), Hex(e.value)));
     }
     for (const Section& s : f_.sections) {
       if (s.type != sh_type) continue;
       if (count && *count == 0) *count = s.info;
       return f_.SectionData(s);
+    }
+    for (const DynamicEntry& e : f_.dynamic) {
+      if (e.tag != tag) continue;
+      if (auto off = f_.VaddrToOffset(e.value)) return f_.Load(*off, f_.bytes.size() - *off);
+      Warn(fmt::format("{} {} is not in any PT_LOAD segment", DynamicTagName(tag), Hex(e.value)));
     }
     return {};
   }
@@ -485,7 +494,7 @@ class Parser {
     if (!from_sections) {
       static const char* kSegNames[] = {"PT_NOTE"};
       for (const Segment& p : f_.segments)
-        if (p.type == PT_NOTE) ParseNoteRange(f_.bytes.Sub(p.offset, p.filesz), p.align, kSegNames[0]);
+        if (p.type == PT_NOTE) ParseNoteRange(f_.Load(p.offset, p.filesz), p.align, kSegNames[0]);
     }
     for (const Note& n : f_.notes) {
       if (n.owner == "GNU" && n.type == NT_GNU_BUILD_ID && !f_.build_id) {
@@ -671,7 +680,7 @@ std::optional<uint64_t> File::VaddrToOffset(uint64_t vaddr, uint64_t len) const 
 
 ByteView File::SectionData(const Section& s) const {
   if (!s.in_file) return {};
-  return bytes.Sub(s.offset, s.size);
+  return Load(s.offset, s.size);
 }
 
 const Section* File::FindSection(std::string_view name) const {

@@ -23,6 +23,7 @@ inline constexpr uint64_t kMaxCompressionRatio = 1032;
 
 struct ParseOptions {
   bool symbol_list = false;  // fill SymbolTable::symbols (with versions) for listing
+  const ByteSource* source = nullptr;  // reads ranges of the file on demand (MappedFile)
 };
 
 /// True when the bytes start with the ELF magic.

@@ -1,0 +1,18 @@
+// ByteSource: lets a parser ask for a range of the file before reading it.
+#pragma once
+
+#include <cstdint>
+
+namespace exray {
+
+/// A file whose bytes may be brought into memory on demand. Parsers call
+/// Ensure(off, len) before taking a view of [off, off+len); where no source is
+/// given (tests, fuzzers, mapped files) every byte is already present.
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  /// Makes [off, off+len), clamped to the file, readable in the file's view.
+  virtual void Ensure(uint64_t off, uint64_t len) const = 0;
+};
+
+}  // namespace exray
