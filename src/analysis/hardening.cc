@@ -115,7 +115,10 @@ void AnalyzeHardening(const File& f, Analysis* a) {
   // CET: the linker sets IBT/SHSTK in the GNU property note only when every
   // input object was built with -fcf-protection.
   const GnuProperties& gp = f.gnu_properties;
-  std::string prop_where = gp.present ? ".note.gnu.property" : "no GNU property note";
+  std::string prop_where = !gp.present ? "no GNU property note"
+                           : (gp.x86_feature_1_and || gp.aarch64_feature_1_and)
+                               ? ".note.gnu.property"
+                               : ".note.gnu.property has no FEATURE_1_AND property";
   if (gp.x86_feature_1_and) {
     h.ibt = *gp.x86_feature_1_and & GNU_PROPERTY_X86_FEATURE_1_IBT;
     h.shstk = *gp.x86_feature_1_and & GNU_PROPERTY_X86_FEATURE_1_SHSTK;
@@ -134,9 +137,10 @@ void AnalyzeHardening(const File& f, Analysis* a) {
       h.textrel ? ((f.dt_flags & DF_TEXTREL) ? "DT_FLAGS TEXTREL" : "DT_TEXTREL") : "no DT_TEXTREL");
   h.rpath = f.rpath.has_value();
   h.runpath = f.runpath.has_value();
-  add("hardening.rpath", "has no DT_RPATH", !h.rpath, Strength::kStructure, h.rpath ? "DT_RPATH" : "dynamic table",
+  const char* dyn_where = f.has_dynamic ? "dynamic table" : "no dynamic table";
+  add("hardening.rpath", "has no DT_RPATH", !h.rpath, Strength::kStructure, h.rpath ? "DT_RPATH" : dyn_where,
       h.rpath ? std::string(*f.rpath) : "");
-  add("hardening.runpath", "has no DT_RUNPATH", !h.runpath, Strength::kStructure, h.runpath ? "DT_RUNPATH" : "dynamic table",
+  add("hardening.runpath", "has no DT_RUNPATH", !h.runpath, Strength::kStructure, h.runpath ? "DT_RUNPATH" : dyn_where,
       h.runpath ? std::string(*f.runpath) : "");
 }
 
