@@ -42,7 +42,8 @@ TEST(JsonWriter, MatchesNlohmannPrettyLayout) {
 
 TEST(JsonWriter, EscapesControlsQuotesAndBadUtf8) {
   JsonWriter w;
-  w.String(std::string("q\"b\\\n\x01 \xc3\xa9 \xff \xed\xa0\x80 \xf0\x9f\x98\x80", 24));
+  static const char kInput[] = "q\"b\\\n\x01 \xc3\xa9 \xff \xed\xa0\x80 \xf0\x9f\x98\x80";
+  w.String(std::string_view(kInput, sizeof kInput - 1));
   std::string s = w.Take();
   auto j = nlohmann::json::parse(s);
   std::string v = j.get<std::string>();
