@@ -1,0 +1,44 @@
+// AddressSpace: how toolchain-metadata readers (Go, Rust) see a binary, by
+// virtual address, without knowing its container format (ELF, PE, Mach-O).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "support/byte_view.h"
+
+namespace exray {
+
+struct MemRegion {
+  std::string_view name;  // section name; empty for a segment
+  uint64_t vaddr = 0;
+  uint64_t size = 0;      // bytes backed by the file (not the zero-filled tail)
+  bool read = false, write = false, exec = false;
+};
+
+class AddressSpace {
+ public:
+  virtual ~AddressSpace() = default;
+  virtual Endian endian() const = 0;
+  /// 4 or 8.
+  virtual int ptr_size() const = 0;
+  /// The bytes at [vaddr, vaddr+len) backed by the file; shorter (possibly
+  /// empty) where the range leaves the file-backed part of a region.
+  virtual ByteView Read(uint64_t vaddr, uint64_t len) const = 0;
+  /// Sections with an address (empty list for a file without section headers).
+  virtual const std::vector<MemRegion>& Sections() const = 0;
+  /// Loadable segments, with their permissions.
+  virtual const std::vector<MemRegion>& Segments() const = 0;
+  /// The address of a symbol by exact name, from any symbol table; nullopt when absent or stripped.
+  virtual std::optional<uint64_t> Symbol(std::string_view name) const = 0;
+
+  const MemRegion* FindSection(std::string_view name) const {
+    for (const MemRegion& r : Sections())
+      if (r.name == name) return &r;
+    return nullptr;
+  }
+};
+
+}  // namespace exray
