@@ -8,6 +8,7 @@
 #include "analysis/evidence.h"
 #include "formats/elf/model.h"
 #include "formats/script/shebang.h"
+#include "lang/go/buildinfo.h"
 #include "support/byte_view.h"
 #include "support/result.h"
 
@@ -36,6 +37,7 @@ struct Analysis {
   bool pie = false, stripped = false, debug_info = false;
   std::optional<std::string> glibc_min;
   Hardening hardening;
+  std::optional<go::BuildInfo> go;  // Go build info, for Go binaries that carry it
   std::vector<Evidence> evidence;
   std::vector<std::string> warnings;
 };

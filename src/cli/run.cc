@@ -13,6 +13,9 @@
 #include <ostream>
 
 #include "analysis/analyze.h"
+#include "formats/elf/address_space.h"
+#include "formats/elf/parser.h"
+#include "lang/go/buildinfo.h"
 #include "report/report.h"
 #include "support/mapped_file.h"
 
@@ -75,11 +78,63 @@ void ForEachInOrder(size_t n, unsigned jobs, const std::function<FileReport(size
   for (std::thread& t : threads) t.join();
 }
 
+// `exray go FILE [--json]`: the Go build info, as `go version -m` shows it.
+int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{"exray go: the Go version, modules and build settings of a Go binary (like `go version -m`)", "exray go"};
+  std::string path;
+  bool json = false;
+  app.add_option("file", path, "the Go binary")->required();
+  app.add_flag("--json", json, "print {path, go} as JSON");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e, out, err);
+    return code == 0 ? 0 : 2;
+  }
+  ReadBuffer buffer;
+  auto file_or = MappedFile::Open(path, &buffer);
+  if (!file_or) {
+    err << "exray: " << file_or.error().message << '\n';
+    return 1;
+  }
+  const MappedFile& mf = **file_or;
+  mf.Ensure(0, 64);  // enough for the ELF identification
+  if (!elf::IsElf(mf.view())) {
+    err << "exray: " << path << ": format not supported yet\n";
+    return 1;
+  }
+  elf::ParseOptions po;
+  po.source = &mf;
+  auto elf_or = elf::Parse(mf.view(), po);
+  if (!elf_or) {
+    err << "exray: " << path << ": " << elf_or.error().message << '\n';
+    return 1;
+  }
+  elf::ElfAddressSpace as(*elf_or);
+  Diagnostics diag;
+  auto bi = go::ReadBuildInfo(as, &diag);
+  if (!bi) {
+    err << "exray: " << path << ": not a Go binary (no build info found)\n";
+    return 1;
+  }
+  if (!bi->ok()) {
+    err << "exray: " << path << ": " << bi->error().message << '\n';
+    return 1;
+  }
+  for (const std::string& w : diag.warnings()) err << "exray: " << path << ": warning: " << w << '\n';
+  out << (json ? GoToJson(path, **bi, 2) + "\n" : GoToText(path, **bi));
+  return 0;
+}
+
 }  // namespace
 
 int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err, bool out_is_tty) {
+  // A subcommand by its first word; a file named "go" is given as ./go.
+  if (argc >= 2 && std::string_view(argv[1]) == "go") return RunGo(argc - 1, argv + 1, out, err);
   CLI::App app{"exray: what a compiled program is made of and what it needs, with evidence"};
   app.set_version_flag("--version", "exray 0.1.0");
+  app.footer("Subcommand:\n  exray go FILE [--json]   Go version, modules and build settings (like `go version -m`);\n"
+             "                           a file named go is given as ./go");
   std::vector<std::string> files;
   bool json = false, hash = false;
   ReportOptions ro;

@@ -1,5 +1,8 @@
 #include <fmt/format.h>
 
+#include <unordered_map>
+#include <unordered_set>
+
 #include "formats/elf/parser.h"
 #include "formats/elf/raw.h"
 #include "report/json_writer.h"
@@ -36,6 +39,58 @@ void SymbolList(JsonWriter& w, const elf::SymbolTable& t) {
     w.EndObject();
   }
   w.EndArray();
+}
+
+void ModuleJson(JsonWriter& w, const go::Module& m) {
+  w.Field("path", m.path);
+  w.Field("version", m.version);
+  w.Field("sum", m.sum);
+}
+
+void GoJson(JsonWriter& w, const go::BuildInfo& bi) {
+  w.BeginObject();
+  w.Field("version", bi.version);
+  w.Field("path", bi.mod.path);
+  w.Key("main");
+  if (bi.mod.main) {
+    w.BeginObject();
+    ModuleJson(w, bi.mod.main->mod);
+    w.EndObject();
+  } else {
+    w.Null();
+  }
+  w.Key("deps");
+  w.BeginArray();
+  for (const go::Dep& d : bi.mod.deps) {
+    w.BeginObject();
+    ModuleJson(w, d.mod);
+    w.Key("replace");
+    if (d.replace) {
+      w.BeginObject();
+      ModuleJson(w, *d.replace);
+      w.EndObject();
+    } else {
+      w.Null();
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  // An object keyed in file order. A key repeated in the file keeps its last
+  // value at its first position, so the object never has duplicate keys.
+  w.Key("settings");
+  w.BeginObject();
+  // Linear in the number of lines: a crafted blob may hold ~10^5 build lines.
+  std::unordered_map<std::string_view, size_t> last;
+  for (size_t i = 0; i < bi.mod.settings.size(); ++i) last[bi.mod.settings[i].first] = i;
+  std::unordered_set<std::string_view> written;
+  for (const auto& [k, v] : bi.mod.settings) {
+    if (!written.insert(k).second) continue;
+    w.InputKey(k);
+    w.String(bi.mod.settings[last[k]].second);
+  }
+  w.EndObject();
+  w.Field("compiler", bi.compiler);
+  w.EndObject();
 }
 
 void ElfJson(JsonWriter& w, const elf::File& f, const Analysis& a, const ReportOptions& opts) {
@@ -206,6 +261,10 @@ std::string ToJson(const Analysis& a, const ReportOptions& opts, int indent) {
   } else {
     w.Null();
   }
+  if (a.go) {
+    w.Key("go");
+    GoJson(w, *a.go);
+  }
   w.Key("evidence");
   w.BeginArray();
   for (const Evidence& e : a.evidence) {
@@ -220,6 +279,16 @@ std::string ToJson(const Analysis& a, const ReportOptions& opts, int indent) {
   }
   w.EndArray();
   w.Field("warnings", a.warnings);
+  w.EndObject();
+  return w.Take();
+}
+
+std::string GoToJson(std::string_view path, const go::BuildInfo& bi, int indent) {
+  JsonWriter w(indent);
+  w.BeginObject();
+  w.Field("path", path);
+  w.Key("go");
+  GoJson(w, bi);
   w.EndObject();
   return w.Take();
 }

@@ -82,6 +82,13 @@ void JsonWriter::Key(std::string_view k) {
   after_key_ = true;
 }
 
+void JsonWriter::InputKey(std::string_view k) {
+  BeforeValue();
+  Escaped(k);
+  out_.append(indent_ < 0 ? ":" : ": ");
+  after_key_ = true;
+}
+
 void JsonWriter::String(std::string_view s) {
   BeforeValue();
   Escaped(s);

@@ -23,6 +23,8 @@ class JsonWriter {
   void EndArray() { Close(']'); }
   /// k must be plain ASCII without quotes or backslashes (keys are literals).
   void Key(std::string_view k);
+  /// A key taken from the input (a Go build setting name): escaped like a string.
+  void InputKey(std::string_view k);
   /// Strings are escaped; bytes that are not valid UTF-8 become U+FFFD.
   void String(std::string_view s);
   void Uint(uint64_t v);

@@ -21,4 +21,11 @@ std::string ToJson(const Analysis& a, const ReportOptions& opts, int indent = -1
 /// The one-screen text report, ending with a newline.
 std::string ToText(const Analysis& a, const ReportOptions& opts);
 
+/// `exray go FILE --json`: {path, go: {...}}, the go object as in ToJson.
+std::string GoToJson(std::string_view path, const go::BuildInfo& bi, int indent = -1);
+
+/// `exray go FILE`: what `go version -m` prints, with build settings unquoted.
+/// Control bytes from the file are shown as \xNN.
+std::string GoToText(std::string_view path, const go::BuildInfo& bi);
+
 }  // namespace exray

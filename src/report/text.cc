@@ -123,6 +123,16 @@ void ElfReport(const Analysis& a, const ReportOptions& o, Out& out) {
   if (f.build_id) out.Field("build-id", *f.build_id, "NT_GNU_BUILD_ID note");
   if (f.go_build_id) out.Field("go build-id", *f.go_build_id, "Go build-id note");
   if (a.sha256) out.Field("sha256", *a.sha256);
+  if (a.go) {
+    const go::BuildInfo& g = *a.go;
+    std::string v = g.version;
+    if (g.mod.main) v += fmt::format(", module {} {}", g.mod.main->mod.path, g.mod.main->mod.version);
+    else if (!g.mod.path.empty()) v += fmt::format(", {}", g.mod.path);
+    v += fmt::format(", {} deps", g.mod.deps.size());
+    for (const auto& [k, val] : g.mod.settings)
+      if (k == "CGO_ENABLED") v += fmt::format(", CGO_ENABLED={}", val);
+    out.Field("go", v, g.where);
+  }
 
   std::string link = a.linking;
   if (a.pie && a.linking != "static-pie") link += ", PIE";
@@ -193,6 +203,26 @@ std::string ToText(const Analysis& a, const ReportOptions& o) {
     for (const std::string& w : a.warnings) out.Line(fmt::format("    {} {}", out.Paint("!", "33"), Safe(w)));
   }
   return std::move(out.str());
+}
+
+std::string GoToText(std::string_view path, const go::BuildInfo& bi) {
+  // The layout of `go version -m` (cmd/go/internal/version, BuildInfo.String).
+  std::string s = fmt::format("{}: {}\n", Safe(path), Safe(bi.version));
+  // An empty version prints as (devel), and the sum column is always there, as in Go.
+  auto line = [&](std::string_view word, const go::Module& m) {
+    s += fmt::format("\t{}\t{}\t{}\t{}\n", word, Safe(m.path), m.version.empty() ? "(devel)" : Safe(m.version),
+                     Safe(m.sum));
+  };
+  auto mod = [&](std::string_view word, const go::Dep& d) {
+    if (!d.replace) return line(word, d.mod);
+    s += fmt::format("\t{}\t{}\t{}\n", word, Safe(d.mod.path), d.mod.version.empty() ? "(devel)" : Safe(d.mod.version));
+    line("=>", *d.replace);
+  };
+  if (!bi.mod.path.empty()) s += fmt::format("\tpath\t{}\n", Safe(bi.mod.path));
+  if (bi.mod.main) mod("mod", *bi.mod.main);
+  for (const go::Dep& d : bi.mod.deps) mod("dep", d);
+  for (const auto& [k, v] : bi.mod.settings) s += fmt::format("\tbuild\t{}={}\n", Safe(k), Safe(v));
+  return s;
 }
 
 }  // namespace exray

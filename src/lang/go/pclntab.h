@@ -1,0 +1,167 @@
+// Go pclntab reader: function names, entry/end addresses, and pc -> file:line,
+// for every pclntab layout (Go 1.2-1.15, 1.16-1.17, 1.18-1.19, 1.20+), read
+// through an AddressSpace (see /work/shared/reference/go-binary-format.md §2.5-2.8).
+//
+// Not handled yet: inline trees (FUNCDATA_InlTree), so Lookup names the
+// physical function, with the file:line the pcln table records (that of the
+// innermost inlined code); several text sections (moduledata.textsectmap, for
+// very large binaries and ppc64); gccgo binaries, which have no pclntab.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "lang/address_space.h"
+#include "support/byte_view.h"
+#include "support/diag.h"
+#include "support/result.h"
+
+namespace exray::go {
+
+/// Caps that keep a crafted pclntab from making us allocate or loop without bound.
+inline constexpr uint64_t kMaxFunctions = 10'000'000;     // GoReSym caps at 350 000; big binaries reach ~300k
+inline constexpr uint64_t kMaxFiles = 10'000'000;
+inline constexpr int kMaxVarintBytes = 10;                // a uvarint of 64 bits takes at most 10 bytes
+// Go's linker emits a pc-value entry only at a real instruction boundary
+// (cmd/internal/obj/pcln.go funcpctab), so only the first entry has a zero pc
+// delta; a run of them is damage, and capping it keeps many functions that
+// share one long crafted table from each walking all of it.
+inline constexpr uint64_t kMaxPcValueStalls = 16;
+inline constexpr uint64_t kMaxNameLength = 64 * 1024;     // a function or file name longer than this is damage
+inline constexpr uint64_t kMaxScanBytes = 512ull << 20;   // total bytes scanned for a pclntab magic
+inline constexpr uint64_t kMaxScanCandidates = 64;        // magic hits validated during the scan
+inline constexpr uint64_t kScanSortCheck = 4096;          // functab entries checked for order per scan candidate
+
+/// The pclntab layouts, by magic (runtime/symtab.go pcHeader; debug/gosym).
+enum class PclnVersion : uint8_t {
+  kGo12,   // 0xfffffffb, Go 1.2-1.15
+  kGo116,  // 0xfffffffa, Go 1.16-1.17
+  kGo118,  // 0xfffffff0, Go 1.18-1.19
+  kGo120,  // 0xfffffff1, Go 1.20+
+  kMaxValue = kGo120,
+};
+
+/// "1.2", "1.16", "1.18", "1.20": the first release of the layout.
+std::string_view PclnVersionName(PclnVersion v);
+
+/// The decoded pcHeader. Offsets are relative to the start of the pclntab
+/// (for Go 1.2 only functab/filetab are known; the rest stay 0).
+struct PclnHeader {
+  PclnVersion version = PclnVersion::kGo12;
+  Endian endian = Endian::kLittle;
+  uint8_t quantum = 1;   // PC quantum (minLC): 1, 2 or 4
+  uint8_t ptr_size = 8;  // 4 or 8
+  uint64_t nfunc = 0;
+  uint64_t nfiles = 0;   // 1.16+
+  uint64_t text_start = 0;  // 1.18+; unrelocated in PIE, 0 since Go 1.26
+  uint64_t funcname_off = 0, cu_off = 0, filetab_off = 0, pctab_off = 0, pcln_off = 0;
+  uint64_t functab_off = 0;  // where the {entry, funcoff} pairs start
+  uint64_t header_size = 0;
+};
+
+/// Reads the pcHeader at the start of data. nullopt when the bytes do not start
+/// with a pclntab magic (in either byte order) followed by zero pads, a quantum
+/// in {1,2,4} and a pointer size in {4,8}; an Error when they do but the header
+/// is truncated or its offsets or function count point outside data.
+std::optional<Result<PclnHeader>> ParseHeader(ByteView data);
+
+/// A uvarint (LEB128, little-endian groups of 7 bits) at *off; advances *off.
+/// False when it runs past the view or over kMaxVarintBytes bytes.
+bool ReadUvarint(ByteView data, uint64_t* off, uint64_t* out);
+
+/// Walks a pc-value table (debug/gosym step/pcvalue) starting at table[off],
+/// for a function starting at entry, and returns the value at target_pc;
+/// -1 when target_pc lies past the table's last range. nullopt, with a warning,
+/// when the table is malformed (runs off the end of the data, a varint is
+/// bad, or over kMaxPcValueStalls entries do not advance the pc); the walk is
+/// bounded by the bytes left in the table.
+std::optional<int32_t> PcValue(ByteView table, uint64_t off, uint64_t entry, uint64_t target_pc, uint8_t quantum,
+                               Diagnostics* diag = nullptr);
+
+/// The package of a Go symbol name: the part before the first '.' after the
+/// last '/', ignoring generic type arguments in [...] ("main", "net/http",
+/// "gopkg.in/yaml%2ev3"); empty for compiler-generated names ("go:", "type:")
+/// and names without a '.'.
+std::string_view PackageOf(std::string_view name);
+
+struct Function {
+  std::string_view name;  // points into the binary's bytes
+  uint64_t entry = 0, end = 0;
+};
+
+/// A file:line position; file is empty and line -1 when unknown.
+struct Position {
+  std::string_view file;
+  int64_t line = -1;
+};
+
+struct Location {
+  const Function* function = nullptr;
+  Position pos;
+};
+
+/// Where the text base of a Go 1.18+ pclntab came from.
+enum class TextBaseSource : uint8_t { kNotNeeded, kCaller, kSymbol, kModuledata, kHeader, kMaxValue = kHeader };
+std::string_view TextBaseSourceName(TextBaseSource s);
+
+/// How the pclntab was found.
+enum class PclnSource : uint8_t { kSection, kSymbol, kScan, kBytes, kMaxValue = kBytes };
+std::string_view PclnSourceName(PclnSource s);
+
+class Pclntab {
+ public:
+  /// Parses a pclntab held in data, mapped at vaddr. text_base is the address
+  /// Go 1.18+ entry offsets are relative to; without one the header's
+  /// textStart is used (with a warning). nullopt when data does not start with
+  /// a pclntab header; an Error when the header or function table is unusable.
+  /// Damage to individual functions (bad names, unsorted entries) becomes a
+  /// warning and the function is kept with what could be read.
+  static std::optional<Result<Pclntab>> Parse(ByteView data, uint64_t vaddr, std::optional<uint64_t> text_base,
+                                              Diagnostics& diag);
+
+  const PclnHeader& header() const { return header_; }
+  uint64_t vaddr() const { return vaddr_; }
+  uint64_t size() const { return data_.size(); }
+  uint64_t text_base() const { return text_base_; }
+  TextBaseSource text_base_source() const { return text_base_source_; }
+  PclnSource source() const { return source_; }
+
+  /// Functions in functab order (sorted by entry in a well-formed table).
+  const std::vector<Function>& functions() const { return functions_; }
+
+  /// The file and line at pc within function i (pc in [entry, end)).
+  Position PositionAt(size_t i, uint64_t pc, Diagnostics* diag = nullptr) const;
+  Position EntryPosition(size_t i, Diagnostics* diag = nullptr) const {
+    return i < functions_.size() ? PositionAt(i, functions_[i].entry, diag) : Position{};
+  }
+  /// The function containing pc, with its file and line; nullopt when no function does.
+  std::optional<Location> Lookup(uint64_t pc, Diagnostics* diag = nullptr) const;
+
+ private:
+  friend Result<Pclntab> ReadPclntab(const AddressSpace& as, Diagnostics& diag);
+  std::string_view FileName(uint64_t func_off, int32_t fno) const;
+  uint32_t FuncField(uint64_t func_off, int n) const;
+
+  ByteView data_;
+  uint64_t vaddr_ = 0;
+  PclnHeader header_;
+  uint64_t text_base_ = 0;
+  TextBaseSource text_base_source_ = TextBaseSource::kNotNeeded;
+  PclnSource source_ = PclnSource::kBytes;
+  std::vector<Function> functions_;
+  std::vector<uint64_t> func_offs_;  // offset of each _func record in data_ (kMaxValue when unreadable)
+  ByteView funcnametab_, cutab_, filetab_, pctab_, funcdata_;
+};
+
+/// Finds and parses the pclntab of a binary: the .gopclntab (or
+/// .data.rel.ro.gopclntab, __gopclntab) section, else the runtime.pclntab
+/// symbol, else a validated scan of non-executable segments (read-only ones
+/// first) bounded by kMaxScanBytes. For Go 1.18+ the text base comes from the
+/// runtime.text symbol, else moduledata.text (found by scanning writable data
+/// for the pclntab's address), else the header's textStart with a warning.
+/// An Error when no pclntab is found or the one found is unusable.
+Result<Pclntab> ReadPclntab(const AddressSpace& as, Diagnostics& diag);
+
+}  // namespace exray::go

@@ -1,0 +1,107 @@
+// `exray go FILE [--json]` and the `go` parts of the main report, through RunCli.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "cli/run.h"
+#include "report/report.h"
+
+namespace exray {
+namespace {
+
+struct CliRun {
+  int rc;
+  std::string out, err;
+};
+
+CliRun Cli(std::vector<const char*> args) {
+  args.insert(args.begin(), "exray");
+  std::ostringstream out, err;
+  int rc = RunCli(static_cast<int>(args.size()), args.data(), out, err, false);
+  return {rc, out.str(), err.str()};
+}
+
+constexpr const char* kGofmt = "/usr/lib/go-1.19/bin/gofmt";
+
+TEST(GoCli, UsageErrorsExitTwo) {
+  EXPECT_EQ(Cli({"go"}).rc, 2);
+  EXPECT_EQ(Cli({"go", "/bin/ls", "--no-such-flag"}).rc, 2);
+  EXPECT_EQ(Cli({"go", "/bin/ls", "/bin/sh"}).rc, 2);
+}
+
+TEST(GoCli, NotAGoBinaryIsOneLineAndExitOne) {
+  CliRun r = Cli({"go", "/bin/ls"});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.err, "exray: /bin/ls: not a Go binary (no build info found)\n");
+  EXPECT_TRUE(r.out.empty());
+  std::string p = ::testing::TempDir() + "notelf.txt";
+  std::ofstream(p) << "hello\n";
+  CliRun t = Cli({"go", p.c_str()});
+  EXPECT_EQ(t.rc, 1);
+  EXPECT_EQ(t.err, "exray: " + p + ": format not supported yet\n");
+  EXPECT_EQ(Cli({"go", "/nonexistent/file"}).rc, 1);
+}
+
+TEST(GoCli, AFileNamedGoIsReportedAsDotSlashGo) {
+  std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "gocli";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "go") << "#!/bin/sh\n";
+  auto old = std::filesystem::current_path();
+  std::filesystem::current_path(dir);
+  CliRun r = Cli({"./go", "--json"});
+  std::filesystem::current_path(old);
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["format"], "script");
+}
+
+TEST(GoCli, NoGoFieldForOtherBinaries) {
+  CliRun r = Cli({"/bin/ls", "--json"});
+  ASSERT_EQ(r.rc, 0);
+  EXPECT_FALSE(nlohmann::json::parse(r.out).contains("go"));
+}
+
+TEST(GoCli, GoBinaryInBothCommands) {
+  if (!std::filesystem::exists(kGofmt)) GTEST_SKIP() << kGofmt << " is missing";
+  CliRun r = Cli({"go", kGofmt, "--json"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["path"], kGofmt);
+  EXPECT_EQ(j["go"]["path"], "cmd/gofmt");
+  EXPECT_EQ(j["go"]["compiler"], "gc");
+  EXPECT_EQ(j["go"]["version"].get<std::string>().rfind("go1.19", 0), 0u);
+  EXPECT_EQ(j["go"]["settings"]["GOOS"], "linux");
+  CliRun text = Cli({"go", kGofmt});
+  EXPECT_EQ(text.out.rfind(std::string(kGofmt) + ": go1.19", 0), 0u);
+  EXPECT_NE(text.out.find("\n\tpath\tcmd/gofmt\n"), std::string::npos);
+
+  auto report = nlohmann::json::parse(Cli({kGofmt, "--json"}).out);
+  EXPECT_EQ(report["go"], j["go"]);
+  CliRun rt = Cli({kGofmt});
+  EXPECT_NE(rt.out.find("\n  go          go1.19"), std::string::npos) << rt.out;
+  EXPECT_NE(rt.out.find("CGO_ENABLED="), std::string::npos);
+}
+
+TEST(GoJson, SettingsKeepFileOrderEscapeKeysAndKeepTheLastDuplicate) {
+  go::BuildInfo bi;
+  bi.version = "go1.21";
+  bi.mod.settings = {{"b", "1"}, {"a \"key\"\n", "x"}, {"b", "2"}, {"c", ""}};
+  bi.mod.deps.push_back({{"d", "v1", "h1:s"}, go::Module{"./d", "", ""}});
+  std::string out = GoToJson("f", bi);
+  ASSERT_TRUE(nlohmann::json::accept(out)) << out;
+  auto j = nlohmann::ordered_json::parse(out);
+  std::vector<std::string> keys;
+  for (auto& [k, v] : j["go"]["settings"].items()) keys.push_back(k);
+  EXPECT_EQ(keys, (std::vector<std::string>{"b", "a \"key\"\n", "c"}));
+  EXPECT_EQ(j["go"]["settings"]["b"], "2");
+  EXPECT_EQ(j["go"]["main"], nullptr);
+  EXPECT_EQ(j["go"]["deps"][0]["replace"]["path"], "./d");
+  // The text form: the => line follows its dep, an empty version prints as (devel).
+  EXPECT_EQ(GoToText("f", bi), "f: go1.21\n\tdep\td\tv1\n\t=>\t./d\t(devel)\t\n\tbuild\tb=1\n"
+                               "\tbuild\ta \"key\"\\x0a=x\n\tbuild\tb=2\n\tbuild\tc=\n");
+}
+
+}  // namespace
+}  // namespace exray

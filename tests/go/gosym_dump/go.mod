@@ -1,0 +1,3 @@
+module exray.test/gosym_dump
+
+go 1.19

@@ -1,0 +1,501 @@
+// Unit tests for the Go pclntab reader on hand-built bytes: varints, pc-value
+// tables, header detection for each magic in both byte orders and pointer
+// sizes, function and file tables, location, and malformed input.
+#include "lang/go/pclntab.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "memory_address_space.h"
+#include "pclntab_builder.h"
+
+namespace exray::go {
+namespace {
+
+using testing::BuildPclntab;
+using testing::EncodePcValue;
+using testing::FuncSpec;
+using testing::MemoryAddressSpace;
+using testing::PclnSpec;
+
+ByteView View(const std::vector<uint8_t>& v) { return ByteView(v.data(), v.size()); }
+
+bool Is118(PclnVersion v) { return v == PclnVersion::kGo118 || v == PclnVersion::kGo120; }
+
+// Three functions over two files; 1.2 numbers files from 1, 1.16+ from 0.
+PclnSpec Spec(PclnVersion v, Endian e, uint8_t ps, uint8_t quantum = 1) {
+  PclnSpec s;
+  s.version = v;
+  s.endian = e;
+  s.ptr_size = ps;
+  s.quantum = quantum;
+  const int32_t f0 = v == PclnVersion::kGo12 ? 1 : 0;
+  const uint64_t base = Is118(v) ? 0 : 0x401000;  // 1.18+ entries are offsets from the text base
+  s.text_start = 0x401000;
+  s.files = {"/src/main.go", "/usr/lib/go/src/fmt/print.go"};
+  s.funcs = {
+      {"main.main", base + 0x0, {{10, 0x10 * quantum}, {11, 0x30 * quantum}}, {{f0, 0x40 * quantum}}},
+      {"fmt.(*pp).doPrintf", base + 0x40 * quantum, {{200, 0x20 * quantum}}, {{f0 + 1, 0x20 * quantum}}},
+      {"main.Map[go.shape.int,go.shape.string]", base + 0x60 * quantum, {{-1, 0x8 * quantum}, {7, 0x8 * quantum}},
+       {{f0, 0x10 * quantum}}},
+  };
+  s.end = base + 0x70 * quantum;
+  return s;
+}
+
+TEST(GoVarint, Decodes) {
+  std::vector<uint8_t> b = {0x00, 0x7f, 0x80, 0x01, 0xff, 0xff, 0x03};
+  uint64_t off = 0, v = 0;
+  ASSERT_TRUE(ReadUvarint(View(b), &off, &v));
+  EXPECT_EQ(v, 0u);
+  ASSERT_TRUE(ReadUvarint(View(b), &off, &v));
+  EXPECT_EQ(v, 0x7fu);
+  ASSERT_TRUE(ReadUvarint(View(b), &off, &v));
+  EXPECT_EQ(v, 0x80u);
+  ASSERT_TRUE(ReadUvarint(View(b), &off, &v));
+  EXPECT_EQ(v, 0xffffu);
+  EXPECT_EQ(off, b.size());
+  EXPECT_FALSE(ReadUvarint(View(b), &off, &v));  // at the end
+}
+
+TEST(GoVarint, MaxLengthAndOverflow) {
+  std::vector<uint8_t> max(9, 0xff);
+  max.push_back(0x01);  // 2^64-1 in exactly 10 bytes
+  uint64_t off = 0, v = 0;
+  ASSERT_TRUE(ReadUvarint(View(max), &off, &v));
+  EXPECT_EQ(v, UINT64_MAX);
+  std::vector<uint8_t> too_big(9, 0xff);
+  too_big.push_back(0x02);  // bit 64
+  off = 0;
+  EXPECT_FALSE(ReadUvarint(View(too_big), &off, &v));
+  std::vector<uint8_t> too_long(11, 0x80);
+  too_long.push_back(0);
+  off = 0;
+  EXPECT_FALSE(ReadUvarint(View(too_long), &off, &v));
+  EXPECT_LE(off, static_cast<uint64_t>(kMaxVarintBytes));
+  std::vector<uint8_t> truncated = {0x80, 0x80};
+  off = 0;
+  EXPECT_FALSE(ReadUvarint(View(truncated), &off, &v));
+}
+
+TEST(GoPcValue, Walks) {
+  // Value 10 for [0x1000,0x1010), 12 for [0x1010,0x1030), 5 for [0x1030,0x1034).
+  for (uint8_t q : {1, 2, 4}) {
+    std::vector<uint8_t> t = {0xff};  // the table starts at offset 1
+    auto enc = EncodePcValue({{10, 0x10}, {12, 0x20}, {5, 0x4}}, q);
+    t.insert(t.end(), enc.begin(), enc.end());
+    Diagnostics d;
+    EXPECT_EQ(PcValue(View(t), 1, 0x1000, 0x1000, q, &d), 10);
+    EXPECT_EQ(PcValue(View(t), 1, 0x1000, 0x100f, q, &d), 10);
+    EXPECT_EQ(PcValue(View(t), 1, 0x1000, 0x1010, q, &d), 12);
+    EXPECT_EQ(PcValue(View(t), 1, 0x1000, 0x1033, q, &d), 5);
+    EXPECT_EQ(PcValue(View(t), 1, 0x1000, 0x1034, q, &d), -1);  // past the table
+    EXPECT_TRUE(d.warnings().empty());
+  }
+}
+
+TEST(GoPcValue, MalformedTablesWarnAndEnd) {
+  Diagnostics d;
+  // No end marker: the walk stops at the end of the bytes.
+  auto enc = EncodePcValue({{10, 0x10}}, 1);
+  enc.pop_back();
+  EXPECT_EQ(PcValue(View(enc), 0, 0x1000, 0x2000, 1, &d), std::nullopt);
+  EXPECT_FALSE(d.warnings().empty());
+  // Offset outside the table.
+  EXPECT_EQ(PcValue(View(enc), 100, 0x1000, 0x1000, 1, &d), std::nullopt);
+  // A table of continuation bytes only, and one of zero pc deltas that never ends.
+  std::vector<uint8_t> cont(1 << 16, 0x80);
+  EXPECT_EQ(PcValue(View(cont), 0, 0x1000, 0x1000, 1, &d), std::nullopt);
+  std::vector<uint8_t> zeros;
+  for (int i = 0; i < 1 << 15; ++i) zeros.insert(zeros.end(), {0x02, 0x00});  // +1, pc += 0
+  Diagnostics dz;
+  EXPECT_EQ(PcValue(View(zeros), 0, 0x1000, 0x1000, 1, &dz), std::nullopt);
+  ASSERT_EQ(dz.warnings().size(), 1u);
+  EXPECT_NE(dz.warnings()[0].find("without a pc advance"), std::string::npos) << dz.warnings()[0];
+  EXPECT_EQ(PcValue(ByteView(), 0, 0, 0, 1, &d), std::nullopt);
+}
+
+TEST(GoPackage, FromNames) {
+  EXPECT_EQ(PackageOf("main.main"), "main");
+  EXPECT_EQ(PackageOf("net/http.(*Server).Serve"), "net/http");
+  EXPECT_EQ(PackageOf("runtime.gcBgMarkWorker.func1"), "runtime");
+  EXPECT_EQ(PackageOf("gopkg.in/yaml%2ev3.(*parser).parse"), "gopkg.in/yaml%2ev3");
+  EXPECT_EQ(PackageOf("go.uber.org/zap.(*Logger).Info"), "go.uber.org/zap");
+  EXPECT_EQ(PackageOf("example.com/m/x.Map[go.shape.int,example.com/m/y.T]"), "example.com/m/x");
+  EXPECT_EQ(PackageOf("example.com/m/x.(*List[...]).Push"), "example.com/m/x");
+  EXPECT_EQ(PackageOf("type..eq.[2]interface {}"), "");
+  EXPECT_EQ(PackageOf("go.buildid"), "");
+  EXPECT_EQ(PackageOf("type:.eq.main.T"), "");
+  EXPECT_EQ(PackageOf("go:buildid"), "");
+  EXPECT_EQ(PackageOf("nodot"), "");
+  EXPECT_EQ(PackageOf(""), "");
+}
+
+class GoPclnLayouts : public ::testing::TestWithParam<std::tuple<PclnVersion, Endian, int, int>> {};
+
+TEST_P(GoPclnLayouts, HeaderFunctionsAndLines) {
+  auto [version, endian, ps, quantum] = GetParam();
+  PclnSpec spec = Spec(version, endian, static_cast<uint8_t>(ps), static_cast<uint8_t>(quantum));
+  std::vector<uint8_t> bytes = BuildPclntab(spec);
+
+  auto h_or = ParseHeader(View(bytes));
+  ASSERT_TRUE(h_or.has_value());
+  ASSERT_TRUE(h_or->ok()) << h_or->error().message;
+  const PclnHeader& h = h_or->value();
+  EXPECT_EQ(h.version, version);
+  EXPECT_EQ(h.endian, endian);
+  EXPECT_EQ(h.ptr_size, ps);
+  EXPECT_EQ(h.quantum, quantum);
+  EXPECT_EQ(h.nfunc, 3u);
+  if (Is118(version)) {
+    EXPECT_EQ(h.text_start, 0x401000u);
+  }
+  EXPECT_EQ(h.nfiles, version == PclnVersion::kGo12 ? 3u : 2u);
+
+  Diagnostics d;
+  std::optional<uint64_t> base;
+  if (Is118(version)) base = 0x401000;
+  auto t_or = Pclntab::Parse(View(bytes), 0x500000, base, d);
+  ASSERT_TRUE(t_or.has_value());
+  ASSERT_TRUE(t_or->ok()) << t_or->error().message;
+  const Pclntab& t = t_or->value();
+  EXPECT_TRUE(d.warnings().empty()) << d.warnings().front();
+  ASSERT_EQ(t.functions().size(), 3u);
+  const uint64_t q = quantum;
+  EXPECT_EQ(t.functions()[0].name, "main.main");
+  EXPECT_EQ(t.functions()[0].entry, 0x401000u);
+  EXPECT_EQ(t.functions()[0].end, 0x401000 + 0x40 * q);
+  EXPECT_EQ(t.functions()[1].name, "fmt.(*pp).doPrintf");
+  EXPECT_EQ(t.functions()[2].name, "main.Map[go.shape.int,go.shape.string]");
+  EXPECT_EQ(t.functions()[2].end, 0x401000 + 0x70 * q);
+  EXPECT_EQ(PackageOf(t.functions()[1].name), "fmt");
+
+  Position p0 = t.EntryPosition(0, &d);
+  EXPECT_EQ(p0.file, "/src/main.go");
+  EXPECT_EQ(p0.line, 10);
+  Position p1 = t.EntryPosition(1, &d);
+  EXPECT_EQ(p1.file, "/usr/lib/go/src/fmt/print.go");
+  EXPECT_EQ(p1.line, 200);
+  EXPECT_EQ(t.EntryPosition(2, &d).line, -1);  // a negative line value is kept as decoded
+
+  auto loc = t.Lookup(0x401000 + 0x20 * q, &d);
+  ASSERT_TRUE(loc.has_value());
+  EXPECT_EQ(loc->function, &t.functions()[0]);
+  EXPECT_EQ(loc->pos.line, 11);
+  EXPECT_EQ(loc->pos.file, "/src/main.go");
+  loc = t.Lookup(0x401000 + 0x68 * q, &d);
+  ASSERT_TRUE(loc.has_value());
+  EXPECT_EQ(loc->pos.line, 7);
+  EXPECT_FALSE(t.Lookup(0x400fff, &d).has_value());
+  EXPECT_FALSE(t.Lookup(0x401000 + 0x70 * q, &d).has_value());
+  EXPECT_TRUE(d.warnings().empty()) << d.warnings().front();
+
+  // Every truncation of the bytes is rejected or read without a crash.
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    Diagnostics dn;
+    std::vector<uint8_t> cut(bytes.begin(), bytes.begin() + n);
+    auto c_or = Pclntab::Parse(View(cut), 0, base, dn);
+    if (n < 8) {
+      EXPECT_FALSE(c_or.has_value()) << n;
+    }
+    if (c_or && c_or->ok())
+      for (size_t i = 0; i < c_or->value().functions().size(); ++i) (void)c_or->value().EntryPosition(i, &dn);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllLayouts, GoPclnLayouts,
+                         ::testing::Combine(::testing::Values(PclnVersion::kGo12, PclnVersion::kGo116,
+                                                              PclnVersion::kGo118, PclnVersion::kGo120),
+                                            ::testing::Values(Endian::kLittle, Endian::kBig), ::testing::Values(4, 8),
+                                            ::testing::Values(1, 4)));
+
+TEST(GoPclnHeader, NotAHeader) {
+  auto good = BuildPclntab(Spec(PclnVersion::kGo118, Endian::kLittle, 8));
+  EXPECT_FALSE(ParseHeader(ByteView()).has_value());
+  EXPECT_FALSE(ParseHeader(View(std::vector<uint8_t>{0xf0, 0xff, 0xff, 0xff})).has_value());
+  for (auto [at, value] : {std::pair{0, 0xf2}, {4, 1}, {5, 1}, {6, 3}, {6, 0}, {7, 2}, {7, 16}}) {
+    auto b = good;
+    b[at] = static_cast<uint8_t>(value);
+    EXPECT_FALSE(ParseHeader(View(b)).has_value()) << at << "=" << value;
+  }
+}
+
+TEST(GoPclnHeader, BrokenHeadersAreErrors) {
+  auto good = BuildPclntab(Spec(PclnVersion::kGo118, Endian::kLittle, 8));
+  auto expect_error = [](const std::vector<uint8_t>& b, const char* what) {
+    auto h = ParseHeader(View(b));
+    ASSERT_TRUE(h.has_value()) << what;
+    EXPECT_FALSE(h->ok()) << what;
+  };
+  expect_error(std::vector<uint8_t>(good.begin(), good.begin() + 40), "truncated header");
+  auto b = good;
+  b[8] = 0xff, b[9] = 0xff, b[10] = 0xff, b[11] = 0x7f;  // nfunc huge
+  expect_error(b, "nfunc over the cap");
+  b = good;
+  b[8] = 200;  // nfunc whose functab overruns the bytes
+  expect_error(b, "functab past the end");
+  b = good;
+  b[64 + 6] = 0x10;  // pclnOffset far past the end
+  expect_error(b, "offset past the end");
+  // Go 1.2: a filetab offset past the end.
+  auto g12 = BuildPclntab(Spec(PclnVersion::kGo12, Endian::kLittle, 8));
+  const uint64_t fileoff_at = 16 + 7 * 8;
+  g12[fileoff_at + 3] = 0x7f;
+  expect_error(g12, "go1.2 filetab offset");
+}
+
+TEST(GoPclntab, UnsortedFunctabAndBadNamesWarn) {
+  PclnSpec s = Spec(PclnVersion::kGo120, Endian::kBig, 8);
+  std::swap(s.funcs[0].entry, s.funcs[2].entry);
+  s.funcs[1].name = std::string(kMaxNameLength + 10, 'x');
+  auto bytes = BuildPclntab(s);
+  Diagnostics d;
+  auto t_or = Pclntab::Parse(View(bytes), 0, 0x1000, d);
+  ASSERT_TRUE(t_or && t_or->ok());
+  std::string all;
+  for (const std::string& w : d.warnings()) all += w + "\n";
+  EXPECT_NE(all.find("not sorted"), std::string::npos) << all;
+  EXPECT_NE(all.find("longer than"), std::string::npos) << all;
+  EXPECT_EQ(t_or->value().functions()[1].name.size(), kMaxNameLength);
+}
+
+TEST(GoPclntab, NameWithoutTerminator) {
+  PclnSpec s = Spec(PclnVersion::kGo116, Endian::kLittle, 4);
+  s.funcs.resize(1);
+  s.funcs[0].name = "main.main";
+  auto bytes = BuildPclntab(s);
+  // Overwrite from the name's NUL to the end of the bytes with non-zero bytes, via
+  // a funcnametab offset pointing at the last byte of the pclntab.
+  uint32_t name_field = 0;
+  const uint32_t pcln = bytes[8 + 6 * 4] | bytes[8 + 6 * 4 + 1] << 8;
+  const uint32_t funcoff = bytes[pcln + 4] | bytes[pcln + 5] << 8;
+  const uint32_t funcname = bytes[8 + 2 * 4];
+  name_field = static_cast<uint32_t>(bytes.size() - 1 - funcname);
+  bytes.back() = 'z';
+  for (int i = 0; i < 4; ++i) bytes[pcln + funcoff + 4 + i] = static_cast<uint8_t>(name_field >> (8 * i));
+  Diagnostics d;
+  auto t_or = Pclntab::Parse(View(bytes), 0, std::nullopt, d);
+  ASSERT_TRUE(t_or && t_or->ok());
+  ASSERT_EQ(d.warnings().size(), 1u);
+  EXPECT_NE(d.warnings()[0].find("no terminator"), std::string::npos) << d.warnings()[0];
+  EXPECT_EQ(t_or->value().functions()[0].name, "z");
+}
+
+TEST(GoPclntab, FuncRecordsOutOfRange) {
+  auto bytes = BuildPclntab(Spec(PclnVersion::kGo118, Endian::kLittle, 8));
+  const uint64_t pcln = bytes[8 + 7 * 8] | bytes[8 + 7 * 8 + 1] << 8;
+  for (int i = 0; i < 3; ++i) bytes[pcln + 4 + i * 8 + 3] = 0x7f;  // funcoff of every function
+  Diagnostics d;
+  auto t_or = Pclntab::Parse(View(bytes), 0, 0, d);
+  ASSERT_TRUE(t_or && t_or->ok());
+  EXPECT_EQ(t_or->value().functions().size(), 3u);
+  EXPECT_TRUE(t_or->value().functions()[0].name.empty());
+  EXPECT_EQ(t_or->value().EntryPosition(0).line, -1);
+  EXPECT_GE(d.warnings().size(), 2u);
+}
+
+// Regression for quadratic work: many functions share one long table of
+// entries that never advance the pc; each walk stops after kMaxPcValueStalls.
+TEST(GoPclntab, SharedStalledTableIsBounded) {
+  constexpr uint32_t kFuncs = 200000;
+  constexpr uint32_t kPairs = 500000;
+  testing::Bytes b(Endian::kLittle);
+  b.Put(0xfffffff0, 4);
+  b.Put(0, 2);
+  b.v.push_back(1);
+  b.v.push_back(8);
+  const uint64_t names = 72, cu = names + 7, files = cu + 4, pc = files + 5;
+  const uint64_t pcln = (pc + 1 + 2 * kPairs + 1 + 7) / 8 * 8;
+  for (uint64_t w : {uint64_t{kFuncs}, uint64_t{1}, uint64_t{0x401000}, names, cu, files, pc, pcln}) b.Put(w, 8);
+  b.Str("main.f");
+  b.Put(0, 4);
+  b.Str("x.go");
+  b.v.push_back(0);
+  for (uint32_t i = 0; i < kPairs; ++i) b.v.insert(b.v.end(), {0x02, 0x00});
+  b.v.push_back(0);
+  b.Align(8);
+  ASSERT_EQ(b.v.size(), pcln);
+  const uint32_t rec = (2 * kFuncs + 1) * 4;
+  for (uint32_t i = 0; i < kFuncs; ++i) {
+    b.Put(i * 16, 4);
+    b.Put(rec, 4);
+  }
+  b.Put(kFuncs * 16, 4);
+  for (uint32_t f : {0u, 0u, 0u, 0u, 0u, 1u, 1u, 0u, 0u, 0u}) b.Put(f, 4);  // pcfile = pcln = offset 1
+  Diagnostics d;
+  auto t_or = Pclntab::Parse(View(b.v), 0, 0x401000, d);
+  ASSERT_TRUE(t_or && t_or->ok());
+  const Pclntab& t = t_or->value();
+  ASSERT_EQ(t.functions().size(), kFuncs);
+  for (size_t i = 0; i < t.functions().size(); ++i) EXPECT_EQ(t.EntryPosition(i, &d).line, -1);
+  EXPECT_EQ(d.warnings().size(), 1u);
+}
+
+TEST(GoPclntab, HeaderTextStartWarns) {
+  auto bytes = BuildPclntab(Spec(PclnVersion::kGo118, Endian::kLittle, 8));
+  Diagnostics d;
+  auto t_or = Pclntab::Parse(View(bytes), 0, std::nullopt, d);
+  ASSERT_TRUE(t_or && t_or->ok());
+  EXPECT_EQ(t_or->value().text_base(), 0x401000u);
+  EXPECT_EQ(t_or->value().text_base_source(), TextBaseSource::kHeader);
+  EXPECT_EQ(d.warnings().size(), 1u);
+}
+
+// Locating the pclntab and the text base through an AddressSpace.
+TEST(GoReadPclntab, FromSectionSymbolAndScan) {
+  for (Endian e : {Endian::kLittle, Endian::kBig}) {
+    PclnSpec s = Spec(PclnVersion::kGo120, e, 8);
+    s.text_start = 0;  // as since Go 1.26
+    auto bytes = BuildPclntab(s);
+    {
+      MemoryAddressSpace as(e, 8);
+      as.Map(0x401000, std::vector<uint8_t>(0x100, 0xcc), ".text", false, true);
+      as.Map(0x500000, bytes, ".gopclntab");
+      as.AddSymbol("runtime.text", 0x401000);
+      Diagnostics d;
+      auto t_or = ReadPclntab(as, d);
+      ASSERT_TRUE(t_or.ok()) << t_or.error().message;
+      EXPECT_EQ(t_or->source(), PclnSource::kSection);
+      EXPECT_EQ(t_or->text_base_source(), TextBaseSource::kSymbol);
+      EXPECT_EQ(t_or->functions()[1].entry, 0x401040u);
+      EXPECT_TRUE(d.warnings().empty());
+    }
+    {
+      // No section, no symbols: a scan finds the pclntab after some decoys, and
+      // moduledata (a pointer to it, then minpc and text) gives the text base.
+      MemoryAddressSpace as(e, 8);
+      as.Map(0x401000, std::vector<uint8_t>(0x100, 0xcc), "", false, true);
+      std::vector<uint8_t> ro(0x40, 0);
+      auto decoy = BuildPclntab(Spec(PclnVersion::kGo118, e, 8));
+      decoy.resize(24);  // a truncated header: rejected, the scan goes on
+      ro.insert(ro.end(), decoy.begin(), decoy.end());
+      while (ro.size() % 8) ro.push_back(0);
+      const uint64_t pcln_at = 0x500000 + ro.size();
+      ro.insert(ro.end(), bytes.begin(), bytes.end());
+      as.Map(0x500000, ro);
+      testing::Bytes md(e);
+      md.Put(0x12345, 8);  // unrelated words
+      const uint64_t decoy_md = md.v.size();
+      md.Put(pcln_at, 8);  // a pointer to the pclntab that is not moduledata
+      md.Put(0, 8);
+      const uint64_t real_md = md.v.size();
+      md.Put(pcln_at, 8);
+      while (md.v.size() < real_md + 160) md.Put(0, 8);
+      md.Put(0x401000, 8);  // minpc = text + ftab[0]
+      md.Put(0x401070, 8);  // maxpc
+      md.Put(0x401000, 8);  // text
+      md.Put(0x401100, 8);  // etext
+      (void)decoy_md;
+      as.Map(0x600000, md.v, "", true, false);
+      Diagnostics d;
+      auto t_or = ReadPclntab(as, d);
+      ASSERT_TRUE(t_or.ok()) << t_or.error().message;
+      EXPECT_EQ(t_or->source(), PclnSource::kScan);
+      EXPECT_EQ(t_or->vaddr(), pcln_at);
+      EXPECT_EQ(t_or->text_base_source(), TextBaseSource::kModuledata);
+      EXPECT_EQ(t_or->text_base(), 0x401000u);
+      EXPECT_EQ(t_or->functions()[2].entry, 0x401060u);
+      EXPECT_EQ(t_or->functions()[0].name, "main.main");
+    }
+    {
+      // The runtime.pclntab symbol, no text information: textStart with a warning.
+      MemoryAddressSpace as(e, 8);
+      as.Map(0x500000, bytes, "", true, false);
+      as.AddSymbol("runtime.pclntab", 0x500000);
+      Diagnostics d;
+      auto t_or = ReadPclntab(as, d);
+      ASSERT_TRUE(t_or.ok()) << t_or.error().message;
+      EXPECT_EQ(t_or->source(), PclnSource::kSymbol);
+      EXPECT_EQ(t_or->text_base_source(), TextBaseSource::kHeader);
+      EXPECT_EQ(d.warnings().size(), 1u);
+    }
+  }
+}
+
+// Go 1.26+: textStart is 0 and moduledata sits in .go.module; 32-bit offsets are halved.
+TEST(GoReadPclntab, ModuledataSectionAnd32Bit) {
+  for (auto [e, ps] : {std::pair{Endian::kLittle, 8}, {Endian::kBig, 8}, {Endian::kLittle, 4}, {Endian::kBig, 4}}) {
+    PclnSpec s = Spec(PclnVersion::kGo120, e, static_cast<uint8_t>(ps));
+    s.text_start = 0;
+    for (auto& f : s.funcs) f.entry += 0x20;  // ftab[0] = 0x20: minpc = text + 0x20
+    s.end += 0x20;
+    MemoryAddressSpace as(e, ps);
+    as.Map(0x401000, std::vector<uint8_t>(0x100, 0xcc), ".text", false, true);
+    as.Map(0x500000, BuildPclntab(s), ".gopclntab");
+    testing::Bytes md(e);
+    md.Put(0x500000, ps);
+    while (md.v.size() < 160u * ps / 8) md.Put(0, ps);
+    md.Put(0x401020, ps);  // minpc
+    md.Put(0x401090, ps);  // maxpc
+    md.Put(0x401000, ps);  // text
+    md.Put(0x401100, ps);  // etext
+    as.Map(0x600000, md.v, ".go.module", true, false);
+    Diagnostics d;
+    auto t_or = ReadPclntab(as, d);
+    ASSERT_TRUE(t_or.ok()) << t_or.error().message;
+    EXPECT_EQ(t_or->text_base_source(), TextBaseSource::kModuledata) << ps;
+    EXPECT_EQ(t_or->functions()[0].entry, 0x401020u);
+    EXPECT_TRUE(d.warnings().empty());
+    // A moduledata whose minpc disagrees with the functab is rejected.
+    auto bad = md.v;
+    bad[160 * ps / 8 + (e == Endian::kLittle ? 0 : ps - 1)] ^= 0x40;
+    MemoryAddressSpace as2(e, ps);
+    as2.Map(0x401000, std::vector<uint8_t>(0x100, 0xcc), ".text", false, true);
+    as2.Map(0x500000, BuildPclntab(s), ".gopclntab");
+    as2.Map(0x600000, bad, ".go.module", true, false);
+    Diagnostics d2;
+    auto t2 = ReadPclntab(as2, d2);
+    ASSERT_TRUE(t2.ok());
+    EXPECT_EQ(t2->text_base_source(), TextBaseSource::kHeader);
+    EXPECT_EQ(d2.warnings().size(), 1u);
+  }
+}
+
+TEST(GoReadPclntab, NothingFound) {
+  MemoryAddressSpace as(Endian::kLittle, 8);
+  as.Map(0x1000, std::vector<uint8_t>(4096, 0xff));
+  Diagnostics d;
+  auto t_or = ReadPclntab(as, d);
+  EXPECT_FALSE(t_or.ok());
+  // A broken .gopclntab section is an error, not a fallback.
+  MemoryAddressSpace as2(Endian::kLittle, 8);
+  auto bytes = BuildPclntab(Spec(PclnVersion::kGo118, Endian::kLittle, 8));
+  bytes.resize(30);
+  as2.Map(0x1000, bytes, ".gopclntab");
+  auto t2 = ReadPclntab(as2, d);
+  ASSERT_FALSE(t2.ok());
+  EXPECT_NE(t2.error().message.find("section .gopclntab"), std::string::npos) << t2.error().message;
+}
+
+}  // namespace
+}  // namespace exray::go
+
+namespace exray::go {
+namespace {
+
+// Writes the crafted seeds of tests/fuzz/corpus/go_pclntab/ (one per layout,
+// byte order and pointer size) into $EXRAY_GO_PCLNTAB_CORPUS; run with
+// --gtest_also_run_disabled_tests --gtest_filter='*WriteFuzzSeeds'.
+TEST(GoPclntabCorpus, DISABLED_WriteFuzzSeeds) {
+  const char* dir = std::getenv("EXRAY_GO_PCLNTAB_CORPUS");
+  ASSERT_NE(dir, nullptr);
+  for (PclnVersion v : {PclnVersion::kGo12, PclnVersion::kGo116, PclnVersion::kGo118, PclnVersion::kGo120})
+    for (Endian e : {Endian::kLittle, Endian::kBig})
+      for (uint8_t ps : {4, 8}) {
+        auto bytes = BuildPclntab(Spec(v, e, ps, ps == 4 ? 4 : 1));
+        std::string name = std::string(dir) + "/crafted-go" + std::string(PclnVersionName(v)) +
+                           (e == Endian::kLittle ? "-le" : "-be") + std::to_string(ps * 8);
+        FILE* f = std::fopen(name.c_str(), "wb");
+        ASSERT_NE(f, nullptr) << name;
+        std::fwrite(bytes.data(), 1, bytes.size(), f);
+        std::fclose(f);
+      }
+}
+
+}  // namespace
+}  // namespace exray::go

@@ -1,0 +1,3 @@
+module exray.test/pclncgo
+
+go 1.19

@@ -1,0 +1,3 @@
+module exray.test/pclnfix
+
+go 1.19
