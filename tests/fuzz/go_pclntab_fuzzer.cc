@@ -1,6 +1,11 @@
 // libFuzzer target for the Go pclntab reader: the input is a read-only
 // .gopclntab section of an in-memory AddressSpace (bytes in memory, no temp
 // files); checks invariants, not just survival.
+// Seeds in corpus/go_pclntab/: crafted-* (each layout, byte order and pointer
+// size) are written by go_pclntab_tests --gtest_also_run_disabled_tests
+// --gtest_filter='*WriteFuzzSeeds' with EXRAY_GO_PCLNTAB_CORPUS set;
+// truncated-go1.19-* are the first 512 bytes of .gopclntab of
+// tests/go/testdata/pclnfix built by Go 1.19.8 for amd64, 386 and arm64.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>

@@ -372,7 +372,8 @@ std::optional<Result<Pclntab>> Pclntab::Parse(ByteView data, uint64_t vaddr, std
     t.func_offs_.push_back(func_off);
   }
   if (unsorted > 1) diag.Warn("pclntab: " + std::to_string(unsorted) + " functab entries out of order");
-  if (bad_records > 1) diag.Warn("pclntab: " + std::to_string(bad_records) + " functions with unreadable _func records");
+  if (bad_records > 1)
+    diag.Warn("pclntab: " + std::to_string(bad_records) + " functions with unreadable _func records");
   if (bad_names > 1) diag.Warn("pclntab: " + std::to_string(bad_names) + " functions with damaged names");
   return Result<Pclntab>(std::move(t));
 }
