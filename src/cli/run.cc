@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <condition_variable>
 #include <cstdlib>
 #include <functional>
@@ -16,6 +17,7 @@
 #include "formats/elf/address_space.h"
 #include "formats/elf/parser.h"
 #include "lang/go/buildinfo.h"
+#include "lang/go/pclntab.h"
 #include "report/report.h"
 #include "support/mapped_file.h"
 
@@ -85,6 +87,11 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   bool json = false;
   app.add_option("file", path, "the Go binary")->required();
   app.add_flag("--json", json, "print {path, go} as JSON");
+  GoReport report;
+  std::vector<std::string> pcs;
+  app.add_flag("--functions", report.functions, "list every function from pclntab: entry, end, name, file:line");
+  app.add_flag("--files", report.files, "list every source file from pclntab");
+  app.add_option("--pc", pcs, "addresses (hex with 0x, or decimal) to turn into function, file and line");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -110,19 +117,39 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
     err << "exray: " << path << ": " << elf_or.error().message << '\n';
     return 1;
   }
+  for (const std::string& p : pcs) {
+    char* end = nullptr;
+    errno = 0;
+    uint64_t v = std::strtoull(p.c_str(), &end, 0);
+    if (p.empty() || *end != '\0' || errno == ERANGE) {
+      err << "exray go: --pc " << p << ": not an address\n";
+      return 2;
+    }
+    report.pcs.push_back(v);
+  }
   elf::ElfAddressSpace as(*elf_or);
   Diagnostics diag;
   auto bi = go::ReadBuildInfo(as, &diag);
-  if (!bi) {
-    err << "exray: " << path << ": not a Go binary (no build info found)\n";
-    return 1;
-  }
-  if (!bi->ok()) {
-    err << "exray: " << path << ": " << bi->error().message << '\n';
+  if (bi && !bi->ok()) diag.Warn(bi->error().message);
+  const bool have_bi = bi && bi->ok();
+  const bool want_pcln = report.functions || report.files || !report.pcs.empty();
+  // pclntab is read when asked for, or to tell a Go binary without build info (esbuild) from a non-Go one.
+  std::optional<Result<go::Pclntab>> pcln;
+  if (want_pcln || !have_bi) pcln = go::ReadPclntab(as, diag);
+  const bool have_pcln = pcln && pcln->ok();
+  if (!have_bi && !have_pcln) {
+    err << "exray: " << path << ": not a Go binary (no build info or pclntab found)\n";
     return 1;
   }
   for (const std::string& w : diag.warnings()) err << "exray: " << path << ": warning: " << w << '\n';
-  out << (json ? GoToJson(path, **bi, 2) + "\n" : GoToText(path, **bi));
+  if (have_bi && !want_pcln) {
+    out << (json ? GoToJson(path, **bi, 2) + "\n" : GoToText(path, **bi));
+    return 0;
+  }
+  report.path = path;
+  report.build_info = have_bi ? &**bi : nullptr;
+  report.pclntab = have_pcln ? &**pcln : nullptr;
+  out << (json ? GoReportToJson(report, 2) + "\n" : GoReportToText(report));
   return 0;
 }
 

@@ -283,6 +283,82 @@ std::string ToJson(const Analysis& a, const ReportOptions& opts, int indent) {
   return w.Take();
 }
 
+namespace {
+
+void PclntabJson(JsonWriter& w, const go::Pclntab& t) {
+  w.BeginObject();
+  w.Field("layout", go::PclnVersionName(t.header().version));
+  w.Field("vaddr", t.vaddr());
+  w.Field("size", t.size());
+  w.Field("ptr_size", t.header().ptr_size);
+  w.Field("quantum", t.header().quantum);
+  w.Field("found_by", go::PclnSourceName(t.source()));
+  w.Field("text_base", t.text_base());
+  w.Field("text_base_from", go::TextBaseSourceName(t.text_base_source()));
+  w.Field("functions", static_cast<uint64_t>(t.functions().size()));
+  w.EndObject();
+}
+
+}  // namespace
+
+std::string GoReportToJson(const GoReport& r, int indent) {
+  JsonWriter w(indent);
+  w.BeginObject();
+  w.Field("path", r.path);
+  w.Key("go");
+  if (r.build_info) GoJson(w, *r.build_info);
+  else w.Null();
+  w.Key("pclntab");
+  if (r.pclntab) PclntabJson(w, *r.pclntab);
+  else w.Null();
+  if (r.pclntab && r.functions) {
+    const auto& fns = r.pclntab->functions();
+    w.Key("functions");
+    w.BeginArray();
+    for (size_t i = 0; i < fns.size(); ++i) {
+      go::Position pos = r.pclntab->EntryPosition(i);
+      w.BeginObject();
+      w.Field("name", fns[i].name);
+      w.Field("package", go::PackageOf(fns[i].name));
+      w.Field("entry", fns[i].entry);
+      w.Field("end", fns[i].end);
+      w.Field("file", pos.file);
+      w.Key("line");
+      w.Int(pos.line);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  if (r.pclntab && r.files) {
+    w.Key("files");
+    w.BeginArray();
+    for (std::string_view f : r.pclntab->Files()) w.String(f);
+    w.EndArray();
+  }
+  if (!r.pcs.empty()) {
+    w.Key("pcs");
+    w.BeginArray();
+    for (uint64_t pc : r.pcs) {
+      w.BeginObject();
+      w.Field("pc", pc);
+      std::optional<go::Location> loc = r.pclntab ? r.pclntab->Lookup(pc) : std::nullopt;
+      if (loc && loc->function) {
+        w.Field("function", loc->function->name);
+        w.Field("entry", loc->function->entry);
+        w.Field("file", loc->pos.file);
+        w.Key("line");
+        w.Int(loc->pos.line);
+      } else {
+        w.Field("function", nullptr);
+      }
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+  return w.Take();
+}
+
 std::string GoToJson(std::string_view path, const go::BuildInfo& bi, int indent) {
   JsonWriter w(indent);
   w.BeginObject();

@@ -2,8 +2,10 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "analysis/analyze.h"
+#include "lang/go/pclntab.h"
 
 namespace exray {
 
@@ -23,6 +25,17 @@ std::string ToText(const Analysis& a, const ReportOptions& opts);
 
 /// `exray go FILE --json`: {path, go: {...}}, the go object as in ToJson.
 std::string GoToJson(std::string_view path, const go::BuildInfo& bi, int indent = -1);
+
+/// `exray go FILE --functions/--files/--pc`: build info (if any) and what the pclntab says.
+struct GoReport {
+  std::string_view path;
+  const go::BuildInfo* build_info = nullptr;  // null when the binary carries none
+  const go::Pclntab* pclntab = nullptr;       // null when none was found
+  bool functions = false, files = false;
+  std::vector<uint64_t> pcs;
+};
+std::string GoReportToJson(const GoReport& r, int indent = -1);
+std::string GoReportToText(const GoReport& r);
 
 /// `exray go FILE`: what `go version -m` prints, with build settings unquoted.
 /// Control bytes from the file are shown as \xNN.

@@ -205,6 +205,37 @@ std::string ToText(const Analysis& a, const ReportOptions& o) {
   return std::move(out.str());
 }
 
+std::string GoReportToText(const GoReport& r) {
+  std::string s = r.build_info ? GoToText(r.path, *r.build_info)
+                               : fmt::format("{}: no build info (the Go version is not recorded)\n", Safe(r.path));
+  if (!r.pclntab) return s + "pclntab: not found\n";
+  const go::Pclntab& t = *r.pclntab;
+  s += fmt::format("pclntab: Go {} layout at {:#x} ({} by {}), {} functions, text base {:#x} from {}\n",
+                   go::PclnVersionName(t.header().version), t.vaddr(), t.size(), go::PclnSourceName(t.source()),
+                   t.functions().size(), t.text_base(), go::TextBaseSourceName(t.text_base_source()));
+  if (r.functions) {
+    s += "functions:\n";
+    for (size_t i = 0; i < t.functions().size(); ++i) {
+      const go::Function& f = t.functions()[i];
+      go::Position pos = t.EntryPosition(i);
+      s += fmt::format("  {:#x} {:#x} {} {}:{}\n", f.entry, f.end, Safe(f.name), Safe(pos.file), pos.line);
+    }
+  }
+  if (r.files) {
+    s += "files:\n";
+    for (std::string_view f : t.Files()) s += fmt::format("  {}\n", Safe(f));
+  }
+  for (uint64_t pc : r.pcs) {
+    std::optional<go::Location> loc = t.Lookup(pc);
+    if (loc && loc->function)
+      s += fmt::format("{:#x} {}+{:#x} {}:{}\n", pc, Safe(loc->function->name), pc - loc->function->entry,
+                       Safe(loc->pos.file), loc->pos.line);
+    else
+      s += fmt::format("{:#x} ?\n", pc);
+  }
+  return s;
+}
+
 std::string GoToText(std::string_view path, const go::BuildInfo& bi) {
   // The layout of `go version -m` (cmd/go/internal/version, BuildInfo.String).
   std::string s = fmt::format("{}: {}\n", Safe(path), Safe(bi.version));

@@ -226,7 +226,7 @@ def main():
         if not os.path.exists(p):
             continue
         r = subprocess.run([args.exray, "go", p], capture_output=True, text=True)
-        want = ("exray: {}: not a Go binary (no build info found)\n".format(p) if open(p, "rb").read(4) == b"\x7fELF"
+        want = ("exray: {}: not a Go binary (no build info or pclntab found)\n".format(p) if open(p, "rb").read(4) == b"\x7fELF"
                 else "exray: {}: format not supported yet\n".format(p))
         report("not Go: " + p, "" if r.returncode == 1 and r.stderr == want and not r.stdout
                else "rc {} stderr {!r}".format(r.returncode, r.stderr))

@@ -35,7 +35,7 @@ TEST(GoCli, UsageErrorsExitTwo) {
 TEST(GoCli, NotAGoBinaryIsOneLineAndExitOne) {
   CliRun r = Cli({"go", "/bin/ls"});
   EXPECT_EQ(r.rc, 1);
-  EXPECT_EQ(r.err, "exray: /bin/ls: not a Go binary (no build info found)\n");
+  EXPECT_EQ(r.err, "exray: /bin/ls: not a Go binary (no build info or pclntab found)\n");
   EXPECT_TRUE(r.out.empty());
   std::string p = ::testing::TempDir() + "notelf.txt";
   std::ofstream(p) << "hello\n";
@@ -101,6 +101,45 @@ TEST(GoJson, SettingsKeepFileOrderEscapeKeysAndKeepTheLastDuplicate) {
   // The text form: the => line follows its dep, an empty version prints as (devel).
   EXPECT_EQ(GoToText("f", bi), "f: go1.21\n\tdep\td\tv1\n\t=>\t./d\t(devel)\t\n\tbuild\tb=1\n"
                                "\tbuild\ta \"key\"\\x0a=x\n\tbuild\tb=2\n\tbuild\tc=\n");
+}
+
+}  // namespace
+}  // namespace exray
+
+namespace exray {
+namespace {
+
+TEST(GoCli, FunctionsFilesAndPcsFromPclntab) {
+  if (!std::filesystem::exists(kGofmt)) GTEST_SKIP() << kGofmt << " is missing";
+  CliRun r = Cli({"go", kGofmt, "--functions", "--files", "--json"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["go"]["path"], "cmd/gofmt");
+  EXPECT_EQ(j["pclntab"]["layout"], "1.18");
+  ASSERT_GT(j["functions"].size(), 1000u);
+  EXPECT_EQ(j["pclntab"]["functions"], j["functions"].size());
+  const nlohmann::json* main_fn = nullptr;
+  for (const auto& f : j["functions"])
+    if (f["name"] == "main.main") main_fn = &f;
+  ASSERT_NE(main_fn, nullptr);
+  EXPECT_EQ((*main_fn)["package"], "main");
+  EXPECT_LT((*main_fn)["entry"].get<uint64_t>(), (*main_fn)["end"].get<uint64_t>());
+  EXPECT_NE((*main_fn)["file"].get<std::string>().find("cmd/gofmt/gofmt.go"), std::string::npos);
+  bool has_file = false;
+  for (const auto& f : j["files"]) has_file |= f.get<std::string>().find("cmd/gofmt/gofmt.go") != std::string::npos;
+  EXPECT_TRUE(has_file);
+
+  // An address inside main.main resolves to it; one outside every function does not.
+  uint64_t pc = (*main_fn)["entry"].get<uint64_t>() + 1;
+  std::string pc_arg = std::to_string(pc);
+  CliRun p = Cli({"go", kGofmt, "--pc", pc_arg.c_str(), "--pc", "0x10", "--json"});
+  ASSERT_EQ(p.rc, 0) << p.err;
+  auto pj = nlohmann::json::parse(p.out);
+  ASSERT_EQ(pj["pcs"].size(), 2u);
+  EXPECT_EQ(pj["pcs"][0]["function"], "main.main");
+  EXPECT_GT(pj["pcs"][0]["line"].get<int64_t>(), 0);
+  EXPECT_TRUE(pj["pcs"][1]["function"].is_null());
+  EXPECT_EQ(Cli({"go", kGofmt, "--pc", "nonsense"}).rc, 2);
 }
 
 }  // namespace

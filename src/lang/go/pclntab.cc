@@ -399,6 +399,35 @@ std::string_view Pclntab::FileName(uint64_t func_off, int32_t fno) const {
   return nul ? s : std::string_view();
 }
 
+std::vector<std::string_view> Pclntab::Files() const {
+  std::vector<std::string_view> files;
+  const uint64_t n = std::min<uint64_t>(header_.nfiles, kMaxFiles);
+  if (header_.version == PclnVersion::kGo12) {
+    // filetab[0] is the count; the u32 offsets of the names follow, from index 1.
+    for (uint64_t i = 1; i < n; ++i) {
+      bool nul = false, too_long = false;
+      uint32_t off = 0;
+      if (!filetab_.ReadInt<uint32_t>(i * 4, header_.endian, &off)) break;
+      std::string_view name = BoundedCString(data_, off, &nul, &too_long);
+      if (nul && !name.empty()) files.push_back(name);
+    }
+  } else {
+    // 1.16+: filetab is nfiles NUL-terminated names, one after another, each
+    // once (cmd/link pcln.go); cutab points into it per compilation unit.
+    uint64_t off = 0;
+    for (uint64_t i = 0; i < n && off < filetab_.size(); ++i) {
+      bool nul = false, too_long = false;
+      std::string_view name = BoundedCString(filetab_, off, &nul, &too_long);
+      if (!nul) break;
+      if (!name.empty()) files.push_back(name);
+      off += name.size() + 1;
+    }
+  }
+  std::sort(files.begin(), files.end());
+  files.erase(std::unique(files.begin(), files.end()), files.end());
+  return files;
+}
+
 Position Pclntab::PositionAt(size_t i, uint64_t pc, Diagnostics* diag) const {
   Position pos;
   if (i >= functions_.size() || func_offs_[i] == kNoFunc) return pos;

@@ -139,6 +139,9 @@ class Pclntab {
   /// The function containing pc, with its file and line; nullopt when no function does.
   std::optional<Location> Lookup(uint64_t pc, Diagnostics* diag = nullptr) const;
 
+  /// Every source file name the file table holds, sorted and unique (at most kMaxFiles).
+  std::vector<std::string_view> Files() const;
+
  private:
   friend Result<Pclntab> ReadPclntab(const AddressSpace& as, Diagnostics& diag);
   std::string_view FileName(uint64_t func_off, int32_t fno) const;
