@@ -15,10 +15,13 @@ command -v hyperfine >/dev/null || { apt-get install -y -qq hyperfine >/dev/null
 # Pinned third-party binaries (npm registry; --force installs other platforms' packages too).
 BUN=@oven/bun-linux-x64@1.4.5
 BIOME=@biomejs/cli-linux-x64@2.6.8
-if [ ! -d "$out/npm/node_modules/@oven/bun-linux-x64" ] || [ ! -d "$out/npm/node_modules/@biomejs/cli-linux-x64" ]; then
+BUF=@bufbuild/buf-linux-x64@1.75.0
+if [ ! -d "$out/npm/node_modules/@oven/bun-linux-x64" ] || [ ! -d "$out/npm/node_modules/@biomejs/cli-linux-x64" ] ||
+   [ ! -d "$out/npm/node_modules/@bufbuild/buf-linux-x64" ]; then
   mkdir -p "$out/npm"
-  (cd "$out/npm" && npm install --no-save --force --ignore-scripts --no-audit --no-fund "$BUN" "$BIOME" >/dev/null)
+  (cd "$out/npm" && npm install --no-save --force --ignore-scripts --no-audit --no-fund "$BUN" "$BIOME" "$BUF" >/dev/null)
 fi
+buf=$out/npm/node_modules/@bufbuild/buf-linux-x64/bin/buf
 bun=$out/npm/node_modules/@oven/bun-linux-x64/bin/bun
 biome=$out/npm/node_modules/@biomejs/cli-linux-x64/biome
 
@@ -62,4 +65,16 @@ hyperfine -N --warmup 2 --runs 20 \
   -n "readelf -hlSdnW" "readelf -hlSdnW $files" \
   -n "cat (read every byte)" "cat $files" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
 echo '```'
+echo
+echo "## 3. Go: buf (Go 1.27, $(( $(stat -c %s "$buf") / 1048576 )) MiB): build info, every function and every file (target: <= 100 ms, <= 64 MB beyond the file's pages)"
+echo
+echo '```'
+hyperfine -N --warmup 2 --runs 20 \
+  -n "exray go --functions --files" "$exray go $buf --functions --files" \
+  -n "exray go --functions --files --json" "$exray go $buf --functions --files --json" \
+  -n "exray go (build info only)" "$exray go $buf" \
+  -n "go version -m" "go version -m $buf" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
+echo '```'
+rss=$( { /usr/bin/time -f %M "$exray" go "$buf" --functions --files --json >/dev/null; } 2>&1 | tail -1)
+echo "Peak RSS of exray go --functions --files --json: ${rss} KB (file pages it touched included)."
 } | tee "$out/results.md"

@@ -90,6 +90,7 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   GoReport report;
   std::vector<std::string> pcs;
   app.add_flag("--functions", report.functions, "list every function from pclntab: entry, end, name, file:line");
+  app.add_flag("--lines", report.lines, "with --functions: the file and line at each function's entry");
   app.add_flag("--files", report.files, "list every source file from pclntab");
   app.add_option("--pc", pcs, "addresses (hex with 0x, or decimal) to turn into function, file and line");
   try {
@@ -149,7 +150,9 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   report.path = path;
   report.build_info = have_bi ? &**bi : nullptr;
   report.pclntab = have_pcln ? &**pcln : nullptr;
-  out << (json ? GoReportToJson(report, 2) + "\n" : GoReportToText(report));
+  // The lists run to tens of thousands of entries: compact JSON is a third of the size.
+  const int indent = report.functions || report.files ? -1 : 2;
+  out << (json ? GoReportToJson(report, indent) + "\n" : GoReportToText(report));
   return 0;
 }
 

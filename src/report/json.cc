@@ -316,15 +316,17 @@ std::string GoReportToJson(const GoReport& r, int indent) {
     w.Key("functions");
     w.BeginArray();
     for (size_t i = 0; i < fns.size(); ++i) {
-      go::Position pos = r.pclntab->EntryPosition(i);
       w.BeginObject();
       w.Field("name", fns[i].name);
       w.Field("package", go::PackageOf(fns[i].name));
       w.Field("entry", fns[i].entry);
       w.Field("end", fns[i].end);
-      w.Field("file", pos.file);
-      w.Key("line");
-      w.Int(pos.line);
+      if (r.lines) {
+        go::Position pos = r.pclntab->EntryPosition(i);
+        w.Field("file", pos.file);
+        w.Key("line");
+        w.Int(pos.line);
+      }
       w.EndObject();
     }
     w.EndArray();

@@ -32,6 +32,7 @@ struct GoReport {
   const go::BuildInfo* build_info = nullptr;  // null when the binary carries none
   const go::Pclntab* pclntab = nullptr;       // null when none was found
   bool functions = false, files = false;
+  bool lines = false;  // with functions: file:line at each entry (walks every line table)
   std::vector<uint64_t> pcs;
 };
 std::string GoReportToJson(const GoReport& r, int indent = -1);

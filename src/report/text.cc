@@ -217,6 +217,10 @@ std::string GoReportToText(const GoReport& r) {
     s += "functions:\n";
     for (size_t i = 0; i < t.functions().size(); ++i) {
       const go::Function& f = t.functions()[i];
+      if (!r.lines) {
+        s += fmt::format("  {:#x} {:#x} {}\n", f.entry, f.end, Safe(f.name));
+        continue;
+      }
       go::Position pos = t.EntryPosition(i);
       s += fmt::format("  {:#x} {:#x} {} {}:{}\n", f.entry, f.end, Safe(f.name), Safe(pos.file), pos.line);
     }

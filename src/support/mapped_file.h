@@ -42,6 +42,7 @@ class MappedFile final : public ByteSource {
   static constexpr uint64_t kWholeReadLimit = 64u << 10;
   static constexpr uint64_t kSparseReadLimit = 4u << 20;
   static constexpr uint64_t kSparseChunk = 16u << 10;
+  static constexpr uint64_t kPopulateMin = 256u << 10;  // mapped ranges this large are populated at once
 
   /// With a ReadBuffer, the file is read into it, and this MappedFile must not
   /// outlive the next Open that uses the same buffer.
@@ -54,14 +55,16 @@ class MappedFile final : public ByteSource {
   uint64_t size() const { return size_; }
   bool mapped() const { return mapped_; }
   bool sparse() const { return fd_ >= 0; }
-  /// Reads the chunks of [off, off+len) not read yet; a no-op unless sparse.
-  /// A read error or a file that shrank leaves zeros in place.
+  /// Reads the chunks of [off, off+len) not read yet when sparse; for a mapped
+  /// file, maps the pages of a large range at once. A read error or a file
+  /// that shrank leaves zeros in place.
   void Ensure(uint64_t off, uint64_t len) const override;
   /// Bytes read from the file so far (for tests and benchmarks).
   uint64_t bytes_read() const { return bytes_read_; }
 
  private:
   MappedFile() = default;
+  void Populate(uint64_t off, uint64_t len) const;
   std::unique_ptr<uint8_t[]> owned_;  // the bytes, when no ReadBuffer was given
   bool mapped_ = false;
   void* addr_ = nullptr;

@@ -111,7 +111,7 @@ namespace {
 
 TEST(GoCli, FunctionsFilesAndPcsFromPclntab) {
   if (!std::filesystem::exists(kGofmt)) GTEST_SKIP() << kGofmt << " is missing";
-  CliRun r = Cli({"go", kGofmt, "--functions", "--files", "--json"});
+  CliRun r = Cli({"go", kGofmt, "--functions", "--lines", "--files", "--json"});
   ASSERT_EQ(r.rc, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["go"]["path"], "cmd/gofmt");
@@ -140,6 +140,9 @@ TEST(GoCli, FunctionsFilesAndPcsFromPclntab) {
   EXPECT_GT(pj["pcs"][0]["line"].get<int64_t>(), 0);
   EXPECT_TRUE(pj["pcs"][1]["function"].is_null());
   EXPECT_EQ(Cli({"go", kGofmt, "--pc", "nonsense"}).rc, 2);
+  // Without --lines the function list leaves out the line tables.
+  auto nolines = nlohmann::json::parse(Cli({"go", kGofmt, "--functions", "--json"}).out);
+  EXPECT_FALSE(nolines["functions"][0].contains("line"));
 }
 
 }  // namespace
