@@ -15,17 +15,9 @@
 #include "formats/elf/raw.h"
 #include "report/report.h"
 
-namespace {
+#include "fuzz_check.h"
 
-// Invariant failures abort with a message so libFuzzer saves the input; the
-// replay test reports them as an ordinary failure.
-#define FUZZ_CHECK(cond, what)                                        \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      std::fprintf(stderr, "invariant failed: %s (%s)\n", what, #cond); \
-      std::abort();                                                   \
-    }                                                                 \
-  } while (0)
+namespace {
 
 // A view taken from the model must point into the input, never elsewhere.
 bool Inside(std::string_view s, const exray::ByteView& bytes) {

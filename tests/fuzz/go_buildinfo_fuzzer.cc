@@ -11,14 +11,9 @@
 #include "../go/memory_address_space.h"
 #include "lang/go/buildinfo.h"
 
+#include "fuzz_check.h"
+
 namespace {
-#define FUZZ_CHECK(cond, what)                                          \
-  do {                                                                  \
-    if (!(cond)) {                                                      \
-      std::fprintf(stderr, "invariant failed: %s (%s)\n", what, #cond); \
-      std::abort();                                                     \
-    }                                                                   \
-  } while (0)
 
 void Check(const exray::AddressSpace& as, size_t size) {
   using namespace exray::go;

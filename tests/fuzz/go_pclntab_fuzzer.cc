@@ -17,15 +17,9 @@
 #include "../go/memory_address_space.h"
 #include "lang/go/pclntab.h"
 
-namespace {
+#include "fuzz_check.h"
 
-#define FUZZ_CHECK(cond, what)                                          \
-  do {                                                                  \
-    if (!(cond)) {                                                      \
-      std::fprintf(stderr, "invariant failed: %s (%s)\n", what, #cond); \
-      std::abort();                                                     \
-    }                                                                   \
-  } while (0)
+namespace {
 
 constexpr uint64_t kPclnVaddr = 0x500000;
 constexpr uint64_t kTextVaddr = 0x401000;

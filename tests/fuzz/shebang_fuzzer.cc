@@ -7,14 +7,9 @@
 
 #include "formats/script/shebang.h"
 
+#include "fuzz_check.h"
+
 namespace {
-#define FUZZ_CHECK(cond, what)                                          \
-  do {                                                                  \
-    if (!(cond)) {                                                      \
-      std::fprintf(stderr, "invariant failed: %s (%s)\n", what, #cond); \
-      std::abort();                                                     \
-    }                                                                   \
-  } while (0)
 
 bool OneLine(const std::string& s) { return s.find('\n') == std::string::npos; }
 }  // namespace
