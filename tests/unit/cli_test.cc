@@ -106,3 +106,23 @@ TEST(Cli, NoColorWhenNotATerminal) {
 
 }  // namespace
 }  // namespace exray
+
+namespace exray {
+namespace {
+
+TEST(Cli, ColourOnATerminalUnlessNoColor) {
+  auto run_tty = [] {
+    const char* args[] = {"exray", "/bin/ls"};
+    std::ostringstream out, err;
+    RunCli(2, args, out, err, /*out_is_tty=*/true);
+    return out.str();
+  };
+  unsetenv("NO_COLOR");
+  EXPECT_NE(run_tty().find('\033'), std::string::npos);
+  setenv("NO_COLOR", "1", 1);
+  EXPECT_EQ(run_tty().find('\033'), std::string::npos);
+  unsetenv("NO_COLOR");
+}
+
+}  // namespace
+}  // namespace exray
