@@ -66,6 +66,15 @@ class ByteView {
     return true;
   }
 
+  /// A 4- or 8-byte unsigned word (a target pointer) at off; false (and 0) when out of range.
+  bool ReadWord(uint64_t off, uint64_t size, Endian e, uint64_t* out) const {
+    if (size == 8) return ReadInt<uint64_t>(off, e, out);
+    uint32_t x = 0;
+    bool ok = ReadInt<uint32_t>(off, e, &x);
+    *out = x;
+    return ok;
+  }
+
   /// The NUL-terminated string starting at off. found_nul reports whether a
   /// terminator was seen inside the view; without one the string runs to the end.
   std::string_view CString(uint64_t off, bool* found_nul = nullptr) const {

@@ -15,13 +15,8 @@ constexpr uint64_t kText64 = 176;
 constexpr uint64_t kEtext64 = 184;
 
 uint64_t ReadWord(ByteView v, uint64_t off, uint64_t ps, Endian e, bool* ok) {
-  if (ps == 8) {
-    uint64_t x;
-    *ok = v.ReadInt<uint64_t>(off, e, &x) && *ok;
-    return x;
-  }
-  uint32_t x;
-  *ok = v.ReadInt<uint32_t>(off, e, &x) && *ok;
+  uint64_t x = 0;
+  *ok = v.ReadWord(off, ps, e, &x) && *ok;
   return x;
 }
 

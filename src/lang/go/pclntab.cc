@@ -47,13 +47,8 @@ std::string_view BoundedCString(ByteView v, uint64_t off, bool* found_nul, bool*
 
 // A 4- or 8-byte unsigned field; clears *ok (and yields 0) when out of range.
 uint64_t ReadField(ByteView v, uint64_t off, uint64_t size, Endian e, bool* ok) {
-  if (size == 8) {
-    uint64_t x;
-    *ok = v.ReadInt<uint64_t>(off, e, &x) && *ok;
-    return x;
-  }
-  uint32_t x;
-  *ok = v.ReadInt<uint32_t>(off, e, &x) && *ok;
+  uint64_t x = 0;
+  *ok = v.ReadWord(off, size, e, &x) && *ok;
   return x;
 }
 
