@@ -150,6 +150,7 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   report.path = path;
   report.build_info = have_bi ? &**bi : nullptr;
   report.pclntab = have_pcln ? &**pcln : nullptr;
+  report.as = &as;
   // The lists run to tens of thousands of entries: compact JSON is a third of the size.
   const int indent = report.functions || report.files ? -1 : 2;
   out << (json ? GoReportToJson(report, indent) + "\n" : GoReportToText(report));

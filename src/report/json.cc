@@ -350,6 +350,21 @@ std::string GoReportToJson(const GoReport& r, int indent) {
         w.Field("file", loc->pos.file);
         w.Key("line");
         w.Int(loc->pos.line);
+        // Innermost first; the last is the physical function, at its call site.
+        if (r.as) {
+          w.Key("frames");
+          w.BeginArray();
+          for (const go::Frame& f : r.pclntab->Frames(*r.as, pc)) {
+            w.BeginObject();
+            w.Field("function", f.function);
+            w.Field("file", f.pos.file);
+            w.Key("line");
+            w.Int(f.pos.line);
+            w.Field("inlined", f.inlined);
+            w.EndObject();
+          }
+          w.EndArray();
+        }
       } else {
         w.Field("function", nullptr);
       }

@@ -31,6 +31,7 @@ struct GoReport {
   std::string_view path;
   const go::BuildInfo* build_info = nullptr;  // null when the binary carries none
   const go::Pclntab* pclntab = nullptr;       // null when none was found
+  const AddressSpace* as = nullptr;           // where the pclntab came from (inline trees); may be null
   bool functions = false, files = false;
   bool lines = false;  // with functions: file:line at each entry (walks every line table)
   std::vector<uint64_t> pcs;

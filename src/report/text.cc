@@ -229,13 +229,27 @@ std::string GoReportToText(const GoReport& r) {
     s += "files:\n";
     for (std::string_view f : t.Files()) s += fmt::format("  {}\n", Safe(f));
   }
+  // Like the Go runtime's traceback: the frames inlined at pc first, innermost
+  // first, then the physical function with the offset from its entry.
   for (uint64_t pc : r.pcs) {
     std::optional<go::Location> loc = t.Lookup(pc);
-    if (loc && loc->function)
-      s += fmt::format("{:#x} {}+{:#x} {}:{}\n", pc, Safe(loc->function->name), pc - loc->function->entry,
-                       Safe(loc->pos.file), loc->pos.line);
-    else
+    if (!loc || !loc->function) {
       s += fmt::format("{:#x} ?\n", pc);
+      continue;
+    }
+    std::vector<go::Frame> frames;
+    if (r.as) frames = t.Frames(*r.as, pc);
+    const std::string pad(fmt::format("{:#x} ", pc).size(), ' ');
+    bool first = true;
+    for (const go::Frame& f : frames) {
+      if (!f.inlined) break;
+      s += fmt::format("{}{} {}:{} (inlined)\n", first ? fmt::format("{:#x} ", pc) : pad, Safe(f.function),
+                       Safe(f.pos.file), f.pos.line);
+      first = false;
+    }
+    const go::Position pos = frames.empty() ? loc->pos : frames.back().pos;
+    s += fmt::format("{}{}+{:#x} {}:{}\n", first ? fmt::format("{:#x} ", pc) : pad, Safe(loc->function->name),
+                     pc - loc->function->entry, Safe(pos.file), pos.line);
   }
   return s;
 }

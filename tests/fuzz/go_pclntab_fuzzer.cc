@@ -32,7 +32,7 @@ bool Inside(std::string_view s, const uint8_t* data, size_t size) {
   return p >= b && s.size() <= size && p - b <= size - s.size();
 }
 
-void Check(const exray::go::Pclntab& t, const uint8_t* data, size_t size) {
+void Check(const exray::go::Pclntab& t, const uint8_t* data, size_t size, const exray::AddressSpace* as = nullptr) {
   using namespace exray::go;
   const PclnHeader& h = t.header();
   FUZZ_CHECK(static_cast<int>(h.version) <= static_cast<int>(PclnVersion::kMaxValue), "version in range");
@@ -55,6 +55,13 @@ void Check(const exray::go::Pclntab& t, const uint8_t* data, size_t size) {
                      loc->function < t.functions().data() + t.functions().size(),
                  "lookup returns one of the functions");
       FUZZ_CHECK(loc->function->entry <= f.entry && f.entry < loc->function->end, "lookup result contains the pc");
+      if (as) {
+        std::vector<Frame> frames = t.Frames(*as, f.entry, &diag);
+        FUZZ_CHECK(!frames.empty(), "a pc inside a function has frames");
+        FUZZ_CHECK(frames.size() <= static_cast<size_t>(kMaxInlineDepth) + 1, "inline depth cap");
+        FUZZ_CHECK(!frames.back().inlined && frames.back().function == loc->function->name,
+                   "the last frame is the physical function");
+      }
     }
   }
   FUZZ_CHECK(diag.warnings().size() <= exray::Diagnostics::kMaxWarnings, "warning cap");
@@ -73,10 +80,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   as.Map(kTextVaddr, std::vector<uint8_t>(64, 0xcc), ".text", false, true);
   as.Map(kPclnVaddr, bytes, ".gopclntab");
   as.AddSymbol("runtime.text", kTextVaddr);
+  // funcdata offsets (inline trees) resolve into the input itself.
+  as.AddSymbol("go:func.*", kPclnVaddr);
   Diagnostics diag;
   auto t_or = go::ReadPclntab(as, diag);
   const uint8_t* mapped = as.Read(kPclnVaddr, size).data();
-  if (t_or) Check(*t_or, mapped, size);
+  if (t_or) Check(*t_or, mapped, size, &as);
 
   // 2. The same bytes parsed directly agree with the section read.
   Diagnostics d2;

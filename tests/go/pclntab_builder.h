@@ -19,6 +19,10 @@ struct FuncSpec {
   uint64_t entry = 0;
   std::vector<std::pair<int32_t, uint64_t>> lines;
   std::vector<std::pair<int32_t, uint64_t>> files;
+  // Go 1.18+ only: runs of the inline tree index (pcdata 2) and the inline
+  // tree's offset from gofunc (funcdata 3); no inline data when inl is empty.
+  std::vector<std::pair<int32_t, uint64_t>> inl;
+  uint32_t inltree_off = 0;
 };
 
 struct PclnSpec {
@@ -107,7 +111,7 @@ inline std::vector<uint8_t> BuildPclntab(const PclnSpec& s) {
 
   // Sub-tables built separately, then placed.
   Bytes names(s.endian), filetab(s.endian), cutab(s.endian), pctab(s.endian);
-  std::vector<uint32_t> name_off, line_off, file_off;
+  std::vector<uint32_t> name_off, line_off, file_off, inl_off;
   pctab.v.push_back(0);  // offset 0 means "no table"
   for (const FuncSpec& f : s.funcs) {
     name_off.push_back(static_cast<uint32_t>(names.v.size()));
@@ -116,6 +120,8 @@ inline std::vector<uint8_t> BuildPclntab(const PclnSpec& s) {
     pctab.Append(EncodePcValue(f.lines, s.quantum));
     file_off.push_back(static_cast<uint32_t>(pctab.v.size()));
     pctab.Append(EncodePcValue(f.files, s.quantum));
+    inl_off.push_back(static_cast<uint32_t>(pctab.v.size()));
+    if (!f.inl.empty()) pctab.Append(EncodePcValue(f.inl, s.quantum));
   }
 
   if (s.version == PclnVersion::kGo12) {
@@ -197,10 +203,17 @@ inline std::vector<uint8_t> BuildPclntab(const PclnSpec& s) {
     b.Put(0, 4);  // pcsp
     b.Put(file_off[i], 4);
     b.Put(line_off[i], 4);
-    b.Put(0, 4);  // npcdata
-    b.Put(0, 4);  // cuOffset
+    const bool inl = v118 && !s.funcs[i].inl.empty();
+    b.Put(inl ? 3 : 0, 4);  // npcdata
+    b.Put(0, 4);            // cuOffset
     if (s.version == PclnVersion::kGo120) b.Put(0, 4);  // startLine
-    b.Put(0, 4);  // funcID, flag, pad, nfuncdata
+    b.Put(0, 3);            // funcID, flag, pad
+    b.v.push_back(inl ? 4 : 0);  // nfuncdata
+    if (inl) {
+      b.Put(0, 4), b.Put(0, 4), b.Put(inl_off[i], 4);  // pcdata: sp delta, stack map, inline tree index
+      for (int k = 0; k < 3; ++k) b.Put(0xffffffff, 4);  // nil funcdata 0-2
+      b.Put(s.funcs[i].inltree_off, 4);                  // FUNCDATA_InlTree
+    }
     b.Align(ps);
   }
   b.Set(pcln_at + 2 * n * fs, s.end, fs);

@@ -4,8 +4,9 @@
 // halfway through the function and the rest is what Lookup(mid) finds;
 // warnings go to stderr. The exray side of pclntab_diff.py.
 // With --at PC (hex, repeatable) it prints instead, for each PC,
-// "pc\tname\tentry\tfile:line" from Lookup (empty fields when no function
-// holds it), for traceback_check.py.
+// "pc\tname\tentry\tfile:line\tframes" from Lookup and Frames (empty fields
+// when no function holds it), frames being "name@file:line" joined by '|',
+// innermost first, for traceback_check.py.
 //
 // Usage: pclntab_dump [--no-symbols] [--no-sections] [--at PC]... BINARY
 //   --no-symbols hides the symbol tables from the reader, so the text base
@@ -104,8 +105,18 @@ int main(int argc, char** argv) {
         out.append(buf);
         out.append(loc->pos.file);
         out.append(":" + std::to_string(loc->pos.line));
+        out.append("\t");
+        bool first = true;
+        for (const exray::go::Frame& f : t.Frames(as, pc, &diag)) {
+          if (!first) out.append("|");
+          first = false;
+          out.append(f.function);
+          out.append("@");
+          out.append(f.pos.file);
+          out.append(":" + std::to_string(f.pos.line));
+        }
       } else {
-        out.append("\t\t");
+        out.append("\t\t\t");
       }
       out.append("\n");
     }

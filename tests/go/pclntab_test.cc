@@ -1,6 +1,7 @@
 // Unit tests for the Go pclntab reader on hand-built bytes: varints, pc-value
 // tables, header detection for each magic in both byte orders and pointer
 // sizes, function and file tables, location, and malformed input.
+#include "lang/go/moduledata.h"
 #include "lang/go/pclntab.h"
 
 #include <gtest/gtest.h>
@@ -456,6 +457,174 @@ TEST(GoReadPclntab, ModuledataSectionAnd32Bit) {
   }
 }
 
+// Inline trees: main.main inlines doPrintf at 0x38, which inlines Map at
+// 0x10; the index table says which tree entry covers each pc.
+PclnSpec InlineSpec(PclnVersion v, Endian e, uint8_t ps) {
+  PclnSpec s = Spec(v, e, ps);
+  s.funcs[0].lines = {{10, 0x10}, {20, 0x10}, {30, 0x20}};
+  s.funcs[0].inl = {{-1, 0x10}, {0, 0x10}, {1, 0x10}, {-1, 0x10}};
+  s.funcs[0].inltree_off = 0x10;
+  return s;
+}
+
+// The tree at gofunc + 0x10: entry 0 doPrintf (called at 0x38), entry 1 Map
+// (called at 0x10); names are funcnametab offsets (10 and 29 in Spec's order).
+std::vector<uint8_t> InlineTree(PclnVersion v, Endian e, uint32_t parent_of_0 = 0x38) {
+  testing::Bytes b(e);
+  b.Put(0, 0x10);
+  for (auto [name, parent_pc] : {std::pair<uint32_t, uint32_t>{10, parent_of_0}, {29, 0x10}}) {
+    if (v == PclnVersion::kGo120) {
+      b.Put(0, 4), b.Put(name, 4), b.Put(parent_pc, 4), b.Put(0, 4);  // funcID+pad, nameOff, parentPc, startLine
+    } else {
+      b.Put(0, 4), b.Put(0, 4), b.Put(0, 4), b.Put(name, 4), b.Put(parent_pc, 4);  // parent+funcID, file, line, func_, parentPc
+    }
+  }
+  return b.v;
+}
+
+std::string Render(const std::vector<Frame>& fs) {
+  std::string out;
+  for (const Frame& f : fs)
+    out += std::string(f.function) + "@" + std::to_string(f.pos.line) + (f.inlined ? "i " : " ");
+  return out;
+}
+
+TEST(GoFrames, InlineTreeThroughGofuncSymbol) {
+  for (PclnVersion v : {PclnVersion::kGo118, PclnVersion::kGo120})
+    for (auto [e, ps] : {std::pair{Endian::kLittle, 8}, {Endian::kBig, 8}, {Endian::kLittle, 4}}) {
+      MemoryAddressSpace as(e, ps);
+      as.Map(0x401000, std::vector<uint8_t>(0x100, 0xcc), ".text", false, true);
+      as.Map(0x500000, BuildPclntab(InlineSpec(v, e, static_cast<uint8_t>(ps))), ".gopclntab");
+      as.Map(0x700000, InlineTree(v, e), ".rodata");
+      as.AddSymbol("runtime.text", 0x401000);
+      as.AddSymbol(v == PclnVersion::kGo120 ? "go:func.*" : "go.func.*", 0x700000);
+      Diagnostics d;
+      auto t_or = ReadPclntab(as, d);
+      ASSERT_TRUE(t_or.ok()) << t_or.error().message;
+      EXPECT_EQ(t_or->gofunc_source(), GofuncSource::kSymbol);
+      EXPECT_EQ(Render(t_or->Frames(as, 0x401005, &d)), "main.main@10 ");
+      EXPECT_EQ(Render(t_or->Frames(as, 0x401015, &d)), "fmt.(*pp).doPrintf@20i main.main@30 ");
+      EXPECT_EQ(Render(t_or->Frames(as, 0x401025, &d)),
+                "main.Map[go.shape.int,go.shape.string]@30i fmt.(*pp).doPrintf@20i main.main@30 ");
+      EXPECT_EQ(Render(t_or->Frames(as, 0x401045, &d)), "fmt.(*pp).doPrintf@200 ");
+      EXPECT_TRUE(t_or->Frames(as, 0x402000, &d).empty());
+      EXPECT_TRUE(d.warnings().empty()) << d.warnings()[0];
+    }
+}
+
+TEST(GoFrames, HostileTrees) {
+  const Endian e = Endian::kLittle;
+  const PclnVersion v = PclnVersion::kGo120;
+  {
+    // Entry 0's parentPc leads back into entry 0's range: a cycle, cut at kMaxInlineDepth.
+    MemoryAddressSpace as(e, 8);
+    as.Map(0x401000, std::vector<uint8_t>(0x100, 0xcc), ".text", false, true);
+    as.Map(0x500000, BuildPclntab(InlineSpec(v, e, 8)), ".gopclntab");
+    as.Map(0x700000, InlineTree(v, e, /*parent_of_0=*/0x15), ".rodata");
+    as.AddSymbol("runtime.text", 0x401000);
+    as.AddSymbol("go:func.*", 0x700000);
+    Diagnostics d;
+    auto t = ReadPclntab(as, d);
+    ASSERT_TRUE(t.ok());
+    std::vector<Frame> fs = t->Frames(as, 0x401015, &d);
+    EXPECT_EQ(fs.size(), static_cast<size_t>(kMaxInlineDepth) + 1);
+    EXPECT_EQ(fs.back().function, "main.main");
+    ASSERT_EQ(d.warnings().size(), 1u);
+    EXPECT_NE(d.warnings()[0].find("deeper than"), std::string::npos);
+  }
+  {
+    // The tree lies outside the file, or parentPc outside the function: the physical frame, warned.
+    for (uint32_t parent : {0x38u, 0x1000u}) {
+      MemoryAddressSpace as(e, 8);
+      as.Map(0x401000, std::vector<uint8_t>(0x100, 0xcc), ".text", false, true);
+      as.Map(0x500000, BuildPclntab(InlineSpec(v, e, 8)), ".gopclntab");
+      as.Map(0x700000, InlineTree(v, e, parent), ".rodata");
+      as.AddSymbol("runtime.text", 0x401000);
+      as.AddSymbol("go:func.*", parent == 0x38u ? 0x7fffff : 0x700000);
+      Diagnostics d;
+      auto t = ReadPclntab(as, d);
+      ASSERT_TRUE(t.ok());
+      std::vector<Frame> fs = t->Frames(as, 0x401015, &d);
+      ASSERT_FALSE(fs.empty());
+      EXPECT_EQ(fs.back().function, "main.main");
+      EXPECT_FALSE(fs.back().inlined);
+      EXPECT_EQ(d.warnings().size(), 1u) << parent;
+    }
+  }
+}
+
+// moduledata in .go.module: the tail layout is told apart by its textsectmap,
+// which gives gofunc; with two text sections entries map through the map.
+TEST(GoModuledata, TailLayoutsAndTextSections) {
+  struct Case {
+    ModuledataLayout layout;
+    uint64_t gofunc64, textsectmap64;
+  };
+  for (Case c : {Case{ModuledataLayout::kGo120, 320, 328}, Case{ModuledataLayout::kGo126, 320, 336},
+                 Case{ModuledataLayout::kGo127, 344, 360}})
+    for (auto [e, ps] : {std::pair{Endian::kLittle, 8}, {Endian::kBig, 4}})
+      for (bool two_sections : {false, true}) {
+        PclnSpec s = InlineSpec(PclnVersion::kGo120, e, static_cast<uint8_t>(ps));
+        s.text_start = 0;
+        MemoryAddressSpace as(e, ps);
+        as.Map(0x401000, std::vector<uint8_t>(0x100, 0xcc), ".text", false, true);
+        as.Map(0x900000, std::vector<uint8_t>(0x100, 0xcc), ".text.1", false, true);
+        as.Map(0x500000, BuildPclntab(s), ".gopclntab");
+        as.Map(0x700000, InlineTree(PclnVersion::kGo120, e), ".rodata");
+        testing::Bytes md(e);
+        auto at = [&](uint64_t off64) { return off64 * ps / 8; };
+        md.v.resize(at(480), 0);
+        md.Set(0, 0x500000, ps);
+        md.Set(at(160), 0x401000, ps);  // minpc = text + ftab[0]
+        md.Set(at(168), 0x401070, ps);  // maxpc
+        md.Set(at(176), 0x401000, ps);  // text
+        md.Set(at(184), 0x401100, ps);  // etext
+        md.Set(at(c.gofunc64), 0x700000, ps);
+        const uint64_t n = two_sections ? 2 : 1;
+        md.Set(at(c.textsectmap64), 0x600000 + at(400), ps);
+        md.Set(at(c.textsectmap64 + 8), n, ps);
+        md.Set(at(c.textsectmap64 + 16), n, ps);
+        // {vaddr, end, baseaddr}: offsets [0, 0x60) at text; [0x60, 0x70) at 0x900000.
+        md.Set(at(400), 0, ps), md.Set(at(408), two_sections ? 0x60 : 0x70, ps), md.Set(at(416), 0x401000, ps);
+        md.Set(at(424), 0x60, ps), md.Set(at(432), 0x70, ps), md.Set(at(440), 0x900000, ps);
+        as.Map(0x600000, md.v, ".go.module", true, false);
+        Diagnostics d;
+        std::optional<Moduledata> m;
+        auto t = ReadPclntab(as, d, &m);
+        ASSERT_TRUE(t.ok()) << t.error().message;
+        ASSERT_TRUE(m.has_value());
+        EXPECT_EQ(m->layout, c.layout) << ModuledataLayoutName(c.layout) << " " << ps;
+        EXPECT_EQ(m->textsects.size(), n);
+        EXPECT_EQ(t->gofunc_source(), GofuncSource::kModuledata);
+        EXPECT_EQ(t->functions()[2].entry, two_sections ? 0x900000u : 0x401060u);
+        EXPECT_EQ(t->functions()[2].end, two_sections ? 0x900010u : 0x401070u);
+        EXPECT_EQ(t->Lookup(two_sections ? 0x900004 : 0x401064)->function->name,
+                  "main.Map[go.shape.int,go.shape.string]");
+        EXPECT_EQ(Render(t->Frames(as, 0x401025, &d)),
+                  "main.Map[go.shape.int,go.shape.string]@30i fmt.(*pp).doPrintf@20i main.main@30 ");
+        EXPECT_TRUE(d.warnings().empty());
+        // A textsectmap claiming more than kMaxTextSections entries, or not
+        // starting at offset 0, leaves the layout unknown (and gofunc unread).
+        for (uint64_t poison : {uint64_t{kMaxTextSections + 1}, uint64_t{0}}) {
+          testing::Bytes bad = md;
+          if (poison) bad.Set(at(c.textsectmap64 + 8), poison, ps), bad.Set(at(c.textsectmap64 + 16), poison, ps);
+          else bad.Set(at(400), 4, ps);
+          MemoryAddressSpace as2(e, ps);
+          as2.Map(0x401000, std::vector<uint8_t>(0x100, 0xcc), ".text", false, true);
+          as2.Map(0x500000, BuildPclntab(s), ".gopclntab");
+          as2.Map(0x600000, bad.v, ".go.module", true, false);
+          Diagnostics d2;
+          std::optional<Moduledata> m2;
+          auto t2 = ReadPclntab(as2, d2, &m2);
+          ASSERT_TRUE(t2.ok());
+          ASSERT_TRUE(m2.has_value());
+          EXPECT_EQ(m2->layout, ModuledataLayout::kUnknown);
+          EXPECT_FALSE(t2->gofunc().has_value());
+          EXPECT_EQ(t2->functions()[0].entry, 0x401000u);
+        }
+      }
+}
+
 TEST(GoReadPclntab, NothingFound) {
   MemoryAddressSpace as(Endian::kLittle, 8);
   as.Map(0x1000, std::vector<uint8_t>(4096, 0xff));
@@ -495,6 +664,21 @@ TEST(GoPclntabCorpus, DISABLED_WriteFuzzSeeds) {
         std::fwrite(bytes.data(), 1, bytes.size(), f);
         std::fclose(f);
       }
+  // With an inline tree after the pclntab: the fuzzer's go:func.* is the input's start.
+  for (PclnVersion v : {PclnVersion::kGo118, PclnVersion::kGo120})
+    for (Endian e : {Endian::kLittle, Endian::kBig}) {
+      PclnSpec s = InlineSpec(v, e, 8);
+      s.funcs[0].inltree_off = static_cast<uint32_t>(BuildPclntab(s).size());  // same size for any offset
+      auto bytes = BuildPclntab(s);
+      auto tree = InlineTree(v, e);
+      bytes.insert(bytes.end(), tree.begin() + 0x10, tree.end());
+      std::string name = std::string(dir) + "/crafted-inline-go" + std::string(PclnVersionName(v)) +
+                         (e == Endian::kLittle ? "-le64" : "-be64");
+      FILE* f = std::fopen(name.c_str(), "wb");
+      ASSERT_NE(f, nullptr) << name;
+      std::fwrite(bytes.data(), 1, bytes.size(), f);
+      std::fclose(f);
+    }
 }
 
 }  // namespace

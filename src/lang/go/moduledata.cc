@@ -2,6 +2,7 @@
 #include "lang/go/moduledata.h"
 
 #include <algorithm>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -13,6 +14,19 @@ constexpr uint64_t kMinpc64 = 160;
 constexpr uint64_t kMaxpc64 = 168;
 constexpr uint64_t kText64 = 176;
 constexpr uint64_t kEtext64 = 184;
+
+// The tail layouts of Go 1.18+, tried in release order; the first whose
+// textsectmap validates wins. A wrong guess reads neighbouring words as
+// {ptr, len, cap}: there len is an address or a count far above
+// kMaxTextSections, so the check tells the layouts apart (reference §2.8).
+struct TailLayout {
+  ModuledataLayout layout;
+  uint64_t gofunc64, textsectmap64;
+};
+constexpr TailLayout kTail118[] = {{ModuledataLayout::kGo118, 304, 312}};
+constexpr TailLayout kTail120[] = {{ModuledataLayout::kGo120, 320, 328},
+                                   {ModuledataLayout::kGo126, 320, 336},
+                                   {ModuledataLayout::kGo127, 344, 360}};
 
 uint64_t ReadWord(ByteView v, uint64_t off, uint64_t ps, Endian e, bool* ok) {
   uint64_t x = 0;
@@ -27,10 +41,59 @@ bool InExecRegion(const AddressSpace& as, uint64_t addr) {
   return false;
 }
 
+bool InMappedRegion(const AddressSpace& as, uint64_t addr) {
+  const std::vector<MemRegion>& regions = as.Segments().empty() ? as.Sections() : as.Segments();
+  for (const MemRegion& r : regions)
+    if (addr >= r.vaddr && addr - r.vaddr < r.size) return true;
+  return false;
+}
+
+// Reads textsectmap and gofunc for one candidate layout; false when the
+// slice does not look like the linker's (runtime.textsectionmap).
+bool ReadTail(const AddressSpace& as, const TailLayout& t, Moduledata* m) {
+  const uint64_t ps = static_cast<uint64_t>(as.ptr_size());
+  const Endian e = as.endian();
+  ByteView v = as.Read(m->vaddr, (t.textsectmap64 + 24) * ps / 8);
+  bool ok = true;
+  const uint64_t gofunc = ReadWord(v, t.gofunc64 * ps / 8, ps, e, &ok);
+  const uint64_t ptr = ReadWord(v, t.textsectmap64 * ps / 8, ps, e, &ok);
+  const uint64_t len = ReadWord(v, (t.textsectmap64 + 8) * ps / 8, ps, e, &ok);
+  const uint64_t cap = ReadWord(v, (t.textsectmap64 + 16) * ps / 8, ps, e, &ok);
+  if (!ok || len == 0 || len > kMaxTextSections || len > cap) return false;
+  ByteView sects = as.Read(ptr, len * 3 * ps);  // len <= kMaxTextSections: no overflow
+  std::vector<TextSection> out;
+  for (uint64_t i = 0; i < len; ++i) {
+    TextSection s;
+    s.vaddr = ReadWord(sects, (3 * i) * ps, ps, e, &ok);
+    s.end = ReadWord(sects, (3 * i + 1) * ps, ps, e, &ok);
+    s.baseaddr = ReadWord(sects, (3 * i + 2) * ps, ps, e, &ok);
+    if (!ok || s.end < s.vaddr || (!out.empty() && s.vaddr < out.back().end)) return false;
+    out.push_back(s);
+  }
+  if (out[0].vaddr != 0 || out[0].baseaddr != m->text) return false;
+  m->layout = t.layout;
+  m->textsects = std::move(out);
+  // gofunc points into read-only data (rodata before 1.26, the pclntab since);
+  // a value outside the file leaves the funcdata unreadable, not the moduledata.
+  if (gofunc != 0 && InMappedRegion(as, gofunc)) m->gofunc = gofunc;
+  return true;
+}
+
 }  // namespace
 
+std::string_view ModuledataLayoutName(ModuledataLayout l) {
+  switch (l) {
+    case ModuledataLayout::kUnknown: return "";
+    case ModuledataLayout::kGo118: return "1.18-1.19";
+    case ModuledataLayout::kGo120: return "1.20-1.25";
+    case ModuledataLayout::kGo126: return "1.26";
+    case ModuledataLayout::kGo127: return "1.27+";
+  }
+  return "";
+}
+
 std::optional<Moduledata> FindModuledata(const AddressSpace& as, uint64_t pcln_vaddr, bool entries_are_text_offsets,
-                                         uint64_t ftab0) {
+                                         uint64_t ftab0, std::optional<PclnVersion> version) {
   const uint64_t ps = static_cast<uint64_t>(as.ptr_size());
   if (ps != 4 && ps != 8) return std::nullopt;
   const Endian e = as.endian();
@@ -49,6 +112,12 @@ std::optional<Moduledata> FindModuledata(const AddressSpace& as, uint64_t pcln_v
     // ftab[0] == minpc (runtime.moduledataverify1).
     const uint64_t want = entries_are_text_offsets ? m.text + ftab0 : ftab0;
     if (m.minpc != want) return std::nullopt;
+    if (version == PclnVersion::kGo118 || version == PclnVersion::kGo120) {
+      std::span<const TailLayout> tails(version == PclnVersion::kGo118 ? std::span<const TailLayout>(kTail118)
+                                                                        : std::span<const TailLayout>(kTail120));
+      for (const TailLayout& t : tails)
+        if (ReadTail(as, t, &m)) break;
+    }
     return m;
   };
   for (std::string_view name : {".go.module", "__go_module"})

@@ -4,20 +4,44 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
+#include <vector>
 
 #include "lang/address_space.h"
+#include "lang/go/pclntab.h"
 
 namespace exray::go {
 
 /// Caps on the search through writable data.
 inline constexpr uint64_t kMaxModuledataScanBytes = 256ull << 20;
 inline constexpr uint64_t kMaxModuledataCandidates = 256;  // pointer matches validated
+/// The linker splits text only past the branch range of ppc64/arm64 (tens of
+/// MB a section); more sections than this is damage.
+inline constexpr uint64_t kMaxTextSections = 256;
 
-/// The fields of moduledata read so far; their offsets are the same from Go 1.16
-/// through 1.27 (64-bit: minpc 160, maxpc 168, text 176, etext 184; halved on 32-bit).
+/// The moduledata tail layouts told apart by where textsectmap sits (64-bit
+/// offsets; halved on 32-bit). Each names the first release that used it.
+enum class ModuledataLayout : uint8_t {
+  kUnknown,  // before Go 1.18, or the tail did not validate
+  kGo118,    // 1.18-1.19: gofunc 304, textsectmap 312
+  kGo120,    // 1.20-1.25: gofunc 320, textsectmap 328
+  kGo126,    // 1.26: epclntab after gofunc; textsectmap 336
+  kGo127,    // 1.27+: types moved to .go.type; gofunc 344, textsectmap 360
+  kMaxValue = kGo127,
+};
+/// "1.18-1.19", "1.20-1.25", "1.26", "1.27+", or "" for kUnknown.
+std::string_view ModuledataLayoutName(ModuledataLayout l);
+
+/// The fields of moduledata read so far. The head (through etext) is the same
+/// from Go 1.16 through 1.27 (64-bit: minpc 160, maxpc 168, text 176, etext 184;
+/// halved on 32-bit); the tail is read only for Go 1.18+ pclntabs and only when
+/// its textsectmap validates, which also tells the layout apart.
 struct Moduledata {
   uint64_t vaddr = 0;
   uint64_t minpc = 0, maxpc = 0, text = 0, etext = 0;
+  ModuledataLayout layout = ModuledataLayout::kUnknown;
+  std::optional<uint64_t> gofunc;     // base of the _func funcdata offsets (Go 1.18+)
+  std::vector<TextSection> textsects;  // at least one when layout is known
 };
 
 /// Finds the moduledata of a Go 1.16+ binary whose pcHeader is at pcln_vaddr:
@@ -26,10 +50,13 @@ struct Moduledata {
 /// pcln_vaddr where text lies in an executable region, minpc <= maxpc,
 /// text <= etext and minpc == text + ftab0 (ftab0 is the first functab entry:
 /// an offset from text when entries_are_text_offsets, Go 1.18+; else absolute).
+/// With the pclntab's version (1.18+), also reads the tail: the layout whose
+/// textsectmap validates (1 to kMaxTextSections entries, the first at offset 0
+/// and based at text, in order), and gofunc from that layout.
 /// nullopt when nothing validates within kMaxModuledataScanBytes and
 /// kMaxModuledataCandidates. On-disk values: in a PIE whose pointers are
 /// filled in only by dynamic relocations this finds nothing.
 std::optional<Moduledata> FindModuledata(const AddressSpace& as, uint64_t pcln_vaddr, bool entries_are_text_offsets,
-                                         uint64_t ftab0);
+                                         uint64_t ftab0, std::optional<PclnVersion> version = std::nullopt);
 
 }  // namespace exray::go

@@ -22,6 +22,10 @@ constexpr uint32_t kMagic120 = 0xfffffff1;
 // runtime.epclntab is missing; the read stops at the end of the segment anyway.
 constexpr uint64_t kMaxPclntabBytes = 1ull << 30;
 constexpr uint64_t kNoFunc = UINT64_MAX;
+// runtime/symtab.go (internal/abi/symtab.go since 1.21): the pcdata table of
+// the inline tree index, and the funcdata slot of the inline tree.
+constexpr uint32_t kPcdataInlTreeIndex = 2;
+constexpr uint32_t kFuncdataInlTree = 3;
 
 std::string Hex(uint64_t v) {
   char buf[24];
@@ -275,6 +279,17 @@ std::string_view PackageOf(std::string_view name) {
   return name.substr(0, dot);
 }
 
+uint64_t Pclntab::FuncFixedSize() const {
+  // The _func bytes before pcdata[]: the fields through nfuncdata (reference §2.6).
+  switch (header_.version) {
+    case PclnVersion::kGo120: return 44;  // startLine added at 36
+    case PclnVersion::kGo118: return 40;
+    case PclnVersion::kGo116: return header_.ptr_size + 36u;
+    case PclnVersion::kGo12: return header_.ptr_size + 32u;  // funcID, pad, nfuncdata u8 since Go 1.10
+  }
+  return 0;
+}
+
 uint32_t Pclntab::FuncField(uint64_t func_off, int n) const {
   // Field n (1 = nameOff ... 8 = cuOffset) follows the entry: a uintptr before
   // Go 1.18, a u32 entryOff since (reference §2.6).
@@ -284,8 +299,21 @@ uint32_t Pclntab::FuncField(uint64_t func_off, int n) const {
   return v;
 }
 
+uint64_t Pclntab::TextAddr(uint64_t off) const {
+  // runtime/symtab.go textAddr: with several text sections an offset maps
+  // through the section holding it (the last one's end included: functab's end entry).
+  if (textsects_.size() > 1) {
+    for (size_t i = 0; i < textsects_.size(); ++i) {
+      const TextSection& s = textsects_[i];
+      if ((off >= s.vaddr && off < s.end) || (i + 1 == textsects_.size() && off == s.end))
+        return s.baseaddr + (off - s.vaddr);
+    }
+  }
+  return text_base_ + off;
+}
+
 std::optional<Result<Pclntab>> Pclntab::Parse(ByteView data, uint64_t vaddr, std::optional<uint64_t> text_base,
-                                               Diagnostics& diag) {
+                                               Diagnostics& diag, std::vector<TextSection> textsects) {
   auto h_or = ParseHeader(data);
   if (!h_or) return std::nullopt;
   if (!h_or->ok()) return Result<Pclntab>(h_or->error());
@@ -293,6 +321,7 @@ std::optional<Result<Pclntab>> Pclntab::Parse(ByteView data, uint64_t vaddr, std
   t.data_ = data;
   t.vaddr_ = vaddr;
   t.header_ = h_or->value();
+  t.textsects_ = std::move(textsects);
   const PclnHeader& h = t.header_;
   if (h.version == PclnVersion::kGo12) {
     t.funcnametab_ = t.pctab_ = t.funcdata_ = data;
@@ -333,8 +362,8 @@ std::optional<Result<Pclntab>> Pclntab::Parse(ByteView data, uint64_t vaddr, std
     bool ok = true;
     funcoff = ReadField(data, h.functab_off + (2 * i + 1) * fs, fs, h.endian, &ok);
     if (Is118Plus(h.version)) {
-      entry += t.text_base_;
-      end += t.text_base_;
+      entry = t.TextAddr(entry);
+      end = t.TextAddr(end);
     }
     f.entry = entry;
     f.end = end;
@@ -433,6 +462,92 @@ Position Pclntab::PositionAt(size_t i, uint64_t pc, Diagnostics* diag) const {
   return pos;
 }
 
+std::optional<int32_t> Pclntab::PcData(uint64_t func_off, uint32_t table, uint64_t entry, uint64_t pc,
+                                       Diagnostics* diag) const {
+  // pcdata[npcdata] u32 offsets into pctab follow the fixed fields (reference §2.6).
+  if (table >= FuncField(func_off, 7)) return -1;
+  uint32_t off = 0;
+  if (!data_.ReadInt<uint32_t>(func_off + FuncFixedSize() + uint64_t{table} * 4, header_.endian, &off)) return -1;
+  if (off == 0) return -1;  // runtime pcdatastart: no table
+  return PcValue(pctab_, off, entry, pc, header_.quantum, diag);
+}
+
+std::optional<uint64_t> Pclntab::InlineTree(const AddressSpace& as, uint64_t func_off) const {
+  const uint64_t fixed = FuncFixedSize();
+  uint8_t nfuncdata = 0;
+  if (func_off == kNoFunc || !data_.ReadInt<uint8_t>(func_off + fixed - 1, header_.endian, &nfuncdata) ||
+      nfuncdata <= kFuncdataInlTree)
+    return std::nullopt;
+  const uint64_t npcdata = FuncField(func_off, 7);
+  const uint64_t after_pcdata = func_off + fixed + npcdata * 4;  // npcdata < 2^32: no overflow
+  if (Is118Plus(header_.version)) {
+    // u32 offsets from moduledata.gofunc; ~0 is nil.
+    uint32_t off = 0;
+    if (!gofunc_ || !data_.ReadInt<uint32_t>(after_pcdata + kFuncdataInlTree * 4, header_.endian, &off) ||
+        off == UINT32_MAX)
+      return std::nullopt;
+    return *gofunc_ + off;
+  }
+  // Before 1.18: pointer-aligned (by address) absolute pointers; 0 is nil.
+  uint64_t p = vaddr_ + after_pcdata;
+  if (header_.ptr_size == 8 && (p & 4)) p += 4;
+  uint64_t addr = 0;
+  if (!data_.ReadWord(p - vaddr_ + kFuncdataInlTree * uint64_t{header_.ptr_size}, header_.ptr_size, header_.endian,
+                      &addr) ||
+      addr == 0)
+    return std::nullopt;
+  return addr;
+}
+
+std::vector<Frame> Pclntab::Frames(const AddressSpace& as, uint64_t pc, Diagnostics* diag) const {
+  std::vector<Frame> frames;
+  auto it = std::upper_bound(functions_.begin(), functions_.end(), pc,
+                             [](uint64_t v, const Function& f) { return v < f.entry; });
+  if (it == functions_.begin()) return frames;
+  --it;
+  if (pc >= it->end) return frames;
+  const size_t i = static_cast<size_t>(it - functions_.begin());
+  const uint64_t fo = func_offs_[i];
+  uint64_t cur = pc;
+  if (std::optional<uint64_t> tree = InlineTree(as, fo)) {
+    // inlinedCall: 16 bytes since Go 1.20 {funcID u8, pad, nameOff i32,
+    // parentPc i32, startLine i32}; 20 before {parent i16, funcID u8, pad,
+    // file i32, line i32, func_ i32, parentPc i32} (runtime/symtabinl.go, symtab.go).
+    const bool go120 = header_.version == PclnVersion::kGo120;
+    const uint64_t rec = go120 ? 16 : 20;
+    const uint64_t name_at = go120 ? 4 : 12, parent_at = go120 ? 8 : 16;
+    std::optional<int32_t> ix = PcData(fo, kPcdataInlTreeIndex, it->entry, cur, diag);
+    int depth = 0;
+    for (; ix && *ix >= 0 && depth < kMaxInlineDepth; ++depth) {
+      ByteView r = as.Read(*tree + uint64_t(*ix) * rec, rec);
+      uint32_t nameoff = 0, parent_pc = 0;
+      if (!r.ReadInt<uint32_t>(name_at, header_.endian, &nameoff) ||
+          !r.ReadInt<uint32_t>(parent_at, header_.endian, &parent_pc)) {
+        if (diag) diag->Warn("inline tree of " + std::string(it->name) + ": entry " + std::to_string(*ix) + " at " +
+                             Hex(*tree + uint64_t(*ix) * rec) + " is not in the file");
+        break;
+      }
+      bool nul = false, too_long = false;
+      std::string_view name = BoundedCString(funcnametab_, nameoff, &nul, &too_long);
+      frames.push_back(Frame{nul ? name : std::string_view(), PositionAt(i, cur, diag), true});
+      // parentPc is an offset from the entry to an instruction of the caller's scope.
+      if (parent_pc >= it->end - it->entry) {
+        if (diag) diag->Warn("inline tree of " + std::string(it->name) + ": parentPc " + Hex(parent_pc) +
+                             " outside the function");
+        break;
+      }
+      cur = it->entry + parent_pc;
+      ix = PcData(fo, kPcdataInlTreeIndex, it->entry, cur, diag);
+    }
+    if (depth == kMaxInlineDepth && diag)
+      diag->Warn("inline tree of " + std::string(it->name) + ": deeper than " + std::to_string(kMaxInlineDepth));
+  } else if (Is118Plus(header_.version) && !gofunc_ && diag) {
+    diag->Warn("inlined frames unknown: no moduledata.gofunc (the base of funcdata offsets)");
+  }
+  frames.push_back(Frame{it->name, PositionAt(i, cur, diag), false});
+  return frames;
+}
+
 std::optional<Location> Pclntab::Lookup(uint64_t pc, Diagnostics* diag) const {
   // The last function whose entry is <= pc (functab order is entry order in a valid table).
   auto it = std::upper_bound(functions_.begin(), functions_.end(), pc,
@@ -447,7 +562,7 @@ std::optional<Location> Pclntab::Lookup(uint64_t pc, Diagnostics* diag) const {
   return loc;
 }
 
-Result<Pclntab> ReadPclntab(const AddressSpace& as, Diagnostics& diag) {
+Result<Pclntab> ReadPclntab(const AddressSpace& as, Diagnostics& diag, std::optional<Moduledata>* md_out) {
   ByteView data;
   uint64_t vaddr = 0;
   PclnSource source = PclnSource::kSection;
@@ -519,28 +634,44 @@ Result<Pclntab> ReadPclntab(const AddressSpace& as, Diagnostics& diag) {
     }
   }
 
-  // The text base for Go 1.18+ entry offsets.
+  // The text base for Go 1.18+ entry offsets, and from moduledata the
+  // textsectmap and gofunc (the base of funcdata offsets, for inline trees).
   std::optional<uint64_t> text_base;
   TextBaseSource tsource = TextBaseSource::kNotNeeded;
+  std::optional<Moduledata> md;
+  std::vector<TextSection> textsects;
   if (Is118Plus(header->version)) {
+    uint32_t ftab0 = 0;
+    (void)data.ReadInt<uint32_t>(header->functab_off, header->endian, &ftab0);
+    md = FindModuledata(as, vaddr, /*entries_are_text_offsets=*/true, ftab0, header->version);
     if (auto t = as.Symbol("runtime.text")) {
       text_base = *t, tsource = TextBaseSource::kSymbol;
+    } else if (md) {
+      text_base = md->text, tsource = TextBaseSource::kModuledata;
     } else {
-      uint32_t ftab0 = 0;
-      (void)data.ReadInt<uint32_t>(header->functab_off, header->endian, &ftab0);
-      if (auto md = FindModuledata(as, vaddr, /*entries_are_text_offsets=*/true, ftab0)) {
-        text_base = md->text, tsource = TextBaseSource::kModuledata;
-      } else {
-        tsource = TextBaseSource::kHeader;
-      }
+      tsource = TextBaseSource::kHeader;
     }
+    if (md && md->textsects.size() > 1 && (!text_base || *text_base == md->text)) textsects = md->textsects;
   }
-  auto t_or = Pclntab::Parse(data, vaddr, text_base, diag);
+  auto t_or = Pclntab::Parse(data, vaddr, text_base, diag, std::move(textsects));
   if (!t_or) return Error{"no pclntab header at " + Hex(vaddr)};  // unreachable: the header parsed above
   if (!t_or->ok()) return t_or->error();
   Pclntab t = std::move(t_or->value());
   t.source_ = source;
   t.text_base_source_ = tsource;
+  if (Is118Plus(header->version)) {
+    if (md && md->gofunc) {
+      t.set_gofunc(*md->gofunc, GofuncSource::kModuledata);
+    } else {
+      // The linker's symbol for the funcdata blob: "go:func.*" since 1.20, "go.func.*" in 1.18-1.19.
+      for (std::string_view name : {"go:func.*", "go.func.*"})
+        if (auto g = as.Symbol(name)) {
+          t.set_gofunc(*g, GofuncSource::kSymbol);
+          break;
+        }
+    }
+  }
+  if (md_out) *md_out = std::move(md);
   return t;
 }
 

@@ -2,10 +2,10 @@
 // for every pclntab layout (Go 1.2-1.15, 1.16-1.17, 1.18-1.19, 1.20+), read
 // through an AddressSpace (see /work/shared/reference/go-binary-format.md §2.5-2.8).
 //
-// Not handled yet: inline trees (FUNCDATA_InlTree), so Lookup names the
-// physical function, with the file:line the pcln table records (that of the
-// innermost inlined code); several text sections (moduledata.textsectmap, for
-// very large binaries and ppc64); gccgo binaries, which have no pclntab.
+// Lookup names the physical function at a pc, with the file:line the pcln
+// table records (that of the innermost inlined code); Frames adds the
+// functions inlined there from the inline tree (FUNCDATA_InlTree). gccgo
+// binaries have no pclntab.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +20,8 @@
 
 namespace exray::go {
 
+struct Moduledata;
+
 /// Caps that keep a crafted pclntab from making us allocate or loop without bound.
 inline constexpr uint64_t kMaxFunctions = 10'000'000;     // GoReSym caps at 350 000; big binaries reach ~300k
 inline constexpr uint64_t kMaxFiles = 10'000'000;
@@ -33,6 +35,9 @@ inline constexpr uint64_t kMaxNameLength = 64 * 1024;     // a function or file 
 inline constexpr uint64_t kMaxScanBytes = 512ull << 20;   // total bytes scanned for a pclntab magic
 inline constexpr uint64_t kMaxScanCandidates = 64;        // magic hits validated during the scan
 inline constexpr uint64_t kScanSortCheck = 4096;          // functab entries checked for order per scan candidate
+// Go's inliner stops well before this depth (cmd/compile inl.go budgets); a
+// deeper chain is a cycle in a crafted tree.
+inline constexpr int kMaxInlineDepth = 256;
 
 /// The pclntab layouts, by magic (runtime/symtab.go pcHeader; debug/gosym).
 enum class PclnVersion : uint8_t {
@@ -102,6 +107,22 @@ struct Location {
   Position pos;
 };
 
+/// One frame at a pc: a function inlined there, or the physical function.
+struct Frame {
+  std::string_view function;
+  Position pos;
+  bool inlined = false;
+};
+
+/// One entry of moduledata.textsectmap (runtime/symtab.go textsect): text
+/// offsets [vaddr, end) live at baseaddr.
+struct TextSection {
+  uint64_t vaddr = 0, end = 0, baseaddr = 0;
+};
+
+/// Where the base of the _func funcdata offsets (Go 1.18+) came from.
+enum class GofuncSource : uint8_t { kNone, kModuledata, kSymbol, kMaxValue = kSymbol };
+
 /// Where the text base of a Go 1.18+ pclntab came from.
 enum class TextBaseSource : uint8_t { kNotNeeded, kCaller, kSymbol, kModuledata, kHeader, kMaxValue = kHeader };
 std::string_view TextBaseSourceName(TextBaseSource s);
@@ -118,8 +139,10 @@ class Pclntab {
   /// a pclntab header; an Error when the header or function table is unusable.
   /// Damage to individual functions (bad names, unsorted entries) becomes a
   /// warning and the function is kept with what could be read.
+  /// With more than one textsects entry, entry offsets map through them
+  /// (runtime textAddr) instead of text_base + offset.
   static std::optional<Result<Pclntab>> Parse(ByteView data, uint64_t vaddr, std::optional<uint64_t> text_base,
-                                              Diagnostics& diag);
+                                              Diagnostics& diag, std::vector<TextSection> textsects = {});
 
   const PclnHeader& header() const { return header_; }
   uint64_t vaddr() const { return vaddr_; }
@@ -142,10 +165,29 @@ class Pclntab {
   /// Every source file name the file table holds, sorted and unique (at most kMaxFiles).
   std::vector<std::string_view> Files() const;
 
+  /// The frames at pc, innermost first and the physical function last, as the
+  /// Go runtime's traceback lists them (runtime/symtabinl.go): the inline
+  /// tree entry at pc names the inlined function, its parentPc gives the call
+  /// site's pc, and so on outwards. The inline tree is read through as (it
+  /// lies outside the pclntab before Go 1.26); when it cannot be read only
+  /// the physical frame is given, with a warning. Empty when no function holds pc.
+  std::vector<Frame> Frames(const AddressSpace& as, uint64_t pc, Diagnostics* diag = nullptr) const;
+
+  /// The base of Go 1.18+ funcdata offsets, needed for inline trees.
+  std::optional<uint64_t> gofunc() const { return gofunc_; }
+  GofuncSource gofunc_source() const { return gofunc_source_; }
+  void set_gofunc(uint64_t addr, GofuncSource s) { gofunc_ = addr, gofunc_source_ = s; }
+  const std::vector<TextSection>& textsects() const { return textsects_; }
+
  private:
-  friend Result<Pclntab> ReadPclntab(const AddressSpace& as, Diagnostics& diag);
+  friend Result<Pclntab> ReadPclntab(const AddressSpace& as, Diagnostics& diag, std::optional<Moduledata>* md);
   std::string_view FileName(uint64_t func_off, int32_t fno) const;
   uint32_t FuncField(uint64_t func_off, int n) const;
+  uint64_t TextAddr(uint64_t off) const;
+  uint64_t FuncFixedSize() const;
+  // The address of the inline tree of the function whose _func is at func_off; nullopt when it has none.
+  std::optional<uint64_t> InlineTree(const AddressSpace& as, uint64_t func_off) const;
+  std::optional<int32_t> PcData(uint64_t func_off, uint32_t table, uint64_t entry, uint64_t pc, Diagnostics* diag) const;
 
   ByteView data_;
   uint64_t vaddr_ = 0;
@@ -153,6 +195,9 @@ class Pclntab {
   uint64_t text_base_ = 0;
   TextBaseSource text_base_source_ = TextBaseSource::kNotNeeded;
   PclnSource source_ = PclnSource::kBytes;
+  std::optional<uint64_t> gofunc_;
+  GofuncSource gofunc_source_ = GofuncSource::kNone;
+  std::vector<TextSection> textsects_;
   std::vector<Function> functions_;
   std::vector<uint64_t> func_offs_;  // offset of each _func record in data_ (kMaxValue when unreadable)
   ByteView funcnametab_, cutab_, filetab_, pctab_, funcdata_;
@@ -165,6 +210,8 @@ class Pclntab {
 /// runtime.text symbol, else moduledata.text (found by scanning writable data
 /// for the pclntab's address), else the header's textStart with a warning.
 /// An Error when no pclntab is found or the one found is unusable.
-Result<Pclntab> ReadPclntab(const AddressSpace& as, Diagnostics& diag);
+/// With md, also returns the moduledata found for a Go 1.18+ pclntab (left
+/// unset when none validated), whose layout tells Go releases apart.
+Result<Pclntab> ReadPclntab(const AddressSpace& as, Diagnostics& diag, std::optional<Moduledata>* md = nullptr);
 
 }  // namespace exray::go
