@@ -13,7 +13,7 @@ install_deps() {
   local pkgs=(cmake ninja-build g++ clang llvm-14 llvm-14-tools libclang-rt-14-dev pkg-config
               libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev libzstd-dev nettle-dev
               libgtest-dev libgmock-dev python3 python3-jsonschema binutils file zstd
-              golang-go musl-tools)
+              golang-go musl-tools gccgo)
   local missing=()
   for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
   if ((${#missing[@]})); then

@@ -2,7 +2,8 @@
 """Differential test of `exray go FILE --json` against Go 1.19's `go version -m`.
 
 Inputs: every Go binary in Debian's Go 1.19 tree (bin/ and pkg/tool/linux_amd64)
-and fixtures built here from testdata/buildinfo with Go 1.19, offline. Compares
+and fixtures built here from testdata/buildinfo with Go 1.19, offline (amd64,
+and cross builds for 386 and arm64). Compares
 the Go version, main package path, main module, every dependency (path, version,
 sum, replacement) and every build setting. Also checks that non-Go files are
 refused with exit 1. Prints "N passed, N failed"; exits 1 on any failure.
@@ -130,6 +131,11 @@ def build_fixtures(testdata, scratch):
         ("cgo", "cgo", [], {"CGO_ENABLED": "1"}),
         ("withdep", "withdep", [], {}),
         ("withdep-trimpath-s-w", "withdep", ["-trimpath", "-ldflags=-s -w"], {}),
+        # Cross builds: ELF32 (386) and arm64; build info records GOARCH and, for 386, GO386.
+        ("hello-386", "hello", [], {"GOARCH": "386"}),
+        ("hello-arm64", "hello", [], {"GOARCH": "arm64"}),
+        ("withdep-386", "withdep", [], {"GOARCH": "386"}),
+        ("withdep-arm64", "withdep", [], {"GOARCH": "arm64"}),
     ]
     result = []
     for name, src, flags, extra in builds:

@@ -269,8 +269,9 @@ std::string_view PackageOf(std::string_view name) {
   // Generic instantiations carry type arguments in [...] that can hold '/' and '.'.
   if (size_t lb = name.find('['); lb != std::string_view::npos) name = name.substr(0, lb);
   // Compiler-generated names belong to no package: "go:", "type:" since Go 1.20,
-  // "go.", "type." before (but "go.uber.org/zap.F" is a package path).
-  if (name.starts_with("go:") || name.starts_with("type:")) return {};
+  // "go.", "type." before (but "go.uber.org/zap.F" is a package path), and
+  // "type..eq.io/fs.FileMode" (Go 1.19) even with a '/'.
+  if (name.starts_with("go:") || name.starts_with("type:") || name.starts_with("type..")) return {};
   if ((name.starts_with("go.") || name.starts_with("type.")) && name.find('/') == std::string_view::npos) return {};
   size_t slash = name.rfind('/');
   size_t start = slash == std::string_view::npos ? 0 : slash;
