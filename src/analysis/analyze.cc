@@ -28,40 +28,6 @@ std::string Sha256Hex(ByteView bytes) {
   return hex;
 }
 
-namespace {
-
-// Whether the file shows any sign of the Go toolchain. The report searches for
-// build info only then: scanning every ELF file's writable segment for the
-// magic more than doubled the time of a report over /usr/bin. `exray go`
-// always searches.
-bool LooksLikeGo(const elf::File& f) {
-  if (f.go_build_id) return true;
-  for (const elf::Section& s : f.sections)
-    if (s.name == ".go.buildinfo" || s.name == ".gopclntab" || s.name == ".note.go.buildid" ||
-        s.name == ".data.rel.ro.gopclntab" || s.name == ".go.module")
-      return true;
-  return false;
-}
-
-void AnalyzeGo(const elf::File& f, Analysis* a) {
-  if (!LooksLikeGo(f)) return;
-  elf::ElfAddressSpace as(f);
-  Diagnostics diag;
-  auto bi = go::ReadBuildInfo(as, &diag);
-  for (const std::string& w : diag.warnings()) a->warnings.push_back(w);
-  if (diag.dropped()) a->warnings.push_back(fmt::format("{} more go modinfo warnings not shown", diag.dropped()));
-  if (!bi) return;
-  if (!bi->ok()) {
-    a->warnings.push_back(bi->error().message);
-    return;
-  }
-  a->go = std::move(bi->value());
-  a->evidence.push_back({"go.buildinfo", "carries Go build info", true, Strength::kManifest, a->go->where,
-                         a->go->version});
-}
-
-}  // namespace
-
 Result<Analysis> Analyze(std::string path, ByteView bytes, const AnalyzeOptions& opts) {
   Analysis a;
   a.path = std::move(path);

@@ -9,6 +9,7 @@
 #include "formats/elf/model.h"
 #include "formats/script/shebang.h"
 #include "lang/go/buildinfo.h"
+#include "lang/go/codesize.h"
 #include "support/byte_view.h"
 #include "support/result.h"
 
@@ -24,6 +25,28 @@ struct Hardening {
   std::vector<uint64_t> wx_segments;           // indices of PT_LOAD segments that are W and X
 };
 
+/// What the pclntab of a Go binary says, in brief.
+struct GoPclntabSummary {
+  uint32_t magic = 0;
+  std::string layout;  // "1.20": the first release of the layout
+  uint64_t vaddr = 0, functions = 0, files = 0;
+  std::string found_by;
+};
+
+/// A Go binary: build info when it carries some, its pclntab, and the runtime
+/// it carries, each with where it was found (evidence holds the chain).
+struct GoFacts {
+  std::string version;       // "go1.19.8"; empty when nothing records it
+  std::string version_from;  // "build info", or how the runtime's version string was found
+  std::string version_range;  // what the pclntab and moduledata layouts allow: "Go 1.20+"; empty when unread
+  std::string compiler = "gc";
+  std::optional<go::BuildInfo> build_info;
+  std::optional<GoPclntabSummary> pclntab;
+  std::string moduledata_layout;  // "1.26" etc.; empty when not read
+  bool cgo = false;               // runtime/cgo is linked in
+  std::optional<go::CodeSizes> code;
+};
+
 struct Analysis {
   std::string path;
   uint64_t size = 0;
@@ -37,7 +60,7 @@ struct Analysis {
   bool pie = false, stripped = false, debug_info = false;
   std::optional<std::string> glibc_min;
   Hardening hardening;
-  std::optional<go::BuildInfo> go;  // Go build info, for Go binaries that carry it
+  std::optional<GoFacts> go;  // for Go binaries
   std::vector<Evidence> evidence;
   std::vector<std::string> warnings;
 };

@@ -9,5 +9,11 @@ namespace exray {
 void AnalyzeLinking(const elf::File& f, Analysis* a);
 /// Fills the hardening block and its evidence.
 void AnalyzeHardening(const elf::File& f, Analysis* a);
+/// For files with a sign of the Go toolchain: build info, the pclntab, the
+/// Go version and the runtime carried, with their evidence (analysis/go.cc).
+void AnalyzeGo(const elf::File& f, Analysis* a);
+/// Go compiled by gccgo (no pclntab, no build info): sets a->go with compiler
+/// "gccgo" and adds its evidence when the file is one.
+void AnalyzeGccgo(const elf::File& f, Analysis* a);
 
 }  // namespace exray

@@ -14,10 +14,12 @@
 #include <ostream>
 
 #include "analysis/analyze.h"
+#include "analysis/elf_facts.h"
 #include "formats/elf/address_space.h"
 #include "formats/elf/parser.h"
 #include "lang/go/buildinfo.h"
 #include "lang/go/pclntab.h"
+#include "lang/go/version.h"
 #include "report/report.h"
 #include "support/mapped_file.h"
 
@@ -139,8 +141,26 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   if (want_pcln || !have_bi) pcln = go::ReadPclntab(as, diag);
   const bool have_pcln = pcln && pcln->ok();
   if (!have_bi && !have_pcln) {
+    // gccgo writes neither: say so when the file is gccgo's.
+    Analysis ga;
+    AnalyzeGccgo(*elf_or, &ga);
+    if (ga.go) {
+      out << path << ": " << (ga.go->version.empty() ? "Go version unknown" : ga.go->version) << " (gccgo"
+          << (ga.go->version_from.empty() ? "" : ", from " + ga.go->version_from)
+          << "; gccgo writes no build info or pclntab)\n";
+      for (const Evidence& e : ga.evidence) out << "\t" << e.where << ": " << e.detail << "\n";
+      return 0;
+    }
     err << "exray: " << path << ": not a Go binary (no build info or pclntab found)\n";
     return 1;
+  }
+  // Without build info, the version the runtime keeps, checked against the layout.
+  std::optional<go::RuntimeVersion> rv;
+  if (!have_bi) {
+    uint32_t magic = 0;
+    const go::Pclntab& t = **pcln;
+    (void)as.Read(t.vaddr(), 4).ReadInt<uint32_t>(0, t.header().endian, &magic);
+    rv = go::FindRuntimeVersion(as, go::LayoutHints(as, magic), diag);
   }
   for (const std::string& w : diag.warnings()) err << "exray: " << path << ": warning: " << w << '\n';
   if (have_bi && !want_pcln) {
@@ -151,6 +171,7 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   report.build_info = have_bi ? &**bi : nullptr;
   report.pclntab = have_pcln ? &**pcln : nullptr;
   report.as = &as;
+  report.runtime_version = rv ? &*rv : nullptr;
   // The lists run to tens of thousands of entries: compact JSON is a third of the size.
   const int indent = report.functions || report.files ? -1 : 2;
   out << (json ? GoReportToJson(report, indent) + "\n" : GoReportToText(report));

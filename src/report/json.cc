@@ -47,9 +47,8 @@ void ModuleJson(JsonWriter& w, const go::Module& m) {
   w.Field("sum", m.sum);
 }
 
-void GoJson(JsonWriter& w, const go::BuildInfo& bi) {
-  w.BeginObject();
-  w.Field("version", bi.version);
+// The fields of `go version -m`, inside an object the caller opens.
+void BuildInfoFields(JsonWriter& w, const go::BuildInfo& bi) {
   w.Field("path", bi.mod.path);
   w.Key("main");
   if (bi.mod.main) {
@@ -89,7 +88,82 @@ void GoJson(JsonWriter& w, const go::BuildInfo& bi) {
     w.String(bi.mod.settings[last[k]].second);
   }
   w.EndObject();
+}
+
+void GoJson(JsonWriter& w, const go::BuildInfo& bi) {
+  w.BeginObject();
+  w.Field("version", bi.version);
+  BuildInfoFields(w, bi);
   w.Field("compiler", bi.compiler);
+  w.EndObject();
+}
+
+// The report's go object: build info when there is some (else the same keys,
+// empty), and what the pclntab and moduledata say.
+void GoFactsJson(JsonWriter& w, const GoFacts& g) {
+  w.BeginObject();
+  w.Key("version");
+  if (g.version.empty()) w.Null();
+  else w.String(g.version);
+  w.Key("version_from");
+  if (g.version_from.empty()) w.Null();
+  else w.String(g.version_from);
+  w.Key("version_range");
+  if (g.version_range.empty()) w.Null();
+  else w.String(g.version_range);
+  if (g.build_info) {
+    BuildInfoFields(w, *g.build_info);
+  } else {
+    w.Field("path", "");
+    w.Field("main", nullptr);
+    w.Key("deps");
+    w.BeginArray();
+    w.EndArray();
+    w.Key("settings");
+    w.BeginObject();
+    w.EndObject();
+  }
+  w.Field("compiler", g.compiler);
+  w.Field("build_info", g.build_info.has_value());
+  w.Field("cgo", g.cgo);
+  w.Key("pclntab");
+  if (g.pclntab) {
+    w.BeginObject();
+    w.Field("magic", fmt::format("{:#x}", g.pclntab->magic));
+    w.Field("layout", g.pclntab->layout);
+    w.Field("vaddr", g.pclntab->vaddr);
+    w.Field("found_by", g.pclntab->found_by);
+    w.Field("functions", g.pclntab->functions);
+    w.Field("files", g.pclntab->files);
+    w.EndObject();
+  } else {
+    w.Null();
+  }
+  w.Key("moduledata_layout");
+  if (g.moduledata_layout.empty()) w.Null();
+  else w.String(g.moduledata_layout);
+  w.EndObject();
+}
+
+// execution.runtime for a Go binary: what it carries, and the bytes of code
+// by owner (lang/go/codesize.h).
+void GoRuntimeJson(JsonWriter& w, const GoFacts& g) {
+  w.BeginObject();
+  w.Field("name", "go");
+  w.Field("gc", g.code->gc);
+  w.Field("scheduler", g.code->scheduler);
+  for (const char* what : {"code_bytes", "functions"}) {
+    w.Key(what);
+    w.BeginObject();
+    const bool bytes = what[0] == 'c';
+    w.Field("total", bytes ? g.code->total_bytes : g.pclntab->functions);
+    for (size_t i = 0; i < go::kCodeOwners; ++i)
+      w.Field(go::CodeOwnerName(static_cast<go::CodeOwner>(i)),
+              bytes ? g.code->by_owner[i].bytes : g.code->by_owner[i].functions);
+    w.EndObject();
+  }
+  w.Field("main_module", g.code->main_module);
+  w.Field("attribution", g.code->rule);
   w.EndObject();
 }
 
@@ -258,12 +332,22 @@ std::string ToJson(const Analysis& a, const ReportOptions& opts, int indent) {
     w.Field("jit", "unknown");
     w.Field("runtime", nullptr);
     w.EndObject();
+  } else if (a.go && a.go->code) {
+    // Go code compiled ahead of time, with the runtime it carries; whether
+    // anything else in it JITs is for the identification step to say.
+    w.BeginObject();
+    w.Field("model", "native");
+    w.Field("engine", nullptr);
+    w.Field("jit", "unknown");
+    w.Key("runtime");
+    GoRuntimeJson(w, *a.go);
+    w.EndObject();
   } else {
     w.Null();
   }
   if (a.go) {
     w.Key("go");
-    GoJson(w, *a.go);
+    GoFactsJson(w, *a.go);
   }
   w.Key("evidence");
   w.BeginArray();
@@ -308,6 +392,25 @@ std::string GoReportToJson(const GoReport& r, int indent) {
   w.Key("go");
   if (r.build_info) GoJson(w, *r.build_info);
   else w.Null();
+  if (r.runtime_version) {
+    const go::RuntimeVersion& v = *r.runtime_version;
+    w.Key("runtime_version");
+    w.BeginObject();
+    w.Field("version", v.version);
+    w.Field("found_by", go::VersionSourceName(v.source));
+    w.Field("string_vaddr", v.string_vaddr);
+    w.Field("consistent", v.consistent);
+    w.Key("checks");
+    w.BeginArray();
+    for (const go::VersionCheck& c : v.checks) {
+      w.BeginObject();
+      w.Field("detail", c.detail);
+      w.Field("holds", c.holds);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
   w.Key("pclntab");
   if (r.pclntab) PclntabJson(w, *r.pclntab);
   else w.Null();

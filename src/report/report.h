@@ -6,6 +6,7 @@
 
 #include "analysis/analyze.h"
 #include "lang/go/pclntab.h"
+#include "lang/go/version.h"
 
 namespace exray {
 
@@ -32,6 +33,7 @@ struct GoReport {
   const go::BuildInfo* build_info = nullptr;  // null when the binary carries none
   const go::Pclntab* pclntab = nullptr;       // null when none was found
   const AddressSpace* as = nullptr;           // where the pclntab came from (inline trees); may be null
+  const go::RuntimeVersion* runtime_version = nullptr;  // without build info: the runtime's version string
   bool functions = false, files = false;
   bool lines = false;  // with functions: file:line at each entry (walks every line table)
   std::vector<uint64_t> pcs;

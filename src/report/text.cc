@@ -124,14 +124,35 @@ void ElfReport(const Analysis& a, const ReportOptions& o, Out& out) {
   if (f.go_build_id) out.Field("go build-id", *f.go_build_id, "Go build-id note");
   if (a.sha256) out.Field("sha256", *a.sha256);
   if (a.go) {
-    const go::BuildInfo& g = *a.go;
-    std::string v = g.version;
-    if (g.mod.main) v += fmt::format(", module {} {}", g.mod.main->mod.path, g.mod.main->mod.version);
-    else if (!g.mod.path.empty()) v += fmt::format(", {}", g.mod.path);
-    v += fmt::format(", {} deps", g.mod.deps.size());
-    for (const auto& [k, val] : g.mod.settings)
-      if (k == "CGO_ENABLED") v += fmt::format(", CGO_ENABLED={}", val);
-    out.Field("go", v, g.where);
+    const GoFacts& g = *a.go;
+    std::string v = g.version.empty() ? "version not recorded" : g.version;
+    if (g.compiler != "gc") v += " (" + g.compiler + ")";
+    if (const go::BuildInfo* bi = g.build_info ? &*g.build_info : nullptr) {
+      if (bi->mod.main) v += fmt::format(", module {} {}", bi->mod.main->mod.path, bi->mod.main->mod.version);
+      else if (!bi->mod.path.empty()) v += fmt::format(", {}", bi->mod.path);
+      v += fmt::format(", {} deps", bi->mod.deps.size());
+    }
+    v += g.cgo ? ", cgo" : ", no cgo";
+    std::string where = g.build_info ? g.build_info->where : g.version_from;
+    if (!g.build_info && !g.version_range.empty()) where += fmt::format(" ({} by layout)", g.version_range);
+    if (g.pclntab)
+      where += fmt::format("{}pclntab {} layout, {} functions", where.empty() ? "" : "; ", g.pclntab->layout,
+                           g.pclntab->functions);
+    out.Field("go", Safe(v), where);
+    if (g.code) {
+      const go::CodeSizes& c = *g.code;
+      auto pct = [&](go::CodeOwner o) {
+        return c.total_bytes ? 100.0 * static_cast<double>(c[o].bytes) / static_cast<double>(c.total_bytes) : 0.0;
+      };
+      std::string rt = fmt::format("Go ({}{}{}), {} of code ({:.0f}%)", c.gc ? "GC" : "no GC",
+                                   c.scheduler ? ", scheduler" : "", "", HumanSize(c[go::CodeOwner::kRuntime].bytes),
+                                   pct(go::CodeOwner::kRuntime));
+      rt += fmt::format("; stdlib {} ({:.0f}%), program {} ({:.0f}%), dependencies {} ({:.0f}%)",
+                        HumanSize(c[go::CodeOwner::kStdlib].bytes), pct(go::CodeOwner::kStdlib),
+                        HumanSize(c[go::CodeOwner::kProgram].bytes), pct(go::CodeOwner::kProgram),
+                        HumanSize(c[go::CodeOwner::kDependency].bytes), pct(go::CodeOwner::kDependency));
+      out.Field("runtime", rt, fmt::format("pclntab, {} bytes of code", c.total_bytes));
+    }
   }
 
   std::string link = a.linking;
@@ -206,8 +227,18 @@ std::string ToText(const Analysis& a, const ReportOptions& o) {
 }
 
 std::string GoReportToText(const GoReport& r) {
-  std::string s = r.build_info ? GoToText(r.path, *r.build_info)
-                               : fmt::format("{}: no build info (the Go version is not recorded)\n", Safe(r.path));
+  std::string s;
+  if (r.build_info) {
+    s = GoToText(r.path, *r.build_info);
+  } else if (r.runtime_version) {
+    const go::RuntimeVersion& v = *r.runtime_version;
+    s = fmt::format("{}: {} (no build info; from the runtime's version string, {} at {:#x}{})\n", Safe(r.path),
+                    Safe(v.version), go::VersionSourceName(v.source), v.string_vaddr,
+                    v.consistent ? "" : "; contradicts the layout");
+    for (const go::VersionCheck& c : v.checks) s += fmt::format("\t{} {}\n", c.holds ? "ok" : "CONFLICT", c.detail);
+  } else {
+    s = fmt::format("{}: no build info (the Go version is not recorded)\n", Safe(r.path));
+  }
   if (!r.pclntab) return s + "pclntab: not found\n";
   const go::Pclntab& t = *r.pclntab;
   s += fmt::format("pclntab: Go {} layout at {:#x} ({} by {}), {} functions, text base {:#x} from {}\n",

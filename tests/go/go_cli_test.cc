@@ -77,11 +77,31 @@ TEST(GoCli, GoBinaryInBothCommands) {
   EXPECT_EQ(text.out.rfind(std::string(kGofmt) + ": go1.19", 0), 0u);
   EXPECT_NE(text.out.find("\n\tpath\tcmd/gofmt\n"), std::string::npos);
 
+  // The report's go object holds the same build info, and what the pclntab says.
   auto report = nlohmann::json::parse(Cli({kGofmt, "--json"}).out);
-  EXPECT_EQ(report["go"], j["go"]);
+  for (auto& [k, v] : j["go"].items()) EXPECT_EQ(report["go"][k], v) << k;
+  EXPECT_EQ(report["go"]["version_from"], "build info");
+  EXPECT_EQ(report["go"]["pclntab"]["layout"], "1.18");
+  EXPECT_EQ(report["go"]["moduledata_layout"], "1.18-1.19");
+  EXPECT_EQ(report["go"]["cgo"], false);
+  // The runtime it carries: every byte of code has one owner.
+  const auto& rtj = report["execution"]["runtime"];
+  EXPECT_EQ(rtj["name"], "go");
+  EXPECT_EQ(rtj["gc"], true);
+  EXPECT_EQ(rtj["scheduler"], true);
+  uint64_t sum = 0, fsum = 0;
+  for (const char* k : {"runtime", "stdlib", "program", "dependencies", "generated", "other"}) {
+    sum += rtj["code_bytes"][k].get<uint64_t>();
+    fsum += rtj["functions"][k].get<uint64_t>();
+  }
+  EXPECT_EQ(sum, rtj["code_bytes"]["total"].get<uint64_t>());
+  EXPECT_EQ(fsum, report["go"]["pclntab"]["functions"].get<uint64_t>());
+  EXPECT_GT(rtj["code_bytes"]["runtime"].get<uint64_t>(), 100'000u);  // the Go 1.19 runtime is ~390 KB of code
+  EXPECT_GT(rtj["code_bytes"]["program"].get<uint64_t>(), 0u);        // package main
   CliRun rt = Cli({kGofmt});
   EXPECT_NE(rt.out.find("\n  go          go1.19"), std::string::npos) << rt.out;
-  EXPECT_NE(rt.out.find("CGO_ENABLED="), std::string::npos);
+  EXPECT_NE(rt.out.find("no cgo"), std::string::npos);
+  EXPECT_NE(rt.out.find("\n  runtime     Go (GC, scheduler)"), std::string::npos) << rt.out;
 }
 
 TEST(GoJson, SettingsKeepFileOrderEscapeKeysAndKeepTheLastDuplicate) {

@@ -1,0 +1,211 @@
+// The Go part of the report: build info, pclntab, version, cgo, and how much
+// of the code is the Go runtime (lang/go/codesize.h), each with its evidence.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "analysis/elf_facts.h"
+#include "formats/elf/address_space.h"
+#include "lang/go/gccgo.h"
+#include "lang/go/moduledata.h"
+#include "lang/go/pclntab.h"
+#include "lang/go/version.h"
+
+namespace exray {
+namespace {
+
+// Whether the file shows any sign of the Go toolchain. The report looks
+// further only then: scanning every ELF file's writable segment for the build
+// info magic more than doubled the time of a report over /usr/bin. `exray go`
+// always searches.
+bool LooksLikeGo(const elf::File& f) {
+  if (f.go_build_id) return true;
+  for (const elf::Section& s : f.sections)
+    if (s.name == ".go.buildinfo" || s.name == ".gopclntab" || s.name == ".note.go.buildid" ||
+        s.name == ".data.rel.ro.gopclntab" || s.name == ".go.module")
+      return true;
+  return false;
+}
+
+void Warn(const Diagnostics& diag, std::string_view what, Analysis* a) {
+  for (const std::string& w : diag.warnings()) a->warnings.push_back(w);
+  if (diag.dropped()) a->warnings.push_back(fmt::format("{} more {} warnings not shown", diag.dropped(), what));
+}
+
+std::string Percent(uint64_t part, uint64_t total) {
+  return total ? fmt::format("{:.1f}%", 100.0 * static_cast<double>(part) / static_cast<double>(total)) : "0%";
+}
+
+// Symbols looked at when deciding gccgo: gccgo binaries link libgo, so the
+// names sought are few and near the start of .dynsym; a cap keeps a crafted
+// table from costing a full walk per name.
+constexpr uint64_t kMaxGccgoSymbolScan = 1'000'000;
+
+bool HasSymbol(const elf::File& f, std::string_view name) {
+  for (const elf::SymbolTable* t : {&f.dynsym, &f.symtab}) {
+    const uint64_t n = std::min(t->readable, kMaxGccgoSymbolScan);
+    for (uint64_t i = 1; i < n; ++i)
+      if (t->NameStartsWith(i, name) && t->At(i).name == name) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+// gccgo output has no pclntab or build info: it links libgo (NEEDED
+// libgo.so.N) or, linked statically, keeps the .go_export section.
+void AnalyzeGccgo(const elf::File& f, Analysis* a) {
+  go::GccgoFacts facts;
+  bool candidate = false;
+  for (std::string_view n : f.needed) {
+    facts.needed.push_back(n);
+    candidate |= n.starts_with("libgo.so");
+  }
+  for (const elf::Section& s : f.sections) {
+    facts.section_names.push_back(s.name);
+    if (s.name == ".go_export") {
+      candidate = true;
+      facts.go_export = f.SectionData(s);
+    }
+  }
+  if (!candidate) return;
+  for (const std::string& c : f.comment) facts.comments.push_back(c);
+  facts.has_symbol = [&f](std::string_view name) { return HasSymbol(f, name); };
+  elf::ElfAddressSpace as(f);
+  facts.as = &as;
+  std::optional<go::GccgoInfo> info = go::DetectGccgo(facts);
+  if (!info) return;
+  GoFacts g;
+  g.compiler = "gccgo";
+  if (info->go_version) g.version = *info->go_version, g.version_from = info->go_version_from;
+  for (const go::GccgoEvidence& e : info->evidence)
+    a->evidence.push_back({"go.gccgo." + std::string(go::GccgoEvidenceKindName(e.kind)), "compiled by gccgo", true,
+                           e.decisive ? Strength::kStructure : Strength::kProducer, e.where, e.what});
+  a->go = std::move(g);
+}
+
+void AnalyzeGo(const elf::File& f, Analysis* a) {
+  if (!LooksLikeGo(f)) return AnalyzeGccgo(f, a);
+  elf::ElfAddressSpace as(f);
+  GoFacts g;
+  bool any = false;
+
+  Diagnostics bdiag;
+  auto bi = go::ReadBuildInfo(as, &bdiag);
+  Warn(bdiag, "go modinfo", a);
+  if (bi && !bi->ok()) a->warnings.push_back(bi->error().message);
+  if (bi && bi->ok()) {
+    any = true;
+    g.build_info = std::move(bi->value());
+    g.version = g.build_info->version;
+    g.version_from = "build info";
+    g.compiler = g.build_info->compiler;
+    a->evidence.push_back({"go.buildinfo", "carries Go build info", true, Strength::kManifest, g.build_info->where,
+                           g.build_info->version});
+  }
+
+  Diagnostics pdiag;
+  std::optional<go::Moduledata> md;
+  auto t = go::ReadPclntab(as, pdiag, &md);
+  Warn(pdiag, "go pclntab", a);
+  if (!t) {
+    a->warnings.push_back("go pclntab: " + t.error().message);
+  } else {
+    any = true;
+    const go::PclnHeader& h = t->header();
+    GoPclntabSummary p;
+    uint32_t magic = 0;
+    (void)as.Read(t->vaddr(), 4).ReadInt<uint32_t>(0, h.endian, &magic);
+    p.magic = magic;
+    p.layout = go::PclnVersionName(h.version);
+    p.vaddr = t->vaddr();
+    p.functions = t->functions().size();
+    p.files = h.nfiles;
+    p.found_by = go::PclnSourceName(t->source());
+    const std::string where = t->source() == go::PclnSource::kSection
+                                  ? fmt::format("pclntab section at {:#x}", p.vaddr)
+                                  : fmt::format("pclntab ({}) at {:#x}", p.found_by, p.vaddr);
+    a->evidence.push_back({"go.pclntab", "carries a Go pclntab (function and line table)", true,
+                           Strength::kStructure, where,
+                           fmt::format("magic {:#x} (Go {}+ layout), {} functions", magic, p.layout, p.functions)});
+    // The release range the layouts allow, and the version the runtime keeps
+    // when there is no build info to say it.
+    go::VersionHints hints = go::LayoutHints(as, magic);
+    go::LayoutRange range = go::RangeFromLayout(hints);
+    g.version_range = range.range.ToString();
+    if (!g.build_info) {
+      Diagnostics vdiag;
+      std::optional<go::RuntimeVersion> rv = go::FindRuntimeVersion(as, hints, vdiag);
+      Warn(vdiag, "go version", a);
+      if (rv) {
+        g.version = rv->version;
+        g.version_from = std::string(go::VersionSourceName(rv->source));
+        const std::string where = rv->header_vaddr ? fmt::format("string header at {:#x} -> {:#x}",
+                                                                 *rv->header_vaddr, rv->string_vaddr)
+                                                   : fmt::format("string at {:#x}", rv->string_vaddr);
+        const Strength st = rv->source == go::VersionSource::kSymbol        ? Strength::kSymbol
+                            : rv->source == go::VersionSource::kStringHeader ? Strength::kStructure
+                                                                             : Strength::kString;
+        a->evidence.push_back({"go.version", "the Go version the runtime keeps", true, st, where, rv->version});
+        for (const go::VersionCheck& c : rv->checks)
+          a->evidence.push_back({"go.version.layout", "the version agrees with the binary's layout", c.holds,
+                                 Strength::kStructure, "pclntab, sections", c.detail});
+      } else {
+        g.version_from = "layout";
+        a->evidence.push_back({"go.version", "the Go version the runtime keeps", false, Strength::kString,
+                               "read-only data", "no version string found; the layout allows " + g.version_range});
+      }
+    }
+    g.pclntab = std::move(p);
+    if (md && md->layout != go::ModuledataLayout::kUnknown) {
+      g.moduledata_layout = go::ModuledataLayoutName(md->layout);
+      a->evidence.push_back({"go.moduledata", "carries Go moduledata", true, Strength::kStructure,
+                             fmt::format("moduledata at {:#x}", md->vaddr),
+                             fmt::format("Go {} layout", g.moduledata_layout)});
+    }
+    // The moduledata tail moved in Go 1.20, 1.26 and 1.27: a check of the
+    // version, whichever way it was found.
+    if (md && md->layout != go::ModuledataLayout::kUnknown && !g.version.empty()) {
+      if (std::optional<int> minor = go::GoMinorOf(g.version)) {
+        int lo = 18, hi = 19;
+        switch (md->layout) {
+          case go::ModuledataLayout::kGo120: lo = 20, hi = 25; break;
+          case go::ModuledataLayout::kGo126: lo = hi = 26; break;
+          case go::ModuledataLayout::kGo127: lo = 27, hi = 1'000; break;
+          default: break;
+        }
+        const bool agrees = *minor >= lo && *minor <= hi;
+        a->evidence.push_back({"go.version.layout", "the version agrees with the binary's layout", agrees,
+                               Strength::kStructure, fmt::format("moduledata at {:#x}", md->vaddr),
+                               fmt::format("{} {} moduledata layout of Go {}", g.version,
+                                           agrees ? "agrees with the" : "contradicts the", g.moduledata_layout)});
+        if (!agrees)
+          a->warnings.push_back(fmt::format("go: version {} ({}) contradicts the moduledata layout of Go {}",
+                                            g.version, g.version_from, g.moduledata_layout));
+      }
+    }
+    go::CodeSizes code = go::MeasureCode(*t, g.build_info ? &*g.build_info : nullptr);
+    for (const go::Function& fn : t->functions())
+      if (go::PackageOf(fn.name) == "runtime/cgo") {
+        g.cgo = true;
+        a->evidence.push_back({"go.cgo", "links C code through cgo", true, Strength::kSymbol,
+                               "pclntab function " + std::string(fn.name), "runtime/cgo is linked in"});
+        break;
+      }
+    a->evidence.push_back({"go.runtime.gc", "carries the Go garbage collector", code.gc, Strength::kSymbol,
+                           code.gc ? "pclntab function " + code.gc_function : "pclntab",
+                           code.gc ? "" : "no runtime.gcStart or runtime.mallocgc"});
+    a->evidence.push_back({"go.runtime.scheduler", "carries the Go scheduler", code.scheduler, Strength::kSymbol,
+                           code.scheduler ? "pclntab function " + code.scheduler_function : "pclntab",
+                           code.scheduler ? "" : "no runtime.schedule or runtime.newproc"});
+    const go::CodeShare& rt = code[go::CodeOwner::kRuntime];
+    a->evidence.push_back({"go.runtime.size", "Go runtime code size", true, Strength::kStructure,
+                           "pclntab function ranges",
+                           fmt::format("{} bytes in {} functions, {} of {} bytes of Go-described code", rt.bytes,
+                                       rt.functions, Percent(rt.bytes, code.total_bytes), code.total_bytes)});
+    g.code = std::move(code);
+  }
+  if (any) a->go = std::move(g);
+}
+
+}  // namespace exray
