@@ -174,7 +174,8 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   report.runtime_version = rv ? &*rv : nullptr;
   // The lists run to tens of thousands of entries: compact JSON is a third of the size.
   const int indent = report.functions || report.files ? -1 : 2;
-  out << (json ? GoReportToJson(report, indent) + "\n" : GoReportToText(report));
+  if (json) GoReportToJson(report, indent, out);
+  else out << GoReportToText(report);
   return 0;
 }
 

@@ -385,8 +385,23 @@ void PclntabJson(JsonWriter& w, const go::Pclntab& t) {
 
 }  // namespace
 
+void WriteGoReport(JsonWriter& w, const GoReport& r);
+
 std::string GoReportToJson(const GoReport& r, int indent) {
   JsonWriter w(indent);
+  WriteGoReport(w, r);
+  return w.Take();
+}
+
+void GoReportToJson(const GoReport& r, int indent, std::ostream& out) {
+  JsonWriter w(indent);
+  w.SetSink(&out);
+  WriteGoReport(w, r);
+  w.Flush();
+  out << '\n';
+}
+
+void WriteGoReport(JsonWriter& w, const GoReport& r) {
   w.BeginObject();
   w.Field("path", r.path);
   w.Key("go");
@@ -476,7 +491,6 @@ std::string GoReportToJson(const GoReport& r, int indent) {
     w.EndArray();
   }
   w.EndObject();
-  return w.Take();
 }
 
 std::string GoToJson(std::string_view path, const go::BuildInfo& bi, int indent) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,7 +19,10 @@ class JsonWriter {
   explicit JsonWriter(int indent = -1) : indent_(indent) { out_.reserve(16384); }
 
   void BeginObject() { Open('{'); }
-  void EndObject() { Close('}'); }
+  void EndObject() {
+    Close('}');
+    if (sink_ && out_.size() >= kFlushBytes) Flush();
+  }
   void BeginArray() { Open('['); }
   void EndArray() { Close(']'); }
   /// k must be plain ASCII without quotes or backslashes (keys are literals).
@@ -61,6 +65,16 @@ class JsonWriter {
 
   std::string Take() { return std::move(out_); }
 
+  /// Streams the document to sink in pieces as it grows, so a long listing
+  /// never sits in memory whole (fresh pages cost ~10 us each in a VM);
+  /// Flush writes what is left.
+  void SetSink(std::ostream* sink) { sink_ = sink; }
+  void Flush() {
+    if (sink_) sink_->write(out_.data(), static_cast<std::streamsize>(out_.size()));
+    out_.clear();
+  }
+  static constexpr size_t kFlushBytes = 64 * 1024;
+
  private:
   void Open(char c);
   void Close(char c);
@@ -69,6 +83,7 @@ class JsonWriter {
   void Escaped(std::string_view s);  // a quoted, escaped string, nothing else
 
   std::string out_;
+  std::ostream* sink_ = nullptr;
   int indent_;
   // Whether each open container has items yet. The report nests a few levels
   // deep; a fixed array keeps this hot path cheap (vector<bool> cost 13%).

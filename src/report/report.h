@@ -1,6 +1,7 @@
 // Views of an Analysis: the one-screen text report and the JSON document.
 #pragma once
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,8 @@ struct GoReport {
   std::vector<uint64_t> pcs;
 };
 std::string GoReportToJson(const GoReport& r, int indent = -1);
+/// The same, streamed to out as it is written, with a final newline.
+void GoReportToJson(const GoReport& r, int indent, std::ostream& out);
 std::string GoReportToText(const GoReport& r);
 
 /// `exray go FILE`: what `go version -m` prints, with build settings unquoted.

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <sstream>
+
 #include "report/json_writer.h"
 
 namespace exray {
@@ -56,3 +58,31 @@ TEST(JsonWriter, EscapesControlsQuotesAndBadUtf8) {
 
 }  // namespace
 }  // namespace exray
+
+// A streamed document is the same bytes as one built whole, across flushes.
+TEST(JsonWriter, StreamedEqualsWhole) {
+  using exray::JsonWriter;
+  auto write = [](JsonWriter& w) {
+    w.BeginObject();
+    w.Key("items");
+    w.BeginArray();
+    for (int i = 0; i < 20000; ++i) {
+      w.BeginObject();
+      w.Field("name", "function\xff\n" + std::to_string(i));
+      w.Field("entry", uint64_t(0x401000) + i);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  };
+  JsonWriter whole(-1);
+  write(whole);
+  std::ostringstream out;
+  JsonWriter streamed(-1);
+  streamed.SetSink(&out);
+  write(streamed);
+  streamed.Flush();
+  const std::string w = whole.Take();
+  EXPECT_GT(w.size(), 2 * JsonWriter::kFlushBytes);
+  EXPECT_EQ(out.str(), w);
+}
