@@ -2,6 +2,7 @@
 # Benchmarks for issue 2, run on demand (never from tests):
 #  1. the full report of two ~100 MB binaries from npm: time (hyperfine) and peak RSS
 #  2. `exray --json` over every ELF file in /usr/bin against `readelf -hlSdnW` on the same files
+#  3. Go (issue 3): buf's build info, functions and files; 4. build info alone over Debian's Go binaries
 # Usage: bash bench/run.sh [BUILD_DIR]   (default build; results also go to bench/out/results.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,12 @@ if [ ! -d "$out/npm/node_modules/@oven/bun-linux-x64" ] || [ ! -d "$out/npm/node
   (cd "$out/npm" && npm install --no-save --force --ignore-scripts --no-audit --no-fund "$BUN" "$BIOME" "$BUF" >/dev/null)
 fi
 buf=$out/npm/node_modules/@bufbuild/buf-linux-x64/bin/buf
+# Debian's Go binaries (shared/README.md): fzf, restic, age, runc, hugo and the go command's tools.
+for p in fzf restic age runc hugo; do
+  dpkg -s "$p" >/dev/null 2>&1 || apt-get install -y -qq "$p" >/dev/null 2>&1 || echo "could not install $p" >&2
+done
+gobins=$(ls /usr/bin/fzf /usr/bin/restic /usr/bin/age /usr/sbin/runc /usr/bin/runc /usr/bin/hugo \
+           /usr/lib/go-1.19/bin/* /usr/lib/go-1.19/pkg/tool/linux_amd64/* 2>/dev/null | tr '\n' ' ')
 bun=$out/npm/node_modules/@oven/bun-linux-x64/bin/bun
 biome=$out/npm/node_modules/@biomejs/cli-linux-x64/biome
 
@@ -77,4 +84,13 @@ hyperfine -N --warmup 2 --runs 20 \
 echo '```'
 rss=$( { /usr/bin/time -f %M "$exray" go "$buf" --functions --files --json >/dev/null; } 2>&1 | tail -1)
 echo "Peak RSS of exray go --functions --files --json: ${rss} KB (file pages it touched included)."
+echo
+n=$(echo $gobins | wc -w)
+echo "## 4. Go build info alone over Debian's $n Go binaries: one exray go process per file against one go version -m over all"
+echo
+echo '```'
+hyperfine -N --warmup 2 --runs 10 \
+  -n "exray go FILE, per file" "sh -c 'for f in $gobins; do $exray go \$f >/dev/null; done'" \
+  -n "go version -m FILES" "go version -m $gobins" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
+echo '```'
 } | tee "$out/results.md"
