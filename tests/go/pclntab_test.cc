@@ -572,7 +572,8 @@ TEST(GoModuledata, TailLayoutsAndTextSections) {
         as.Map(0x500000, BuildPclntab(s), ".gopclntab");
         as.Map(0x700000, InlineTree(PclnVersion::kGo120, e), ".rodata");
         testing::Bytes md(e);
-        auto at = [&](uint64_t off64) { return off64 * ps / 8; };
+        const uint64_t psz = static_cast<uint64_t>(ps);  // clang 14 cannot capture a structured binding
+        auto at = [psz](uint64_t off64) { return off64 * psz / 8; };
         md.v.resize(at(480), 0);
         md.Set(0, 0x500000, ps);
         md.Set(at(160), 0x401000, ps);  // minpc = text + ftab[0]
