@@ -94,6 +94,9 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   app.add_flag("--functions", report.functions, "list every function from pclntab: entry, end, name, file:line");
   app.add_flag("--lines", report.lines, "with --functions: the file and line at each function's entry");
   app.add_flag("--files", report.files, "list every source file from pclntab");
+  bool packages = false;
+  app.add_flag("--packages", packages,
+               "code bytes by owner (runtime, stdlib, program, dependencies, ...) and by package");
   app.add_option("--pc", pcs, "addresses (hex with 0x, or decimal) to turn into function, file and line");
   try {
     app.parse(argc, argv);
@@ -135,7 +138,7 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   auto bi = go::ReadBuildInfo(as, &diag);
   if (bi && !bi->ok()) diag.Warn(bi->error().message);
   const bool have_bi = bi && bi->ok();
-  const bool want_pcln = report.functions || report.files || !report.pcs.empty();
+  const bool want_pcln = report.functions || report.files || packages || !report.pcs.empty();
   // pclntab is read when asked for, or to tell a Go binary without build info (esbuild) from a non-Go one.
   std::optional<Result<go::Pclntab>> pcln;
   if (want_pcln || !have_bi) pcln = go::ReadPclntab(as, diag);
@@ -172,6 +175,9 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   report.pclntab = have_pcln ? &**pcln : nullptr;
   report.as = &as;
   report.runtime_version = rv ? &*rv : nullptr;
+  std::optional<go::CodeSizes> sizes;
+  if (packages && have_pcln) sizes = go::MeasureCode(**pcln, have_bi ? &**bi : nullptr);
+  report.sizes = sizes ? &*sizes : nullptr;
   // The lists run to tens of thousands of entries: compact JSON is a third of the size.
   const int indent = report.functions || report.files ? -1 : 2;
   if (json) GoReportToJson(report, indent, out);

@@ -449,6 +449,35 @@ void WriteGoReport(JsonWriter& w, const GoReport& r) {
     }
     w.EndArray();
   }
+  if (r.sizes) {
+    const go::CodeSizes& c = *r.sizes;
+    w.Key("code");
+    w.BeginObject();
+    w.Field("total_bytes", c.total_bytes);
+    w.Field("attribution", c.rule);
+    w.Key("owners");
+    w.BeginObject();
+    for (size_t i = 0; i < go::kCodeOwners; ++i) {
+      w.Key(go::CodeOwnerName(static_cast<go::CodeOwner>(i)));
+      w.BeginObject();
+      w.Field("bytes", c.by_owner[i].bytes);
+      w.Field("functions", c.by_owner[i].functions);
+      w.EndObject();
+    }
+    w.EndObject();
+    w.Key("packages");
+    w.BeginArray();
+    for (const go::PackageSize& p : c.packages) {
+      w.BeginObject();
+      w.Field("package", p.package);
+      w.Field("owner", go::CodeOwnerName(p.owner));
+      w.Field("bytes", p.share.bytes);
+      w.Field("functions", p.share.functions);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
   if (r.pclntab && r.files) {
     w.Key("files");
     w.BeginArray();

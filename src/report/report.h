@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "analysis/analyze.h"
+#include "lang/go/codesize.h"
 #include "lang/go/pclntab.h"
 #include "lang/go/version.h"
 
@@ -37,6 +38,7 @@ struct GoReport {
   const go::RuntimeVersion* runtime_version = nullptr;  // without build info: the runtime's version string
   bool functions = false, files = false;
   bool lines = false;  // with functions: file:line at each entry (walks every line table)
+  const go::CodeSizes* sizes = nullptr;  // --packages: code by owner and by package
   std::vector<uint64_t> pcs;
 };
 std::string GoReportToJson(const GoReport& r, int indent = -1);

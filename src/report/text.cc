@@ -256,6 +256,17 @@ std::string GoReportToText(const GoReport& r) {
       s += fmt::format("  {:#x} {:#x} {} {}:{}\n", f.entry, f.end, Safe(f.name), Safe(pos.file), pos.line);
     }
   }
+  if (r.sizes) {
+    const go::CodeSizes& c = *r.sizes;
+    s += fmt::format("code: {} bytes in {} functions ({})\n", c.total_bytes, t.functions().size(), c.rule);
+    for (size_t i = 0; i < go::kCodeOwners; ++i)
+      s += fmt::format("  {:<13} {:>10} bytes {:>7} functions\n", go::CodeOwnerName(static_cast<go::CodeOwner>(i)),
+                       c.by_owner[i].bytes, c.by_owner[i].functions);
+    s += "packages:\n";
+    for (const go::PackageSize& p : c.packages)
+      s += fmt::format("  {:>10} {:>6} {:<13} {}\n", p.share.bytes, p.share.functions, go::CodeOwnerName(p.owner),
+                       Safe(p.package));
+  }
   if (r.files) {
     s += "files:\n";
     for (std::string_view f : t.Files()) s += fmt::format("  {}\n", Safe(f));

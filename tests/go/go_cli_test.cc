@@ -167,3 +167,30 @@ TEST(GoCli, FunctionsFilesAndPcsFromPclntab) {
 
 }  // namespace
 }  // namespace exray
+
+namespace exray {
+namespace {
+
+// --packages: owners add up to the total, and runtime is the runtime's.
+TEST(GoCli, PackagesAddUp) {
+  CliRun r = Cli({"go", kGofmt, "--packages", "--json"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  const auto& code = j["code"];
+  uint64_t sum = 0, pkg_sum = 0;
+  for (auto& [k, v] : code["owners"].items()) sum += v["bytes"].get<uint64_t>();
+  EXPECT_EQ(sum, code["total_bytes"].get<uint64_t>());
+  bool runtime = false;
+  for (const auto& p : code["packages"]) {
+    pkg_sum += p["bytes"].get<uint64_t>();
+    if (p["package"] == "runtime") runtime = p["owner"] == "runtime";
+  }
+  EXPECT_TRUE(runtime);
+  EXPECT_LE(pkg_sum, sum);  // package-less functions (type:.eq.*, assembly) are in the owners only
+  EXPECT_EQ(code["owners"]["other"]["bytes"], 0u);  // pure Go: no C code
+  CliRun t = Cli({"go", kGofmt, "--packages"});
+  EXPECT_NE(t.out.find("\npackages:\n"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace exray

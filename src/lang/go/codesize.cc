@@ -2,6 +2,7 @@
 #include "lang/go/codesize.h"
 
 #include <algorithm>
+#include <optional>
 #include <unordered_map>
 
 namespace exray::go {
@@ -87,6 +88,23 @@ CodeSizes MeasureCode(const Pclntab& t, const BuildInfo* bi) {
       p.owner = InModuleCache(file) ? CodeOwner::kDependency : CodeOwner::kProgram, p.decided = true;
     }
   }
+  // GOROOT's src directory as this binary's file names spell it ("" under
+  // -trimpath): the prefix of runtime.main's file before "runtime/proc.go".
+  // Assembly routines without a package (cmpbody, gcWriteBarrier) and the
+  // runtime's C files are placed by the directory of their file below it.
+  std::optional<std::string_view> goroot_src;
+  for (size_t i = 0; i < fs.size() && !goroot_src; ++i)
+    if (fs[i].name == "runtime.main") {
+      std::string_view file = t.EntryPosition(i).file;
+      if (file.ends_with("runtime/proc.go")) goroot_src = file.substr(0, file.size() - 15);
+    }
+  auto package_of_file = [&](std::string_view file) -> std::optional<std::string_view> {
+    if (!goroot_src || !file.starts_with(*goroot_src)) return std::nullopt;
+    std::string_view rest = file.substr(goroot_src->size());
+    size_t slash = rest.rfind('/');
+    if (slash == std::string_view::npos) return std::nullopt;
+    return rest.substr(0, slash);
+  };
   // Pass 2: sizes.
   for (size_t i = 0; i < fs.size(); ++i) {
     const Function& f = fs[i];
@@ -100,6 +118,9 @@ CodeSizes MeasureCode(const Pclntab& t, const BuildInfo* bi) {
       const bool generated = f.name.starts_with("go:") || f.name.starts_with("type:") || f.name.starts_with("go.") ||
                              f.name.starts_with("type.");
       owner = generated ? CodeOwner::kGenerated : CodeOwner::kOther;
+      if (!generated)
+        if (std::optional<std::string_view> dir = package_of_file(t.EntryPosition(i).file))
+          owner = IsRuntimePackage(*dir) ? CodeOwner::kRuntime : CodeOwner::kStdlib;
     } else {
       Pkg& p = pkgs[pkg];
       owner = p.owner;

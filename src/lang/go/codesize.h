@@ -25,7 +25,7 @@ enum class CodeOwner : uint8_t {
   kProgram,     // the main module's packages, or package main
   kDependency,  // other modules
   kGenerated,   // compiler-generated: type:/go: (type. and go. before Go 1.20) names
-  kOther,       // no Go package: C and assembly linked in through cgo
+  kOther,       // no Go package and no file under GOROOT: C and assembly linked in through cgo
   kMaxValue = kOther,
 };
 inline constexpr size_t kCodeOwners = static_cast<size_t>(CodeOwner::kMaxValue) + 1;
@@ -67,6 +67,9 @@ struct CodeSizes {
 /// (stripped of build info, like esbuild) a non-standard package whose source
 /// file lies in the module cache (a path with "@v") or a vendor directory is a
 /// dependency, and any other one the program's. One file:line lookup per package.
+/// Functions without a package (assembly routines such as cmpbody, the
+/// runtime's C files) go by the directory of their file under GOROOT/src,
+/// located through runtime.main's file; elsewhere they are kOther.
 CodeSizes MeasureCode(const Pclntab& t, const BuildInfo* bi);
 
 }  // namespace exray::go
