@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "analysis/evidence.h"
+#include "analysis/identify.h"
 #include "formats/elf/model.h"
 #include "formats/script/shebang.h"
 #include "lang/go/buildinfo.h"
@@ -61,6 +62,8 @@ struct Analysis {
   std::optional<std::string> glibc_min;
   Hardening hardening;
   std::optional<GoFacts> go;  // for Go binaries
+  std::optional<Toolchain> toolchain;  // set by Identify for ELF files and scripts
+  std::optional<Execution> execution;
   std::vector<Evidence> evidence;
   std::vector<std::string> warnings;
 };

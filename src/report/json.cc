@@ -322,25 +322,31 @@ std::string ToJson(const Analysis& a, const ReportOptions& opts, int indent) {
   } else {
     w.Null();
   }
-  // Filled by the identification step (toolchain, engines); a script's model is known now.
-  w.Field("toolchain", nullptr);
-  w.Key("execution");
-  if (a.script) {
+  // The identification step's verdicts (analysis/identify.h).
+  auto nstr = [&](std::string_view k, const std::string& v) {
+    w.Key(k);
+    if (v.empty()) w.Null();
+    else w.String(v);
+  };
+  w.Key("toolchain");
+  if (a.toolchain) {
     w.BeginObject();
-    w.Field("model", "script");
-    w.Field("engine", nullptr);
-    w.Field("jit", "unknown");
-    w.Field("runtime", nullptr);
+    w.Field("language", a.toolchain->language);
+    nstr("compiler", a.toolchain->compiler);
+    nstr("version", a.toolchain->version);
     w.EndObject();
-  } else if (a.go && a.go->code) {
-    // Go code compiled ahead of time, with the runtime it carries; whether
-    // anything else in it JITs is for the identification step to say.
+  } else {
+    w.Null();
+  }
+  w.Key("execution");
+  if (a.execution) {
     w.BeginObject();
-    w.Field("model", "native");
-    w.Field("engine", nullptr);
-    w.Field("jit", "unknown");
+    w.Field("model", a.execution->model);
+    nstr("engine", a.execution->engine);
+    w.Field("jit", a.execution->jit);
     w.Key("runtime");
-    GoRuntimeJson(w, *a.go);
+    if (a.go && a.go->code) GoRuntimeJson(w, *a.go);  // the Go runtime it carries
+    else w.Null();
     w.EndObject();
   } else {
     w.Null();

@@ -114,11 +114,74 @@ void ElfLists(const elf::File& f, const ReportOptions& o, Out& out) {
   }
 }
 
+std::string_view EngineLabel(std::string_view e) {
+  static constexpr std::pair<std::string_view, std::string_view> kLabels[] = {
+      {"cpython", "CPython"}, {"pypy", "PyPy"}, {"hotspot", "HotSpot"}, {"v8", "V8"}, {"jsc", "JavaScriptCore"},
+      {"lua", "Lua"},         {"luajit", "LuaJIT"}, {"perl", "Perl"},   {"ruby", "Ruby"}, {"php", "PHP"},
+      {"tcl", "Tcl"},         {"guile", "Guile"}, {"beam", "BEAM"},     {"mono", "Mono"}, {"coreclr", "CoreCLR"},
+      {"sbcl", "SBCL"},       {"racket", "Racket"}};
+  for (auto [k, v] : kLabels)
+    if (k == e) return v;
+  return e;
+}
+
+// The verdict block: one line that answers what the file is, then the
+// evidence it rests on, each item marked and with where it was seen.
+void Verdict(const Analysis& a, Out& out) {
+  if (!a.execution) return;
+  const Execution& x = *a.execution;
+  std::string v = x.model;
+  if (x.model == "native") {
+    v += " · no VM · no interpreter";
+    v += x.jit == "no" ? " · no JIT engine" : " · JIT " + x.jit;
+    if (a.go && a.go->code)
+      v += fmt::format(" · runtime: Go ({}{})", a.go->code->gc ? "GC" : "no GC",
+                       a.go->code->scheduler ? ", scheduler" : "");
+    if (a.linking == "static" || a.linking == "static-pie") v += " · needs: the kernel only";
+    else if (a.elf && a.elf->interpreter)
+      v += fmt::format(" · needs: {} and {} librar{}", *a.elf->interpreter, a.elf->needed.size(),
+                       a.elf->needed.size() == 1 ? "y" : "ies");
+  } else if (x.model == "script") {
+    if (a.script) v += fmt::format(" · interpreter: {}", a.script->via_env ? a.script->command + " (via env)"
+                                                                          : a.script->interpreter);
+    if (!x.engine.empty()) v += fmt::format(" · engine: {}", EngineLabel(x.engine));
+  } else {
+    if (!x.engine.empty()) v += fmt::format(" · engine: {}", EngineLabel(x.engine));
+    v += fmt::format(" · JIT: {}", x.jit);
+  }
+  out.Field("verdict", out.Bold(v));
+  if (a.toolchain) {
+    const Toolchain& t = *a.toolchain;
+    std::string tc = t.language;
+    if (!t.compiler.empty()) tc += ", " + t.compiler + (t.version.empty() ? "" : " " + t.version);
+    out.Field("toolchain", Safe(tc));
+  }
+  // Toolchain first, then what runs the code, then the Go runtime's parts.
+  static constexpr std::string_view kRanks[] = {"toolchain.", "go.version", "execution.", "go.runtime.gc",
+                                                "go.runtime.scheduler"};
+  std::vector<std::pair<size_t, const Evidence*>> shown;
+  for (const Evidence& e : a.evidence)
+    for (size_t r = 0; r < std::size(kRanks); ++r)
+      if (std::string_view(e.id).starts_with(kRanks[r])) {
+        shown.emplace_back(r, &e);
+        break;
+      }
+  std::stable_sort(shown.begin(), shown.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+  for (const auto& [rank, ep] : shown) {
+    const Evidence& e = *ep;
+    std::string mark = e.holds ? out.Good("✓") : out.Bad("✗");
+    std::string detail = e.detail.empty() ? "" : ": " + e.detail;
+    out.Line(fmt::format("    {} {} {}", mark, Safe(e.claim), out.Dim(fmt::format("[{}, {}{}]", StrengthName(e.strength),
+                                                                                 Safe(e.where), Safe(detail)))));
+  }
+}
+
 void ElfReport(const Analysis& a, const ReportOptions& o, Out& out) {
   const elf::File& f = *a.elf;
   out.Line(fmt::format("{}  ELF {}-bit {}-endian {}, {}, {}", out.Bold(Safe(a.path)), f.header.is64 ? 64 : 32,
                        f.header.endian == Endian::kLittle ? "little" : "big", elf::TypeName(f.header.type), a.arch,
                        HumanSize(a.size)));
+  Verdict(a, out);
   out.Field("entry", fmt::format("{:#x}", f.header.entry), "e_entry");
   if (f.build_id) out.Field("build-id", *f.build_id, "NT_GNU_BUILD_ID note");
   if (f.go_build_id) out.Field("go build-id", *f.go_build_id, "Go build-id note");
@@ -212,6 +275,7 @@ std::string ToText(const Analysis& a, const ReportOptions& o) {
   } else if (a.script) {
     const script::Shebang& s = *a.script;
     out.Line(fmt::format("{}  script, {}", out.Bold(Safe(a.path)), HumanSize(a.size)));
+    Verdict(a, out);
     out.Field("interpreter", s.interpreter + (s.args.empty() ? "" : " " + s.args), "#! line");
     if (s.via_env) out.Field("runs", fmt::format("{} found on PATH by env", s.command));
     if (a.sha256) out.Field("sha256", *a.sha256);

@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Writes a small x86-64 ELF shared object for identification tests.
+
+Usage: mini_elf.py OUT [--needed LIB]... [--undef SYM]... [--def SYM]...
+                   [--text-size N] [--rodata TEXT] [--comment TEXT]...
+
+yaml2obj cannot place chosen DT_NEEDED names (it reorders .dynstr), so this
+lays the file out itself: an R segment with .dynsym, .dynstr and .rodata, an
+RX segment with .text (N zero bytes), an RW segment with .dynamic, and the
+non-loaded .comment and .shstrtab.
+"""
+
+import argparse
+import struct
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out")
+    ap.add_argument("--needed", action="append", default=[])
+    ap.add_argument("--undef", action="append", default=[])
+    ap.add_argument("--def", dest="defs", action="append", default=[])
+    ap.add_argument("--text-size", type=lambda s: int(s, 0), default=0x100)
+    ap.add_argument("--rodata", default="")
+    ap.add_argument("--comment", action="append", default=[])
+    a = ap.parse_args()
+
+    dynstr = bytearray(b"\0")
+
+    def add(s):
+        off = len(dynstr)
+        dynstr.extend(s.encode() + b"\0")
+        return off
+
+    needed = [add(n) for n in a.needed]
+    syms = [(add(n), False) for n in a.undef] + [(add(n), True) for n in a.defs]
+    rodata = a.rodata.encode() + b"\0"
+    comment = b"".join(c.encode() + b"\0" for c in a.comment)
+
+    text_addr = 0x100000
+    dyn_addr = 0x300000
+    # Loaded R part: header, 4 program headers, dynsym, dynstr, rodata.
+    off = 64 + 4 * 56
+    dynsym_off = off
+    dynsym = bytearray(24)  # the null symbol
+    for name, defined in syms:
+        info = (1 << 4) | 2  # STB_GLOBAL, STT_FUNC
+        shndx = 4 if defined else 0
+        dynsym += struct.pack("<IBBHQQ", name, info, 0, shndx, text_addr if defined else 0, 0)
+    off += len(dynsym)
+    dynstr_off = off
+    off += len(dynstr)
+    rodata_off = off
+    off += len(rodata)
+    ro_end = off
+    text_off = (off + 0xfff) & ~0xfff
+    dyn_off = (text_off + a.text_size + 0xfff) & ~0xfff
+    dynamic = b"".join(struct.pack("<qQ", 1, n) for n in needed) + struct.pack("<qQ", 5, dynstr_off) + \
+        struct.pack("<qQ", 6, dynsym_off) + struct.pack("<qQ", 10, len(dynstr)) + struct.pack("<qQ", 11, 24) + \
+        struct.pack("<qQ", 0, 0)
+    comment_off = dyn_off + len(dynamic)
+    shstr = bytearray(b"\0")
+    names = {}
+    for n in (".dynsym", ".dynstr", ".rodata", ".text", ".dynamic", ".comment", ".shstrtab"):
+        names[n] = len(shstr)
+        shstr += n.encode() + b"\0"
+    shstr_off = comment_off + len(comment)
+    sh_off = (shstr_off + len(shstr) + 7) & ~7
+
+    f = bytearray(sh_off + 8 * 64)
+    f[0:16] = b"\x7fELF\x02\x01\x01" + b"\0" * 9
+    f[16:64] = struct.pack("<HHIQQQIHHHHHH", 3, 62, 1, text_addr, 64, sh_off, 0, 64, 56, 4, 64, 8, 7)
+    phdrs = [
+        (1, 4, 0, 0, ro_end, ro_end, 0x1000),                                     # PT_LOAD R
+        (1, 5, text_off, text_addr, a.text_size, a.text_size, 0x1000),            # PT_LOAD RX
+        (1, 6, dyn_off, dyn_addr, len(dynamic), len(dynamic), 0x1000),            # PT_LOAD RW
+        (2, 6, dyn_off, dyn_addr, len(dynamic), len(dynamic), 8),                 # PT_DYNAMIC
+    ]
+    for i, (t, fl, o, v, fs, ms, al) in enumerate(phdrs):
+        f[64 + 56 * i:64 + 56 * (i + 1)] = struct.pack("<IIQQQQQQ", t, fl, o, v, v, fs, ms, al)
+    f[dynsym_off:dynsym_off + len(dynsym)] = dynsym
+    f[dynstr_off:dynstr_off + len(dynstr)] = dynstr
+    f[rodata_off:rodata_off + len(rodata)] = rodata
+    f[dyn_off:dyn_off + len(dynamic)] = dynamic
+    f[comment_off:comment_off + len(comment)] = comment
+    f[shstr_off:shstr_off + len(shstr)] = shstr
+    # name, type, flags, addr, offset, size, link, info, align, entsize
+    shdrs = [
+        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+        (names[".dynsym"], 11, 2, dynsym_off, dynsym_off, len(dynsym), 2, 1, 8, 24),
+        (names[".dynstr"], 3, 2, dynstr_off, dynstr_off, len(dynstr), 0, 0, 1, 0),
+        (names[".rodata"], 1, 2, rodata_off, rodata_off, len(rodata), 0, 0, 1, 0),
+        (names[".text"], 1, 6, text_addr, text_off, a.text_size, 0, 0, 16, 0),
+        (names[".dynamic"], 6, 3, dyn_addr, dyn_off, len(dynamic), 2, 0, 8, 16),
+        (names[".comment"], 1, 0x30, 0, comment_off, len(comment), 0, 0, 1, 1),
+        (names[".shstrtab"], 3, 0, 0, shstr_off, len(shstr), 0, 0, 1, 0),
+    ]
+    for i, s in enumerate(shdrs):
+        f[sh_off + 64 * i:sh_off + 64 * (i + 1)] = struct.pack("<IIQQQQIIQQ", *s)
+    with open(a.out, "wb") as out:
+        out.write(f)
+
+
+if __name__ == "__main__":
+    main()
