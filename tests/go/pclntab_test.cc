@@ -471,7 +471,7 @@ PclnSpec InlineSpec(PclnVersion v, Endian e, uint8_t ps) {
 // (called at 0x10); names are funcnametab offsets (10 and 29 in Spec's order).
 std::vector<uint8_t> InlineTree(PclnVersion v, Endian e, uint32_t parent_of_0 = 0x38) {
   testing::Bytes b(e);
-  b.Put(0, 0x10);
+  b.v.resize(0x10, 0);  // the tree starts 0x10 bytes into gofunc
   for (auto [name, parent_pc] : {std::pair<uint32_t, uint32_t>{10, parent_of_0}, {29, 0x10}}) {
     if (v == PclnVersion::kGo120) {
       b.Put(0, 4), b.Put(name, 4), b.Put(parent_pc, 4), b.Put(0, 4);  // funcID+pad, nameOff, parentPc, startLine
