@@ -13,7 +13,12 @@ install_deps() {
   local pkgs=(cmake ninja-build g++ clang llvm-14 llvm-14-tools libclang-rt-14-dev pkg-config
               libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev libzstd-dev nettle-dev
               libgtest-dev libgmock-dev python3 python3-jsonschema binutils file zstd
-              golang-go musl-tools gccgo)
+              golang-go musl-tools gccgo
+              # Compiler fixture matrix (tests/identify/fixtures), download sizes with dependencies:
+              # gfortran ~11 MB, gnat ~20 MB, fp-compiler ~9 MB, ldc ~11 MB, gdc ~22 MB, nim ~4 MB,
+              # ocaml-nox ~73 MB (ocamlopt), libc++ ~1.5 MB, rustc ~55 MB (Debian's 1.63: the pre-1.73
+              # case without a .comment producer; rustup's newer rustc stays first on PATH).
+              gfortran gnat fp-compiler ldc gdc nim ocaml-nox libc++-dev libc++abi-dev rustc)
   local missing=()
   for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
   if ((${#missing[@]})); then

@@ -58,7 +58,7 @@ Result<Analysis> Analyze(std::string path, ByteView bytes, const AnalyzeOptions&
     a.warnings = f.diag.warnings();
     if (f.diag.dropped()) a.warnings.push_back(fmt::format("{} more warnings not shown", f.diag.dropped()));
     AnalyzeGo(f, &a);
-    Identify(&a);
+    if (opts.identify) Identify(&a);
     return a;
   }
   if (auto sb = script::ParseShebang(bytes)) {
@@ -69,7 +69,7 @@ Result<Analysis> Analyze(std::string path, ByteView bytes, const AnalyzeOptions&
                           a.script->interpreter + (a.script->args.empty() ? "" : " " + a.script->args)});
     if (a.script->truncated)
       a.warnings.push_back(fmt::format("#! line is longer than the {} bytes the kernel reads", script::kMaxShebangLine));
-    Identify(&a);
+    if (opts.identify) Identify(&a);
     return a;
   }
   return a;

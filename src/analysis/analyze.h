@@ -71,6 +71,7 @@ struct Analysis {
 struct AnalyzeOptions {
   bool hash = false;
   bool symbol_list = false;  // decode every symbol for listing (--symbols)
+  bool identify = true;      // the toolchain and execution verdicts (off only to measure their cost)
   const ByteSource* source = nullptr;  // reads ranges of the file on demand, if set
 };
 

@@ -29,7 +29,7 @@ constexpr EngineInfo kEngines[] = {
     {"luajit", "lua", "yes"},        {"perl", "perl", "no"},        {"ruby", "ruby", "capable"},
     {"php", "php", "capable"},       {"tcl", "tcl", "no"},          {"guile", "scheme", "yes"},
     {"beam", "erlang", "yes"},       {"mono", "csharp", "yes"},     {"coreclr", "csharp", "yes"},
-    {"sbcl", "lisp", "yes"},         {"racket", "scheme", "yes"},
+    {"sbcl", "lisp", "yes"},         {"racket", "scheme", "yes"},  {"ocamlrun", "ocaml", "no"},
 };
 
 const EngineInfo* EngineByName(std::string_view n) {
@@ -179,6 +179,36 @@ std::optional<Producer> ParseProducer(std::string_view c) {
   return std::nullopt;
 }
 
+// The compiler a language's marks imply when no producer names one.
+std::string_view DefaultCompiler(std::string_view language) {
+  static constexpr std::pair<std::string_view, std::string_view> kDefaults[] = {
+      {"fortran", "gfortran"}, {"ada", "gnat"}, {"pascal", "fpc"}, {"nim", "nim"},
+      {"ocaml", "ocamlopt"},   {"haskell", "ghc"}, {"swift", "swiftc"}, {"rust", "rustc"}};
+  for (auto [l, c] : kDefaults)
+    if (l == language) return c;
+  return {};
+}
+
+// The first of needles found in .rodata (bounded), with where.
+struct StringHit {
+  std::string_view needle;
+  uint64_t offset = 0;
+  std::string_view context;  // the bytes from the needle to the next NUL or newline, at most 80
+};
+std::optional<StringHit> FindInRodata(const elf::File& f, std::initializer_list<std::string_view> needles) {
+  const elf::Section* s = f.FindSection(".rodata");
+  if (!s || s->type == 8 /* SHT_NOBITS */) return std::nullopt;
+  ByteView v = f.Load(s->offset, std::min<uint64_t>(s->size, kMaxRodataScan));
+  std::string_view text(reinterpret_cast<const char*>(v.data()), v.size());
+  for (std::string_view n : needles)
+    if (size_t at = text.find(n); at != std::string_view::npos) {
+      std::string_view rest = text.substr(at, 80);
+      rest = rest.substr(0, std::min(rest.find('\0'), rest.find('\n')));
+      return StringHit{n, s->offset + at, rest};
+    }
+  return std::nullopt;
+}
+
 const char* EngineJitWhy(std::string_view jit) {
   if (jit == "yes") return "JITs by default";
   if (jit == "capable") return "has a JIT that is off by default";
@@ -203,7 +233,7 @@ std::string_view ScriptLanguage(std::string_view cmd, std::string_view* engine) 
       {"sbcl", "lisp", "sbcl"},        {"racket", "scheme", "racket"}, {"sh", "shell", ""},
       {"bash", "shell", ""},           {"dash", "shell", ""},          {"zsh", "shell", ""},
       {"ksh", "shell", ""},            {"mksh", "shell", ""},          {"busybox", "shell", ""},
-      {"java", "java", "hotspot"},     {"awk", "unknown", ""},
+      {"java", "java", "hotspot"},     {"awk", "unknown", ""},         {"ocamlrun", "ocaml", "ocamlrun"},
   };
   for (const Row& r : kRows)
     if (stem == r.stem) {
@@ -225,6 +255,7 @@ void IdentifyScript(Analysis* a) {
   x.model = "script";
   x.engine = std::string(engine);
   if (const EngineInfo* e = EngineByName(engine)) x.jit = std::string(e->jit);
+  else if (lang == "shell") x.jit = "no";  // no shell compiles to machine code
   a->execution = x;
   a->evidence.push_back({"toolchain.language", "written in " + t.language, true, Strength::kStructure, "#! line",
                          s.command.empty() ? s.interpreter : s.command});
@@ -245,39 +276,87 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
       if (n.starts_with(lib)) langs.push_back({lang, "", "DT_NEEDED", std::string(n), Strength::kStructure});
   }
 
-  // 2. Symbols, one bounded pass over each table.
+  // 2. Symbols, one bounded pass over each table. Each name's first bytes
+  // pick the few patterns that can match (bucketed by their first two
+  // bytes), and only a match decodes the whole entry: the pass costs about
+  // one short read per symbol. Rust mangling needs the whole name, so only
+  // the first kRustSample "_ZN"/"_R" names are measured.
+  struct Pattern {
+    std::string_view prefix;
+    const EngineSymbol* engine;
+    const LangSymbol* lang;
+  };
+  static const std::vector<std::vector<Pattern>> kBuckets = [] {
+    std::vector<std::vector<Pattern>> b(65536);
+    auto key = [](std::string_view p) { return (uint8_t(p[0]) << 8) | uint8_t(p[1]); };
+    for (const EngineSymbol& e : kEngineSymbols) b[key(e.prefix)].push_back({e.prefix, &e, nullptr});
+    for (const LangSymbol& l : kLangSymbols) b[key(l.prefix)].push_back({l.prefix, nullptr, &l});
+    return b;
+  }();
+  constexpr int kRustSample = 64;
+  int rust_sampled = 0;
+  // A Go binary's language is settled by its Go facts, and an engine it
+  // uses comes through cgo's imports: its .symtab (100k+ Go names) is skipped.
   for (const elf::SymbolTable* t : {&f.dynsym, &f.symtab}) {
+    if (a->go && t == &f.symtab) continue;
     const uint64_t n = std::min<uint64_t>(t->readable, kMaxIdentifySymbols);
+    if (t->readable > kMaxIdentifySymbols)
+      a->evidence.push_back({"toolchain.sample", "symbols looked at for language and engine marks", true,
+                             Strength::kSymbol, std::string(t->section_name),
+                             fmt::format("the first {} of {} entries", n, t->readable)});
     for (uint64_t i = 1; i < n; ++i) {
-      elf::Symbol s = t->At(i);
-      std::string_view name = s.name;
-      if (name.size() < 4) continue;
-      for (const EngineSymbol& e : kEngineSymbols)
-        if (name.starts_with(e.prefix)) {
+      // Raw bytes, NUL and all: the patterns hold no NUL, so a shorter name fails them.
+      std::string_view head = t->NameBytes(i, 32);
+      if (head.size() < 4 || head[0] == '\0') continue;
+      for (const Pattern& pat : kBuckets[(uint8_t(head[0]) << 8) | uint8_t(head[1])]) {
+        if (!head.starts_with(pat.prefix)) continue;
+        const elf::Symbol sym = t->At(i);
+        if (const EngineSymbol* e = pat.engine) {
           auto it = std::find_if(engines.begin(), engines.end(), [&](const EngineHit& h) {
-            return h.engine == e.engine && h.where != "DT_NEEDED" && h.defined == s.defined();
+            return h.engine == e->engine && h.where != "DT_NEEDED" && h.defined == sym.defined();
           });
           if (it == engines.end()) {
-            engines.push_back({e.engine, std::string(t->section_name), std::string(name), s.defined(),
-                               e.entry && !s.defined(), Strength::kSymbol});
-          } else if (e.entry && !s.defined()) {
+            engines.push_back({e->engine, std::string(t->section_name), std::string(sym.name), sym.defined(),
+                               e->entry && !sym.defined(), Strength::kSymbol});
+          } else if (e->entry && !sym.defined()) {
             it->entry = true;
-            it->detail = std::string(name);
+            it->detail = std::string(sym.name);
           }
+        } else if (const LangSymbol* l = pat.lang) {
+          if (std::none_of(langs.begin(), langs.end(), [&](const LangHit& h) { return h.language == l->language; }))
+            langs.push_back({l->language, l->compiler, std::string(t->section_name), std::string(sym.name),
+                             Strength::kSymbol});
         }
-      for (const LangSymbol& l : kLangSymbols)
-        if (name.starts_with(l.prefix)) {
-          if (std::none_of(langs.begin(), langs.end(), [&](const LangHit& h) { return h.language == l.language; }))
-            langs.push_back({l.language, l.compiler, std::string(t->section_name), std::string(name), Strength::kSymbol});
+      }
+      if (!rust_mangled && rust_sampled < kRustSample && (head.starts_with("_ZN") || head.starts_with("_R"))) {
+        const elf::Symbol sym = t->At(i);
+        if (!sym.defined()) continue;
+        ++rust_sampled;
+        if (IsRustMangled(sym.name)) {
+          rust_mangled = true;
+          rust_example = std::string(sym.name);
         }
-      if (!rust_mangled && s.defined() && IsRustMangled(name)) {
-        rust_mangled = true;
-        rust_example = std::string(name);
       }
     }
   }
   if (rust_mangled && std::none_of(langs.begin(), langs.end(), [](const LangHit& h) { return h.language == "rust"; }))
     langs.push_back({"rust", "rustc", ".symtab", "Rust-mangled " + rust_example, Strength::kSymbol});
+
+  // Free Pascal keeps its version in .fpcdata ("FPC 3.2.2+dfsg-20 [2023/03/30] for x86_64 - Linux").
+  std::string fpc_version;
+  if (const elf::Section* s = f.FindSection(".fpcdata")) {
+    ByteView v = f.Load(s->offset, std::min<uint64_t>(s->size, 4096));
+    std::string_view text(reinterpret_cast<const char*>(v.data()), v.size());
+    size_t at = text.find("FPC ");
+    std::string detail = ".fpcdata section";
+    if (at != std::string_view::npos) {
+      std::string_view ver = text.substr(at + 4, 64);
+      ver = ver.substr(0, ver.find_first_of(" \0"));
+      fpc_version = std::string(ver);
+      detail = "FPC " + fpc_version;
+    }
+    langs.insert(langs.begin(), {"pascal", "fpc", ".fpcdata", detail, Strength::kStructure});
+  }
 
   // 3. Producers in .comment: the compilers that made the objects.
   std::vector<Producer> producers;
@@ -308,42 +387,80 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
   } else {
     // Languages with their own runtimes first (they link C and C++ runtimes
     // too), in order of how specific their marks are; then C++, then C.
-    static constexpr std::string_view kOrder[] = {"rust", "haskell", "ocaml", "nim", "d", "pascal", "ada",
+    static constexpr std::string_view kOrder[] = {"pascal", "rust", "haskell", "ocaml", "nim", "d", "ada",
                                                   "fortran", "swift", "c++"};
     const LangHit* hit = nullptr;
     for (std::string_view l : kOrder)
       if ((hit = lang_hit(l))) break;
-    if (const Producer* p = producer("rustc"); p && (!hit || hit->language == "rust" || hit->language == "c++")) {
-      t.language = "rust", t.compiler = "rustc", t.version = p->version;
+    // rustc's producer line is easy to forge or to inherit from one linked
+    // object: it counts with Rust symbols, or Rust's own strings in .rodata.
+    // Stripped Rust without the line (Debian's rustc 1.63) needs libgcc_s
+    // for unwinding and keeps its library paths; stripped Nim keeps its
+    // runtime's file names. Those strings are looked for only when nothing
+    // stronger decided.
+    const Producer* rustc = producer("rustc");
+    const bool needs_gcc_s = std::any_of(f.needed.begin(), f.needed.end(),
+                                         [](std::string_view n) { return n.starts_with("libgcc_s.so"); });
+    std::optional<StringHit> strings;
+    if ((!hit && (rustc || needs_gcc_s)) || (rustc && hit && hit->language != "rust"))
+      strings = FindInRodata(f, {"/rustc/", "/rustc-", "RUST_BACKTRACE", "fatal.nim"});
+    const bool rust_strings = strings && strings->needle != "fatal.nim";
+    if (rustc && (!hit || hit->language == "rust" || hit->language == "c++") && (hit || rust_strings)) {
+      t.language = "rust", t.compiler = "rustc", t.version = rustc->version;
       a->evidence.push_back({"toolchain.language", "written in Rust", true, Strength::kProducer, ".comment",
-                             "rustc version " + p->version});
-    } else if (hit) {
-      t.language = std::string(hit->language);
-      t.compiler = std::string(hit->compiler);
-      a->evidence.push_back({"toolchain.language", "written in " + t.language, true, hit->strength, hit->where,
-                             hit->detail});
-    } else if (!producers.empty()) {
-      t.language = "c";
-      a->evidence.push_back({"toolchain.language", "written in C", true, Strength::kProducer, ".comment",
-                             "C compiler producers only; no C++ or other runtime symbols or libraries"});
-    } else if (std::any_of(f.needed.begin(), f.needed.end(), [](std::string_view n) {
-                 return n.starts_with("libc.so") || n.starts_with("libc.musl");
-               })) {
-      // Debian strips .comment: a program that links the C library and no
-      // other language's runtime, with none of their symbols, is C.
-      t.language = "c";
-      a->evidence.push_back({"toolchain.language", "written in C", true, Strength::kStructure, "DT_NEEDED",
-                             "links the C library and no other language's runtime library or symbols"});
+                             "rustc version " + rustc->version +
+                                 (hit ? "; " + hit->detail : "; string " + std::string(strings->context))});
+    } else {
+      if (rustc)
+        a->evidence.push_back({"toolchain.conflict", "rustc's producer line is backed by Rust code", false,
+                               Strength::kProducer, ".comment",
+                               "rustc version " + rustc->version + " but no Rust symbols or strings"});
+      if (hit) {
+        t.language = std::string(hit->language);
+        t.compiler = std::string(hit->compiler);
+        a->evidence.push_back({"toolchain.language", "written in " + t.language, true, hit->strength, hit->where,
+                               hit->detail});
+      } else if (strings) {
+        const bool nim = strings->needle == "fatal.nim";
+        t.language = nim ? "nim" : "rust";
+        t.compiler = nim ? "nim" : "rustc";
+        // "/usr/src/rustc-1.63.0/library/...": Debian's path names the release.
+        if (strings->needle == "/rustc-") {
+          std::string_view v = strings->context.substr(7);
+          t.version = std::string(v.substr(0, v.find('/')));
+        }
+        a->evidence.push_back({"toolchain.language", "written in " + t.language, true, Strength::kString,
+                               fmt::format(".rodata at file offset {:#x}", strings->offset),
+                               std::string(strings->context)});
+      } else if (!producers.empty()) {
+        t.language = "c";
+        a->evidence.push_back({"toolchain.language", "written in C", true, Strength::kProducer, ".comment",
+                               "C compiler producers only; no C++ or other runtime symbols or libraries"});
+      } else if (std::any_of(f.needed.begin(), f.needed.end(), [](std::string_view n) {
+                   return n.starts_with("libc.so") || n.starts_with("libc.musl");
+                 })) {
+        // Debian strips .comment: a program that links the C library and no
+        // other language's runtime, with none of their symbols, is C.
+        t.language = "c";
+        a->evidence.push_back({"toolchain.language", "written in C", true, Strength::kStructure, "DT_NEEDED",
+                               "links the C library and no other language's runtime library or symbols"});
+      }
+    }
+    if (t.compiler.empty()) t.compiler = std::string(DefaultCompiler(t.language));
+    if (t.language == "pascal" && t.version.empty()) t.version = fpc_version;
+    if (t.language == "d") {
+      auto needs = [&](std::string_view prefix) {
+        return std::any_of(f.needed.begin(), f.needed.end(), [&](std::string_view n) { return n.starts_with(prefix); });
+      };
+      if (const Producer* p = producer("ldc")) t.compiler = "ldc", t.version = p->version;
+      else if (needs("libphobos2-ldc") || needs("libdruntime-ldc") || f.FindSection("__minfo")) t.compiler = "ldc";
+      else if (needs("libgphobos") || f.FindSection("minfo")) t.compiler = "gdc";
     }
     // The compiler of C, C++ and languages compiled through C: clang when it
     // appears (GCC's own crt objects name GCC in almost every file), else GCC.
     if (t.compiler.empty() && (t.language == "c" || t.language == "c++" || t.language == "nim")) {
       if (const Producer* p = producer("clang")) t.compiler = "clang", t.version = p->version;
       else if (const Producer* g = producer("gcc")) t.compiler = "gcc", t.version = g->version;
-    }
-    if (t.language == "d" && t.compiler.empty()) {
-      if (const Producer* p = producer("ldc")) t.compiler = "ldc", t.version = p->version;
-      else if (lang_hit("d") && lang_hit("d")->detail.starts_with("libgphobos")) t.compiler = "gdc";
     }
     if (t.version.empty() && (t.compiler == "gfortran" || t.compiler == "gnat" || t.compiler == "gdc"))
       if (const Producer* g = producer("gcc")) t.version = g->version;
@@ -366,6 +483,10 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
     if (h.entry && !launcher) launcher = &h;
     if (h.where == "DT_NEEDED" && !linked) linked = &h;
   }
+  // Bun defines V8's API over JavaScriptCore for Node addons: JSC's own core wins.
+  if (core && core->engine == "v8")
+    for (const EngineHit& h : engines)
+      if (h.engine == "jsc" && h.defined) core = &h;
   // LuaJIT also defines lua_* names: prefer it when its own marks are there.
   if (core && core->engine == "lua")
     for (const EngineHit& h : engines)
@@ -374,6 +495,25 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
     for (const EngineHit& h : engines)
       if (h.engine == "luajit" && h.where == "DT_NEEDED") linked = &h;
   const EngineHit* is = core ? core : launcher;
+  // ocamlc -custom appends the program's bytecode to the runtime: the file
+  // ends in the bytecode trailer's magic ("Caml1999X" and a version).
+  if (a->size >= 16) {
+    ByteView tail = f.Load(a->size - 12, 12);
+    std::string_view magic(reinterpret_cast<const char*>(tail.data()), tail.size());
+    if (magic.starts_with("Caml1999X")) {
+      x.model = "embedded";
+      x.engine = "ocamlrun";
+      x.jit = "no";
+      a->toolchain->language = "ocaml";
+      a->toolchain->compiler = "ocamlc";
+      a->toolchain->version.clear();
+      a->evidence.push_back({"execution.embedded", "carries a bytecode program for its built-in interpreter", true,
+                             Strength::kStructure, fmt::format("file offset {:#x}", a->size - 12),
+                             std::string(magic)});
+      a->execution = x;
+      return;
+    }
+  }
   if (!is && linked && f.dynsym.readable > 0) {
     // A small program whose imports are mostly the engine's is its launcher
     // (lua5.4, the java command's libjli); a large one embeds it for scripting.

@@ -26,11 +26,19 @@ struct Execution {
 };
 
 /// Caps on the facts the detectors read.
-inline constexpr unsigned long long kMaxIdentifySymbols = 4'000'000;  // entries looked at per symbol table
+/// Entries looked at per symbol table. The names are read from the file, so
+/// a table's cost is its pages (node exports 100k+ names: ~25 ms in a VM);
+/// the marks sought are common in the tables that carry them (an engine's
+/// API, a language's runtime), and .dynsym is in hash order, so the first
+/// entries are a fair sample. Tables longer than this are noted.
+inline constexpr unsigned long long kMaxIdentifySymbols = 1u << 15;
 /// A program that needs an engine's library and has less executable code
 /// than this is that engine's launcher (lua5.4: ~20 KB); a larger one embeds
 /// the engine for scripting (gdb and libpython: megabytes).
 inline constexpr unsigned long long kLauncherMaxText = 256 * 1024;
+/// Bytes of .rodata searched for a language's strings when symbols and
+/// producers say nothing (stripped Rust and Nim look like C otherwise).
+inline constexpr unsigned long long kMaxRodataScan = 16ull << 20;
 
 /// Fills a->toolchain and a->execution, and adds evidence ("toolchain.*",
 /// "engine.*", "execution.*") for ELF files and scripts.

@@ -66,6 +66,9 @@ struct SymbolTable {
   Symbol At(uint64_t i) const;
   /// Whether entry i's name starts with prefix, without measuring the whole name.
   bool NameStartsWith(uint64_t i, std::string_view prefix) const;
+  /// max bytes of the string table from entry i's name on, NUL and all
+  /// (fewer at the table's end): for prefix tests of patterns without NUL.
+  std::string_view NameBytes(uint64_t i, size_t max) const;
 };
 
 struct DynamicEntry {

@@ -634,6 +634,13 @@ bool SymbolTable::NameStartsWith(uint64_t i, std::string_view prefix) const {
   return p.size() == prefix.size() && p.AsString() == prefix;
 }
 
+std::string_view SymbolTable::NameBytes(uint64_t i, size_t max) const {
+  uint32_t name = 0;
+  if (i >= readable || !data.ReadInt<uint32_t>(i * kSymSize[is64 ? 1 : 0], endian, &name)) return {};
+  if (name >= strtab.size()) return {};
+  return strtab.Sub(name, std::min<uint64_t>(max, strtab.size() - name)).AsString();  // shorter at the end
+}
+
 Result<std::string> SectionContents(const File& f, const Section& s) {
   if (s.type == SHT_NOBITS) return std::string();
   ByteView data = f.SectionData(s);
