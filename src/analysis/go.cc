@@ -185,8 +185,11 @@ void AnalyzeGo(const elf::File& f, Analysis* a) {
       }
     }
     go::CodeSizes code = go::MeasureCode(*t, g.build_info ? &*g.build_info : nullptr);
+    // runtime/cgo's assembly (crosscall2, _cgo_panic, _cgo_topofstack) and
+    // the _Cfunc_ stubs cgo writes for every C call are in the pclntab.
     for (const go::Function& fn : t->functions())
-      if (go::PackageOf(fn.name) == "runtime/cgo") {
+      if (fn.name == "crosscall2" || fn.name.starts_with("_cgo_") || go::PackageOf(fn.name) == "runtime/cgo" ||
+          fn.name.find("._Cfunc_") != std::string_view::npos) {
         g.cgo = true;
         a->evidence.push_back({"go.cgo", "links C code through cgo", true, Strength::kSymbol,
                                "pclntab function " + std::string(fn.name), "runtime/cgo is linked in"});

@@ -81,6 +81,14 @@ TEST(GoCodeSize, OwnersWithAndWithoutBuildInfo) {
   EXPECT_EQ(b.main_module, "example.com/me");
   EXPECT_EQ(b[CodeOwner::kProgram].functions, 2u);     // example.com/me/z, main
   EXPECT_EQ(b[CodeOwner::kDependency].functions, 4u);  // github.com/x/y, golang.org/x/sys/unix
+
+  // A GOPATH build records only the main package's path: its repository is the program.
+  BuildInfo gopath;
+  gopath.mod.path = "github.com/x/y/cmd/y";
+  CodeSizes g = MeasureCode(t, &gopath);
+  EXPECT_EQ(g.main_module, "github.com/x/y");
+  EXPECT_EQ(g[CodeOwner::kProgram].functions, 3u);     // github.com/x/y (2), main
+  EXPECT_EQ(g[CodeOwner::kDependency].functions, 3u);  // example.com/me/z, golang.org/x/sys/unix (2)
 }
 
 TEST(GoCodeSize, NoRuntime) {

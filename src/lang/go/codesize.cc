@@ -59,6 +59,20 @@ CodeSizes MeasureCode(const Pclntab& t, const BuildInfo* bi) {
   if (bi && bi->mod.main) out.main_module = bi->mod.main->mod.path;
   out.rule = out.main_module.empty() ? "source files in the module cache (@version) or vendor/ are dependencies'"
                                      : "module paths from the build info";
+  // A GOPATH build (Debian's Go packages) records the main package's path but
+  // no modules: the repository holding it (host/owner/repo for the
+  // well-known hosts, else the path's first element and the next) is the program.
+  if (out.main_module.empty() && bi && !bi->mod.path.empty() && bi->mod.path.find('.') != std::string::npos) {
+    std::string_view p = bi->mod.path;
+    size_t elems = 2;
+    for (std::string_view host : {"github.com/", "gitlab.com/", "bitbucket.org/", "codeberg.org/"})
+      if (p.starts_with(host)) elems = 3;
+    size_t end = 0;
+    for (size_t k = 0; k < elems && end != std::string_view::npos; ++k) end = p.find('/', end ? end + 1 : 0);
+    out.main_module = std::string(end == std::string_view::npos ? p : p.substr(0, end));
+    out.rule = "no modules recorded (GOPATH build): packages under " + out.main_module +
+               ", the main package's repository, are the program's";
+  }
   const auto& fs = t.functions();
   // Pass 1: the owner of each non-standard package. Without build info it
   // comes from the first of its functions with a real source file (wrappers
