@@ -86,11 +86,14 @@ rss=$( { /usr/bin/time -f %M "$exray" go "$buf" --functions --files --json >/dev
 echo "Peak RSS of exray go --functions --files --json: ${rss} KB (file pages it touched included)."
 echo
 n=$(echo $gobins | wc -w)
-echo "## 4. Go build info alone over Debian's $n Go binaries: one exray go process per file against one go version -m over all"
+echo "## 4. Go build info alone over Debian's $n Go binaries: one process over all files, and one per file, for each tool"
 echo
 echo '```'
 hyperfine -N --warmup 2 --runs 10 \
-  -n "exray go FILE, per file" "sh -c 'for f in $gobins; do $exray go \$f >/dev/null; done'" \
-  -n "go version -m FILES" "go version -m $gobins" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
+  -n "exray go FILES" "$exray go $gobins" \
+  -n "go version -m FILES" "go version -m $gobins" \
+  -n "exray go FILE, one process per file" "sh -c 'for f in $gobins; do $exray go \$f >/dev/null; done'" \
+  -n "go version -m FILE, one process per file" "sh -c 'for f in $gobins; do go version -m \$f >/dev/null; done'" \
+  2>&1 | sed 's/\x1b\[[0-9;]*m//g'
 echo '```'
 } | tee "$out/results.md"

@@ -85,9 +85,9 @@ void ForEachInOrder(size_t n, unsigned jobs, const std::function<FileReport(size
 // `exray go FILE [--json]`: the Go build info, as `go version -m` shows it.
 int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   CLI::App app{"exray go: the Go version, modules and build settings of a Go binary (like `go version -m`)", "exray go"};
-  std::string path;
+  std::vector<std::string> paths;
   bool json = false;
-  app.add_option("file", path, "the Go binary")->required();
+  app.add_option("files", paths, "the Go binaries (one with --functions, --files, --packages or --pc)")->required();
   app.add_flag("--json", json, "print {path, go} as JSON");
   GoReport report;
   std::vector<std::string> pcs;
@@ -104,85 +104,97 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
     int code = app.exit(e, out, err);
     return code == 0 ? 0 : 2;
   }
+  const bool listing = report.functions || report.files || packages || !pcs.empty();
+  if (listing && paths.size() > 1) {
+    err << "exray go: --functions, --files, --packages and --pc take one file\n";
+    return 2;
+  }
+  // Several files: build info for each, like `go version -m`; JSON one object per line.
+  const int bi_indent = paths.size() > 1 ? -1 : 2;
   ReadBuffer buffer;
-  auto file_or = MappedFile::Open(path, &buffer);
-  if (!file_or) {
-    err << "exray: " << file_or.error().message << '\n';
-    return 1;
-  }
-  const MappedFile& mf = **file_or;
-  mf.Ensure(0, 64);  // enough for the ELF identification
-  if (!elf::IsElf(mf.view())) {
-    err << "exray: " << path << ": format not supported yet\n";
-    return 1;
-  }
-  elf::ParseOptions po;
-  po.source = &mf;
-  auto elf_or = elf::Parse(mf.view(), po);
-  if (!elf_or) {
-    err << "exray: " << path << ": " << elf_or.error().message << '\n';
-    return 1;
-  }
-  for (const std::string& p : pcs) {
-    char* end = nullptr;
-    errno = 0;
-    uint64_t v = std::strtoull(p.c_str(), &end, 0);
-    if (p.empty() || *end != '\0' || errno == ERANGE) {
-      err << "exray go: --pc " << p << ": not an address\n";
-      return 2;
+  auto one = [&](const std::string& path) -> int {
+    auto file_or = MappedFile::Open(path, &buffer);
+    if (!file_or) {
+      err << "exray: " << file_or.error().message << '\n';
+      return 1;
     }
-    report.pcs.push_back(v);
-  }
-  elf::ElfAddressSpace as(*elf_or);
-  Diagnostics diag;
-  auto bi = go::ReadBuildInfo(as, &diag);
-  if (bi && !bi->ok()) diag.Warn(bi->error().message);
-  const bool have_bi = bi && bi->ok();
-  const bool want_pcln = report.functions || report.files || packages || !report.pcs.empty();
-  // pclntab is read when asked for, or to tell a Go binary without build info (esbuild) from a non-Go one.
-  std::optional<Result<go::Pclntab>> pcln;
-  if (want_pcln || !have_bi) pcln = go::ReadPclntab(as, diag);
-  const bool have_pcln = pcln && pcln->ok();
-  if (!have_bi && !have_pcln) {
-    // gccgo writes neither: say so when the file is gccgo's.
-    Analysis ga;
-    AnalyzeGccgo(*elf_or, &ga);
-    if (ga.go) {
-      out << path << ": " << (ga.go->version.empty() ? "Go version unknown" : ga.go->version) << " (gccgo"
-          << (ga.go->version_from.empty() ? "" : ", from " + ga.go->version_from)
-          << "; gccgo writes no build info or pclntab)\n";
-      for (const Evidence& e : ga.evidence) out << "\t" << e.where << ": " << e.detail << "\n";
+    const MappedFile& mf = **file_or;
+    mf.Ensure(0, 64);  // enough for the ELF identification
+    if (!elf::IsElf(mf.view())) {
+      err << "exray: " << path << ": format not supported yet\n";
+      return 1;
+    }
+    elf::ParseOptions po;
+    po.source = &mf;
+    auto elf_or = elf::Parse(mf.view(), po);
+    if (!elf_or) {
+      err << "exray: " << path << ": " << elf_or.error().message << '\n';
+      return 1;
+    }
+    for (const std::string& p : pcs) {
+      char* end = nullptr;
+      errno = 0;
+      uint64_t v = std::strtoull(p.c_str(), &end, 0);
+      if (p.empty() || *end != '\0' || errno == ERANGE) {
+        err << "exray go: --pc " << p << ": not an address\n";
+        return 2;
+      }
+      report.pcs.push_back(v);
+    }
+    elf::ElfAddressSpace as(*elf_or);
+    Diagnostics diag;
+    auto bi = go::ReadBuildInfo(as, &diag);
+    if (bi && !bi->ok()) diag.Warn(bi->error().message);
+    const bool have_bi = bi && bi->ok();
+    const bool want_pcln = report.functions || report.files || packages || !report.pcs.empty();
+    // pclntab is read when asked for, or to tell a Go binary without build info (esbuild) from a non-Go one.
+    std::optional<Result<go::Pclntab>> pcln;
+    if (want_pcln || !have_bi) pcln = go::ReadPclntab(as, diag);
+    const bool have_pcln = pcln && pcln->ok();
+    if (!have_bi && !have_pcln) {
+      // gccgo writes neither: say so when the file is gccgo's.
+      Analysis ga;
+      AnalyzeGccgo(*elf_or, &ga);
+      if (ga.go) {
+        out << path << ": " << (ga.go->version.empty() ? "Go version unknown" : ga.go->version) << " (gccgo"
+            << (ga.go->version_from.empty() ? "" : ", from " + ga.go->version_from)
+            << "; gccgo writes no build info or pclntab)\n";
+        for (const Evidence& e : ga.evidence) out << "\t" << e.where << ": " << e.detail << "\n";
+        return 0;
+      }
+      err << "exray: " << path << ": not a Go binary (no build info or pclntab found)\n";
+      return 1;
+    }
+    // Without build info, the version the runtime keeps, checked against the layout.
+    std::optional<go::RuntimeVersion> rv;
+    if (!have_bi) {
+      uint32_t magic = 0;
+      const go::Pclntab& t = **pcln;
+      (void)as.Read(t.vaddr(), 4).ReadInt<uint32_t>(0, t.header().endian, &magic);
+      rv = go::FindRuntimeVersion(as, go::LayoutHints(as, magic), diag);
+    }
+    for (const std::string& w : diag.warnings()) err << "exray: " << path << ": warning: " << w << '\n';
+    if (have_bi && !want_pcln) {
+      out << (json ? GoToJson(path, **bi, bi_indent) + "\n" : GoToText(path, **bi));
       return 0;
     }
-    err << "exray: " << path << ": not a Go binary (no build info or pclntab found)\n";
-    return 1;
-  }
-  // Without build info, the version the runtime keeps, checked against the layout.
-  std::optional<go::RuntimeVersion> rv;
-  if (!have_bi) {
-    uint32_t magic = 0;
-    const go::Pclntab& t = **pcln;
-    (void)as.Read(t.vaddr(), 4).ReadInt<uint32_t>(0, t.header().endian, &magic);
-    rv = go::FindRuntimeVersion(as, go::LayoutHints(as, magic), diag);
-  }
-  for (const std::string& w : diag.warnings()) err << "exray: " << path << ": warning: " << w << '\n';
-  if (have_bi && !want_pcln) {
-    out << (json ? GoToJson(path, **bi, 2) + "\n" : GoToText(path, **bi));
+    report.path = path;
+    report.build_info = have_bi ? &**bi : nullptr;
+    report.pclntab = have_pcln ? &**pcln : nullptr;
+    report.as = &as;
+    report.runtime_version = rv ? &*rv : nullptr;
+    std::optional<go::CodeSizes> sizes;
+    if (packages && have_pcln) sizes = go::MeasureCode(**pcln, have_bi ? &**bi : nullptr);
+    report.sizes = sizes ? &*sizes : nullptr;
+    // The lists run to tens of thousands of entries: compact JSON is a third of the size.
+    const int indent = report.functions || report.files ? -1 : 2;
+    if (json) GoReportToJson(report, indent, out);
+    else out << GoReportToText(report);
     return 0;
-  }
-  report.path = path;
-  report.build_info = have_bi ? &**bi : nullptr;
-  report.pclntab = have_pcln ? &**pcln : nullptr;
-  report.as = &as;
-  report.runtime_version = rv ? &*rv : nullptr;
-  std::optional<go::CodeSizes> sizes;
-  if (packages && have_pcln) sizes = go::MeasureCode(**pcln, have_bi ? &**bi : nullptr);
-  report.sizes = sizes ? &*sizes : nullptr;
-  // The lists run to tens of thousands of entries: compact JSON is a third of the size.
-  const int indent = report.functions || report.files ? -1 : 2;
-  if (json) GoReportToJson(report, indent, out);
-  else out << GoReportToText(report);
-  return 0;
+  };
+  int rc = 0;
+  for (const std::string& p : paths) rc = std::max(rc, one(p));
+  return rc;
 }
 
 }  // namespace

@@ -29,7 +29,7 @@ constexpr const char* kGofmt = "/usr/lib/go-1.19/bin/gofmt";
 TEST(GoCli, UsageErrorsExitTwo) {
   EXPECT_EQ(Cli({"go"}).rc, 2);
   EXPECT_EQ(Cli({"go", "/bin/ls", "--no-such-flag"}).rc, 2);
-  EXPECT_EQ(Cli({"go", "/bin/ls", "/bin/sh"}).rc, 2);
+  EXPECT_EQ(Cli({"go", "/bin/ls", "/bin/sh", "--functions"}).rc, 2);  // listings take one file
 }
 
 TEST(GoCli, NotAGoBinaryIsOneLineAndExitOne) {
@@ -170,6 +170,22 @@ TEST(GoCli, FunctionsFilesAndPcsFromPclntab) {
 
 namespace exray {
 namespace {
+
+// Several files: build info for each, like `go version -m`; JSON one object per line.
+TEST(GoCli, SeveralFiles) {
+  CliRun r = Cli({"go", kGofmt, "/bin/ls", "/usr/lib/go-1.19/bin/go", "--json"});
+  EXPECT_EQ(r.rc, 1);  // /bin/ls is not a Go binary; the others are still printed
+  EXPECT_NE(r.err.find("/bin/ls: not a Go binary"), std::string::npos);
+  std::istringstream lines(r.out);
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["go"]["version"].get<std::string>().rfind("go1.19", 0), 0u);
+    ++n;
+  }
+  EXPECT_EQ(n, 2);
+}
 
 // --packages: owners add up to the total, and runtime is the runtime's.
 TEST(GoCli, PackagesAddUp) {
