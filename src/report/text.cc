@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "formats/elf/parser.h"
 #include "formats/elf/raw.h"
 #include "report/report.h"
