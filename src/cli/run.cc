@@ -14,6 +14,7 @@
 #include <ostream>
 
 #include "analysis/analyze.h"
+#include "analysis/check.h"
 #include "analysis/elf_facts.h"
 #include "formats/elf/address_space.h"
 #include "formats/elf/parser.h"
@@ -197,15 +198,64 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   return rc;
 }
 
+// `exray check FILE --require LIST`: 0 when every requirement holds, 3 with
+// one line per failed one naming its evidence, 2 on usage errors, 1 when the
+// file cannot be read.
+int RunCheck(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{"exray check: whether a binary meets requirements, for CI scripts", "exray check"};
+  std::string path;
+  std::vector<std::string> reqs;
+  app.add_option("file", path, "the file to check")->required();
+  app.add_option("--require", reqs,
+                 "comma-separated requirements: static, no-interpreter, no-vm, no-jit, pie, relro=full, nx, "
+                 "canary, glibc<=X.Y, language=NAME")
+      ->required()
+      ->delimiter(',');
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e, out, err);
+    return code == 0 ? 0 : 2;
+  }
+  ReadBuffer buffer;
+  auto file_or = MappedFile::Open(path, &buffer);
+  if (!file_or) {
+    err << "exray: " << file_or.error().message << '\n';
+    return 1;
+  }
+  AnalyzeOptions ao;
+  ao.source = file_or->get();
+  auto a_or = Analyze(path, (*file_or)->view(), ao);
+  if (!a_or) {
+    err << "exray: " << path << ": " << a_or.error().message << '\n';
+    return 1;
+  }
+  auto results = CheckRequirements(*a_or, reqs);
+  if (!results) {
+    err << "exray check: " << results.error().message << '\n';
+    return 2;
+  }
+  int failed = 0;
+  for (const CheckOutcome& o : *results) {
+    if (o.holds) continue;
+    ++failed;
+    out << path << ": " << o.requirement << " fails: " << o.why << " [" << o.where << "]\n";
+  }
+  if (failed == 0) out << path << ": " << results->size() << " requirements hold\n";
+  return failed ? 3 : 0;
+}
+
 }  // namespace
 
 int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err, bool out_is_tty) {
   // A subcommand by its first word; a file named "go" is given as ./go.
   if (argc >= 2 && std::string_view(argv[1]) == "go") return RunGo(argc - 1, argv + 1, out, err);
+  if (argc >= 2 && std::string_view(argv[1]) == "check") return RunCheck(argc - 1, argv + 1, out, err);
   CLI::App app{"exray: what a compiled program is made of and what it needs, with evidence"};
   app.set_version_flag("--version", "exray 0.1.0");
-  app.footer("Subcommand:\n  exray go FILE [--json]   Go version, modules and build settings (like `go version -m`);\n"
-             "                           a file named go is given as ./go");
+  app.footer("Subcommands:\n  exray go FILE... [--json]   Go version, modules and build settings (like `go version -m`)\n"
+             "  exray check FILE --require LIST   exit 3 unless every requirement holds\n"
+             "  a file named go or check is given as ./go, ./check");
   std::vector<std::string> files;
   bool json = false, hash = false;
   ReportOptions ro;

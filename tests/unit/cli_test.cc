@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -122,6 +124,28 @@ TEST(Cli, ColourOnATerminalUnlessNoColor) {
   setenv("NO_COLOR", "1", 1);
   EXPECT_EQ(run_tty().find('\033'), std::string::npos);
   unsetenv("NO_COLOR");
+}
+
+// exray check: 0 when all hold, 3 with one line per failed requirement naming
+// its evidence, 2 for a requirement it does not know.
+TEST(Cli, CheckRequirements) {
+  CliRun ok = Cli({"check", "/bin/ls", "--require", "no-vm,no-jit,nx,language=c"});
+  EXPECT_EQ(ok.rc, 0) << ok.out << ok.err;
+  EXPECT_NE(ok.out.find("4 requirements hold"), std::string::npos);
+
+  CliRun bad = Cli({"check", "/bin/ls", "--require", "static,no-interpreter", "--require", "language=go"});
+  EXPECT_EQ(bad.rc, 3);
+  EXPECT_NE(bad.out.find("static fails: linking is dynamic [PT_INTERP"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("no-interpreter fails: PT_INTERP names "), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("language=go fails: language is c ["), std::string::npos) << bad.out;
+  EXPECT_EQ(std::count(bad.out.begin(), bad.out.end(), '\n'), 3);
+
+  EXPECT_EQ(Cli({"check", "/bin/ls", "--require", "glibc<=99.0"}).rc, 0);
+  EXPECT_EQ(Cli({"check", "/bin/ls", "--require", "glibc<=2.0"}).rc, 3);
+  EXPECT_EQ(Cli({"check", "/bin/ls", "--require", "bogus"}).rc, 2);
+  EXPECT_EQ(Cli({"check", "/bin/ls", "--require", "glibc<=x"}).rc, 2);
+  EXPECT_EQ(Cli({"check", "/bin/ls"}).rc, 2);  // --require is required
+  EXPECT_EQ(Cli({"check", "/no/such/file", "--require", "nx"}).rc, 1);
 }
 
 }  // namespace
