@@ -114,8 +114,7 @@ void AnalyzeGo(const elf::File& f, Analysis* a) {
     any = true;
     const go::PclnHeader& h = t->header();
     GoPclntabSummary p;
-    uint32_t magic = 0;
-    (void)as.Read(t->vaddr(), 4).ReadInt<uint32_t>(0, h.endian, &magic);
+    const uint32_t magic = go::PclnMagic(h.version);
     p.magic = magic;
     p.layout = go::PclnVersionName(h.version);
     p.vaddr = t->vaddr();

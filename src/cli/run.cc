@@ -169,10 +169,7 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
     // Without build info, the version the runtime keeps, checked against the layout.
     std::optional<go::RuntimeVersion> rv;
     if (!have_bi) {
-      uint32_t magic = 0;
-      const go::Pclntab& t = **pcln;
-      (void)as.Read(t.vaddr(), 4).ReadInt<uint32_t>(0, t.header().endian, &magic);
-      rv = go::FindRuntimeVersion(as, go::LayoutHints(as, magic), diag);
+      rv = go::FindRuntimeVersion(as, go::LayoutHints(as, go::PclnMagic((*pcln)->header().version)), diag);
     }
     for (const std::string& w : diag.warnings()) err << "exray: " << path << ": warning: " << w << '\n';
     if (have_bi && !want_pcln) {

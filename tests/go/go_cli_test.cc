@@ -7,22 +7,14 @@
 #include <sstream>
 
 #include "cli/run.h"
+#include "../unit/cli_run.h"
 #include "report/report.h"
 
 namespace exray {
 namespace {
 
-struct CliRun {
-  int rc;
-  std::string out, err;
-};
-
-CliRun Cli(std::vector<const char*> args) {
-  args.insert(args.begin(), "exray");
-  std::ostringstream out, err;
-  int rc = RunCli(static_cast<int>(args.size()), args.data(), out, err, false);
-  return {rc, out.str(), err.str()};
-}
+using testing::Cli;
+using testing::CliRun;
 
 constexpr const char* kGofmt = "/usr/lib/go-1.19/bin/gofmt";
 

@@ -9,21 +9,13 @@
 
 #include "analysis/analyze.h"
 #include "cli/run.h"
+#include "cli_run.h"
 
 namespace exray {
 namespace {
 
-struct CliRun {
-  int rc;
-  std::string out, err;
-};
-
-CliRun Cli(std::vector<const char*> args) {
-  args.insert(args.begin(), "exray");
-  std::ostringstream out, err;
-  int rc = RunCli(static_cast<int>(args.size()), args.data(), out, err, false);
-  return {rc, out.str(), err.str()};
-}
+using testing::Cli;
+using testing::CliRun;
 
 std::string TempFile(const std::string& name, const std::string& content) {
   std::string path = ::testing::TempDir() + name;

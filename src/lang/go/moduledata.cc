@@ -34,17 +34,12 @@ uint64_t ReadWord(ByteView v, uint64_t off, uint64_t ps, Endian e, bool* ok) {
   return x;
 }
 
-bool InExecRegion(const AddressSpace& as, uint64_t addr) {
+// Whether a segment (or, without segments, a section) holds addr; with
+// exec, an executable one.
+bool Mapped(const AddressSpace& as, uint64_t addr, bool exec = false) {
   const std::vector<MemRegion>& regions = as.Segments().empty() ? as.Sections() : as.Segments();
   for (const MemRegion& r : regions)
-    if (r.exec && addr >= r.vaddr && addr - r.vaddr < r.size) return true;
-  return false;
-}
-
-bool InMappedRegion(const AddressSpace& as, uint64_t addr) {
-  const std::vector<MemRegion>& regions = as.Segments().empty() ? as.Sections() : as.Segments();
-  for (const MemRegion& r : regions)
-    if (addr >= r.vaddr && addr - r.vaddr < r.size) return true;
+    if ((r.exec || !exec) && addr >= r.vaddr && addr - r.vaddr < r.size) return true;
   return false;
 }
 
@@ -75,7 +70,7 @@ bool ReadTail(const AddressSpace& as, const TailLayout& t, Moduledata* m) {
   m->textsects = std::move(out);
   // gofunc points into read-only data (rodata before 1.26, the pclntab since);
   // a value outside the file leaves the funcdata unreadable, not the moduledata.
-  if (gofunc != 0 && InMappedRegion(as, gofunc)) m->gofunc = gofunc;
+  if (gofunc != 0 && Mapped(as, gofunc)) m->gofunc = gofunc;
   return true;
 }
 
@@ -108,7 +103,7 @@ std::optional<Moduledata> FindModuledata(const AddressSpace& as, uint64_t pcln_v
     m.text = ReadWord(v, kText64 * ps / 8, ps, e, &ok);
     m.etext = ReadWord(v, kEtext64 * ps / 8, ps, e, &ok);
     if (!ok || first != pcln_vaddr || m.minpc > m.maxpc || m.text > m.etext) return std::nullopt;
-    if (!InExecRegion(as, m.text)) return std::nullopt;
+    if (!Mapped(as, m.text, /*exec=*/true)) return std::nullopt;
     // ftab[0] == minpc (runtime.moduledataverify1).
     const uint64_t want = entries_are_text_offsets ? m.text + ftab0 : ftab0;
     if (m.minpc != want) return std::nullopt;
@@ -123,6 +118,9 @@ std::optional<Moduledata> FindModuledata(const AddressSpace& as, uint64_t pcln_v
   for (std::string_view name : {".go.module", "__go_module"})
     if (const MemRegion* r = as.FindSection(name))
       if (auto m = validate(r->vaddr)) return m;
+  // With symbols the linker's own name for it spares the scan.
+  if (auto sym = as.Symbol("runtime.firstmoduledata"))
+    if (auto m = validate(*sym)) return m;
 
   std::vector<const MemRegion*> regions;
   for (const MemRegion& r : as.Segments())

@@ -45,7 +45,8 @@ struct Moduledata {
 };
 
 /// Finds the moduledata of a Go 1.16+ binary whose pcHeader is at pcln_vaddr:
-/// the .go.module (__go_module) section of Go 1.26+, else the first
+/// the .go.module (__go_module) section of Go 1.26+, else the
+/// runtime.firstmoduledata symbol, else the first
 /// pointer-aligned word in a writable, non-executable segment equal to
 /// pcln_vaddr where text lies in an executable region, minpc <= maxpc,
 /// text <= etext and minpc == text + ftab0 (ftab0 is the first functab entry:

@@ -99,6 +99,16 @@ std::string_view PclnVersionName(PclnVersion v) {
   return "?";
 }
 
+uint32_t PclnMagic(PclnVersion v) {
+  switch (v) {
+    case PclnVersion::kGo12: return kMagic12;
+    case PclnVersion::kGo116: return kMagic116;
+    case PclnVersion::kGo118: return kMagic118;
+    case PclnVersion::kGo120: return kMagic120;
+  }
+  return 0;
+}
+
 std::string_view TextBaseSourceName(TextBaseSource s) {
   switch (s) {
     case TextBaseSource::kNotNeeded: return "absolute entries";

@@ -50,6 +50,8 @@ enum class PclnVersion : uint8_t {
 
 /// "1.2", "1.16", "1.18", "1.20": the first release of the layout.
 std::string_view PclnVersionName(PclnVersion v);
+/// The pcHeader magic of a layout (0xfffffffb, 0xfffffffa, 0xfffffff0, 0xfffffff1).
+uint32_t PclnMagic(PclnVersion v);
 
 /// The decoded pcHeader. Offsets are relative to the start of the pclntab
 /// (for Go 1.2 only functab/filetab are known; the rest stay 0).

@@ -255,20 +255,6 @@ std::string GoRange::ToString() const {
   return fmt::format("Go 1.{}-1.{}", min_minor, max_minor);
 }
 
-uint32_t PclnMagic(PclnVersion v) {
-  switch (v) {
-    case PclnVersion::kGo12:
-      return 0xfffffffb;
-    case PclnVersion::kGo116:
-      return 0xfffffffa;
-    case PclnVersion::kGo118:
-      return 0xfffffff0;
-    case PclnVersion::kGo120:
-      return 0xfffffff1;
-  }
-  return 0;
-}
-
 VersionHints LayoutHints(const AddressSpace& as, std::optional<uint32_t> pcln_magic) {
   VersionHints h;
   h.pcln_magic = pcln_magic;

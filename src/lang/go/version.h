@@ -47,9 +47,6 @@ struct VersionHints {
   bool gosymtab_section = false;       // .gosymtab / __gosymtab: Go 1.3-1.25 (removed in 1.26)
 };
 
-/// The pcHeader magic of a pclntab layout (0xfffffffb, 0xfffffffa, 0xfffffff0, 0xfffffff1).
-uint32_t PclnMagic(PclnVersion v);
-
 /// The section hints of as (by name, ELF and Mach-O spellings), plus pcln_magic
 /// as given (from Pclntab::header().version through PclnMagic).
 VersionHints LayoutHints(const AddressSpace& as, std::optional<uint32_t> pcln_magic);

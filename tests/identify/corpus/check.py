@@ -156,22 +156,22 @@ def main():
     if not args.exray:
         ap.error("--exray is required unless --list")
     exray = os.path.abspath(args.exray)
-    todo, skipped = [], []
+    present, skipped = [], []
     for r in rows:
         path = file_of(cache, r)
-        (todo if os.path.isfile(path) else skipped).append((r, path))
-    if not todo:
+        (present if os.path.isfile(path) else skipped).append((r, path))
+    if not present:
         print("SKIP: no corpus file in %s (run fetch.py --cache %s first)" % (cache, args.cache))
         return SKIP
 
     with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:
-        results = list(pool.map(lambda rp: analyse(exray, rp[1], args.timeout), todo))
+        results = list(pool.map(lambda rp: analyse(exray, rp[1], args.timeout), present))
 
     right = {f: 0 for f, _ in GATES}
     comp_right = comp_total = 0
     passed = failed = crashed = 0
     misses = {f: [] for f, _ in GATES}
-    for (r, path), (report, err) in zip(todo, results):
+    for (r, path), (report, err) in zip(present, results):
         want = {f: want_value(r[f]) for f, _ in GATES}
         if err:
             failed += 1
@@ -209,7 +209,7 @@ def main():
     for r, path in skipped:
         print("SKIP %s: file missing: %s" % (r["id"], path))
 
-    n = len(todo)
+    n = len(present)
     print()
     ok = True
     for f, gate in GATES:

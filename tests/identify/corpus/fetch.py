@@ -34,6 +34,8 @@ import subprocess
 import sys
 import time
 
+from check import read_rows  # tests/identify/corpus/check.py: the one reader of expectations.tsv
+
 SKIP = 77
 HERE = os.path.dirname(os.path.abspath(__file__))
 OFFLINE_MARKS = ("Temporary failure resolving", "Could not resolve", "Failed to fetch",
@@ -44,31 +46,22 @@ NOT_FOUND_MARKS = ("was not found", "Unable to locate package", "Can't select")
 def read_sources(tsv):
     """The distinct deb and npm pins of the table, in table order."""
     debs, npms = {}, {}
-    with open(tsv, encoding="utf-8") as f:
-        header = None
-        for line in f:
-            line = line.rstrip("\n")
-            if not line or line.startswith("#"):
-                continue
-            cols = line.split("\t")
-            if header is None:
-                header = cols
-                continue
-            src = dict(zip(header, cols))["source"]
-            kind, _, spec = src.partition(":")
-            if kind == "deb":
-                pkg, _, ver = spec.partition("=")
-                if debs.get(pkg, ver) != ver:
-                    sys.exit("expectations.tsv pins two versions of %s" % pkg)
-                debs[pkg] = ver
-            elif kind == "npm":
-                alias, eq, rest = spec.partition("=")
-                if not eq:
-                    rest, alias = spec, None
-                name, _, ver = rest.rpartition("@")
-                npms[alias or name] = (name, ver)
-            else:
-                sys.exit("unknown source kind: %s" % src)
+    for row in read_rows(tsv):  # the checker's reader: one parser of the table
+        src = row["source"]
+        kind, _, spec = src.partition(":")
+        if kind == "deb":
+            pkg, _, ver = spec.partition("=")
+            if debs.get(pkg, ver) != ver:
+                sys.exit("expectations.tsv pins two versions of %s" % pkg)
+            debs[pkg] = ver
+        elif kind == "npm":
+            alias, eq, rest = spec.partition("=")
+            if not eq:
+                rest, alias = spec, None
+            name, _, ver = rest.rpartition("@")
+            npms[alias or name] = (name, ver)
+        else:
+            sys.exit("unknown source kind: %s" % src)
     return debs, npms
 
 
