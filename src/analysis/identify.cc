@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <array>
 #include <optional>
 #include <string_view>
@@ -79,6 +80,9 @@ constexpr EngineSymbol kEngineSymbols[] = {
     {"mono_jit_init", "mono", false},
     {"coreclr_initialize", "coreclr", false},
     {"racket_boot", "racket", true},
+    // Node-API, defined: the file is a JavaScript runtime (node, deno, bun)
+    // whose engine the other marks name. Not an engine of its own.
+    {"napi_create_", "napi", false},
 };
 
 // Needed libraries that are an engine (prefix of the DT_NEEDED name).
@@ -119,6 +123,9 @@ constexpr LangSymbol kLangSymbols[] = {
     {"_ZSt", "c++", ""},
     {"_ZNKSt", "c++", ""},
     {"__cxa_throw", "c++", ""},
+    // Any Itanium-mangled name, defined or imported: C cannot call one.
+    // Rust's legacy names share the prefix; Rust ranks first in the merge.
+    {"_Z", "c++", ""},
 };
 
 constexpr std::pair<std::string_view, std::string_view> kLangLibraries[] = {
@@ -189,24 +196,332 @@ std::string_view DefaultCompiler(std::string_view language) {
   return {};
 }
 
-// The first of needles found in .rodata (bounded), with where.
-struct StringHit {
-  std::string_view needle;
-  uint64_t offset = 0;
-  std::string_view context;  // the bytes from the needle to the next NUL or newline, at most 80
-};
-std::optional<StringHit> FindInRodata(const elf::File& f, std::initializer_list<std::string_view> needles) {
-  const elf::Section* s = f.FindSection(".rodata");
-  if (!s || s->type == 8 /* SHT_NOBITS */) return std::nullopt;
-  ByteView v = f.Load(s->offset, std::min<uint64_t>(s->size, kMaxRodataScan));
-  std::string_view text(reinterpret_cast<const char*>(v.data()), v.size());
-  for (std::string_view n : needles)
-    if (size_t at = text.find(n); at != std::string_view::npos) {
-      std::string_view rest = text.substr(at, 80);
-      rest = rest.substr(0, std::min(rest.find('\0'), rest.find('\n')));
-      return StringHit{n, s->offset + at, rest};
+// ---- Strings in read-only data: weak signals, looked for only when the
+// stronger ones leave a question open. ----
+
+// How common a byte is in binaries' read-only data, roughly: NUL, 0xff, low
+// control bytes, digits and frequent letters high; rare letters and
+// punctuation low. The search below runs memchr over the needle's rarest byte.
+int Commonness(uint8_t c) {
+  if (c == 0 || c == 0xff || c < 0x09) return 9;
+  if (std::string_view("etaoinsrlcdu _./").find(static_cast<char>(c)) != std::string_view::npos) return 7;
+  if (std::string_view("zqjxkvZQJXKV:@%").find(static_cast<char>(c)) != std::string_view::npos) return 1;
+  if (std::isdigit(c) || std::islower(c)) return 5;
+  return 3;
+}
+
+// The first occurrence of needle in hay. glibc's generic memmem runs at ~1
+// GB/s; memchr over the rarest byte of the needle is vectorised and checks
+// few candidates (a 16 MiB .rodata costs about a millisecond).
+const char* FindBytes(std::string_view hay, std::string_view needle) {
+  if (needle.empty() || needle.size() > hay.size()) return nullptr;
+  size_t k = 0;
+  for (size_t i = 1; i < needle.size(); ++i)
+    if (Commonness(uint8_t(needle[i])) < Commonness(uint8_t(needle[k]))) k = i;
+  const char* base = hay.data();
+  const char* end = base + hay.size() - (needle.size() - 1 - k);  // last place needle[k] can be
+  for (const char* p = base + k; p < end;) {
+    p = static_cast<const char*>(std::memchr(p, needle[k], static_cast<size_t>(end - p)));
+    if (!p) return nullptr;
+    if (std::memcmp(p - k, needle.data(), needle.size()) == 0) return p - k;
+    ++p;
+  }
+  return nullptr;
+}
+
+// .rodata, or without section headers the first read-only, non-executable
+// PT_LOAD, searched from its start up to a limit and read in windows as the
+// search goes: reading is the cost (about 1 ms a MiB in a VM), and a mark
+// found early spares the rest.
+class RodataStrings {
+ public:
+  explicit RodataStrings(const elf::File& f) : f_(f) {
+    uint64_t size = 0;
+    if (const elf::Section* s = f.FindSection(".rodata"); s && s->type != 8 /* SHT_NOBITS */) {
+      base_ = s->offset, size = s->size;
+    } else {
+      for (const elf::Segment& g : f.segments)
+        if (g.type == 1 && !(g.flags & 1) && !(g.flags & 2) && g.filesz > 0) {
+          base_ = g.offset, size = g.filesz, where_ = "read-only PT_LOAD";
+          break;
+        }
     }
+    all_ = f.bytes.Sub(base_, std::min<uint64_t>(size, kMaxRodataScan)).AsString();
+  }
+
+  /// The file offset of the first occurrence of needle in the first limit bytes.
+  std::optional<uint64_t> Find(std::string_view needle, uint64_t limit = kMaxRodataScan) {
+    auto at = FindFrom(needle, 0, limit);
+    if (!at) return std::nullopt;
+    return base_ + *at;
+  }
+  /// Occurrences of needle in the first limit bytes, counted up to max.
+  int Count(std::string_view needle, int max, uint64_t limit = kMaxRodataScan) {
+    int n = 0;
+    for (uint64_t from = 0; n < max; ++n) {
+      auto at = FindFrom(needle, from, limit);
+      if (!at) break;
+      from = *at + needle.size();
+    }
+    return n;
+  }
+  /// Up to 80 bytes from off to the next NUL or newline, for evidence.
+  std::string Context(uint64_t off) {
+    std::string_view rest = f_.Load(off, std::min<uint64_t>(80, f_.bytes.size() - std::min(off, f_.bytes.size()))).AsString();
+    return std::string(rest.substr(0, std::min(rest.find('\0'), rest.find('\n'))));
+  }
+  std::string Where(uint64_t off) { return fmt::format("{} at file offset {:#x}", where_, off); }
+  /// The file-name-like run of bytes around off ("js/webcore/Sink.zig").
+  std::string PathAround(uint64_t off) {
+    const uint64_t from = off >= 80 ? off - 80 : 0;
+    std::string_view t = f_.Load(from, std::min<uint64_t>(160, f_.bytes.size() - std::min(from, f_.bytes.size()))).AsString();
+    auto path_char = [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '.' || c == '_' || c == '-';
+    };
+    size_t b = std::min<size_t>(off - from, t.size()), e = b;
+    while (b > 0 && path_char(t[b - 1])) --b;
+    while (e < t.size() && path_char(t[e])) ++e;
+    return std::string(t.substr(b, e - b));
+  }
+
+ private:
+  static constexpr uint64_t kWindow = 1 << 20;
+
+  // Offset (from base_) of needle at or after start, reading more of the
+  // range as needed up to limit.
+  std::optional<uint64_t> FindFrom(std::string_view needle, uint64_t start, uint64_t limit) {
+    limit = std::min<uint64_t>(limit, all_.size());
+    for (;;) {
+      if (start < ready_)
+        if (const char* p = FindBytes(all_.substr(start, ready_ - start), needle))
+          return static_cast<uint64_t>(p - all_.data());
+      if (ready_ >= limit) return std::nullopt;
+      // The next window, overlapping the last by the needle's length less one.
+      start = std::max<uint64_t>(start, ready_ >= needle.size() ? ready_ - needle.size() + 1 : 0);
+      const uint64_t n = std::min<uint64_t>(kWindow, limit - ready_);
+      f_.Load(base_ + ready_, n);  // reads the window in when reading on demand
+      ready_ += n;
+    }
+  }
+
+  const elf::File& f_;
+  uint64_t base_ = 0, ready_ = 0;  // ready_: bytes of all_ read in so far
+  std::string_view all_;
+  std::string where_ = ".rodata";
+};
+
+// Strings that mark a language's runtime or an engine in a stripped binary.
+// Strings are weak: kMinStringMarks distinct ones are needed, and they are
+// looked for only when symbols, libraries and producers decided nothing.
+struct StringMarks {
+  std::string_view name;  // a language, or an engine
+  std::array<std::string_view, 4> needles;
+};
+
+constexpr StringMarks kLanguageStrings[] = {
+    // Nim's system module: its fatal-error file and its crash messages.
+    {"nim", {"fatal.nim", "@unhandled exception", "Illegal storage access. (Attempt to read from nil?)", ""}},
+    // GHC's run-time system parses +RTS options and names its version.
+    {"haskell", {"RTS options are disabled", "GHC version", "unknown RTS option", "ghc_rts_opts"}},
+    // libstdc++ or libc++ linked statically: their typeinfo names.
+    {"c++", {"St9exception", "N9__gnu_cxx", "NSt3__1", "St12length_error"}},
+};
+
+constexpr StringMarks kEngineStrings[] = {
+    {"v8", {"v8::internal::", "V8 is running with", "--max-old-space-size", "v8_flags"}},
+    {"jsc", {"JSC::", "JavaScriptCore", "WebKit", ""}},
+    {"sbcl", {"SBCL_HOME", "sbcl.core", "This is SBCL %s", ""}},
+    {"cpython", {"_PyEval_EvalFrameDefault", "PYTHONHOME", "Py_Initialize", ""}},
+};
+
+struct MarksFound {
+  std::string_view name;
+  int found = 0;
+  uint64_t first = 0;
+  std::string detail;
+};
+
+// The first entry of table with at least kMinStringMarks of its needles present.
+template <size_t N>
+std::optional<MarksFound> FindMarks(RodataStrings& s, const StringMarks (&table)[N], uint64_t limit) {
+  for (const StringMarks& m : table) {
+    MarksFound r;
+    r.name = m.name;
+    int left = static_cast<int>(std::count_if(m.needles.begin(), m.needles.end(), [](auto n) { return !n.empty(); }));
+    for (std::string_view n : m.needles) {
+      if (n.empty()) continue;
+      if (r.found + left-- < kMinStringMarks) break;  // cannot reach the minimum any more
+      if (auto at = s.Find(n, limit)) {
+        if (r.found++ == 0) r.first = *at;
+        r.detail += (r.detail.empty() ? "" : ", ") + fmt::format("\"{}\"", n);
+      }
+    }
+    if (r.found >= kMinStringMarks) return r;
+  }
   return std::nullopt;
+}
+
+// ---- The file image and what lies past it. ----
+
+// Where the ELF image ends: the furthest byte any header, section or segment
+// names. Bytes past it (an overlay) are a payload someone appended.
+uint64_t ImageEnd(const elf::File& f, uint64_t file_size) {
+  auto end_of = [](uint64_t off, uint64_t len) { return len > UINT64_MAX - off ? UINT64_MAX : off + len; };
+  uint64_t end = end_of(f.header.phoff, f.header.phnum * f.header.phentsize);
+  end = std::max(end, end_of(f.header.shoff, f.header.shnum * f.header.shentsize));
+  for (const elf::Section& s : f.sections)
+    if (s.type != 8 /* SHT_NOBITS */) end = std::max(end, end_of(s.offset, s.size));
+  for (const elf::Segment& g : f.segments) end = std::max(end, end_of(g.offset, g.filesz));
+  return std::min(end, file_size);
+}
+
+// ---- Programs carried inside a native host. ----
+
+struct Embedded {
+  Embedded(std::string_view k, std::string_view l, std::string_view e) : kind(k), language(l), engine(e) {}
+  std::string_view kind, language, engine;
+  uint64_t offset = 0, size = 0;
+  std::string where, detail;
+  Strength strength = Strength::kStructure;
+  std::string version;  // of the carried program's language, when recorded
+};
+
+// Node single-executable application: postject adds a note named
+// NODE_SEA_BLOB (section .note.node.sea) whose blob starts with the magic
+// 0x0143da20 (node/src/node_sea.h kMagic).
+std::optional<Embedded> FindNodeSea(const elf::File& f) {
+  for (const elf::Note& n : f.notes) {
+    if (n.owner != "NODE_SEA_BLOB") continue;
+    uint32_t magic = 0;
+    n.desc.ReadInt<uint32_t>(0, Endian::kLittle, &magic);
+    Embedded e("node-sea", "javascript", "v8");
+    if (const elf::Section* s = f.FindSection(n.where)) e.offset = s->offset;
+    e.size = n.desc.size();
+    e.where = fmt::format("note NODE_SEA_BLOB in {}", n.where);
+    e.detail = magic == 0x0143da20 ? fmt::format("blob of {} bytes, magic 0x143da20", n.desc.size())
+                                   : fmt::format("blob of {} bytes, magic {:#x} is not Node's 0x143da20",
+                                                 n.desc.size(), magic);
+    if (magic != 0x0143da20) e.strength = Strength::kString;
+    return e;
+  }
+  return std::nullopt;
+}
+
+// `bun build --compile`: the host's .bun section (zero in plain bun) holds a
+// u64 length, the bundle, and ends in "\n---- Bun! ----\n".
+std::optional<Embedded> FindBunCompile(const elf::File& f) {
+  const elf::Section* s = f.FindSection(".bun");
+  if (!s || s->type == 8 || s->size < 8 + 16) return std::nullopt;
+  uint64_t len = 0;
+  if (!f.Load(s->offset, 8).ReadInt<uint64_t>(0, f.header.endian, &len) || len < 16 || len > s->size - 8)
+    return std::nullopt;
+  constexpr std::string_view kTrailer = "\n---- Bun! ----\n";
+  ByteView tail = f.Load(s->offset + 8 + len - kTrailer.size(), kTrailer.size());
+  if (tail.AsString() != kTrailer) return std::nullopt;
+  Embedded e("bun", "javascript", "jsc");
+  e.offset = s->offset + 8, e.size = len;
+  e.where = fmt::format(".bun section at file offset {:#x}", s->offset);
+  e.detail = fmt::format("bundle of {} bytes ending in \"---- Bun! ----\"", len);
+  return e;
+}
+
+// vercel/pkg: a Node host whose prelude was patched with the offset of the
+// snapshot filesystem appended past the ELF image ("var PAYLOAD_POSITION = '123 ' | 0").
+std::optional<Embedded> FindPkg(RodataStrings& s, uint64_t image_end, uint64_t file_size) {
+  constexpr std::string_view kPos = "PAYLOAD_POSITION = '", kSize = "PAYLOAD_SIZE = '";
+  auto number_after = [&](std::string_view key) -> std::optional<uint64_t> {
+    auto at = s.Find(key);
+    if (!at) return std::nullopt;
+    std::string digits = s.Context(*at + key.size());
+    uint64_t v = 0;
+    size_t i = 0;
+    for (; i < digits.size() && i < 19 && std::isdigit(static_cast<unsigned char>(digits[i])); ++i)
+      v = v * 10 + (digits[i] - '0');
+    if (i == 0) return std::nullopt;
+    return v;
+  };
+  auto pos = number_after(kPos), size = number_after(kSize);
+  if (!pos || !size || *pos < image_end || *pos > file_size || *size > file_size - *pos) return std::nullopt;
+  Embedded e("pkg", "javascript", "v8");
+  e.offset = *pos, e.size = *size;
+  e.where = fmt::format("overlay at file offset {:#x}", *pos);
+  e.detail = fmt::format("pkg prelude's PAYLOAD_POSITION {} and PAYLOAD_SIZE {} point past the ELF image ({:#x})",
+                         *pos, *size, image_end);
+  return e;
+}
+
+// PyInstaller's CArchive ends in a cookie: "MEI\014\013\012\013\016", then
+// big-endian u32 archive length, TOC offset, TOC length, Python version
+// (major*100+minor) and a 64-byte library name (PyInstaller archive/readers.py).
+std::optional<Embedded> FindPyInstaller(const elf::File& f, uint64_t image_end, uint64_t file_size) {
+  constexpr std::string_view kMagic("MEI\014\013\012\013\016", 8);
+  constexpr uint64_t kCookie = 8 + 4 * 4 + 64, kWindow = 4096;
+  const uint64_t from = file_size > kWindow ? file_size - kWindow : 0;
+  if (from < image_end && file_size - image_end < kCookie) return std::nullopt;
+  ByteView tail = f.Load(std::max(from, image_end), file_size - std::max(from, image_end));
+  std::string_view t = tail.AsString();
+  size_t at = t.rfind(kMagic);
+  if (at == std::string_view::npos || t.size() - at < kCookie) return std::nullopt;
+  Reader r(tail, Endian::kBig, at + 8);
+  uint32_t len = r.U32();
+  r.Skip(8);
+  uint32_t pyvers = r.U32();
+  const uint64_t cookie_end = std::max(from, image_end) + at + kCookie;
+  if (!r.ok() || len < kCookie || len > cookie_end) return std::nullopt;
+  Embedded e("pyinstaller", "python", "cpython");
+  e.offset = cookie_end - len, e.size = len;
+  if (pyvers >= 200 && pyvers < 1000) e.version = fmt::format("{}.{}", pyvers / 100, pyvers % 100);
+  e.where = fmt::format("CArchive cookie at file offset {:#x}", std::max(from, image_end) + at);
+  e.detail = fmt::format("archive of {} bytes{}", len, e.version.empty() ? "" : ", Python " + e.version);
+  return e;
+}
+
+// ocamlc -custom appends the program's bytecode to the runtime: the file
+// ends in the bytecode trailer's magic ("Caml1999X" and a version).
+std::optional<Embedded> FindOcamlCustom(const elf::File& f, uint64_t file_size) {
+  if (file_size < 16) return std::nullopt;
+  std::string_view magic = f.Load(file_size - 12, 12).AsString();
+  if (!magic.starts_with("Caml1999X")) return std::nullopt;
+  Embedded e("ocamlc-custom", "ocaml", "ocamlrun");
+  e.offset = file_size - 12, e.size = 12;
+  e.where = fmt::format("file offset {:#x}", file_size - 12);
+  e.detail = std::string(magic);
+  return e;
+}
+
+// ---- The C library. ----
+
+void IdentifyLibc(const elf::File& f, Toolchain* t, Analysis* a) {
+  auto needs = [&](std::string_view prefix) {
+    for (std::string_view n : f.needed)
+      if (n.starts_with(prefix)) return n;
+    return std::string_view();
+  };
+  std::string_view interp = f.interpreter ? *f.interpreter : std::string_view();
+  std::string where, detail;
+  // musl's soname is "libc.so" (Alpine names it libc.musl-ARCH.so.1).
+  std::string_view musl = needs("libc.musl");
+  for (std::string_view n : f.needed)
+    if (n == "libc.so") musl = n;
+  if (std::string_view n = musl; !n.empty() || interp.find("ld-musl") != std::string_view::npos) {
+    t->libc = "musl", t->libc_linking = "shared";
+    where = n.empty() ? "PT_INTERP" : "DT_NEEDED", detail = n.empty() ? std::string(interp) : std::string(n);
+  } else if (std::string_view n = needs("libc.so.6"); !n.empty()) {
+    t->libc = "glibc", t->libc_linking = "shared", where = "DT_NEEDED", detail = std::string(n);
+  } else if (interp.starts_with("/system/bin/linker")) {
+    t->libc = "bionic", t->libc_linking = "shared", where = "PT_INTERP", detail = std::string(interp);
+  } else if (f.needed.empty() && interp.empty()) {
+    // Static glibc keeps its own sections for freeing resources at exit and
+    // for its stdio vtables; they survive stripping.
+    for (std::string_view s : {"__libc_freeres_fn", "__libc_IO_vtables", "__libc_atexit", "__libc_subfreeres"})
+      if (f.FindSection(s)) {
+        t->libc = "glibc", t->libc_linking = "static", where = "section headers", detail = std::string(s);
+        break;
+      }
+  }
+  if (!t->libc.empty())
+    a->evidence.push_back({"toolchain.libc", fmt::format("runs on {} ({})", t->libc, t->libc_linking), true,
+                           Strength::kStructure, where, detail});
 }
 
 const char* EngineJitWhy(std::string_view jit) {
@@ -234,6 +549,7 @@ std::string_view ScriptLanguage(std::string_view cmd, std::string_view* engine) 
       {"bash", "shell", ""},           {"dash", "shell", ""},          {"zsh", "shell", ""},
       {"ksh", "shell", ""},            {"mksh", "shell", ""},          {"busybox", "shell", ""},
       {"java", "java", "hotspot"},     {"awk", "unknown", ""},         {"ocamlrun", "ocaml", "ocamlrun"},
+      {"lua-any", "lua", "lua"},  // Debian's chooser among the installed Lua 5.x
   };
   for (const Row& r : kRows)
     if (stem == r.stem) {
@@ -261,38 +577,67 @@ void IdentifyScript(Analysis* a) {
                          s.command.empty() ? s.interpreter : s.command});
 }
 
-void IdentifyElf(const elf::File& f, Analysis* a) {
+// Symbol patterns indexed by their first two bytes: a name's first bytes pick
+// the few patterns that can match, so the pass costs about one short read
+// per symbol. Built once and never freed (65536 buckets' destructors at exit
+// cost more than a small report).
+struct Pattern {
+  std::string_view prefix;
+  const EngineSymbol* engine;
+  const LangSymbol* lang;
+};
+struct PatternIndex {
+  std::array<uint16_t, 65537> start{};  // patterns for key k are list[start[k], start[k+1])
+  std::vector<Pattern> list;
+};
+const PatternIndex& Patterns() {
+  static const PatternIndex* index = [] {
+    auto* ix = new PatternIndex;
+    auto key = [](std::string_view p) { return (uint8_t(p[0]) << 8) | uint8_t(p[1]); };
+    std::vector<std::pair<int, Pattern>> all;
+    for (const EngineSymbol& e : kEngineSymbols) all.push_back({key(e.prefix), {e.prefix, &e, nullptr}});
+    for (const LangSymbol& l : kLangSymbols) all.push_back({key(l.prefix), {l.prefix, nullptr, &l}});
+    std::stable_sort(all.begin(), all.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    size_t i = 0;
+    for (int k = 0; k <= 65536; ++k) {
+      ix->start[k] = static_cast<uint16_t>(i);
+      while (i < all.size() && all[i].first == k) ix->list.push_back(all[i++].second);
+    }
+    return ix;
+  }();
+  return *index;
+}
+
+struct ElfFacts {
   std::vector<EngineHit> engines;
   std::vector<LangHit> langs;
-  bool rust_mangled = false;
-  std::string rust_example;
+  std::string rust_mangled;  // an example, when seen
+};
 
-  // 1. Needed libraries: what the program links (strong evidence of the
-  // link, not of the language its own code is in).
+const LangHit* FindLang(const ElfFacts& x, std::string_view l) {
+  for (const LangHit& h : x.langs)
+    if (h.language == l) return &h;
+  return nullptr;
+}
+
+// Needed libraries and one bounded pass over each symbol table.
+void CollectLinkFacts(const elf::File& f, Analysis* a, ElfFacts* x) {
+  // What the program links: strong evidence of the link, not of the
+  // language its own code is in.
   for (std::string_view n : f.needed) {
     for (auto [lib, engine] : kEngineLibraries)
-      if (n.starts_with(lib)) engines.push_back({engine, "DT_NEEDED", std::string(n), false, false, Strength::kStructure});
+      if (n.starts_with(lib)) x->engines.push_back({engine, "DT_NEEDED", std::string(n), false, false, Strength::kStructure});
     for (auto [lib, lang] : kLangLibraries)
-      if (n.starts_with(lib)) langs.push_back({lang, "", "DT_NEEDED", std::string(n), Strength::kStructure});
+      if (n.starts_with(lib)) x->langs.push_back({lang, "", "DT_NEEDED", std::string(n), Strength::kStructure});
   }
+  // JavaScriptCore's LLInt keeps its opcodes in a section of its own (named
+  // the Mach-O way): structure, and it survives stripping.
+  if (const elf::Section* s = f.FindSection("__DATA,__jsc_opcodes"))
+    x->engines.push_back({"jsc", "section headers", std::string(s->name), true, false, Strength::kStructure});
 
-  // 2. Symbols, one bounded pass over each table. Each name's first bytes
-  // pick the few patterns that can match (bucketed by their first two
-  // bytes), and only a match decodes the whole entry: the pass costs about
-  // one short read per symbol. Rust mangling needs the whole name, so only
-  // the first kRustSample "_ZN"/"_R" names are measured.
-  struct Pattern {
-    std::string_view prefix;
-    const EngineSymbol* engine;
-    const LangSymbol* lang;
-  };
-  static const std::vector<std::vector<Pattern>> kBuckets = [] {
-    std::vector<std::vector<Pattern>> b(65536);
-    auto key = [](std::string_view p) { return (uint8_t(p[0]) << 8) | uint8_t(p[1]); };
-    for (const EngineSymbol& e : kEngineSymbols) b[key(e.prefix)].push_back({e.prefix, &e, nullptr});
-    for (const LangSymbol& l : kLangSymbols) b[key(l.prefix)].push_back({l.prefix, nullptr, &l});
-    return b;
-  }();
+  const PatternIndex& ix = Patterns();
+  // Rust mangling needs the whole name: only the first kRustSample defined
+  // "_ZN"/"_R" names are measured.
   constexpr int kRustSample = 64;
   int rust_sampled = 0;
   // A Go binary's language is settled by its Go facts, and an engine it
@@ -308,57 +653,66 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
       // Raw bytes, NUL and all: the patterns hold no NUL, so a shorter name fails them.
       std::string_view head = t->NameBytes(i, 32);
       if (head.size() < 4 || head[0] == '\0') continue;
-      for (const Pattern& pat : kBuckets[(uint8_t(head[0]) << 8) | uint8_t(head[1])]) {
+      const int k = (uint8_t(head[0]) << 8) | uint8_t(head[1]);
+      for (uint16_t p = ix.start[k]; p < ix.start[k + 1]; ++p) {
+        const Pattern& pat = ix.list[p];
         if (!head.starts_with(pat.prefix)) continue;
+        if (pat.lang && FindLang(*x, pat.lang->language)) continue;  // one witness per language is enough
+        if (const EngineSymbol* e = pat.engine) {
+          // One witness per engine and kind (defined, imported) too, unless
+          // this is the engine's entry imported: a launcher's mark.
+          const bool d = t->Defined(i);
+          if (!(e->entry && !d) && std::any_of(x->engines.begin(), x->engines.end(), [&](const EngineHit& h) {
+                return h.engine == e->engine && h.where != "DT_NEEDED" && h.defined == d;
+              }))
+            continue;
+        }
         const elf::Symbol sym = t->At(i);
         if (const EngineSymbol* e = pat.engine) {
-          auto it = std::find_if(engines.begin(), engines.end(), [&](const EngineHit& h) {
+          auto it = std::find_if(x->engines.begin(), x->engines.end(), [&](const EngineHit& h) {
             return h.engine == e->engine && h.where != "DT_NEEDED" && h.defined == sym.defined();
           });
-          if (it == engines.end()) {
-            engines.push_back({e->engine, std::string(t->section_name), std::string(sym.name), sym.defined(),
-                               e->entry && !sym.defined(), Strength::kSymbol});
+          if (it == x->engines.end()) {
+            x->engines.push_back({e->engine, std::string(t->section_name), std::string(sym.name), sym.defined(),
+                                  e->entry && !sym.defined(), Strength::kSymbol});
           } else if (e->entry && !sym.defined()) {
             it->entry = true;
             it->detail = std::string(sym.name);
           }
         } else if (const LangSymbol* l = pat.lang) {
-          if (std::none_of(langs.begin(), langs.end(), [&](const LangHit& h) { return h.language == l->language; }))
-            langs.push_back({l->language, l->compiler, std::string(t->section_name), std::string(sym.name),
-                             Strength::kSymbol});
+          x->langs.push_back(
+              {l->language, l->compiler, std::string(t->section_name), std::string(sym.name), Strength::kSymbol});
         }
       }
-      if (!rust_mangled && rust_sampled < kRustSample && (head.starts_with("_ZN") || head.starts_with("_R"))) {
+      if (x->rust_mangled.empty() && rust_sampled < kRustSample &&
+          (head.starts_with("_ZN") || head.starts_with("_R"))) {
         const elf::Symbol sym = t->At(i);
         if (!sym.defined()) continue;
         ++rust_sampled;
-        if (IsRustMangled(sym.name)) {
-          rust_mangled = true;
-          rust_example = std::string(sym.name);
-        }
+        if (IsRustMangled(sym.name)) x->rust_mangled = std::string(sym.name);
       }
     }
   }
-  if (rust_mangled && std::none_of(langs.begin(), langs.end(), [](const LangHit& h) { return h.language == "rust"; }))
-    langs.push_back({"rust", "rustc", ".symtab", "Rust-mangled " + rust_example, Strength::kSymbol});
+  // A Rust-mangled name outranks the C++ mark the same "_Z" prefix gave.
+  if (!x->rust_mangled.empty() && !FindLang(*x, "rust"))
+    x->langs.push_back({"rust", "rustc", ".symtab", "Rust-mangled " + x->rust_mangled, Strength::kSymbol});
 
   // Free Pascal keeps its version in .fpcdata ("FPC 3.2.2+dfsg-20 [2023/03/30] for x86_64 - Linux").
-  std::string fpc_version;
   if (const elf::Section* s = f.FindSection(".fpcdata")) {
-    ByteView v = f.Load(s->offset, std::min<uint64_t>(s->size, 4096));
-    std::string_view text(reinterpret_cast<const char*>(v.data()), v.size());
+    std::string_view text = f.Load(s->offset, std::min<uint64_t>(s->size, 4096)).AsString();
     size_t at = text.find("FPC ");
     std::string detail = ".fpcdata section";
     if (at != std::string_view::npos) {
       std::string_view ver = text.substr(at + 4, 64);
-      ver = ver.substr(0, ver.find_first_of(" \0"));
-      fpc_version = std::string(ver);
-      detail = "FPC " + fpc_version;
+      detail = "FPC " + std::string(ver.substr(0, ver.find_first_of(std::string_view(" \0", 2))));
     }
-    langs.insert(langs.begin(), {"pascal", "fpc", ".fpcdata", detail, Strength::kStructure});
+    x->langs.insert(x->langs.begin(), {"pascal", "fpc", ".fpcdata", detail, Strength::kStructure});
   }
+}
 
-  // 3. Producers in .comment: the compilers that made the objects.
+// The language of the file's own code, and its compiler.
+Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, RodataStrings& strings) {
+  Toolchain t;
   std::vector<Producer> producers;
   for (const std::string& c : f.comment)
     if (auto p = ParseProducer(c)) producers.push_back(*p);
@@ -367,110 +721,173 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
       if (p.compiler == compiler) return &p;
     return nullptr;
   };
-
-  // ---- Merge: the language of the file's own code. ----
-  Toolchain t;
-  auto lang_hit = [&](std::string_view l) -> const LangHit* {
-    for (const LangHit& h : langs)
-      if (h.language == l) return &h;
-    return nullptr;
+  auto add = [&](std::string claim, bool holds, Strength s, std::string where, std::string detail) {
+    a->evidence.push_back({"toolchain.language", std::move(claim), holds, s, std::move(where), std::move(detail)});
   };
+
   if (a->go) {
     // Build info is a manifest; a pclntab or gccgo's marks are structure.
     t.language = "go";
     t.compiler = a->go->compiler;
     t.version = a->go->version;
-    a->evidence.push_back({"toolchain.language", "written in Go", true,
-                           a->go->build_info ? Strength::kManifest : Strength::kStructure,
-                           a->go->build_info ? a->go->build_info->where : std::string("go facts"),
-                           a->go->compiler + " " + a->go->version});
-  } else {
-    // Languages with their own runtimes first (they link C and C++ runtimes
-    // too), in order of how specific their marks are; then C++, then C.
-    static constexpr std::string_view kOrder[] = {"pascal", "rust", "haskell", "ocaml", "nim", "d", "ada",
-                                                  "fortran", "swift", "c++"};
-    const LangHit* hit = nullptr;
-    for (std::string_view l : kOrder)
-      if ((hit = lang_hit(l))) break;
-    // rustc's producer line is easy to forge or to inherit from one linked
-    // object: it counts with Rust symbols, or Rust's own strings in .rodata.
-    // Stripped Rust without the line (Debian's rustc 1.63) needs libgcc_s
-    // for unwinding and keeps its library paths; stripped Nim keeps its
-    // runtime's file names. Those strings are looked for only when nothing
-    // stronger decided.
-    const Producer* rustc = producer("rustc");
-    const bool needs_gcc_s = std::any_of(f.needed.begin(), f.needed.end(),
-                                         [](std::string_view n) { return n.starts_with("libgcc_s.so"); });
-    std::optional<StringHit> strings;
-    if ((!hit && (rustc || needs_gcc_s)) || (rustc && hit && hit->language != "rust"))
-      strings = FindInRodata(f, {"/rustc/", "/rustc-", "RUST_BACKTRACE", "fatal.nim"});
-    const bool rust_strings = strings && strings->needle != "fatal.nim";
-    if (rustc && (!hit || hit->language == "rust" || hit->language == "c++") && (hit || rust_strings)) {
-      t.language = "rust", t.compiler = "rustc", t.version = rustc->version;
-      a->evidence.push_back({"toolchain.language", "written in Rust", true, Strength::kProducer, ".comment",
-                             "rustc version " + rustc->version +
-                                 (hit ? "; " + hit->detail : "; string " + std::string(strings->context))});
-    } else {
-      if (rustc)
-        a->evidence.push_back({"toolchain.conflict", "rustc's producer line is backed by Rust code", false,
-                               Strength::kProducer, ".comment",
-                               "rustc version " + rustc->version + " but no Rust symbols or strings"});
-      if (hit) {
-        t.language = std::string(hit->language);
-        t.compiler = std::string(hit->compiler);
-        a->evidence.push_back({"toolchain.language", "written in " + t.language, true, hit->strength, hit->where,
-                               hit->detail});
-      } else if (strings) {
-        const bool nim = strings->needle == "fatal.nim";
-        t.language = nim ? "nim" : "rust";
-        t.compiler = nim ? "nim" : "rustc";
-        // "/usr/src/rustc-1.63.0/library/...": Debian's path names the release.
-        if (strings->needle == "/rustc-") {
-          std::string_view v = strings->context.substr(7);
-          t.version = std::string(v.substr(0, v.find('/')));
-        }
-        a->evidence.push_back({"toolchain.language", "written in " + t.language, true, Strength::kString,
-                               fmt::format(".rodata at file offset {:#x}", strings->offset),
-                               std::string(strings->context)});
-      } else if (!producers.empty()) {
-        t.language = "c";
-        a->evidence.push_back({"toolchain.language", "written in C", true, Strength::kProducer, ".comment",
-                               "C compiler producers only; no C++ or other runtime symbols or libraries"});
-      } else if (std::any_of(f.needed.begin(), f.needed.end(), [](std::string_view n) {
-                   return n.starts_with("libc.so") || n.starts_with("libc.musl");
-                 })) {
-        // Debian strips .comment: a program that links the C library and no
-        // other language's runtime, with none of their symbols, is C.
-        t.language = "c";
-        a->evidence.push_back({"toolchain.language", "written in C", true, Strength::kStructure, "DT_NEEDED",
-                               "links the C library and no other language's runtime library or symbols"});
-      }
-    }
-    if (t.compiler.empty()) t.compiler = std::string(DefaultCompiler(t.language));
-    if (t.language == "pascal" && t.version.empty()) t.version = fpc_version;
-    if (t.language == "d") {
-      auto needs = [&](std::string_view prefix) {
-        return std::any_of(f.needed.begin(), f.needed.end(), [&](std::string_view n) { return n.starts_with(prefix); });
-      };
-      if (const Producer* p = producer("ldc")) t.compiler = "ldc", t.version = p->version;
-      else if (needs("libphobos2-ldc") || needs("libdruntime-ldc") || f.FindSection("__minfo")) t.compiler = "ldc";
-      else if (needs("libgphobos") || f.FindSection("minfo")) t.compiler = "gdc";
-    }
-    // The compiler of C, C++ and languages compiled through C: clang when it
-    // appears (GCC's own crt objects name GCC in almost every file), else GCC.
-    if (t.compiler.empty() && (t.language == "c" || t.language == "c++" || t.language == "nim")) {
-      if (const Producer* p = producer("clang")) t.compiler = "clang", t.version = p->version;
-      else if (const Producer* g = producer("gcc")) t.compiler = "gcc", t.version = g->version;
-    }
-    if (t.version.empty() && (t.compiler == "gfortran" || t.compiler == "gnat" || t.compiler == "gdc"))
-      if (const Producer* g = producer("gcc")) t.version = g->version;
-    if (!t.compiler.empty() && !t.version.empty())
-      a->evidence.push_back({"toolchain.compiler", "compiled by " + t.compiler, true, Strength::kProducer, ".comment",
-                             t.compiler + " " + t.version});
+    add("written in Go", true, a->go->build_info ? Strength::kManifest : Strength::kStructure,
+        a->go->build_info ? a->go->build_info->where : std::string("go facts"), a->go->compiler + " " + a->go->version);
+    return t;
   }
-  a->toolchain = t;
+  // Languages with their own runtimes first (they link C and C++ runtimes
+  // too), in order of how specific their marks are; then C++, then C.
+  static constexpr std::string_view kOrder[] = {"pascal", "rust", "haskell", "ocaml", "nim", "d", "ada",
+                                                "fortran", "swift", "c++"};
+  const LangHit* hit = nullptr;
+  for (std::string_view l : kOrder)
+    if ((hit = FindLang(x, l))) break;
 
-  // ---- Merge: the execution model. ----
+  // rustc's producer line is easy to forge or to inherit from one linked
+  // object: it counts with Rust symbols (legacy Rust names are "_ZN...",
+  // so a C++ mark counts too), or Rust's own strings in .rodata.
+  // Stripped Rust without the line (Debian's rustc 1.63) needs libgcc_s for
+  // unwinding and keeps its library paths.
+  const Producer* rustc = producer("rustc");
+  const bool needs_gcc_s =
+      std::any_of(f.needed.begin(), f.needed.end(), [](std::string_view n) { return n.starts_with("libgcc_s.so"); });
+  std::optional<uint64_t> rust_at;
+  std::string_view rust_needle;
+  if (!hit && (rustc || needs_gcc_s))
+    for (std::string_view n : {"/rustc/", "/rustc-", "RUST_BACKTRACE"})
+      if ((rust_at = strings.Find(n))) {
+        rust_needle = n;
+        break;
+      }
+  // Zig writes no producer line: its own marks are the source file names
+  // its safety checks keep. Many of them outvote a rustc line that came with
+  // one linked Rust library (Bun 1.3 links lol-html).
+  constexpr int kZigNames = 3;
+  int zig_names = 0;
+  if (!hit || hit->language == "c++" || rustc) zig_names = strings.Count(".zig", kZigNames, kMaxLanguageScan);
+
+  if (zig_names >= kZigNames && (!hit || hit->language == "c++" || hit->language == "rust")) {
+    t.language = "zig", t.compiler = "zig";
+    auto at = strings.Find(".zig", kMaxLanguageScan);
+    add("written in Zig", true, Strength::kString, strings.Where(*at),
+        fmt::format("{}+ Zig source names, such as \"{}\"", kZigNames, strings.PathAround(*at)));
+    if (rustc)
+      a->evidence.push_back({"toolchain.conflict", "rustc's producer line speaks for the whole program", false,
+                             Strength::kProducer, ".comment",
+                             "rustc version " + rustc->version + " compiled linked-in Rust code; the Zig names decide"});
+    return t;
+  }
+  if (rustc && (!hit || hit->language == "rust" || hit->language == "c++") && (hit || rust_at)) {
+    t.language = "rust", t.compiler = "rustc", t.version = rustc->version;
+    add("written in Rust", true, Strength::kProducer, ".comment",
+        "rustc version " + rustc->version +
+            (hit ? "; " + hit->detail : "; string " + strings.Context(*rust_at)));
+  } else {
+    if (rustc)
+      a->evidence.push_back({"toolchain.conflict", "rustc's producer line is backed by Rust code", false,
+                             Strength::kProducer, ".comment",
+                             "rustc version " + rustc->version + " but no Rust symbols or strings"});
+    if (hit) {
+      t.language = std::string(hit->language);
+      t.compiler = std::string(hit->compiler);
+      add("written in " + t.language, true, hit->strength, hit->where, hit->detail);
+    } else if (rust_at) {
+      t.language = "rust", t.compiler = "rustc";
+      std::string context = strings.Context(*rust_at);
+      // "/usr/src/rustc-1.63.0/library/...": Debian's path names the release.
+      if (rust_needle == "/rustc-") {
+        std::string_view v = std::string_view(context).substr(7);
+        t.version = std::string(v.substr(0, v.find('/')));
+      }
+      add("written in Rust", true, Strength::kString, strings.Where(*rust_at), context);
+    } else if (auto m = FindMarks(strings, kLanguageStrings, kMaxLanguageScan)) {
+      // Symbols stripped and no producer: the runtime's own strings.
+      t.language = std::string(m->name);
+      add("written in " + t.language, true, Strength::kString, strings.Where(m->first),
+          fmt::format("{} of its runtime's strings: {}", m->found, m->detail));
+    } else if (!producers.empty()) {
+      t.language = "c";
+      add("written in C", true, Strength::kProducer, ".comment",
+          "C compiler producers only; no C++ or other runtime symbols or libraries");
+    } else if (std::any_of(f.needed.begin(), f.needed.end(), [](std::string_view n) {
+                 return n.starts_with("libc.so") || n.starts_with("libc.musl");
+               })) {
+      // Debian strips .comment: a program that links the C library and no
+      // other language's runtime, with none of their symbols, is C.
+      t.language = "c";
+      add("written in C", true, Strength::kStructure, "DT_NEEDED",
+          "links the C library and no other language's runtime library, symbols or strings");
+    } else if (const elf::Section* s = f.FindSection("__libc_freeres_fn"); s && f.needed.empty()) {
+      // Static glibc, nothing else: a C program (busybox-static).
+      t.language = "c";
+      add("written in C", true, Strength::kStructure, "section headers",
+          "carries glibc statically (__libc_freeres_fn) and no other language's runtime, symbols or strings");
+    }
+  }
+  if (t.compiler.empty()) t.compiler = std::string(DefaultCompiler(t.language));
+  if (t.language == "pascal" && t.version.empty())
+    if (const LangHit* h = FindLang(x, "pascal"); h && h->detail.starts_with("FPC ")) t.version = h->detail.substr(4);
+  if (t.language == "d") {
+    auto needs = [&](std::string_view prefix) {
+      return std::any_of(f.needed.begin(), f.needed.end(), [&](std::string_view n) { return n.starts_with(prefix); });
+    };
+    if (const Producer* p = producer("ldc")) t.compiler = "ldc", t.version = p->version;
+    else if (needs("libphobos2-ldc") || needs("libdruntime-ldc") || f.FindSection("__minfo")) t.compiler = "ldc";
+    else if (needs("libgphobos") || f.FindSection("minfo")) t.compiler = "gdc";
+  }
+  // The compiler of C, C++ and languages compiled through C: clang when it
+  // appears (GCC's own crt objects name GCC in almost every file), else GCC.
+  if (t.compiler.empty() && (t.language == "c" || t.language == "c++" || t.language == "nim")) {
+    if (const Producer* p = producer("clang")) t.compiler = "clang", t.version = p->version;
+    else if (const Producer* g = producer("gcc")) t.compiler = "gcc", t.version = g->version;
+  }
+  if (t.version.empty() && (t.compiler == "gfortran" || t.compiler == "gnat" || t.compiler == "gdc"))
+    if (const Producer* g = producer("gcc")) t.version = g->version;
+  if (!t.compiler.empty() && !t.version.empty())
+    a->evidence.push_back({"toolchain.compiler", "compiled by " + t.compiler, true, Strength::kProducer, ".comment",
+                           t.compiler + " " + t.version});
+  return t;
+}
+
+void SetEngine(Execution* x, std::string_view engine) {
+  x->engine = std::string(engine);
+  if (const EngineInfo* e = EngineByName(engine)) x->jit = std::string(e->jit);
+}
+
+void AddJitEvidence(Analysis* a, std::string_view engine) {
+  const EngineInfo* e = EngineByName(engine);
+  if (!e) return;
+  a->evidence.push_back({"execution.jit", "JITs by default", e->jit == "yes", Strength::kProducer,
+                         "engine table (docs/identify.md)", fmt::format("{}: {}", engine, EngineJitWhy(e->jit))});
+}
+
+void IdentifyElf(const elf::File& f, Analysis* a) {
+  // Guile's compiled modules are ELF files for no machine: bytecode for
+  // Guile's VM (and its JIT), with sections of its own.
+  if (f.header.machine == 0 /* EM_NONE */ && f.FindSection(".rtl-text")) {
+    Toolchain t;
+    t.language = "scheme", t.compiler = "guile";
+    Execution x;
+    x.model = "bytecode", x.engine = "guile", x.jit = "yes";
+    a->toolchain = t;
+    a->execution = x;
+    a->evidence.push_back({"execution.bytecode", "is bytecode for the Guile VM, not machine code", true,
+                           Strength::kStructure, "ELF header, section headers",
+                           "e_machine EM_NONE and a .rtl-text section (Guile's compiled-module format)"});
+    a->evidence.push_back({"toolchain.language", "written in Scheme", true, Strength::kStructure, "section headers",
+                           ".rtl-text, Guile's compiled Scheme"});
+    return;
+  }
+
+  ElfFacts facts;
+  CollectLinkFacts(f, a, &facts);
+  RodataStrings strings(f);
+  Toolchain t = DecideLanguage(f, a, facts, strings);
+  IdentifyLibc(f, &t, a);
+  const bool fallback_c = t.language == "c" && std::none_of(a->evidence.begin(), a->evidence.end(), [](const Evidence& e) {
+                            return e.id == "toolchain.language" && e.strength == Strength::kSymbol;
+                          });
+
+  // ---- The execution model. ----
   Execution x;
   x.model = "native";
   // The engine the file is: its core defined here, or its main called from
@@ -478,42 +895,83 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
   const EngineHit* core = nullptr;
   const EngineHit* launcher = nullptr;
   const EngineHit* linked = nullptr;
-  for (const EngineHit& h : engines) {
+  const EngineHit* napi = nullptr;
+  for (const EngineHit& h : facts.engines) {
+    if (h.engine == "napi") {
+      if (h.defined && !napi) napi = &h;
+      continue;
+    }
     if (h.defined && !core) core = &h;
     if (h.entry && !launcher) launcher = &h;
     if (h.where == "DT_NEEDED" && !linked) linked = &h;
   }
+  auto prefer = [&](const EngineHit* cur, std::string_view over, std::string_view with, bool needed) {
+    if (!cur || cur->engine != over) return cur;
+    for (const EngineHit& h : facts.engines)
+      if (h.engine == with && (needed ? h.where == "DT_NEEDED" : h.defined)) return &h;
+    return cur;
+  };
   // Bun defines V8's API over JavaScriptCore for Node addons: JSC's own core wins.
-  if (core && core->engine == "v8")
-    for (const EngineHit& h : engines)
-      if (h.engine == "jsc" && h.defined) core = &h;
-  // LuaJIT also defines lua_* names: prefer it when its own marks are there.
-  if (core && core->engine == "lua")
-    for (const EngineHit& h : engines)
-      if (h.engine == "luajit" && h.defined) core = &h;
-  if (linked && linked->engine == "lua")
-    for (const EngineHit& h : engines)
-      if (h.engine == "luajit" && h.where == "DT_NEEDED") linked = &h;
-  const EngineHit* is = core ? core : launcher;
-  // ocamlc -custom appends the program's bytecode to the runtime: the file
-  // ends in the bytecode trailer's magic ("Caml1999X" and a version).
-  if (a->size >= 16) {
-    ByteView tail = f.Load(a->size - 12, 12);
-    std::string_view magic(reinterpret_cast<const char*>(tail.data()), tail.size());
-    if (magic.starts_with("Caml1999X")) {
-      x.model = "embedded";
-      x.engine = "ocamlrun";
-      x.jit = "no";
-      a->toolchain->language = "ocaml";
-      a->toolchain->compiler = "ocamlc";
-      a->toolchain->version.clear();
-      a->evidence.push_back({"execution.embedded", "carries a bytecode program for its built-in interpreter", true,
-                             Strength::kStructure, fmt::format("file offset {:#x}", a->size - 12),
-                             std::string(magic)});
-      a->execution = x;
-      return;
-    }
+  const EngineHit* v8 = nullptr;
+  const EngineHit* jsc = nullptr;
+  for (const EngineHit& h : facts.engines) {
+    if (h.defined && h.engine == "v8" && !v8) v8 = &h;
+    if (h.defined && h.engine == "jsc" && !jsc) jsc = &h;
   }
+  if (v8 && jsc) {
+    a->evidence.push_back({"execution.conflict", "is the V8 engine", false, v8->strength, v8->where,
+                           v8->detail + ": V8's API names over another engine (Bun's Node-API layer); " +
+                               std::string(jsc->detail) + " decides"});
+    core = jsc;
+  }
+  // LuaJIT also defines lua_* names: prefer it when its own marks are there.
+  core = prefer(core, "lua", "luajit", false);
+  linked = prefer(linked, "lua", "luajit", true);
+  const EngineHit* is = core ? core : launcher;
+
+  // A program carried inside this host decides the model: the host's engine
+  // runs it.
+  const uint64_t image_end = ImageEnd(f, a->size);
+  std::optional<Embedded> emb = FindNodeSea(f);
+  if (!emb) emb = FindBunCompile(f);
+  if (!emb) emb = FindOcamlCustom(f, a->size);
+  if (!emb && a->size > image_end) {
+    a->evidence.push_back({"format.overlay", "carries bytes past its ELF image", true, Strength::kStructure,
+                           fmt::format("file offset {:#x}", image_end),
+                           fmt::format("{} bytes after the last header, section or segment", a->size - image_end)});
+    emb = FindPyInstaller(f, image_end, a->size);
+    if (!emb) emb = FindPkg(strings, image_end, a->size);
+  }
+  if (emb) {
+    x.model = "embedded";
+    SetEngine(&x, emb->engine);
+    x.payload_kind = std::string(emb->kind);
+    x.payload_offset = emb->offset, x.payload_size = emb->size;
+    a->evidence.push_back({"execution.embedded", fmt::format("carries a {} program ({})", emb->language, emb->kind),
+                           true, emb->strength, emb->where, emb->detail});
+    if (is && is->engine != emb->engine)
+      a->evidence.push_back({"execution.conflict", fmt::format("the host is the {} engine", is->engine), false,
+                             is->strength, is->where, is->detail});
+    AddJitEvidence(a, emb->engine);
+    // The verdict names the language of the program carried; what was
+    // found of the host's own language and compiler stays, said of the host.
+    for (Evidence& e : a->evidence)
+      if (e.id == "toolchain.language" || e.id == "toolchain.compiler") {
+        e.id = "toolchain.host";
+        e.claim = "the host is " + e.claim;
+      }
+    a->evidence.push_back({"toolchain.language", fmt::format("written in {}", emb->language), true, emb->strength,
+                           emb->where, fmt::format("the {} payload", emb->kind)});
+    t.language = std::string(emb->language);
+    t.compiler.clear();
+    t.version = emb->version;
+    if (emb->kind == "ocamlc-custom") t.compiler = "ocamlc";
+    a->toolchain = t;
+    a->execution = x;
+    return;
+  }
+  a->toolchain = t;
+
   if (!is && linked && f.dynsym.readable > 0) {
     // A small program whose imports are mostly the engine's is its launcher
     // (lua5.4, the java command's libjli); a large one embeds it for scripting.
@@ -523,27 +981,41 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
     if (exec_bytes < kLauncherMaxText) is = linked;
   }
   if (is) {
-    const EngineInfo* e = EngineByName(is->engine);
     x.model = "vm";
-    x.engine = std::string(is->engine);
-    x.jit = std::string(e->jit);
+    SetEngine(&x, is->engine);
     a->evidence.push_back({"execution.engine", fmt::format("is the {} engine", is->engine), true, is->strength,
                            is->where, is->detail});
-    a->evidence.push_back({"execution.jit", "JITs by default", e->jit == "yes", Strength::kProducer,
-                           "engine table (docs/identify.md)",
-                           fmt::format("{}: {}", is->engine, EngineJitWhy(e->jit))});
-  } else {
-    if (linked)
-      a->evidence.push_back({"execution.embeds", fmt::format("links the {} engine for scripting", linked->engine), true,
-                             Strength::kStructure, linked->where, linked->detail});
-    // No engine among the symbols and libraries looked at: compiled ahead of
-    // time, nothing that JITs.
-    x.jit = "no";
-    a->evidence.push_back({"execution.native", "its own logic is machine code; no VM, interpreter or JIT engine",
-                           true, Strength::kStructure, "symbols, DT_NEEDED",
-                           fmt::format("none of {} engine symbols or {} engine libraries", std::size(kEngineSymbols),
-                                       std::size(kEngineLibraries))});
+    AddJitEvidence(a, is->engine);
+    a->execution = x;
+    return;
   }
+  if (linked)
+    a->evidence.push_back({"execution.embeds", fmt::format("links the {} engine for scripting", linked->engine), true,
+                           Strength::kStructure, linked->where, linked->detail});
+  // A stripped engine linked in statically shows only its strings: looked
+  // for in JavaScript runtimes that name no engine (Deno: Node-API defined,
+  // V8 stripped), and in programs whose language was C by default (an
+  // engine's C runtime, such as SBCL's).
+  if (!linked && !a->go && (fallback_c || napi))
+    if (auto m = FindMarks(strings, kEngineStrings, kMaxRodataScan)) {
+      x.model = "vm";
+      SetEngine(&x, m->name);
+      if (napi)
+        a->evidence.push_back({"execution.runtime", "implements Node-API: a JavaScript runtime", true, napi->strength,
+                               napi->where, napi->detail});
+      a->evidence.push_back({"execution.engine", fmt::format("is the {} engine", m->name), true, Strength::kString,
+                             strings.Where(m->first), fmt::format("{} of its strings: {}", m->found, m->detail)});
+      AddJitEvidence(a, m->name);
+      a->execution = x;
+      return;
+    }
+  // No engine among the symbols, libraries and strings looked at: compiled
+  // ahead of time, nothing that JITs.
+  x.jit = "no";
+  a->evidence.push_back({"execution.native", "its own logic is machine code; no VM, interpreter or JIT engine", true,
+                         Strength::kStructure, "symbols, DT_NEEDED",
+                         fmt::format("none of {} engine symbols or {} engine libraries", std::size(kEngineSymbols),
+                                     std::size(kEngineLibraries))});
   a->execution = x;
 }
 

@@ -5,6 +5,7 @@
 // a strong one. No execution of the file, ever.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace exray {
@@ -15,6 +16,9 @@ struct Analysis;
 struct Toolchain {
   std::string language = "unknown";
   std::string compiler, version;
+  /// The C library the program runs on: "glibc", "musl", "bionic"; empty
+  /// when none or unknown. libc_linking is "shared" or "static".
+  std::string libc, libc_linking;
 };
 
 /// `{model, engine, jit}` (the Go runtime is read from Analysis::go);
@@ -23,6 +27,10 @@ struct Execution {
   std::string model;  // native, vm, embedded, script, bytecode
   std::string engine;
   std::string jit = "unknown";  // yes, capable, no, unknown
+  /// For model "embedded": what carries the program ("node-sea", "pkg",
+  /// "bun", "pyinstaller", "ocamlc-custom") and where its bytes are.
+  std::string payload_kind;
+  uint64_t payload_offset = 0, payload_size = 0;
 };
 
 /// Caps on the facts the detectors read.
@@ -39,6 +47,14 @@ inline constexpr unsigned long long kLauncherMaxText = 256 * 1024;
 /// Bytes of .rodata searched for a language's strings when symbols and
 /// producers say nothing (stripped Rust and Nim look like C otherwise).
 inline constexpr unsigned long long kMaxRodataScan = 16ull << 20;
+/// Bytes of .rodata searched for a language runtime's strings when the
+/// verdict would otherwise be C by default (stripped Nim, Haskell, static
+/// C++), and for Zig's source names: their marks sit among the first
+/// strings in the files seen (under 1 MiB), and every C program pays the search.
+inline constexpr unsigned long long kMaxLanguageScan = 4ull << 20;
+/// Distinct strings of one engine or language needed before strings alone
+/// decide (a C program that merely mentions "Py_Initialize" decides nothing).
+inline constexpr int kMinStringMarks = 2;
 
 /// Fills a->toolchain and a->execution, and adds evidence ("toolchain.*",
 /// "engine.*", "execution.*") for ELF files and scripts.

@@ -334,6 +334,15 @@ std::string ToJson(const Analysis& a, const ReportOptions& opts, int indent) {
     w.Field("language", a.toolchain->language);
     nstr("compiler", a.toolchain->compiler);
     nstr("version", a.toolchain->version);
+    w.Key("libc");
+    if (a.toolchain->libc.empty()) {
+      w.Null();
+    } else {
+      w.BeginObject();
+      w.Field("name", a.toolchain->libc);
+      w.Field("linking", a.toolchain->libc_linking);
+      w.EndObject();
+    }
     w.EndObject();
   } else {
     w.Null();
@@ -344,6 +353,16 @@ std::string ToJson(const Analysis& a, const ReportOptions& opts, int indent) {
     w.Field("model", a.execution->model);
     nstr("engine", a.execution->engine);
     w.Field("jit", a.execution->jit);
+    w.Key("payload");  // the program an embedded host carries
+    if (a.execution->payload_kind.empty()) {
+      w.Null();
+    } else {
+      w.BeginObject();
+      w.Field("kind", a.execution->payload_kind);
+      w.Field("offset", a.execution->payload_offset);
+      w.Field("size", a.execution->payload_size);
+      w.EndObject();
+    }
     w.Key("runtime");
     if (a.go && a.go->code) GoRuntimeJson(w, *a.go);  // the Go runtime it carries
     else w.Null();

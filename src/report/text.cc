@@ -150,12 +150,16 @@ void Verdict(const Analysis& a, Out& out) {
   } else {
     if (!x.engine.empty()) v += fmt::format(" · engine: {}", EngineLabel(x.engine));
     v += fmt::format(" · JIT: {}", x.jit);
+    if (!x.payload_kind.empty())
+      v += fmt::format(" · carries: {} ({})", x.payload_kind, HumanSize(x.payload_size));
   }
   out.Field("verdict", out.Bold(v));
   if (a.toolchain) {
     const Toolchain& t = *a.toolchain;
     std::string tc = t.language;
     if (!t.compiler.empty()) tc += ", " + t.compiler + (t.version.empty() ? "" : " " + t.version);
+    else if (!t.version.empty()) tc += " " + t.version;
+    if (!t.libc.empty()) tc += fmt::format(" · {} ({})", t.libc, t.libc_linking);
     out.Field("toolchain", Safe(tc));
   }
   // Toolchain first, then what runs the code, then the Go runtime's parts.

@@ -69,6 +69,9 @@ struct SymbolTable {
   /// max bytes of the string table from entry i's name on, NUL and all
   /// (fewer at the table's end): for prefix tests of patterns without NUL.
   std::string_view NameBytes(uint64_t i, size_t max) const;
+  /// Whether entry i has a section index (st_shndx != SHN_UNDEF), read
+  /// without decoding the entry; false when i >= readable.
+  bool Defined(uint64_t i) const;
 };
 
 struct DynamicEntry {

@@ -641,6 +641,15 @@ std::string_view SymbolTable::NameBytes(uint64_t i, size_t max) const {
   return strtab.Sub(name, std::min<uint64_t>(max, strtab.size() - name)).AsString();  // shorter at the end
 }
 
+bool SymbolTable::Defined(uint64_t i) const {
+  // st_shndx: Elf64_Sym {name u32, info u8, other u8, shndx u16, ...};
+  // Elf32_Sym {name u32, value u32, size u32, info u8, other u8, shndx u16}.
+  uint16_t shndx = 0;
+  if (i >= readable) return false;
+  data.ReadInt<uint16_t>(i * kSymSize[is64 ? 1 : 0] + (is64 ? 6 : 14), endian, &shndx);
+  return shndx != 0;
+}
+
 Result<std::string> SectionContents(const File& f, const Section& s) {
   if (s.type == SHT_NOBITS) return std::string();
   ByteView data = f.SectionData(s);

@@ -2,7 +2,15 @@
 """Writes a small x86-64 ELF shared object for identification tests.
 
 Usage: mini_elf.py OUT [--needed LIB]... [--undef SYM]... [--def SYM]...
-                   [--text-size N] [--rodata TEXT] [--comment TEXT]...
+                   [--text-size N] [--rodata TEXT]... [--comment TEXT]...
+                   [--section NAME=HEX]... [--note SECTION:OWNER:DESCHEX]...
+                   [--append HEX] [--machine N]
+
+Each --rodata string is NUL-terminated; "@IMAGE_END@" in one is replaced by
+the file offset where the ELF image ends, padded to 20 characters (as
+vercel/pkg pads the offsets it patches in). --section adds a non-loaded
+section with the given bytes, --note a SHT_NOTE section holding one note,
+--append bytes after the image (an overlay).
 
 yaml2obj cannot place chosen DT_NEEDED names (it reorders .dynstr), so this
 lays the file out itself: an R segment with .dynsym, .dynstr and .rodata, an
@@ -21,8 +29,12 @@ def main():
     ap.add_argument("--undef", action="append", default=[])
     ap.add_argument("--def", dest="defs", action="append", default=[])
     ap.add_argument("--text-size", type=lambda s: int(s, 0), default=0x100)
-    ap.add_argument("--rodata", default="")
+    ap.add_argument("--rodata", action="append", default=[])
     ap.add_argument("--comment", action="append", default=[])
+    ap.add_argument("--section", action="append", default=[])
+    ap.add_argument("--note", action="append", default=[])
+    ap.add_argument("--append", default="")
+    ap.add_argument("--machine", type=int, default=62)
     a = ap.parse_args()
 
     dynstr = bytearray(b"\0")
@@ -34,7 +46,16 @@ def main():
 
     needed = [add(n) for n in a.needed]
     syms = [(add(n), False) for n in a.undef] + [(add(n), True) for n in a.defs]
-    rodata = a.rodata.encode() + b"\0"
+    rodata = b"".join(r.encode() + b"\0" for r in a.rodata).replace(b"@IMAGE_END@", b"@IMAGE_END@".ljust(20)) or b"\0"
+    extra = []  # (name, type, bytes)
+    for spec in a.section:
+        name, _, hexbytes = spec.partition("=")
+        extra.append((name, 1, bytes.fromhex(hexbytes)))
+    for spec in a.note:
+        sec, owner, desc = spec.split(":", 2)
+        o, d = owner.encode() + b"\0", bytes.fromhex(desc)
+        pad = lambda b: b + b"\0" * (-len(b) % 4)
+        extra.append((sec, 7, struct.pack("<III", len(o), len(d), 1) + pad(o) + pad(d)))
     comment = b"".join(c.encode() + b"\0" for c in a.comment)
 
     text_addr = 0x100000
@@ -61,15 +82,24 @@ def main():
     comment_off = dyn_off + len(dynamic)
     shstr = bytearray(b"\0")
     names = {}
-    for n in (".dynsym", ".dynstr", ".rodata", ".text", ".dynamic", ".comment", ".shstrtab"):
+    for n in [".dynsym", ".dynstr", ".rodata", ".text", ".dynamic", ".comment", ".shstrtab"] + [e[0] for e in extra]:
         names[n] = len(shstr)
         shstr += n.encode() + b"\0"
-    shstr_off = comment_off + len(comment)
+    extra_off = []
+    off = comment_off + len(comment)
+    for _, _, data in extra:
+        off = (off + 7) & ~7
+        extra_off.append(off)
+        off += len(data)
+    shstr_off = off
     sh_off = (shstr_off + len(shstr) + 7) & ~7
+    shnum = 8 + len(extra)
+    image_end = sh_off + shnum * 64
+    rodata = rodata.replace(b"@IMAGE_END@".ljust(20), str(image_end).ljust(20).encode())
 
-    f = bytearray(sh_off + 8 * 64)
+    f = bytearray(image_end)
     f[0:16] = b"\x7fELF\x02\x01\x01" + b"\0" * 9
-    f[16:64] = struct.pack("<HHIQQQIHHHHHH", 3, 62, 1, text_addr, 64, sh_off, 0, 64, 56, 4, 64, 8, 7)
+    f[16:64] = struct.pack("<HHIQQQIHHHHHH", 3, a.machine, 1, text_addr, 64, sh_off, 0, 64, 56, 4, 64, shnum, 7)
     phdrs = [
         (1, 4, 0, 0, ro_end, ro_end, 0x1000),                                     # PT_LOAD R
         (1, 5, text_off, text_addr, a.text_size, a.text_size, 0x1000),            # PT_LOAD RX
@@ -84,6 +114,8 @@ def main():
     f[dyn_off:dyn_off + len(dynamic)] = dynamic
     f[comment_off:comment_off + len(comment)] = comment
     f[shstr_off:shstr_off + len(shstr)] = shstr
+    for (_, _, data), o in zip(extra, extra_off):
+        f[o:o + len(data)] = data
     # name, type, flags, addr, offset, size, link, info, align, entsize
     shdrs = [
         (0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
@@ -94,11 +126,11 @@ def main():
         (names[".dynamic"], 6, 3, dyn_addr, dyn_off, len(dynamic), 2, 0, 8, 16),
         (names[".comment"], 1, 0x30, 0, comment_off, len(comment), 0, 0, 1, 1),
         (names[".shstrtab"], 3, 0, 0, shstr_off, len(shstr), 0, 0, 1, 0),
-    ]
+    ] + [(names[n], t, 0, 0, o, len(d), 0, 0, 4 if t == 7 else 1, 0) for (n, t, d), o in zip(extra, extra_off)]
     for i, s in enumerate(shdrs):
         f[sh_off + 64 * i:sh_off + 64 * (i + 1)] = struct.pack("<IIQQQQIIQQ", *s)
     with open(a.out, "wb") as out:
-        out.write(f)
+        out.write(f + bytes.fromhex(a.append))
 
 
 if __name__ == "__main__":
