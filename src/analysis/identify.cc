@@ -125,6 +125,7 @@ constexpr LangSymbol kLangSymbols[] = {
     {"__cxa_throw", "c++", ""},
     // Any Itanium-mangled name, defined or imported: C cannot call one.
     // Rust's legacy names share the prefix; Rust ranks first in the merge.
+    // The vector-function ABI's "_ZGV" names are not C++ (see the pass).
     {"_Z", "c++", ""},
 };
 
@@ -354,6 +355,7 @@ std::optional<MarksFound> FindMarks(RodataStrings& s, const StringMarks (&table)
       if (auto at = s.Find(n, limit)) {
         if (r.found++ == 0) r.first = *at;
         r.detail += (r.detail.empty() ? "" : ", ") + fmt::format("\"{}\"", n);
+        if (r.found == kMinStringMarks) break;  // enough: the rest would only cost reading
       }
     }
     if (r.found >= kMinStringMarks) return r;
@@ -425,28 +427,22 @@ std::optional<Embedded> FindBunCompile(const elf::File& f) {
   return e;
 }
 
-// vercel/pkg: a Node host whose prelude was patched with the offset of the
-// snapshot filesystem appended past the ELF image ("var PAYLOAD_POSITION = '123 ' | 0").
-std::optional<Embedded> FindPkg(RodataStrings& s, uint64_t image_end, uint64_t file_size) {
-  constexpr std::string_view kPos = "PAYLOAD_POSITION = '", kSize = "PAYLOAD_SIZE = '";
-  auto number_after = [&](std::string_view key) -> std::optional<uint64_t> {
-    auto at = s.Find(key);
-    if (!at) return std::nullopt;
-    std::string digits = s.Context(*at + key.size());
-    uint64_t v = 0;
-    size_t i = 0;
-    for (; i < digits.size() && i < 19 && std::isdigit(static_cast<unsigned char>(digits[i])); ++i)
-      v = v * 10 + (digits[i] - '0');
-    if (i == 0) return std::nullopt;
-    return v;
-  };
-  auto pos = number_after(kPos), size = number_after(kSize);
-  if (!pos || !size || *pos < image_end || *pos > file_size || *size > file_size - *pos) return std::nullopt;
+// vercel/pkg: a Node host with its snapshot filesystem and then its prelude
+// appended; the prelude is the bootstrap function, whose parameter list is
+// looked for in the overlay's last kPkgWindow bytes (pnpm 9: 73 KB prelude).
+std::optional<Embedded> FindPkg(const elf::File& f, uint64_t image_end, uint64_t file_size) {
+  constexpr std::string_view kPrelude =
+      "(function(process, require, console, EXECPATH_FD, PAYLOAD_POSITION, PAYLOAD_SIZE)";
+  constexpr uint64_t kPkgWindow = 1 << 20;
+  const uint64_t from = std::max(image_end, file_size > kPkgWindow ? file_size - kPkgWindow : 0);
+  std::string_view tail = f.Load(from, file_size - from).AsString();
+  const char* p = FindBytes(tail, kPrelude);
+  if (!p) return std::nullopt;
+  const uint64_t at = from + static_cast<uint64_t>(p - tail.data());
   Embedded e("pkg", "javascript", "v8");
-  e.offset = *pos, e.size = *size;
-  e.where = fmt::format("overlay at file offset {:#x}", *pos);
-  e.detail = fmt::format("pkg prelude's PAYLOAD_POSITION {} and PAYLOAD_SIZE {} point past the ELF image ({:#x})",
-                         *pos, *size, image_end);
+  e.offset = image_end, e.size = file_size - image_end;
+  e.where = fmt::format("overlay at file offset {:#x}", image_end);
+  e.detail = fmt::format("pkg's prelude (its bootstrap function) at file offset {:#x}", at);
   return e;
 }
 
@@ -642,14 +638,20 @@ void CollectLinkFacts(const elf::File& f, Analysis* a, ElfFacts* x) {
   int rust_sampled = 0;
   // A Go binary's language is settled by its Go facts, and an engine it
   // uses comes through cgo's imports: its .symtab (100k+ Go names) is skipped.
+  // The pass ends once it has what it can use: an engine's core and a
+  // language, with Rust's mangling measured (libnode: 100k+ names, all V8).
+  auto settled = [&] {
+    return !x->langs.empty() && (!x->rust_mangled.empty() || rust_sampled >= kRustSample) &&
+           std::any_of(x->engines.begin(), x->engines.end(),
+                       [](const EngineHit& h) { return h.defined && h.engine != "napi"; });
+  };
   for (const elf::SymbolTable* t : {&f.dynsym, &f.symtab}) {
     if (a->go && t == &f.symtab) continue;
+    if (settled()) break;
     const uint64_t n = std::min<uint64_t>(t->readable, kMaxIdentifySymbols);
-    if (t->readable > kMaxIdentifySymbols)
-      a->evidence.push_back({"toolchain.sample", "symbols looked at for language and engine marks", true,
-                             Strength::kSymbol, std::string(t->section_name),
-                             fmt::format("the first {} of {} entries", n, t->readable)});
-    for (uint64_t i = 1; i < n; ++i) {
+    uint64_t i = 1;
+    for (; i < n; ++i) {
+      if ((i & 1023) == 0 && settled()) break;
       // Raw bytes, NUL and all: the patterns hold no NUL, so a shorter name fails them.
       std::string_view head = t->NameBytes(i, 32);
       if (head.size() < 4 || head[0] == '\0') continue;
@@ -658,6 +660,9 @@ void CollectLinkFacts(const elf::File& f, Analysis* a, ElfFacts* x) {
         const Pattern& pat = ix.list[p];
         if (!head.starts_with(pat.prefix)) continue;
         if (pat.lang && FindLang(*x, pat.lang->language)) continue;  // one witness per language is enough
+        // "_ZGV..." is the vector-function ABI's mangling (libmvec's
+        // _ZGVbN4v_expf), which C code calls when GCC vectorises a loop.
+        if (pat.lang && pat.prefix == "_Z" && head.starts_with("_ZGV")) continue;
         if (const EngineSymbol* e = pat.engine) {
           // One witness per engine and kind (defined, imported) too, unless
           // this is the engine's entry imported: a launcher's mark.
@@ -692,6 +697,11 @@ void CollectLinkFacts(const elf::File& f, Analysis* a, ElfFacts* x) {
         if (IsRustMangled(sym.name)) x->rust_mangled = std::string(sym.name);
       }
     }
+    if (i < t->readable)
+      a->evidence.push_back({"toolchain.sample", "symbols looked at for language and engine marks", true,
+                             Strength::kSymbol, std::string(t->section_name),
+                             fmt::format("the first {} of {} entries{}", i, t->readable,
+                                         i < n ? ": an engine's core and a language were found" : "")});
   }
   // A Rust-mangled name outranks the C++ mark the same "_Z" prefix gave.
   if (!x->rust_mangled.empty() && !FindLang(*x, "rust"))
@@ -713,6 +723,11 @@ void CollectLinkFacts(const elf::File& f, Analysis* a, ElfFacts* x) {
 // The language of the file's own code, and its compiler.
 Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, RodataStrings& strings) {
   Toolchain t;
+  // An engine's own binary (its core or its launcher) is in the language its
+  // marks say, C or C++: the runtime-string search is spared.
+  const bool engine_core = std::any_of(x.engines.begin(), x.engines.end(), [](const EngineHit& h) {
+    return h.engine != "napi" && h.where != "DT_NEEDED" && (h.defined || h.entry);
+  });
   std::vector<Producer> producers;
   for (const std::string& c : f.comment)
     if (auto p = ParseProducer(c)) producers.push_back(*p);
@@ -763,7 +778,7 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
   // one linked Rust library (Bun 1.3 links lol-html).
   constexpr int kZigNames = 3;
   int zig_names = 0;
-  if (!hit || hit->language == "c++" || rustc) zig_names = strings.Count(".zig", kZigNames, kMaxLanguageScan);
+  if ((rustc && hit && hit->language == "c++") || (!hit && !engine_core)) zig_names = strings.Count(".zig", kZigNames, kMaxLanguageScan);
 
   if (zig_names >= kZigNames && (!hit || hit->language == "c++" || hit->language == "rust")) {
     t.language = "zig", t.compiler = "zig";
@@ -799,7 +814,7 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
         t.version = std::string(v.substr(0, v.find('/')));
       }
       add("written in Rust", true, Strength::kString, strings.Where(*rust_at), context);
-    } else if (auto m = FindMarks(strings, kLanguageStrings, kMaxLanguageScan)) {
+    } else if (auto m = engine_core ? std::nullopt : FindMarks(strings, kLanguageStrings, kMaxLanguageScan)) {
       // Symbols stripped and no producer: the runtime's own strings.
       t.language = std::string(m->name);
       add("written in " + t.language, true, Strength::kString, strings.Where(m->first),
@@ -845,6 +860,18 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
   if (!t.compiler.empty() && !t.version.empty())
     a->evidence.push_back({"toolchain.compiler", "compiled by " + t.compiler, true, Strength::kProducer, ".comment",
                            t.compiler + " " + t.version});
+  // Other languages' runtimes seen beside the one chosen: mixed programs
+  // (Fortran with a C++ main, Rust linking a C++ library) say so. C++ marks
+  // in Rust are Rust's own legacy mangling, and C is everyone's.
+  for (const LangHit& h : x.langs) {
+    if (h.language == t.language || (h.language == "c++" && t.language == "rust")) continue;
+    if (std::any_of(a->evidence.begin(), a->evidence.end(), [&](const Evidence& e) {
+          return e.id == "toolchain.also" && e.claim.ends_with(" " + std::string(h.language));
+        }))
+      continue;
+    a->evidence.push_back({"toolchain.also", "also links code in " + std::string(h.language), true, h.strength,
+                           h.where, h.detail});
+  }
   return t;
 }
 
@@ -940,7 +967,7 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
                            fmt::format("file offset {:#x}", image_end),
                            fmt::format("{} bytes after the last header, section or segment", a->size - image_end)});
     emb = FindPyInstaller(f, image_end, a->size);
-    if (!emb) emb = FindPkg(strings, image_end, a->size);
+    if (!emb) emb = FindPkg(f, image_end, a->size);
   }
   if (emb) {
     x.model = "embedded";
