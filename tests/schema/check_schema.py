@@ -27,6 +27,17 @@ def main():
         with open(path, "wb") as f:
             f.write(data)
         extra.append(path)
+    # Small ELF files for the identification step's optional objects
+    # (execution.payload, toolchain.libc static), laid out by the lit tests' writer.
+    mini_elf = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lit", "Inputs", "mini_elf.py")
+    bun = "1e00000000000000636f6e736f6c652e6c6f672831290a2d2d2d2d2042756e21202d2d2d2d0a"
+    for name, args in [("sea.elf", ["--needed", "libc.so.6", "--note", ".note.node.sea:NODE_SEA_BLOB:20da430100000000"]),
+                       ("bun.elf", ["--needed", "libc.so", "--section", ".bun=" + bun]),
+                       ("static.elf", ["--section", "__libc_freeres_fn=00"]),
+                       ("guile.go", ["--machine", "0", "--section", ".rtl-text=00"])]:
+        path = os.path.join(tmp, name)
+        subprocess.run([sys.executable, mini_elf, path, *args], check=True)
+        extra.append(path)
     files = ["/bin/ls", "/bin/sh", "/usr/lib/x86_64-linux-gnu/libc.so.6"]
     files += sorted(glob.glob("/usr/lib/x86_64-linux-gnu/*.o"))[:3]  # relocatable objects
     files += sorted(glob.glob("/usr/lib/go-*/pkg/tool/linux_amd64/*"))[:2]  # Go, if installed
