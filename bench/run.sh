@@ -3,6 +3,8 @@
 #  1. the full report of two ~100 MB binaries from npm: time (hyperfine) and peak RSS
 #  2. `exray --json` over every ELF file in /usr/bin against `readelf -hlSdnW` on the same files
 #  3. Go (issue 3): buf's build info, functions and files; 4. build info alone over Debian's Go binaries
+#  5. Identification (issue 4): the report with and without it over the labelled corpus
+#     (tests/identify/corpus, fetched into $EXRAY_CORPUS or bench/out/corpus) and over /usr/bin; file(1) alongside
 # Usage: bash bench/run.sh [BUILD_DIR]   (default build; results also go to bench/out/results.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +13,7 @@ exray=$PWD/$build/exray
 out=bench/out
 mkdir -p "$out"
 command -v hyperfine >/dev/null || { apt-get install -y -qq hyperfine >/dev/null; }
+command -v file >/dev/null || { apt-get install -y -qq file >/dev/null; }
 [ -x "$exray" ] || { echo "build exray first: bash scripts/dev.sh run" >&2; exit 2; }
 
 # Pinned third-party binaries (npm registry; --force installs other platforms' packages too).
@@ -95,5 +98,33 @@ hyperfine -N --warmup 2 --runs 10 \
   -n "exray go FILE, one process per file" "sh -c 'for f in $gobins; do $exray go \$f >/dev/null; done'" \
   -n "go version -m FILE, one process per file" "sh -c 'for f in $gobins; do go version -m \$f >/dev/null; done'" \
   2>&1 | sed 's/\x1b\[[0-9;]*m//g'
+echo '```'
+corpus=${EXRAY_CORPUS:-$PWD/$out/corpus}
+python3 tests/identify/corpus/fetch.py --cache "$corpus" >/dev/null 2>&1 || echo "corpus fetch incomplete" >&2
+python3 -c "
+import sys; sys.path.insert(0, 'tests/identify/corpus'); import check, os
+for r in check.read_rows('tests/identify/corpus/expectations.tsv'):
+    p = check.file_of('$corpus', r)
+    if os.path.isfile(p): print(p)" > "$out/corpus-files.txt"
+n=$(wc -l < "$out/corpus-files.txt")
+echo "## 5. Identification: the report with and without it (target: at most +10% on the corpus)"
+echo
+echo "The labelled corpus ($n files present, $(du -cshL $(cat "$out/corpus-files.txt") | tail -1 | cut -f1)), one process each way; file(1) on the same files for comparison:"
+echo
+echo '```'
+files=$(tr '\n' ' ' < "$out/corpus-files.txt")
+hyperfine -N --warmup 2 --runs 20 \
+  -n "exray --json" "$exray --json $files" \
+  -n "exray --json --no-identify" "$exray --json --no-identify $files" \
+  -n "file" "file $files" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
+echo '```'
+echo
+echo "Every ELF file in /usr/bin:"
+echo
+echo '```'
+files=$(tr '\n' ' ' < "$out/elf-files.txt")
+hyperfine -N --warmup 2 --runs 20 \
+  -n "exray --json" "$exray --json $files" \
+  -n "exray --json --no-identify" "$exray --json --no-identify $files" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
 echo '```'
 } | tee "$out/results.md"
