@@ -705,7 +705,10 @@ void CollectLinkFacts(const elf::File& f, Analysis* a, ElfFacts* x) {
   }
   // A Rust-mangled name outranks the C++ mark the same "_Z" prefix gave.
   if (!x->rust_mangled.empty() && !FindLang(*x, "rust"))
-    x->langs.push_back({"rust", "rustc", ".symtab", "Rust-mangled " + x->rust_mangled, Strength::kSymbol});
+    x->langs.push_back({"rust", "rustc", ".symtab",
+                        "Rust-mangled " + (x->rust_mangled.size() > 96 ? x->rust_mangled.substr(0, 96) + "…"
+                                                                        : x->rust_mangled),
+                        Strength::kSymbol});
 
   // Free Pascal keeps its version in .fpcdata ("FPC 3.2.2+dfsg-20 [2023/03/30] for x86_64 - Linux").
   if (const elf::Section* s = f.FindSection(".fpcdata")) {

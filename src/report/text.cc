@@ -148,10 +148,17 @@ void Verdict(const Analysis& a, Out& out) {
                                                                           : a.script->interpreter);
     if (!x.engine.empty()) v += fmt::format(" · engine: {}", EngineLabel(x.engine));
   } else {
-    if (!x.engine.empty()) v += fmt::format(" · engine: {}", EngineLabel(x.engine));
+    static constexpr std::pair<std::string_view, std::string_view> kHosts[] = {
+        {"node-sea", "Node single-executable"}, {"bun", "bun --compile"}, {"pkg", "vercel/pkg"},
+        {"pyinstaller", "PyInstaller"},        {"ocamlc-custom", "ocamlc -custom"}};
+    std::string_view host;
+    for (auto [k, label] : kHosts)
+      if (k == x.payload_kind) host = label;
+    if (!x.engine.empty())
+      v += host.empty() ? fmt::format(" · engine: {}", EngineLabel(x.engine))
+                        : fmt::format(" · engine: {} ({})", EngineLabel(x.engine), host);
     v += fmt::format(" · JIT: {}", x.jit);
-    if (!x.payload_kind.empty())
-      v += fmt::format(" · carries: {} ({})", x.payload_kind, HumanSize(x.payload_size));
+    if (!x.payload_kind.empty()) v += fmt::format(" · carries: {} of {}", HumanSize(x.payload_size), a.toolchain ? a.toolchain->language : "program");
   }
   out.Field("verdict", out.Bold(v));
   if (a.toolchain) {
