@@ -608,6 +608,7 @@ struct ElfFacts {
   std::vector<EngineHit> engines;
   std::vector<LangHit> langs;
   std::string rust_mangled;  // an example, when seen
+  std::string_view rust_where;  // the table it was seen in
 };
 
 const LangHit* FindLang(const ElfFacts& x, std::string_view l) {
@@ -694,7 +695,7 @@ void CollectLinkFacts(const elf::File& f, Analysis* a, ElfFacts* x) {
         const elf::Symbol sym = t->At(i);
         if (!sym.defined()) continue;
         ++rust_sampled;
-        if (IsRustMangled(sym.name)) x->rust_mangled = std::string(sym.name);
+        if (IsRustMangled(sym.name)) x->rust_mangled = std::string(sym.name), x->rust_where = t->section_name;
       }
     }
     if (i < t->readable)
@@ -705,7 +706,7 @@ void CollectLinkFacts(const elf::File& f, Analysis* a, ElfFacts* x) {
   }
   // A Rust-mangled name outranks the C++ mark the same "_Z" prefix gave.
   if (!x->rust_mangled.empty() && !FindLang(*x, "rust"))
-    x->langs.push_back({"rust", "rustc", ".symtab",
+    x->langs.push_back({"rust", "rustc", std::string(x->rust_where),
                         "Rust-mangled " + (x->rust_mangled.size() > 96 ? x->rust_mangled.substr(0, 96) + "…"
                                                                         : x->rust_mangled),
                         Strength::kSymbol});
