@@ -552,6 +552,13 @@ std::string_view ScriptLanguage(std::string_view cmd, std::string_view* engine) 
       *engine = r.engine;
       return r.language;
     }
+  // "perl5.36-x86_64-linux-gnu", "python3.11-dbg": the letters before the version.
+  std::string_view word = base.substr(0, std::min(base.size(), base.find_first_of("0123456789-.")));
+  for (const Row& r : kRows)
+    if (word == r.stem && !word.empty()) {
+      *engine = r.engine;
+      return r.language;
+    }
   *engine = {};
   return "unknown";
 }
@@ -690,10 +697,11 @@ void CollectLinkFacts(const elf::File& f, Analysis* a, ElfFacts* x) {
               {l->language, l->compiler, std::string(t->section_name), std::string(sym.name), Strength::kSymbol});
         }
       }
+      // Imported Rust names count too: only Rust calls into a Rust dylib
+      // (Debian's rustc is a stub over librustc_driver).
       if (x->rust_mangled.empty() && rust_sampled < kRustSample &&
           (head.starts_with("_ZN") || head.starts_with("_R"))) {
         const elf::Symbol sym = t->At(i);
-        if (!sym.defined()) continue;
         ++rust_sampled;
         if (IsRustMangled(sym.name)) x->rust_mangled = std::string(sym.name), x->rust_where = t->section_name;
       }
@@ -1003,14 +1011,17 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
   }
   a->toolchain = t;
 
-  if (!is && linked && f.dynsym.readable > 0) {
-    // A small program whose imports are mostly the engine's is its launcher
-    // (lua5.4, the java command's libjli); a large one embeds it for scripting.
-    uint64_t exec_bytes = 0;
-    for (const elf::Segment& s : f.segments)
-      if (s.type == 1 && (s.flags & 1)) exec_bytes += s.filesz;
-    if (exec_bytes < kLauncherMaxText) is = linked;
+  // A small program that needs an engine's library, or calls its main, is
+  // its launcher (lua5.4, the java command's libjli, node's stub); a large
+  // one embeds it for scripting (gdb and libpython, perf and libperl).
+  uint64_t exec_bytes = 0;
+  for (const elf::Segment& s : f.segments)
+    if (s.type == 1 && (s.flags & 1)) exec_bytes += s.filesz;
+  if (!core && launcher && exec_bytes >= kLauncherMaxText) {
+    linked = launcher;
+    is = nullptr;
   }
+  if (!is && linked && f.dynsym.readable > 0 && exec_bytes < kLauncherMaxText) is = linked;
   if (is) {
     x.model = "vm";
     SetEngine(&x, is->engine);
