@@ -26,13 +26,13 @@ bool MaybeRust(const elf::File& f, const Analysis& a) {
   return std::any_of(f.needed.begin(), f.needed.end(), [](std::string_view n) { return n.starts_with("libgcc_s.so"); });
 }
 
-// .rodata when the file has sections; else every readable, non-executable
-// PT_LOAD segment (read-only data lives there in a file without sections).
+// .rodata when the file has one; else every readable, non-executable PT_LOAD
+// segment (read-only data lives there in a file without sections, or whose
+// linker script named it otherwise).
 std::vector<rust::ScanRegion> ReadOnlyData(const elf::File& f) {
   std::vector<rust::ScanRegion> regions;
-  if (!f.sections.empty()) {
-    if (const elf::Section* s = f.FindSection(".rodata"); s && s->type != elf::SHT_NOBITS && s->in_file)
-      regions.push_back({f.Load(s->offset, std::min(s->size, rust::kMaxPathScan)), s->offset, ".rodata"});
+  if (const elf::Section* s = f.FindSection(".rodata"); s && s->type != elf::SHT_NOBITS && s->in_file) {
+    regions.push_back({f.Load(s->offset, std::min(s->size, rust::kMaxPathScan)), s->offset, ".rodata"});
     return regions;
   }
   uint64_t total = 0;
@@ -93,7 +93,7 @@ void AnalyzeRust(const elf::File& f, Analysis* a, bool search_always) {
   // 3. Paths in read-only data.
   rust::PathScan scan = rust::ScanRustPaths(ReadOnlyData(f));
   auto where_of = [&](uint64_t off) {
-    return fmt::format("{} at file offset {:#x}", f.sections.empty() ? "read-only segment" : ".rodata", off);
+    return fmt::format("{} at file offset {:#x}", f.FindSection(".rodata") ? ".rodata" : "read-only segment", off);
   };
   if (!scan.commits.empty() || scan.debian_rustc || !scan.crates.empty()) rust = true;
   if (!rust) return;

@@ -77,6 +77,7 @@ def toolchain_part(exray, scratch, src):
         # The same file without .comment: the paths must say it, or say they cannot.
         bare = out + "-nocomment"
         c = run(["objcopy", "--remove-section", ".comment", out, bare])
+        rs2 = {}
         if c.returncode == 0 and rs["version_from"] == "comment":
             r2, doc2 = exray_rust(exray, bare)
             rs2 = doc2["rust"] if doc2 else {}
@@ -88,6 +89,15 @@ def toolchain_part(exray, scratch, src):
         full = run([exray, "--json", out])
         check(full.returncode == 0 and json.loads(full.stdout).get("rust", {}).get("version") == want,
               f"{rustc}: the report's rust object has the version")
+        # Without section headers: read-only PT_LOAD segments are scanned instead of .rodata.
+        objcopy = shutil.which("llvm-objcopy") or shutil.which("llvm-objcopy-14")
+        nosec = out + "-nosections"
+        if objcopy and run([objcopy, "--strip-sections", out, nosec]).returncode == 0:
+            r3, doc3 = exray_rust(exray, nosec)
+            rs3 = doc3["rust"] if doc3 else {}
+            want3 = want if rs["version_from"] != "comment" else rs2.get("version")
+            check(rs3.get("version") == want3 and rs3.get("version_from") in ("rustc commit", "debian rustc path"),
+                  f"{rustc}: without section headers: version {rs3.get('version')} from {rs3.get('version_from')}")
         if i == 0:
             dep_v0_part(exray, scratch, out)
     return any_built
@@ -128,6 +138,27 @@ def dep_v0_part(exray, scratch, binary):
     check(doc and doc["rust"]["dep_v0"]["error"] and doc["rust"]["dep_v0"]["packages"] is None,
           "broken .dep-v0: error reported, no packages")
     check(doc and doc["rust"]["version"] is not None, "broken .dep-v0: the version is still reported")
+    # Hostile sections: a decompression bomb (1 GiB of spaces in ~1 MiB) and
+    # nesting a million deep; refused quickly, under a time limit.
+    hostile = {
+        "bomb": zlib.compress(b'{"packages":[' + b" " * (1 << 30) + b"]}", 9),
+        "deep": zlib.compress(b'{"packages":' + b"[" * (1 << 20) + b"]" * (1 << 20) + b"}", 9),
+    }
+    for name, data in hostile.items():
+        with open(blob, "wb") as f:
+            f.write(data)
+        bad = binary + "-depv0-" + name
+        run(["objcopy", "--add-section", f".dep-v0={blob}", "--set-section-flags", ".dep-v0=noload,readonly", binary,
+             bad])
+        try:
+            r = run([exray, "rust", "--json", bad], timeout=20)
+            doc = json.loads(r.stdout) if r.returncode == 0 else None
+            err = doc and doc["rust"]["dep_v0"]["error"]
+            check(r.returncode == 0 and err, f".dep-v0 {name}: refused with an error ({err})")
+            r = run([exray, "--json", bad], timeout=20)
+            check(r.returncode == 0, f".dep-v0 {name}: the full report still exits 0")
+        except subprocess.TimeoutExpired:
+            check(False, f".dep-v0 {name}: exray took more than 20 s")
 
 
 # An independent reading of the same paths: plain regular expressions over

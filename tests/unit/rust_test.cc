@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "cli_run.h"
 #include "lang/rust/auditable.h"
 #include "lang/rust/paths.h"
 #include "lang/rust/version.h"
@@ -246,6 +247,14 @@ TEST(RustVersion, ReleaseTableAndProducer) {
   EXPECT_EQ(p->commit9, "");
   EXPECT_FALSE(ParseRustcProducer("rustc version x"));
   EXPECT_FALSE(ParseRustcProducer("GCC: (Debian 12.2.0-14) 12.2.0"));
+}
+
+TEST(RustCli, NotRustIsExitOneAndUsageIsTwo) {
+  testing::CliRun r = testing::Cli({"rust", "/bin/ls"});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.err.find("not a Rust binary"), std::string::npos) << r.err;
+  EXPECT_EQ(testing::Cli({"rust"}).rc, 2);
+  EXPECT_EQ(testing::Cli({"rust", "/nonexistent/file"}).rc, 1);
 }
 
 }  // namespace
