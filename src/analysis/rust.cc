@@ -48,6 +48,21 @@ std::vector<rust::ScanRegion> ReadOnlyData(const elf::File& f) {
   return regions;
 }
 
+// Symbols looked at to back a lone producer line: Rust's runtime symbols are
+// few and named alike; a cap keeps a crafted table from costing a full walk.
+constexpr uint64_t kMaxRustSymbolScan = 1'000'000;
+
+// Whether the symbol tables hold Rust's own runtime symbols (rust_begin_unwind,
+// rust_panic, __rust_alloc, __rust_probestack, ...).
+bool HasRustSymbols(const elf::File& f) {
+  for (const elf::SymbolTable* t : {&f.dynsym, &f.symtab}) {
+    const uint64_t n = std::min(t->readable, kMaxRustSymbolScan);
+    for (uint64_t i = 1; i < n; ++i)
+      if (t->NameStartsWith(i, "rust_") || t->NameStartsWith(i, "__rust_")) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void AnalyzeRust(const elf::File& f, Analysis* a, bool search_always) {
@@ -88,7 +103,6 @@ void AnalyzeRust(const elf::File& f, Analysis* a, bool search_always) {
   std::optional<rust::RustcProducer> producer;
   for (const std::string& c : f.comment)
     if ((producer = rust::ParseRustcProducer(c))) break;
-  if (producer) rust = true;
 
   // 3. Paths in read-only data.
   rust::PathScan scan = rust::ScanRustPaths(ReadOnlyData(f));
@@ -96,6 +110,10 @@ void AnalyzeRust(const elf::File& f, Analysis* a, bool search_always) {
     return fmt::format("{} at file offset {:#x}", f.FindSection(".rodata") ? ".rodata" : "read-only segment", off);
   };
   if (!scan.commits.empty() || scan.debian_rustc || !scan.crates.empty()) rust = true;
+  // rustc's producer line is easy to forge, or to inherit from one linked
+  // object (tests/identify/fixtures/src/neg_fake_rustc_comment.c): alone it
+  // counts only with Rust's runtime symbols beside it.
+  if (!rust && producer && HasRustSymbols(f)) rust = true;
   if (!rust) return;
   if (scan.scan_capped)
     a->warnings.push_back(fmt::format("rust: scanned only the first {} MiB of read-only data for paths",

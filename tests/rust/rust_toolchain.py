@@ -161,6 +161,22 @@ def dep_v0_part(exray, scratch, binary):
             check(False, f".dep-v0 {name}: exray took more than 20 s")
 
 
+def forged_part(exray, scratch):
+    """A C program with a forged rustc producer line is not reported as Rust."""
+    gcc = shutil.which("gcc")
+    if not gcc:
+        return
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "identify", "fixtures", "src",
+                       "neg_fake_rustc_comment.c")
+    out = os.path.join(scratch, "forged-comment")
+    if run([gcc, "-o", out, src]).returncode != 0:
+        return
+    r, doc = exray_rust(exray, out)
+    check(r.returncode == 1 and doc is None, f"forged rustc producer alone: exray rust exits 1 ({r.stderr.strip()})")
+    full = run([exray, "--json", out])
+    check(full.returncode == 0 and "rust" not in json.loads(full.stdout), "forged rustc producer: no rust object")
+
+
 # An independent reading of the same paths: plain regular expressions over
 # .rodata, with semver as https://semver.org writes it.
 SEMVER = rb"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?"
@@ -225,6 +241,7 @@ def main():
         print("skip: no objcopy")
         return 77
     built = toolchain_part(a.exray, a.scratch, a.src)
+    forged_part(a.exray, a.scratch)
     diffed = diff_part(a.exray, a.scratch, a.diff)
     if not built and not diffed:
         print("skip: no rustc and no Rust binary to compare")
