@@ -134,7 +134,8 @@ void AnalyzeRust(const elf::File& f, Analysis* a, bool search_always) {
       r.version = std::string(rel->version), r.version_from = "rustc commit";
       a->evidence.push_back({"rust.version", "compiled by rustc " + r.version, true, Strength::kString,
                              where_of(scan.commit_offset),
-                             fmt::format("/rustc/{}/: the commit of rustc {} ({})", r.commit, rel->version, rel->date)});
+                             fmt::format("/rustc/{}/: the commit of rustc {} ({})", r.commit, rel->version,
+                                         rel->date)});
     } else {
       a->evidence.push_back({"rust.version", "compiled by a known rustc release", false, Strength::kString,
                              where_of(scan.commit_offset),
@@ -161,9 +162,8 @@ void AnalyzeRust(const elf::File& f, Analysis* a, bool search_always) {
   } else if (!scan.crates.empty()) {
     for (const rust::PathCrate& c : scan.crates) r.crates.push_back({c.name, c.version, c.source, "", "path"});
     r.crates_capped = scan.crates_capped;
-    const rust::PathCrate& first =
-        *std::min_element(scan.crates.begin(), scan.crates.end(),
-                          [](const rust::PathCrate& x, const rust::PathCrate& y) { return x.file_offset < y.file_offset; });
+    auto by_offset = [](const rust::PathCrate& x, const rust::PathCrate& y) { return x.file_offset < y.file_offset; };
+    const rust::PathCrate& first = *std::min_element(scan.crates.begin(), scan.crates.end(), by_offset);
     a->evidence.push_back(
         {"rust.crates", "lists the crates it was built from", true, Strength::kString, where_of(first.file_offset),
          fmt::format("{}{} crates from registry paths (a crate whose code left no path is missed)", r.crates.size(),

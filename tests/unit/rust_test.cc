@@ -50,7 +50,8 @@ TEST(RustDepV0, ParsesRealLookingJson) {
 }
 
 TEST(RustDepV0, FormatIsOptionalAndUnknownFieldsIgnored) {
-  auto info = ParseDepV0(View(Deflate(R"({"packages":[{"name":"a","version":"1.0.0","source":"git","features":["x"]}]})")));
+  auto info =
+      ParseDepV0(View(Deflate(R"({"packages":[{"name":"a","version":"1.0.0","source":"git","features":["x"]}]})")));
   ASSERT_TRUE(info.ok()) << info.error().message;
   EXPECT_EQ(info->format, 0u);
   EXPECT_EQ(info->packages[0].source, "git");

@@ -102,8 +102,9 @@ Result<AuditableInfo> ParseDepV0(ByteView section) {
   auto json_or = InflateZlib(section, kMaxDepV0Json);
   if (!json_or) return json_or.error();
   const std::string& text = *json_or;
-  // nlohmann::json recurses once per nesting level: a crafted "[[[[..." of a
-  // few MiB would exhaust the stack, so depth is measured first.
+  // A crafted "[[[[..." of a few MiB would exhaust the stack wherever
+  // nlohmann::json recurses per level (dump(), older parsers): depth is
+  // measured first, so no such document ever exists.
   if (JsonNestsDeeperThan(text, kMaxJsonDepth))
     return MakeError(fmt::format("JSON nests deeper than {} levels", kMaxJsonDepth));
   nlohmann::json doc = nlohmann::json::parse(text, /*cb=*/nullptr, /*allow_exceptions=*/false);
@@ -144,7 +145,8 @@ Result<AuditableInfo> ParseDepV0(ByteView section) {
       roots += out.root;
     }
     if (auto d = p.find("dependencies"); d != p.end()) {
-      if (!d->is_array()) return MakeError(fmt::format("package {} ({}): \"dependencies\" is not an array", i, out.name));
+      if (!d->is_array())
+        return MakeError(fmt::format("package {} ({}): \"dependencies\" is not an array", i, out.name));
       out.dependencies.reserve(d->size());
       for (const nlohmann::json& x : *d) {
         // An index must name another package of this list (auditable-serde's validation).

@@ -17,8 +17,10 @@ namespace exray::rust {
 /// order of limit against decompression bombs.
 inline constexpr uint64_t kMaxDepV0Json = uint64_t{8} << 20;
 /// Deepest [ and { nesting accepted. The real document nests 4 deep
-/// (object, packages array, package, dependencies array); nlohmann::json's
-/// parser recurses once per level, so deeper input is refused before parsing.
+/// (object, packages array, package, dependencies array). nlohmann::json
+/// 3.11 parses and destroys without recursion, but dump() and older
+/// releases' parsers recurse once per level (a 1M-deep array overflows the
+/// stack in dump()), so deeper input is refused before parsing.
 inline constexpr int kMaxJsonDepth = 64;
 
 struct AuditablePackage {
