@@ -58,6 +58,7 @@ Result<Analysis> Analyze(std::string path, ByteView bytes, const AnalyzeOptions&
     a.warnings = f.diag.warnings();
     if (f.diag.dropped()) a.warnings.push_back(fmt::format("{} more warnings not shown", f.diag.dropped()));
     AnalyzeGo(f, &a);
+    if (!a.go) AnalyzeRust(f, &a);
     if (opts.identify) Identify(&a);
     return a;
   }

@@ -48,6 +48,33 @@ struct GoFacts {
   std::optional<go::CodeSizes> code;
 };
 
+/// A crate a Rust binary was built from.
+struct RustCrate {
+  std::string name, version;
+  std::string source;  // dep-v0: "crates.io", "git", "local", "registry", ...; paths: also "debian-vendored"
+  std::string kind;    // dep-v0: "build" or "runtime"; empty from paths
+  std::string from;    // "dep-v0" or "path"
+};
+
+/// What cargo-auditable's .dep-v0 section held, or why it could not be read.
+struct RustDepV0 {
+  uint64_t bytes = 0;                // compressed, as in the file
+  std::optional<uint64_t> packages;  // null when it could not be read
+  uint32_t format = 0;
+  std::string error;                 // empty when read
+  std::string where;
+};
+
+/// A Rust binary: the rustc release and the crates it was built from (docs/rust.md).
+struct RustFacts {
+  std::string version;       // "1.63.0"; empty when unknown
+  std::string version_from;  // "comment", "rustc commit", "debian rustc path"; empty when unknown
+  std::string commit;        // rustc commit: 40 hex from paths, or 9 from .comment; empty when unseen
+  std::vector<RustCrate> crates;  // sorted by name, version, source
+  bool crates_capped = false;     // the paths named more crates than the cap
+  std::optional<RustDepV0> dep_v0;
+};
+
 struct Analysis {
   std::string path;
   uint64_t size = 0;
@@ -62,6 +89,7 @@ struct Analysis {
   std::optional<std::string> glibc_min;
   Hardening hardening;
   std::optional<GoFacts> go;  // for Go binaries
+  std::optional<RustFacts> rust;  // for Rust binaries
   std::optional<Toolchain> toolchain;  // set by Identify for ELF files and scripts
   std::optional<Execution> execution;
   std::vector<Evidence> evidence;

@@ -15,5 +15,9 @@ void AnalyzeGo(const elf::File& f, Analysis* a);
 /// Go compiled by gccgo (no pclntab, no build info): sets a->go with compiler
 /// "gccgo" and adds its evidence when the file is one.
 void AnalyzeGccgo(const elf::File& f, Analysis* a);
+/// For files with a sign of Rust: the rustc release and the crate list, from
+/// .dep-v0, .comment and source paths in read-only data, with their evidence
+/// (analysis/rust.cc). search_always skips the cheap gate (for `exray rust`).
+void AnalyzeRust(const elf::File& f, Analysis* a, bool search_always = false);
 
 }  // namespace exray

@@ -195,6 +195,58 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   return rc;
 }
 
+// `exray rust FILE... [--json]`: the rustc release and the crates of a Rust
+// binary, one crate per line (or {path, rust} as JSON, one object per line
+// for several files). Exits 1 for a file that shows no sign of Rust.
+int RunRust(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{"exray rust: the rustc version and crate list of a Rust binary", "exray rust"};
+  std::vector<std::string> paths;
+  bool json = false;
+  app.add_option("files", paths, "the Rust binaries")->required();
+  app.add_flag("--json", json, "print {path, rust} as JSON");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e, out, err);
+    return code == 0 ? 0 : 2;
+  }
+  const int indent = paths.size() > 1 ? -1 : 2;
+  ReadBuffer buffer;
+  auto one = [&](const std::string& path) -> int {
+    auto file_or = MappedFile::Open(path, &buffer);
+    if (!file_or) {
+      err << "exray: " << file_or.error().message << '\n';
+      return 1;
+    }
+    const MappedFile& mf = **file_or;
+    mf.Ensure(0, 64);
+    if (!elf::IsElf(mf.view())) {
+      err << "exray: " << path << ": format not supported yet\n";
+      return 1;
+    }
+    elf::ParseOptions po;
+    po.source = &mf;
+    auto elf_or = elf::Parse(mf.view(), po);
+    if (!elf_or) {
+      err << "exray: " << path << ": " << elf_or.error().message << '\n';
+      return 1;
+    }
+    Analysis a;
+    AnalyzeRust(*elf_or, &a, /*search_always=*/true);
+    for (const std::string& w : a.warnings) err << "exray: " << path << ": warning: " << w << '\n';
+    if (!a.rust) {
+      err << "exray: " << path
+          << ": not a Rust binary (no .dep-v0, no rustc or cargo paths, no rustc producer backed by Rust symbols)\n";
+      return 1;
+    }
+    out << (json ? RustToJson(path, *a.rust, indent) + "\n" : RustToText(path, *a.rust));
+    return 0;
+  };
+  int rc = 0;
+  for (const std::string& p : paths) rc = std::max(rc, one(p));
+  return rc;
+}
+
 // `exray check FILE --require LIST`: 0 when every requirement holds, 3 with
 // one line per failed one naming its evidence, 2 on usage errors, 1 when the
 // file cannot be read.
@@ -248,11 +300,13 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   // A subcommand by its first word; a file named "go" is given as ./go.
   if (argc >= 2 && std::string_view(argv[1]) == "go") return RunGo(argc - 1, argv + 1, out, err);
   if (argc >= 2 && std::string_view(argv[1]) == "check") return RunCheck(argc - 1, argv + 1, out, err);
+  if (argc >= 2 && std::string_view(argv[1]) == "rust") return RunRust(argc - 1, argv + 1, out, err);
   CLI::App app{"exray: what a compiled program is made of and what it needs, with evidence"};
   app.set_version_flag("--version", "exray 0.1.0");
   app.footer("Subcommands:\n  exray go FILE... [--json]   Go version, modules and build settings (like `go version -m`)\n"
+             "  exray rust FILE... [--json] rustc version and crate list of a Rust binary\n"
              "  exray check FILE --require LIST   exit 3 unless every requirement holds\n"
-             "  a file named go or check is given as ./go, ./check");
+             "  a file named go, rust or check is given as ./go, ./rust, ./check");
   std::vector<std::string> files;
   bool json = false, hash = false;
   ReportOptions ro;

@@ -7,6 +7,7 @@
 #include "formats/elf/raw.h"
 #include "report/json_writer.h"
 #include "report/report.h"
+#include "report/rust_json.h"
 
 namespace exray {
 
@@ -373,6 +374,10 @@ std::string ToJson(const Analysis& a, const ReportOptions& opts, int indent) {
   if (a.go) {
     w.Key("go");
     GoFactsJson(w, *a.go);
+  }
+  if (a.rust) {
+    w.Key("rust");
+    WriteRustFacts(w, *a.rust);
   }
   w.Key("evidence");
   w.BeginArray();

@@ -26,6 +26,13 @@ std::string ToJson(const Analysis& a, const ReportOptions& opts, int indent = -1
 /// The one-screen text report, ending with a newline.
 std::string ToText(const Analysis& a, const ReportOptions& opts);
 
+/// `exray rust FILE --json`: {path, rust: {...}}, the rust object as in ToJson.
+std::string RustToJson(std::string_view path, const RustFacts& r, int indent = -1);
+/// `exray rust FILE`: the version line, then one line per crate: name, version, source, from.
+std::string RustToText(std::string_view path, const RustFacts& r);
+/// One line: "rustc 1.63.0 · 42 crates (from paths)".
+std::string RustSummary(const RustFacts& r);
+
 /// `exray go FILE --json`: {path, go: {...}}, the go object as in ToJson.
 std::string GoToJson(std::string_view path, const go::BuildInfo& bi, int indent = -1);
 

@@ -231,6 +231,13 @@ void ElfReport(const Analysis& a, const ReportOptions& o, Out& out) {
     }
   }
 
+  if (a.rust) {
+    const Evidence* v = Find(a, "rust.version");
+    const Evidence* c = Find(a, "rust.crates");
+    out.Field("rust", RustSummary(*a.rust),
+              fmt::format("{}{}{}", v ? v->where : "", v && c ? "; " : "", c ? c->where : ""));
+  }
+
   std::string link = a.linking;
   if (a.pie && a.linking != "static-pie") link += ", PIE";
   if (f.soname) link += fmt::format(", shared library {}", *f.soname);

@@ -41,6 +41,7 @@ def main():
     files = ["/bin/ls", "/bin/sh", "/usr/lib/x86_64-linux-gnu/libc.so.6"]
     files += sorted(glob.glob("/usr/lib/x86_64-linux-gnu/*.o"))[:3]  # relocatable objects
     files += sorted(glob.glob("/usr/lib/go-*/pkg/tool/linux_amd64/*"))[:2]  # Go, if installed
+    files += ["/usr/bin/hyperfine", "/usr/bin/rg"]  # Rust (the rust object), if installed
     files = [f for f in files if os.path.isfile(f)] + extra
     checked = failed = 0
     for opts in ([], ["--sections", "--segments", "--symbols", "--dynamic", "--notes", "--hash"]):
