@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <cctype>
 
 #include "analysis/analyze.h"
 
@@ -36,16 +35,16 @@ void AddWarnings(Analysis* a, const std::vector<std::string>& ws) {
 }
 
 /// The producers section's language name as exray's language id (tool-conventions
-/// ProducersSection.md lists "wat", "C", "C++", "Rust", "JavaScript"; Go writes "Go").
+/// ProducersSection.md lists "wat", "C", "C++", "Rust", "JavaScript"; Go writes "Go");
+/// other names give "unknown", the evidence keeps the name.
 std::string WasmLanguage(std::string_view name) {
   if (name == "Rust") return "rust";
   if (name == "Go") return "go";
   if (name == "C" || name == "C89" || name == "C99" || name == "C11" || name == "C17" || name == "C23") return "c";
   if (name.starts_with("C++") || name.starts_with("C_plus_plus")) return "c++";
-  if (name == "wat") return "wat";
-  std::string s(name);
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
+  if (name == "JavaScript") return "javascript";
+  if (name == "Zig") return "zig";
+  return "unknown";
 }
 
 void IdentifyWasm(const bytecode::WasmModule& m, Analysis* a) {
