@@ -66,7 +66,8 @@ void IdentifyWasm(const bytecode::WasmModule& m, Analysis* a) {
   }
   if (tool) {
     // The first processor is the compiler; later ones (wasm-bindgen, wasm-opt) rewrote the module.
-    compiler = tool->name == "Go cmd/compile" ? "gc" : tool->name;
+    // Go's cmd/compile is gc; vendors prefix clang's name ("Debian clang", "Apple clang").
+    compiler = tool->name == "Go cmd/compile" ? "gc" : tool->name.ends_with("clang") ? "clang" : tool->name;
     version = tool->version.substr(0, tool->version.find(' '));
     Add(a, "toolchain.compiler", "compiled by " + compiler, Strength::kManifest, "custom section \"producers\"",
         fmt::format("processed-by {} {}", tool->name, tool->version));

@@ -301,7 +301,7 @@ void BytecodeReport(const Analysis& a, Out& out) {
     out.Field("sections", fmt::format("{}{}{}", m->sections, m->imports ? fmt::format(", {} imports", *m->imports) : "",
                                       m->exports ? fmt::format(", {} exports", *m->exports) : ""));
     for (const bytecode::WasmProducer& p : m->producers)
-      out.Field(p.field, Safe(p.name + (p.version.empty() ? "" : " " + p.version)), "producers section");
+      out.Field(Safe(p.field), Safe(p.name + (p.version.empty() ? "" : " " + p.version)), "producers section");
   }
   if (f->beam && !f->beam->module.empty()) out.Field("module", Safe(f->beam->module), "atom chunk");
   if (f->pe && f->pe->cli)

@@ -179,6 +179,7 @@ std::optional<ZipArchive> ParseZip(ByteView b, const ByteSource* src) {
   uint64_t cd_size = r.U32(), cd_offset = r.U32();
   // Zip64: the locator sits just before the EOCD and points at a 64-bit record.
   uint32_t loc_sig = 0;
+  if (eocd >= 20) Need(src, eocd - 20, 20);
   if (eocd >= 20 && b.ReadInt(eocd - 20, Endian::kLittle, &loc_sig) && loc_sig == kZip64LocatorSig) {
     uint64_t rec = 0;
     (void)b.ReadInt(eocd - 12, Endian::kLittle, &rec);
