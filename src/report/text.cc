@@ -280,7 +280,8 @@ void BytecodeReport(const Analysis& a, Out& out) {
     for (auto [k, v] : kTitles)
       if (k == f->kind) title = std::string(v);
   if (f && !f->version.empty()) {
-    if (f->kind == "java-class" || f->kind == "jar") title += ", Java " + f->version + " classes";
+    if (f->kind == "java-class") title += ", Java " + f->version;
+    else if (f->kind == "jar") title += ", Java " + f->version + " classes";
     else if (f->kind == "pyc") title += ", Python " + f->version;
     else if (f->kind == "cli") title += ", metadata " + f->version;
     else title += ", version " + f->version;

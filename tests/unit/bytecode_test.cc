@@ -335,6 +335,7 @@ TEST(Bytecode, LuaAndLuaJit) {
   Analysis j = AnalyzeBytes(Bytes("\x1bLJ\x02\x02", 5));
   ASSERT_TRUE(j.execution);
   EXPECT_EQ(j.bytecode->kind, "luajit");
+  EXPECT_EQ(j.bytecode->version, "2");
   EXPECT_EQ(j.execution->engine, "luajit");
   EXPECT_EQ(j.execution->jit, "yes");
 }

@@ -81,7 +81,7 @@ std::optional<Pyc> ParsePyc(ByteView b);
 struct LuaChunk {
   bool luajit = false;
   uint8_t version = 0;  // Lua: 0x51..0x54; LuaJIT: 1 or 2
-  std::string Release() const;  // "5.4", "LuaJIT bytecode v2"
+  std::string Release() const;  // Lua "5.4"; LuaJIT "2" (its dump format's version)
 };
 
 /// "\x1bLua" + version byte, or LuaJIT's "\x1bLJ" + version byte.

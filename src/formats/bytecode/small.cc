@@ -77,7 +77,7 @@ std::optional<Pyc> ParsePyc(ByteView b) {
 }
 
 std::string LuaChunk::Release() const {
-  if (luajit) return fmt::format("LuaJIT bytecode v{}", version);
+  if (luajit) return fmt::format("{}", version);  // BCDUMP_VERSION: 1 (LuaJIT 2.0), 2 (2.1)
   if (version >= 0x50 && version <= 0x59) return fmt::format("{}.{}", version >> 4, version & 0xf);
   return "";
 }
