@@ -3,10 +3,14 @@
 #include <zlib.h>
 
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "analysis/analyze.h"
 #include "formats/bytecode/model.h"
+#include "report/report.h"
+#include "support/mapped_file.h"
 
 namespace exray {
 namespace {
@@ -397,6 +401,47 @@ TEST(Bytecode, UnknownStaysUnknown) {
   EXPECT_EQ(a.format, "unknown");
   EXPECT_FALSE(a.bytecode);
   EXPECT_EQ(AnalyzeBytes(Bytes("MZ\x90\x00", 4)).format, "unknown");  // a DOS stub without PE header
+}
+
+// Files of sparse-read size (64 KiB .. 4 MiB) with their structure far from
+// the start: every read must go through ByteSource::Ensure, or the poison
+// left in the buffer changes the report.
+TEST(Bytecode, SparseReadSameAsFull) {
+  const Bytes pad(300 << 10, 'x');
+  Bytes wasm("\0asm\1\0\0\0", 8), big_custom;
+  WasmName(&big_custom, "padding");
+  big_custom += pad;
+  wasm += '\0', Leb(&wasm, big_custom.size()), wasm += big_custom;
+  Bytes tail = Wasm({{"language", "Rust"}, {"processed-by", "rustc"}});
+  wasm += tail.substr(8);
+  Bytes beam_body = "BEAM" + BeamChunk("Dbgi", pad) + BeamChunk("AtU8", Bytes("\0\0\0\1\5lists", 10));
+  Bytes beam = "FOR1";
+  Be32(&beam, beam_body.size());
+  beam += beam_body;
+  // The class sits past the first chunk and before the last 64 KiB (read for the EOCD).
+  const Bytes inputs[] = {Zip({{"pad1.bin", Bytes(40 << 10, 'y')}, {"a/B.class", ClassFile(61), true}, {"pad.bin", pad},
+                               {"META-INF/MANIFEST.MF", "Main-Class: a.B\r\n\r\n"}}),
+                          wasm, beam};
+  const std::string path = (std::filesystem::temp_directory_path() / "exray-bytecode-sparse.bin").string();
+  ReadBuffer buffer;
+  for (const Bytes& b : inputs) {
+    ASSERT_GT(b.size(), MappedFile::kWholeReadLimit);
+    std::ofstream(path, std::ios::binary).write(b.data(), b.size());
+    auto expected = Analyze(path, V(b), {});
+    ASSERT_TRUE(expected);
+    ASSERT_TRUE(expected->execution) << expected->format;
+    std::memset(buffer.Reserve(b.size()), 0xa5, b.size());  // poison
+    auto file = MappedFile::Open(path, &buffer);
+    ASSERT_TRUE(file);
+    ASSERT_TRUE((*file)->sparse());
+    AnalyzeOptions opts;
+    opts.source = file->get();
+    auto got = Analyze(path, (*file)->view(), opts);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(ToJson(*got, {}), ToJson(*expected, {})) << expected->format;
+    EXPECT_LT((*file)->bytes_read(), b.size() / 2) << expected->format << ": most bytes are never read";
+  }
+  std::filesystem::remove(path);
 }
 
 // Every prefix of every sample: no crash, and either not the format or a model.
