@@ -18,7 +18,9 @@ install_deps() {
               # gfortran ~11 MB, gnat ~20 MB, fp-compiler ~9 MB, ldc ~11 MB, gdc ~22 MB, nim ~4 MB,
               # ocaml-nox ~73 MB (ocamlopt), libc++ ~1.5 MB, rustc ~55 MB (Debian's 1.63: the pre-1.73
               # case without a .comment producer; rustup's newer rustc stays first on PATH).
-              gfortran gnat fp-compiler ldc gdc nim ocaml-nox libc++-dev libc++abi-dev rustc)
+              gfortran gnat fp-compiler ldc gdc nim ocaml-nox libc++-dev libc++abi-dev rustc
+              # Bytecode differential test (tests/bytecode): luac5.4, ~0.5 MB.
+              lua5.4)
   local missing=()
   for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
   if ((${#missing[@]})); then

@@ -62,6 +62,7 @@ Result<Analysis> Analyze(std::string path, ByteView bytes, const AnalyzeOptions&
     if (opts.identify) Identify(&a);
     return a;
   }
+  if (IdentifyBytecode(bytes, opts.source, opts.identify, &a)) return a;
   if (auto sb = script::ParseShebang(bytes)) {
     a.format = "script";
     a.script = std::move(*sb);

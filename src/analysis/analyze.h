@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/bytecode.h"
 #include "analysis/evidence.h"
 #include "analysis/identify.h"
 #include "formats/elf/model.h"
@@ -79,10 +80,11 @@ struct Analysis {
   std::string path;
   uint64_t size = 0;
   std::optional<std::string> sha256;
-  std::string format = "unknown";  // elf, script, unknown
+  std::string format = "unknown";  // elf, script, pe, java-class, jar, zip, pyc, wasm, lua-bytecode, beam, unknown
   std::string arch;                // empty when not known
   std::optional<elf::File> elf;
   std::optional<script::Shebang> script;
+  std::optional<BytecodeFacts> bytecode;  // bytecode and archive files (analysis/bytecode.h)
 
   std::string linking = "none";  // static, static-pie, dynamic, none
   bool pie = false, stripped = false, debug_info = false;
@@ -90,7 +92,7 @@ struct Analysis {
   Hardening hardening;
   std::optional<GoFacts> go;  // for Go binaries
   std::optional<RustFacts> rust;  // for Rust binaries
-  std::optional<Toolchain> toolchain;  // set by Identify for ELF files and scripts
+  std::optional<Toolchain> toolchain;  // set by Identify (ELF, scripts) or IdentifyBytecode
   std::optional<Execution> execution;
   std::vector<Evidence> evidence;
   std::vector<std::string> warnings;

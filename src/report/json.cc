@@ -274,6 +274,78 @@ void ElfJson(JsonWriter& w, const elf::File& f, const Analysis& a, const ReportO
   w.EndObject();
 }
 
+// The `bytecode` object: kind and version, then the facts of that kind (docs/json.md).
+void BytecodeJson(JsonWriter& w, const BytecodeFacts& f) {
+  auto nstr = [&](std::string_view k, const std::string& v) {
+    w.Key(k);
+    if (v.empty()) w.Null();
+    else w.String(v);
+  };
+  w.BeginObject();
+  w.Field("kind", f.kind);
+  nstr("version", f.version);
+  if (f.java_class) {
+    w.Field("major", f.java_class->major);
+    w.Field("minor", f.java_class->minor);
+  }
+  if (const auto* z = f.zip ? &*f.zip : nullptr) {
+    w.Field("entries", z->entries);
+    w.Field("declared_entries", z->declared_entries);
+    w.Field("classes", z->classes);
+    w.Field("manifest", z->manifest);
+    nstr("main_class", z->main_class);
+    nstr("created_by", z->created_by);
+    nstr("build_jdk", z->build_jdk);
+    w.Key("first_class");
+    if (z->first_class) {
+      w.BeginObject();
+      w.Field("name", z->first_class_name);
+      w.Field("major", z->first_class->major);
+      w.Field("minor", z->first_class->minor);
+      w.EndObject();
+    } else {
+      w.Null();
+    }
+  }
+  if (f.pyc) {
+    w.Field("magic", f.pyc->magic);
+    w.Field("release_magic", f.pyc->release);
+    w.Field("flags", static_cast<uint64_t>(f.pyc->flags));
+  }
+  if (const auto* m = f.wasm ? &*f.wasm : nullptr) {
+    w.Field("sections", m->sections);
+    w.Field("imports", m->imports);
+    w.Field("exports", m->exports);
+    w.Field("functions", m->functions);
+    w.Field("custom_sections", m->custom_sections);
+    w.Key("producers");
+    w.BeginArray();
+    for (const bytecode::WasmProducer& p : m->producers) {
+      w.BeginObject();
+      w.Field("field", p.field);
+      w.Field("name", p.name);
+      w.Field("version", p.version);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  if (f.lua) w.Field("version_byte", f.lua->version);
+  if (f.beam) {
+    w.Field("chunks", f.beam->chunks);
+    nstr("module", f.beam->module);
+  }
+  if (f.pe && f.pe->cli) {
+    const bytecode::CliHeader& h = *f.pe->cli;
+    w.Field("pe32plus", f.pe->pe32plus);
+    w.Field("machine", fmt::format("{:#x}", f.pe->machine));
+    w.Field("runtime_version", fmt::format("{}.{}", h.runtime_major, h.runtime_minor));
+    w.Field("flags", fmt::format("{:#x}", h.flags));
+    w.Field("il_only", (h.flags & bytecode::CliHeader::kIlOnly) != 0);
+    nstr("metadata_version", h.metadata_version);
+  }
+  w.EndObject();
+}
+
 }  // namespace
 
 std::string ToJson(const Analysis& a, const ReportOptions& opts, int indent) {
@@ -298,6 +370,10 @@ std::string ToJson(const Analysis& a, const ReportOptions& opts, int indent) {
     w.Field("command_args", s.command_args);
     w.Field("via_env", s.via_env);
     w.EndObject();
+  }
+  if (a.bytecode) {
+    w.Key("bytecode");
+    BytecodeJson(w, *a.bytecode);
   }
   w.Field("linking", a.linking);
   w.Field("pie", a.pie);

@@ -286,6 +286,48 @@ void ElfReport(const Analysis& a, const ReportOptions& o, Out& out) {
   ElfLists(f, o, out);
 }
 
+// Bytecode and archive files (analysis/bytecode.h): a title, the verdict, the kind's facts.
+void BytecodeReport(const Analysis& a, Out& out) {
+  static constexpr std::pair<std::string_view, std::string_view> kTitles[] = {
+      {"java-class", "Java class file"}, {"jar", "jar (Java archive)"}, {"zip", "zip archive"},
+      {"pyc", "Python bytecode (.pyc)"}, {"wasm", "WebAssembly module"}, {"lua", "Lua bytecode"},
+      {"luajit", "LuaJIT bytecode"},     {"beam", "Erlang BEAM file"},  {"cli", ".NET assembly (PE, CLI header)"}};
+  std::string title = a.format == "pe" ? "PE file (native code is not analysed yet)" : a.format;
+  const BytecodeFacts* f = a.bytecode ? &*a.bytecode : nullptr;
+  if (f)
+    for (auto [k, v] : kTitles)
+      if (k == f->kind) title = std::string(v);
+  if (f && !f->version.empty()) {
+    if (f->kind == "java-class") title += ", Java " + f->version;
+    else if (f->kind == "jar") title += ", Java " + f->version + " classes";
+    else if (f->kind == "pyc") title += ", Python " + f->version;
+    else if (f->kind == "cli") title += ", metadata " + f->version;
+    else title += ", version " + f->version;
+  }
+  out.Line(fmt::format("{}  {}, {}", out.Bold(Safe(a.path)), Safe(title), HumanSize(a.size)));
+  Verdict(a, out);
+  if (a.format == "pe" && !a.arch.empty()) out.Field("machine", a.arch, "COFF header");
+  if (a.sha256) out.Field("sha256", *a.sha256);
+  if (!f) return;
+  if (const auto* z = f->zip ? &*f->zip : nullptr) {
+    out.Field("entries", fmt::format("{} ({} .class){}", z->entries, z->classes, z->manifest ? ", META-INF/MANIFEST.MF" : ""),
+              "central directory");
+    if (!z->main_class.empty()) out.Field("main class", Safe(z->main_class), "MANIFEST.MF");
+    if (!z->created_by.empty()) out.Field("created by", Safe(z->created_by), "MANIFEST.MF");
+    if (!z->build_jdk.empty()) out.Field("build jdk", Safe(z->build_jdk), "MANIFEST.MF");
+  }
+  if (const auto* m = f->wasm ? &*f->wasm : nullptr) {
+    out.Field("sections", fmt::format("{}{}{}", m->sections, m->imports ? fmt::format(", {} imports", *m->imports) : "",
+                                      m->exports ? fmt::format(", {} exports", *m->exports) : ""));
+    for (const bytecode::WasmProducer& p : m->producers)
+      out.Field(Safe(p.field), Safe(p.name + (p.version.empty() ? "" : " " + p.version)), "producers section");
+  }
+  if (f->beam && !f->beam->module.empty()) out.Field("module", Safe(f->beam->module), "atom chunk");
+  if (f->pe && f->pe->cli)
+    out.Field("runtime", fmt::format("CLI {}.{}, flags {:#x}", f->pe->cli->runtime_major, f->pe->cli->runtime_minor,
+                                     f->pe->cli->flags), "CLI header");
+}
+
 }  // namespace
 
 std::string ToText(const Analysis& a, const ReportOptions& o) {
@@ -299,6 +341,8 @@ std::string ToText(const Analysis& a, const ReportOptions& o) {
     out.Field("interpreter", s.interpreter + (s.args.empty() ? "" : " " + s.args), "#! line");
     if (s.via_env) out.Field("runs", fmt::format("{} found on PATH by env", s.command));
     if (a.sha256) out.Field("sha256", *a.sha256);
+  } else if (a.format != "unknown") {
+    BytecodeReport(a, out);
   } else {
     out.Line(fmt::format("{}  unknown format, {}", out.Bold(Safe(a.path)), HumanSize(a.size)));
     if (a.sha256) out.Field("sha256", *a.sha256);

@@ -6,13 +6,36 @@ and a truncated ELF file, each with and without the list options. Uses
 Debian's python3-jsonschema, so run it with /usr/bin/python3.
 """
 import glob
+import importlib.util
+import io
 import json
+import struct
 import os
 import subprocess
 import sys
 import tempfile
+import zipfile
 
 import jsonschema
+
+
+def bytecode_inputs():
+    """One small file per bytecode and archive format (src/formats/bytecode)."""
+    cls = b"\xca\xfe\xba\xbe\x00\x00\x00\x3d" + b"\x00" * 16
+    jar, plain = io.BytesIO(), io.BytesIO()
+    with zipfile.ZipFile(jar, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\r\nMain-Class: A\r\n\r\n")
+        z.writestr("A.class", cls)
+    with zipfile.ZipFile(plain, "w") as z:
+        z.writestr("a.txt", "hello")
+    prod = b"\x09producers\x01\x08language\x01\x04Rust\x00"
+    wasm = b"\0asm\x01\0\0\0" + b"\x00" + bytes([len(prod)]) + prod
+    atoms = b"\x00\x00\x00\x01\x01m\x00\x00"
+    beam_body = b"BEAM" + b"AtU8" + struct.pack(">I", 6) + atoms
+    beam = b"FOR1" + struct.pack(">I", len(beam_body)) + beam_body
+    pyc = importlib.util.MAGIC_NUMBER + b"\x00" * 12
+    return [("A.class", cls), ("a.jar", jar.getvalue()), ("a.zip", plain.getvalue()), ("a.wasm", wasm),
+            ("a.beam", beam), ("a.pyc", pyc), ("a.luac", b"\x1bLua\x54\x00"), ("fat.bin", b"\xca\xfe\xba\xbe\0\0\0\x02" + b"\0" * 40)]
 
 
 def main():
@@ -22,7 +45,7 @@ def main():
     tmp = tempfile.mkdtemp()
     extra = []
     for name, data in [("script.sh", b"#!/usr/bin/env -S bash -e\necho hi\n"), ("data.bin", b"\x00" * 64),
-                       ("trunc.elf", open("/bin/ls", "rb").read()[:3000])]:
+                       ("trunc.elf", open("/bin/ls", "rb").read()[:3000])] + bytecode_inputs():
         path = os.path.join(tmp, name)
         with open(path, "wb") as f:
             f.write(data)
