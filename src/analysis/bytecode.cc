@@ -22,8 +22,12 @@ constexpr EngineJit kCpython{"cpython", "no"}, kLua{"lua", "no"}, kLuajit{"luaji
 constexpr EngineJit kAnyEngine{"", "unknown"};
 
 void Verdict(Analysis* a, std::string language, std::string compiler, std::string version, EngineJit e) {
-  a->toolchain = Toolchain{std::move(language), std::move(compiler), std::move(version)};
-  a->execution = Execution{"bytecode", e.engine, e.jit};
+  Toolchain t;
+  t.language = std::move(language), t.compiler = std::move(compiler), t.version = std::move(version);
+  a->toolchain = t;
+  Execution x;
+  x.model = "bytecode", x.engine = e.engine, x.jit = e.jit;
+  a->execution = x;
 }
 
 void Add(Analysis* a, std::string id, std::string claim, Strength s, std::string where, std::string detail) {
