@@ -73,6 +73,7 @@ struct RustFacts {
   std::string commit;        // rustc commit: 40 hex from paths, or 9 from .comment; empty when unseen
   std::vector<RustCrate> crates;  // sorted by name, version, source
   bool crates_capped = false;     // the paths named more crates than the cap
+  bool paths_scanned = false;     // read-only data was searched for paths (exray rust; not the report)
   std::optional<RustDepV0> dep_v0;
 };
 

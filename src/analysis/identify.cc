@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "analysis/analyze.h"
+#include "lang/rust/version.h"
 
 namespace exray {
 namespace {
@@ -850,6 +851,24 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
           "carries glibc statically (__libc_freeres_fn) and no other language's runtime, symbols or strings");
     }
   }
+  // Rust without a producer line: the release from std's paths, Debian's
+  // "/usr/src/rustc-1.63.0/" or "/rustc/<commit>/" mapped through the table
+  // of stable releases (lang/rust/version.h).
+  if (t.language == "rust" && t.version.empty()) {
+    if (auto at = strings.Find("/usr/src/rustc-", kMaxLanguageScan)) {
+      std::string c = strings.Context(*at + 15);
+      t.version = c.substr(0, c.find('/'));
+      a->evidence.push_back({"toolchain.compiler", "compiled by rustc " + t.version, true, Strength::kString,
+                             strings.Where(*at), "/usr/src/rustc-" + c.substr(0, 40)});
+    } else if (auto at2 = strings.Find("/rustc/", kMaxLanguageScan)) {
+      std::string commit = strings.Context(*at2 + 7).substr(0, 40);
+      if (auto rel = rust::ReleaseForCommit(commit)) {
+        t.version = std::string(rel->version);
+        a->evidence.push_back({"toolchain.compiler", "compiled by rustc " + t.version, true, Strength::kString,
+                               strings.Where(*at2), fmt::format("/rustc/{}/: rustc {}", commit, rel->version)});
+      }
+    }
+  }
   if (t.compiler.empty()) t.compiler = std::string(DefaultCompiler(t.language));
   if (t.language == "pascal" && t.version.empty())
     if (const LangHit* h = FindLang(x, "pascal"); h && h->detail.starts_with("FPC ")) t.version = h->detail.substr(4);
@@ -869,9 +888,18 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
   }
   if (t.version.empty() && (t.compiler == "gfortran" || t.compiler == "gnat" || t.compiler == "gdc"))
     if (const Producer* g = producer("gcc")) t.version = g->version;
-  if (!t.compiler.empty() && !t.version.empty())
-    a->evidence.push_back({"toolchain.compiler", "compiled by " + t.compiler, true, Strength::kProducer, ".comment",
-                           t.compiler + " " + t.version});
+  // The compiler's item names where its version was read: a producer line,
+  // or .fpcdata (the string searches above add their own).
+  const bool said = std::any_of(a->evidence.begin(), a->evidence.end(),
+                                [](const Evidence& e) { return e.id == "toolchain.compiler"; });
+  if (!said && !t.compiler.empty() && !t.version.empty()) {
+    if (std::any_of(producers.begin(), producers.end(), [&](const Producer& p) { return p.version == t.version; }))
+      a->evidence.push_back({"toolchain.compiler", "compiled by " + t.compiler, true, Strength::kProducer,
+                             ".comment", t.compiler + " " + t.version});
+    else if (t.compiler == "fpc")
+      a->evidence.push_back({"toolchain.compiler", "compiled by fpc", true, Strength::kStructure, ".fpcdata",
+                             "FPC " + t.version});
+  }
   // Other languages' runtimes seen beside the one chosen: mixed programs
   // (Fortran with a C++ main, Rust linking a C++ library) say so. C++ marks
   // in Rust are Rust's own legacy mangling, and C is everyone's.

@@ -14,16 +14,13 @@
 namespace exray {
 namespace {
 
-// Whether to look at the read-only data at all. The report runs on every ELF
-// file, and reading .rodata of each one costs time over /usr/bin; Rust
-// binaries for Linux either need libgcc_s (std unwinds with it) or are linked
-// statically (musl), or say so in .comment or .dep-v0. `exray rust` always looks.
+// Whether the report looks further: a .dep-v0 manifest or a rustc producer
+// line. `exray rust` always looks, paths included.
 bool MaybeRust(const elf::File& f, const Analysis& a) {
   if (f.FindSection(".dep-v0")) return true;
   for (const std::string& c : f.comment)
     if (c.starts_with("rustc version ")) return true;
-  if (a.linking == "static" || a.linking == "static-pie") return true;
-  return std::any_of(f.needed.begin(), f.needed.end(), [](std::string_view n) { return n.starts_with("libgcc_s.so"); });
+  return false;
 }
 
 // .rodata when the file has one; else every readable, non-executable PT_LOAD
@@ -68,6 +65,7 @@ bool HasRustSymbols(const elf::File& f) {
 void AnalyzeRust(const elf::File& f, Analysis* a, bool search_always) {
   if (!search_always && !MaybeRust(f, *a)) return;
   RustFacts r;
+  r.paths_scanned = search_always;
   bool rust = false;
 
   // 1. cargo-auditable's manifest.
@@ -104,8 +102,11 @@ void AnalyzeRust(const elf::File& f, Analysis* a, bool search_always) {
   for (const std::string& c : f.comment)
     if ((producer = rust::ParseRustcProducer(c))) break;
 
-  // 3. Paths in read-only data.
-  rust::PathScan scan = rust::ScanRustPaths(ReadOnlyData(f));
+  // 3. Paths in read-only data: `exray rust` only. Reading up to
+  // kMaxPathScan of .rodata costs about 1 ms a MiB here (deno: 60 ms), more
+  // than the whole report of most files; the report keeps to the manifest
+  // and the producer line.
+  rust::PathScan scan = search_always ? rust::ScanRustPaths(ReadOnlyData(f)) : rust::PathScan{};
   auto where_of = [&](uint64_t off) {
     return fmt::format("{} at file offset {:#x}", f.FindSection(".rodata") ? ".rodata" : "read-only segment", off);
   };

@@ -45,6 +45,7 @@ void WriteRustFacts(JsonWriter& w, const RustFacts& r) {
   }
   w.EndArray();
   w.Field("crates_capped", r.crates_capped);
+  w.Field("paths_scanned", r.paths_scanned);
   w.Key("dep_v0");
   if (r.dep_v0) {
     const RustDepV0& d = *r.dep_v0;
@@ -77,8 +78,12 @@ std::string RustSummary(const RustFacts& r) {
   std::string s = r.version.empty() ? "rustc version unknown" : "rustc " + r.version;
   if (r.version.empty() && !r.commit.empty()) s += " (commit " + r.commit.substr(0, 9) + ")";
   const bool dep = !r.crates.empty() && r.crates.front().from == "dep-v0";
-  s += fmt::format(" · {}{} crates", r.crates.size(), r.crates_capped ? "+" : "");
-  if (!r.crates.empty()) s += dep ? " (from .dep-v0)" : " (from paths)";
+  if (r.crates.empty() && !r.paths_scanned) {
+    s += " · crates: see exray rust (its paths are read there)";
+  } else {
+    s += fmt::format(" · {}{} crates", r.crates.size(), r.crates_capped ? "+" : "");
+    if (!r.crates.empty()) s += dep ? " (from .dep-v0)" : " (from paths)";
+  }
   if (r.dep_v0 && !r.dep_v0->error.empty()) s += " · .dep-v0 unreadable";
   return s;
 }
