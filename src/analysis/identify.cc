@@ -231,6 +231,54 @@ const char* FindBytes(std::string_view hay, std::string_view needle) {
   return nullptr;
 }
 
+// Several needles in one pass: Wu-Manber with two-byte blocks. A window of
+// the shortest needle's length m slides along; the block at its end picks
+// the shift (most blocks appear in no needle: shift m-1), and only a block
+// that ends some needle's first m bytes stops it for a comparison.
+class MultiNeedle {
+ public:
+  explicit MultiNeedle(std::vector<std::string_view> needles) : n_(std::move(needles)) {
+    m_ = SIZE_MAX;
+    for (std::string_view n : n_) m_ = std::min(m_, n.size());
+    if (n_.empty() || m_ < 2) return;  // callers pass needles of 4 bytes or more
+    shift_.fill(static_cast<uint8_t>(std::min<size_t>(m_ - 1, 255)));
+    for (std::string_view n : n_)
+      for (size_t q = 1; q < m_; ++q) {
+        uint8_t& sh = shift_[Key(n[q - 1], n[q])];
+        sh = std::min<uint8_t>(sh, static_cast<uint8_t>(std::min<size_t>(m_ - 1 - q, 255)));
+      }
+  }
+  size_t size() const { return n_.size(); }
+  size_t longest() const {
+    size_t l = 0;
+    for (std::string_view n : n_) l = std::max(l, n.size());
+    return l;
+  }
+  /// Calls hit(j, s) for every occurrence of needle j starting at s >= from in t.
+  template <typename Hit>
+  void Scan(std::string_view t, size_t from, Hit&& hit) const {
+    if (n_.empty() || m_ < 2) return;
+    for (size_t i = from + m_ - 1; i < t.size();) {
+      const uint8_t sh = shift_[Key(t[i - 1], t[i])];
+      if (sh) {
+        i += sh;
+        continue;
+      }
+      const size_t s = i + 1 - m_;
+      for (size_t j = 0; j < n_.size(); ++j)
+        if (t[s] == n_[j][0] && t.size() - s >= n_[j].size() && std::memcmp(t.data() + s, n_[j].data(), n_[j].size()) == 0)
+          hit(j, s);
+      ++i;
+    }
+  }
+
+ private:
+  static uint16_t Key(char a, char b) { return static_cast<uint16_t>((uint8_t(a) << 8) | uint8_t(b)); }
+  std::vector<std::string_view> n_;
+  size_t m_ = 0;
+  std::array<uint8_t, 65536> shift_{};
+};
+
 // .rodata, or without section headers the first read-only, non-executable
 // PT_LOAD, searched from its start up to a limit and read in windows as the
 // search goes: reading is the cost (about 1 ms a MiB in a VM), and a mark
@@ -253,9 +301,40 @@ class RodataStrings {
 
   /// The file offset of the first occurrence of needle in the first limit bytes.
   std::optional<uint64_t> Find(std::string_view needle, uint64_t limit = kMaxRodataScan) {
+    for (const Known& k : known_)
+      if (k.needle == needle && (k.at || k.limit >= std::min<uint64_t>(limit, all_.size()))) {
+        if (k.at && *k.at >= limit) return std::nullopt;
+        return k.at ? std::optional<uint64_t>(base_ + *k.at) : std::nullopt;
+      }
     auto at = FindFrom(needle, 0, limit);
     if (!at) return std::nullopt;
     return base_ + *at;
+  }
+  /// Looks for all needles in one pass over the first limit bytes, window by
+  /// window, until done(found) holds (found[j]: needle j was seen); later
+  /// Find calls for them are answered from what this pass saw.
+  template <typename Done>
+  void Prefetch(const std::vector<std::string_view>& needles, uint64_t limit, Done&& done) {
+    MultiNeedle mn(needles);
+    std::vector<std::optional<uint64_t>> at(needles.size());
+    std::vector<bool> found(needles.size());
+    limit = std::min<uint64_t>(limit, all_.size());
+    uint64_t scanned = 0;  // windows starting before this were searched
+    while (scanned < limit) {
+      const uint64_t end = std::min<uint64_t>(limit, scanned + kWindow);
+      if (end > ready_) {
+        f_.Load(base_ + ready_, end - ready_);  // reads the window in when reading on demand
+        ready_ = end;
+      }
+      // Matches may start up to longest-1 bytes before the window's end and run past it.
+      const uint64_t from = scanned >= mn.longest() ? scanned - mn.longest() + 1 : 0;
+      mn.Scan(all_.substr(0, end), from, [&](size_t j, size_t off) {
+        if (!at[j]) at[j] = off, found[j] = true;
+      });
+      scanned = end;
+      if (done(found)) break;
+    }
+    for (size_t j = 0; j < needles.size(); ++j) known_.push_back({needles[j], at[j], scanned});
   }
   /// Occurrences of needle in the first limit bytes, counted up to max.
   int Count(std::string_view needle, int max, uint64_t limit = kMaxRodataScan) {
@@ -306,7 +385,13 @@ class RodataStrings {
     }
   }
 
+  struct Known {
+    std::string_view needle;
+    std::optional<uint64_t> at;  // offset in all_ of the first occurrence
+    uint64_t limit;              // bytes searched when it was not seen
+  };
   const elf::File& f_;
+  std::vector<Known> known_;
   uint64_t base_ = 0, ready_ = 0;  // ready_: bytes of all_ read in so far
   std::string_view all_;
   std::string where_ = ".rodata";
@@ -346,6 +431,16 @@ struct MarksFound {
 // The first entry of table with at least kMinStringMarks of its needles present.
 template <size_t N>
 std::optional<MarksFound> FindMarks(RodataStrings& s, const StringMarks (&table)[N], uint64_t limit) {
+  std::vector<std::string_view> all;
+  std::vector<size_t> entry;  // all[i] belongs to table[entry[i]]
+  for (size_t e = 0; e < N; ++e)
+    for (std::string_view n : table[e].needles)
+      if (!n.empty()) all.push_back(n), entry.push_back(e);
+  s.Prefetch(all, limit, [&](const std::vector<bool>& found) {
+    std::array<int, N> per{};
+    for (size_t i = 0; i < found.size(); ++i) per[entry[i]] += found[i];
+    return std::any_of(per.begin(), per.end(), [](int c) { return c >= kMinStringMarks; });
+  });
   for (const StringMarks& m : table) {
     MarksFound r;
     r.name = m.name;
@@ -778,11 +873,22 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
   const Producer* rustc = producer("rustc");
   const bool needs_gcc_s =
       std::any_of(f.needed.begin(), f.needed.end(), [](std::string_view n) { return n.starts_with("libgcc_s.so"); });
+  // A program that is C unless its strings say otherwise: every string
+  // looked for below, in one pass over the first kMaxLanguageScan bytes.
+  // (Rust's strings, when Rust is likely, are looked for one by one: they
+  // sit early, and the search stops there.)
+  if (!hit && !rustc && !needs_gcc_s && !engine_core) {
+    std::vector<std::string_view> needles = {"/rustc/", "/rustc-", "RUST_BACKTRACE", "/usr/src/rustc-"};
+    for (const StringMarks& m : kLanguageStrings)
+      for (std::string_view n : m.needles)
+        if (!n.empty()) needles.push_back(n);
+    strings.Prefetch(needles, kMaxLanguageScan, [](const std::vector<bool>&) { return false; });
+  }
   std::optional<uint64_t> rust_at;
   std::string_view rust_needle;
   if (!hit && (rustc || needs_gcc_s))
     for (std::string_view n : {"/rustc/", "/rustc-", "RUST_BACKTRACE"})
-      if ((rust_at = strings.Find(n))) {
+      if ((rust_at = strings.Find(n, kMaxLanguageScan))) {
         rust_needle = n;
         break;
       }
