@@ -4,7 +4,7 @@
 Usage: mini_elf.py OUT [--needed LIB]... [--undef SYM]... [--def SYM]...
                    [--text-size N] [--rodata TEXT]... [--comment TEXT]...
                    [--section NAME=HEX]... [--note SECTION:OWNER:DESCHEX]...
-                   [--append HEX] [--machine N]
+                   [--append HEX] [--machine N] [--rodata-pad N]
 
 Each --rodata string is NUL-terminated; "@IMAGE_END@" in one is replaced by
 the file offset where the ELF image ends, padded to 20 characters (as
@@ -35,6 +35,7 @@ def main():
     ap.add_argument("--note", action="append", default=[])
     ap.add_argument("--append", default="")
     ap.add_argument("--machine", type=int, default=62)
+    ap.add_argument("--rodata-pad", type=lambda s: int(s, 0), default=0, help="zero bytes before the --rodata strings")
     a = ap.parse_args()
 
     dynstr = bytearray(b"\0")
@@ -46,7 +47,8 @@ def main():
 
     needed = [add(n) for n in a.needed]
     syms = [(add(n), False) for n in a.undef] + [(add(n), True) for n in a.defs]
-    rodata = b"".join(r.encode() + b"\0" for r in a.rodata).replace(b"@IMAGE_END@", b"@IMAGE_END@".ljust(20)) or b"\0"
+    rodata = b"\0" * a.rodata_pad + (b"".join(r.encode() + b"\0" for r in a.rodata).replace(
+        b"@IMAGE_END@", b"@IMAGE_END@".ljust(20)) or b"\0")
     extra = []  # (name, type, bytes)
     for spec in a.section:
         name, _, hexbytes = spec.partition("=")
