@@ -366,7 +366,7 @@ class RodataStrings {
   }
 
  private:
-  static constexpr uint64_t kWindow = 1 << 20;
+  static constexpr uint64_t kWindow = 256 << 10;
 
   // Offset (from base_) of needle at or after start, reading more of the
   // range as needed up to limit.
@@ -886,22 +886,29 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
   }
   std::optional<uint64_t> rust_at;
   std::string_view rust_needle;
-  if (!hit && (rustc || needs_gcc_s))
-    for (std::string_view n : {"/rustc/", "/rustc-", "RUST_BACKTRACE"})
+  static const std::vector<std::string_view> kRustStrings = {"/rustc/", "/rustc-", "RUST_BACKTRACE"};
+  if (!hit && (rustc || needs_gcc_s)) {
+    // One pass for the three, ending at the window where one is seen.
+    strings.Prefetch(kRustStrings, kMaxLanguageScan, [](const std::vector<bool>& found) {
+      return std::find(found.begin(), found.end(), true) != found.end();
+    });
+    for (std::string_view n : kRustStrings)
       if ((rust_at = strings.Find(n, kMaxLanguageScan))) {
         rust_needle = n;
         break;
       }
+  }
   // Zig writes no producer line: its own marks are the source file names
   // its safety checks keep. Many of them outvote a rustc line that came with
   // one linked Rust library (Bun 1.3 links lol-html).
   constexpr int kZigNames = 3;
   int zig_names = 0;
-  if ((rustc && hit && hit->language == "c++") || (!hit && !engine_core)) zig_names = strings.Count(".zig", kZigNames, kMaxLanguageScan);
+  if ((rustc && hit && hit->language == "c++") || (!hit && !engine_core))
+    zig_names = strings.Count(".zig", kZigNames, kMaxZigScan);
 
   if (zig_names >= kZigNames && (!hit || hit->language == "c++" || hit->language == "rust")) {
     t.language = "zig", t.compiler = "zig";
-    auto at = strings.Find(".zig", kMaxLanguageScan);
+    auto at = strings.Find(".zig", kMaxZigScan);
     add("written in Zig", true, Strength::kString, strings.Where(*at),
         fmt::format("{}+ Zig source names, such as \"{}\"", kZigNames, strings.PathAround(*at)));
     if (rustc)

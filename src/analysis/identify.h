@@ -52,6 +52,9 @@ inline constexpr unsigned long long kMaxRodataScan = 16ull << 20;
 /// C++), and for Zig's source names: their marks sit among the first
 /// strings in the files seen (under 1 MiB), and every C program pays the search.
 inline constexpr unsigned long long kMaxLanguageScan = 4ull << 20;
+/// Bytes of .rodata searched for Zig's source names: Zig keeps them
+/// together, in its panic data (Bun 1.3: all within 1 MiB of the start).
+inline constexpr unsigned long long kMaxZigScan = 2ull << 20;
 /// Distinct strings of one engine or language needed before strings alone
 /// decide (a C program that merely mentions "Py_Initialize" decides nothing).
 inline constexpr int kMinStringMarks = 2;
