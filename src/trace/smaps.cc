@@ -101,7 +101,7 @@ std::vector<MemoryGroup> GroupMemory(const std::vector<Vma>& vmas, const Groupin
       kind = 1;  // bss
     } else if (v.path == "[heap]") {
       kind = 2;
-    } else if (anon && in.go && (v.start & ((1ull << 40) - 1)) >= 0xc000000000ull) {
+    } else if (anon && in.go && ((v.start >> 32) & 0xff) == 0xc0) {
       kind = 3;
     } else if (v.path == "[stack]" ||
                (anon && std::any_of(in.stack_pointers.begin(), in.stack_pointers.end(),

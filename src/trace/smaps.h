@@ -25,10 +25,13 @@ struct GroupingInput {
 ///  program-data   the program's file, not executable, plus an anonymous rw VMA
 ///                 that starts where one of those ends (its bss)
 ///  heap           [heap] (brk)
-///  go-arenas      for Go programs: anonymous VMAs whose address modulo 2^40 is at
-///                 or above 0xc000000000, the arena hints of the Go runtime on
-///                 amd64 (runtime/malloc.go: hint<<40 | 0x00c0<<32); goroutine
-///                 stacks live there too
+///  go-arenas      for Go programs: anonymous VMAs that start in the 4 GiB after
+///                 one of the heap arena hints of the Go runtime on amd64,
+///                 i<<40 | 0x00c0<<32 (runtime/malloc.go; 0xc000000000 first),
+///                 that is bits 32-39 of the address are 0xc0; goroutine stacks
+///                 and, without cgo, the threads' g0 stacks live there too. The
+///                 runtime's other reservations (page summaries, scavenger
+///                 index: hundreds of MiB of PROT_NONE) count as anonymous
 ///  thread-stacks  [stack] and anonymous VMAs that hold a thread's stack pointer
 ///  anonymous      every other anonymous VMA (malloc arenas, large malloc, JIT code)
 ///  libraries      other file-backed VMAs
