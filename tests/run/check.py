@@ -47,6 +47,14 @@ def build(out: Path, name: str, extra: list[str] = ()) -> Path:
     return exe
 
 
+SCHEMA = HERE.parent.parent / "docs" / "exray-run.schema.json"
+try:
+    import jsonschema  # python3-jsonschema (scripts/dev.sh)
+    VALIDATOR = jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text()))
+except ImportError:  # the checks below still run
+    VALIDATOR = None
+
+
 def run(exray: str, exe: Path, *args: str, timeout: float = 10) -> tuple[dict, float]:
     t0 = time.monotonic()
     # The program's stdout and stderr go to exray's stderr: dropped here.
@@ -55,7 +63,11 @@ def run(exray: str, exe: Path, *args: str, timeout: float = 10) -> tuple[dict, f
     dt = time.monotonic() - t0
     if p.returncode != 0:
         raise RuntimeError(f"exray run {exe.name} exited {p.returncode}")
-    return json.loads(p.stdout), dt
+    doc = json.loads(p.stdout)
+    if VALIDATOR:
+        errs = [f"{'/'.join(map(str, e.path))}: {e.message}" for e in VALIDATOR.iter_errors(doc)]
+        check(not errs, f"{exe.name}: the document does not match {SCHEMA.name}: {errs[:3]}")
+    return doc, dt
 
 
 def claim(doc: dict, name: str) -> dict:
