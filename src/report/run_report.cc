@@ -63,6 +63,7 @@ std::vector<EscapeCount> CountEscapes(const trace::Observation& o) {
 std::vector<std::string> TracerPolicy() {
   return {"clone3 and io_uring_setup fail with ENOSYS (glibc and io_uring users fall back)",
           "ptrace and process_vm_writev fail with EPERM",
+          "kill, tkill and tgkill fail with EPERM unless they name a process or group of the run",
           "clone with CLONE_UNTRACED and seccomp filters with a user-notification listener fail with EPERM",
           "other seccomp filters, prctl(PR_SET_SECCOMP), personality(READ_IMPLIES_EXEC), /proc/*/mem opened "
           "for writing and 32-bit or x32 system calls are allowed and flagged"};

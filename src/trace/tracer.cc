@@ -42,7 +42,7 @@ const char* const kTraceSet[] = {
     "mmap",   "mprotect", "pkey_mprotect", "mremap",         "shmat",       "memfd_create", "open",
     "openat", "openat2",  "execve",        "execveat",       "clone",       "clone3",       "fork",
     "vfork",  "exit_group", "ptrace",      "process_vm_writev", "io_uring_setup", "seccomp", "prctl",
-    "personality", nullptr};
+    "personality", "kill", "tkill", "tgkill", nullptr};
 
 namespace {
 
@@ -419,6 +419,26 @@ void Tracer::OnSeccomp(int tid) {
       if (a[0] != 0xffffffff && (a[0] & kReadImpliesExec))
         Escape(tid, "personality-exec", "flagged", "READ_IMPLIES_EXEC: every readable mapping becomes executable");
       break;
+    case SYS_kill:
+    case SYS_tkill:
+    case SYS_tgkill: {
+      // Without a PID namespace a signal could reach exray or any process of the
+      // user (kill(-1) as root: every process). Only the run's own are allowed.
+      const int64_t target = static_cast<int32_t>(nr == SYS_tgkill ? a[1] : a[0]);
+      bool inside;
+      if (nr == SYS_kill) inside = target == 0 || live_.count(static_cast<int>(target > 0 ? target : -target));
+      else inside = live_.count(static_cast<int>(target)) > 0;
+      if (target == -1) inside = false;
+      if (!inside) {
+        Escape(tid, "signal-outside", "denied (EPERM)",
+               fmt::format("{}({}, signal {}) names a process outside the run",
+                           nr == SYS_kill ? "kill" : nr == SYS_tkill ? "tkill" : "tgkill", target,
+                           nr == SYS_tgkill ? a[2] : a[1]));
+        Deny(tid, EPERM);
+        return;
+      }
+      break;
+    }
     case SYS_exit_group:
       if (t.tgid == main_pid_) Snapshot(tid);
       break;

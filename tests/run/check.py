@@ -169,6 +169,11 @@ def t_io_uring(d, _):
     check("io_uring" in escapes(d), "io_uring: attempt flagged")
 
 
+def t_kill_parent(d, _):
+    check(d["exit"]["code"] == 0, f"kill_parent: kill(parent) and kill(-1) failed with EPERM, kill(child) worked ({d['exit']})")
+    check("signal-outside" in escapes(d), "kill_parent: attempts flagged")
+
+
 def t_sleep(d, dt, exe):
     check(d["exit"]["state"] == "timed-out", f"sleep: timed out ({d['exit']})")
     check(dt < 8, f"sleep: exray returned soon after the 1 s timeout ({dt:.1f} s)")
@@ -202,6 +207,7 @@ CASES = [
     ("fork_exec", [], t_fork_exec, 10, False),
     ("clone3_call", [], t_clone3, 10, False),
     ("io_uring_call", [], t_io_uring, 10, False),
+    ("kill_parent", [], t_kill_parent, 10, False),
     ("sleep_forever", [], t_sleep, 1, True),
     ("fork_loop", [], t_fork_loop, 5, True),
     ("flood", [], t_flood, 2, True),
