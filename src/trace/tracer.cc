@@ -51,6 +51,8 @@ constexpr size_t kMaxEvents = 100000;      // exec mappings and execs kept
 constexpr size_t kMaxElfFiles = 4096;      // distinct ELF files opened
 constexpr size_t kMaxMapsReads = 20000;    // /proc/PID/maps reads for mprotect(PROT_EXEC)
 constexpr size_t kMaxEscapes = 1000;
+constexpr size_t kMaxCloneStacks = 4096;   // clone child_stack values kept
+constexpr size_t kMaxFilesChecked = 16384; // distinct opened paths checked for ELF magic
 constexpr size_t kMaxString = 4096;        // bytes read of a path or argv[0]
 constexpr int kDrainSeconds = 5;           // reaping after SIGKILL
 constexpr uint64_t kReadImpliesExec = 0x0400000;  // personality(2) READ_IMPLIES_EXEC
@@ -192,7 +194,8 @@ class Tracer {
   std::map<int, Tracee> live_;
   std::map<int, uint64_t> group_live_;  // tgid -> threads alive
   std::map<int, uint64_t> sp_;          // last stack pointer seen per tid
-  std::set<std::string> elf_seen_;
+  std::set<std::string> checked_;  // opened paths already checked for ELF magic
+  size_t clone_stacks_ = 0;
   size_t maps_reads_ = 0;
   bool killing_ = false;
   std::chrono::steady_clock::time_point start_;
@@ -384,7 +387,8 @@ void Tracer::OnSeccomp(int tid) {
         Deny(tid, EPERM);
         return;
       }
-      if (a[1]) sp_[-static_cast<int>(obs_.traced_calls)] = a[1];  // child_stack, kept for the stack grouping
+      // child_stack, kept for the stack grouping (negative keys: not a tid).
+      if (a[1] && clone_stacks_++ < kMaxCloneStacks) sp_[-static_cast<int>(clone_stacks_)] = a[1];
       break;
     case SYS_clone3:
       Escape(tid, "clone3", "denied (ENOSYS)", "flags are in memory the filter cannot inspect; glibc falls back to clone");
@@ -486,16 +490,14 @@ void Tracer::OnSyscallExit(int tid) {
         if (acc != O_RDONLY && path.rfind("/proc/", 0) == 0 && path.size() > 4 &&
             path.compare(path.size() - 4, 4, "/mem") == 0)
           Escape(tid, "proc-mem-write", "flagged", path);
-        if (!path.empty() && path[0] == '/' && elf_seen_.size() < kMaxElfFiles && !elf_seen_.count(path)) {
+        // Only regular files are opened here: opening a device or FIFO can have effects.
+        struct stat st{};
+        if (!path.empty() && path[0] == '/' && checked_.size() < kMaxFilesChecked && checked_.insert(path).second &&
+            stat(link.c_str(), &st) == 0 && S_ISREG(st.st_mode) && obs_.files_opened_elf.size() < kMaxElfFiles) {
           int fd = open(link.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
           if (fd >= 0) {
-            struct stat st{};
             char magic[4] = {};
-            if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && pread(fd, magic, 4, 0) == 4 &&
-                memcmp(magic, "\x7f" "ELF", 4) == 0) {
-              elf_seen_.insert(path);
-              obs_.files_opened_elf.push_back(path);
-            }
+            if (pread(fd, magic, 4, 0) == 4 && memcmp(magic, "\x7f" "ELF", 4) == 0) obs_.files_opened_elf.push_back(path);
             close(fd);
           }
         }
