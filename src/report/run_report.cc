@@ -110,7 +110,9 @@ std::string RunToText(const RunReport& r) {
   }
 
   auto jit = trace::JitMappings(o);
-  s += fmt::format("\nRun-time code (JIT): {}\n", jit.empty() ? "none observed" : fmt::format("{} event(s)", jit.size()));
+  const uint64_t fileless = trace::FilelessExecs(o);
+  s += fmt::format("\nRun-time code (JIT): {}\n", jit.empty() && !fileless ? "none observed"
+                                                   : fmt::format("{} event(s)", jit.size() + fileless));
   size_t shown = 0;
   for (const ExecMapping* m : jit) {
     if (shown++ == 20) {
@@ -123,6 +125,9 @@ std::string RunToText(const RunReport& r) {
     s += fmt::format("  {:<28} {:#x} +{:#x} {}{}{}\n", what, m->addr, m->len, trace::ToString(m->source),
                      m->path.empty() ? "" : " " + m->path, m->writable ? " · RWX" : "");
   }
+  for (const trace::ExecEvent& e : o.execs)
+    if (e.ok && (e.path.rfind("/memfd:", 0) == 0 || e.path.rfind("/dev/shm/", 0) == 0))
+      s += fmt::format("  fileless exec of {} by pid {}\n", e.path, e.pid);
   if (o.exec_mappings_dropped) s += fmt::format("  ({} more executable mappings not kept)\n", o.exec_mappings_dropped);
 
   s += fmt::format("\nThreads and processes\n  threads started {} · peak at once {} (with the main thread) · processes forked {}\n",

@@ -90,7 +90,7 @@ std::vector<std::string> LdSoConfDirs() {
 
 struct Dyn {
   std::vector<std::string> needed;
-  std::string rpath, runpath;
+  std::string rpath, runpath, interpreter;
 };
 
 std::optional<Dyn> ReadDyn(const std::string& path) {
@@ -107,6 +107,7 @@ std::optional<Dyn> ReadDyn(const std::string& path) {
   for (std::string_view n : e->needed) d.needed.emplace_back(n);
   if (e->rpath) d.rpath = std::string(*e->rpath);
   if (e->runpath) d.runpath = std::string(*e->runpath);
+  if (e->interpreter) d.interpreter = std::string(*e->interpreter);
   return d;
 }
 
@@ -122,8 +123,18 @@ Expected ComputeExpected(const Analysis& a, const std::string& program_real) {
   Expected ex;
   ex.program = program_real.empty() ? Canonical(a.path) : program_real;
   ex.go = a.go.has_value();
-  if (!a.elf) return ex;
-  if (a.elf->interpreter) ex.interpreter = Canonical(std::string(*a.elf->interpreter));
+  Dyn top;
+  if (a.elf) {
+    for (std::string_view n : a.elf->needed) top.needed.emplace_back(n);
+    if (a.elf->rpath) top.rpath = std::string(*a.elf->rpath);
+    if (a.elf->runpath) top.runpath = std::string(*a.elf->runpath);
+    if (a.elf->interpreter) top.interpreter = std::string(*a.elf->interpreter);
+  } else if (auto d = program_real.empty() ? std::nullopt : ReadDyn(program_real)) {
+    top = std::move(*d);  // a script: what is expected is what its interpreter (the file that ran) needs
+  } else {
+    return ex;
+  }
+  if (!top.interpreter.empty()) ex.interpreter = Canonical(top.interpreter);
   const std::vector<std::string> conf = LdSoConfDirs();
   static const char* const kDefault[] = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64",
                                          "/usr/lib64", "/lib", "/usr/lib"};
@@ -134,10 +145,6 @@ Expected ComputeExpected(const Analysis& a, const std::string& program_real) {
     std::string rpath, runpath;
   };
   std::deque<Want> queue;
-  Dyn top;
-  for (std::string_view n : a.elf->needed) top.needed.emplace_back(n);
-  if (a.elf->rpath) top.rpath = std::string(*a.elf->rpath);
-  if (a.elf->runpath) top.runpath = std::string(*a.elf->runpath);
   for (const std::string& n : top.needed) queue.push_back({n, ex.program, top.rpath, top.runpath});
   while (!queue.empty() && ex.needed.size() < kMaxClosure) {
     Want w = std::move(queue.front());
@@ -217,6 +224,13 @@ std::vector<const ExecMapping*> JitMappings(const Observation& obs) {
   return out;
 }
 
+uint64_t FilelessExecs(const Observation& obs) {
+  uint64_t n = 0;
+  for (const ExecEvent& e : obs.execs)
+    n += e.ok && (e.path.rfind("/memfd:", 0) == 0 || e.path.rfind("/dev/shm/", 0) == 0);
+  return n;
+}
+
 std::vector<Claim> CompareWithStatic(const Analysis& a, const Observation& obs) {
   std::vector<Claim> claims;
   const std::string& prog = obs.program_real;
@@ -224,17 +238,22 @@ std::vector<Claim> CompareWithStatic(const Analysis& a, const Observation& obs) 
   for (const ExecMapping* m : JitMappings(obs)) (m->image == prog || prog.empty() ? jit_own : jit_other)++;
   bool read_implies_exec = false;
   for (const EscapeAttempt& e : obs.escapes) read_implies_exec |= e.what == "personality-exec";
+  uint64_t fileless = FilelessExecs(obs);
   // JIT.
   {
     Claim c{"jit", "no static claim", "", "no static claim"};
     std::string jit = a.execution ? a.execution->jit : "unknown";
     std::string engine = a.execution && !a.execution->engine.empty() ? " (" + a.execution->engine + ")" : "";
-    const bool seen = jit_own > 0 || read_implies_exec;
-    c.observed = seen ? fmt::format("{} mapping(s) of run-time code (anonymous, memfd or shared memory made executable)",
-                                    jit_own)
-                      : "no run-time code mapped executable";
-    if (jit_other) c.observed += fmt::format("; {} more by programs it exec'd", jit_other);
-    if (read_implies_exec) c.observed += "; personality(READ_IMPLIES_EXEC)";
+    const bool seen = jit_own > 0 || read_implies_exec || fileless > 0;
+    std::vector<std::string> parts;
+    if (jit_own)
+      parts.push_back(fmt::format("{} mapping(s) of run-time code (anonymous, memfd or shared memory made executable)",
+                                  jit_own));
+    if (jit_other) parts.push_back(fmt::format("{} by programs it exec'd", jit_other));
+    if (read_implies_exec) parts.push_back("personality(READ_IMPLIES_EXEC)");
+    if (fileless) parts.push_back(fmt::format("{} exec(s) of a memfd or shared-memory file (fileless)", fileless));
+    if (parts.empty()) parts.push_back("no run-time code mapped executable");
+    for (size_t i = 0; i < parts.size(); ++i) c.observed += (i ? "; " : "") + parts[i];
     if (jit == "no") {
       c.static_says = "no JIT engine";
       c.status = seen ? "refuted" : "confirmed";

@@ -24,7 +24,8 @@ struct Expected {
   bool go = false;                       // a Go program (memory grouping)
 };
 
-/// Resolves the DT_NEEDED closure as ld.so would, in brief: DT_RPATH (when
+/// For a script (no ELF model), the closure of program_real, the interpreter
+/// that ran. Resolves the DT_NEEDED closure as ld.so would, in brief: DT_RPATH (when
 /// there is no DT_RUNPATH), DT_RUNPATH ($ORIGIN expanded), the directories of
 /// /etc/ld.so.conf.d/*.conf, then the default directories; each library found
 /// is parsed for its own DT_NEEDED. Bounded by kMaxClosure libraries.
@@ -54,6 +55,9 @@ std::vector<MappedObject> MappedFiles(const Observation& obs);
 /// The successful mappings and protection changes that produced run-time
 /// code (anonymous, memfd, shared memory), in any process of the run.
 std::vector<const ExecMapping*> JitMappings(const Observation& obs);
+
+/// Successful execs of a memfd or /dev/shm file (fexecve of generated code).
+uint64_t FilelessExecs(const Observation& obs);
 
 /// One static claim and what the run says about it.
 struct Claim {

@@ -41,6 +41,11 @@ def check(cond: bool, what: str) -> None:
 
 def build(out: Path, name: str, extra: list[str] = ()) -> Path:
     exe = out / name
+    script = SRC / (name + ".sh")
+    if script.exists():  # scripts are copied, not compiled
+        shutil.copyfile(script, exe)
+        exe.chmod(0o755)
+        return exe
     src = SRC / (name.split("-")[0] + ".c")
     cmd = ["gcc", "-O1", "-o", str(exe), str(src), *extra]
     subprocess.run(cmd, check=True)
@@ -174,6 +179,20 @@ def t_kill_parent(d, _):
     check("signal-outside" in escapes(d), "kill_parent: attempts flagged")
 
 
+def t_memfd_execveat(d, _):
+    check(d["exit"]["code"] == 0, f"memfd_execveat: /bin/true ran from the memfd ({d['exit']})")
+    ex = [e for e in d["execs"] if e["ok"] and not e["initial"]]
+    check(len(ex) == 1 and ex[0]["path"].startswith("/memfd:exray-fileless"), f"memfd_execveat: exec of the memfd ({ex})")
+    check(claim(d, "jit")["status"] == "refuted", "memfd_execveat: a fileless exec refutes 'no JIT'")
+
+
+def t_script(d, _):
+    check(d["exit"]["code"] == 0, "script exits 0")
+    srcs = {f["source"] for f in d["mapped_files"]}
+    check(srcs <= {"needed"}, f"script: the shell's libraries are its needed ones ({d['mapped_files']})")
+    check(claim(d, "jit")["status"] in ("confirmed", "no static claim"), "script: no JIT")
+
+
 def t_sleep(d, dt, exe):
     check(d["exit"]["state"] == "timed-out", f"sleep: timed out ({d['exit']})")
     check(dt < 8, f"sleep: exray returned soon after the 1 s timeout ({dt:.1f} s)")
@@ -208,6 +227,8 @@ CASES = [
     ("clone3_call", [], t_clone3, 10, False),
     ("io_uring_call", [], t_io_uring, 10, False),
     ("kill_parent", [], t_kill_parent, 10, False),
+    ("memfd_execveat", [], t_memfd_execveat, 10, False),
+    ("script_hello", [], t_script, 10, False),
     ("sleep_forever", [], t_sleep, 1, True),
     ("fork_loop", [], t_fork_loop, 5, True),
     ("flood", [], t_flood, 2, True),
