@@ -6,6 +6,7 @@
 
 #include "analysis/analyze.h"
 #include "cli_run.h"
+#include "support/mapped_file.h"
 #include "trace/smaps.h"
 #include "trace/verdict.h"
 
@@ -236,6 +237,37 @@ TEST(Verdict, StaticRefutedByALibrary) {
   Observation bare;
   bare.program_real = "/usr/bin/prog";
   EXPECT_EQ(Status(CompareWithStatic(SampleAnalysis("no", "static"), bare), "linking"), "confirmed");
+}
+
+bool EndsWith(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// The closure of a real system binary: /bin/ls needs libselinux, which needs libpcre2-8.
+TEST(Expected, ClosureIsTransitive) {
+  ReadBuffer buffer;
+  auto f = MappedFile::Open("/bin/ls", &buffer);
+  if (!f) GTEST_SKIP() << "no /bin/ls";
+  AnalyzeOptions ao;
+  ao.source = f->get();
+  auto a = Analyze("/bin/ls", (*f)->view(), ao);
+  ASSERT_TRUE(a.ok());
+  if (!a->elf || a->elf->needed.empty()) GTEST_SKIP() << "/bin/ls is static here";
+  Expected e = ComputeExpected(*a, "");
+  EXPECT_FALSE(e.interpreter.empty());
+  bool libc = false, pcre = false;
+  for (const std::string& p : e.needed) {
+    EXPECT_EQ(p[0], '/') << p;
+    libc |= EndsWith(p, "/libc.so.6");
+    pcre |= p.find("/libpcre2-8.so") != std::string::npos;
+  }
+  EXPECT_TRUE(libc);
+  bool selinux = false;
+  for (std::string_view n : a->elf->needed) selinux |= n == "libselinux.so.1";
+  if (selinux) {
+    EXPECT_TRUE(pcre) << "libselinux's own DT_NEEDED was not followed";
+  }
+  EXPECT_TRUE(e.unresolved.empty());
 }
 
 TEST(RunCli, RefusesWithoutTheSandbox) {
