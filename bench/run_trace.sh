@@ -31,7 +31,7 @@ t() {  # t LABEL CMD...: best of 3 wall-clock seconds
 } 
 native=$(t "native" "$w" | tee /dev/stderr | tail -1)
 traced=$(t "exray run --no-sandbox" "$exray" run "$w" --no-sandbox --timeout 120 | tee /dev/stderr | tail -1)
-t "strace -f --seccomp-bpf -e trace=mmap" strace -f -qq --seccomp-bpf -e trace=mmap -o /dev/null "$w" | head -1 >&2
+t "strace -f --seccomp-bpf -e trace=mmap" strace -f -qq --seccomp-bpf -e trace=mmap -o /dev/null "$w" | sed -n 1p >&2
 s=$(date +%s.%N); strace -f -qq -o /dev/null "$w"; e=$(date +%s.%N)
 printf '%-44s %8.3f s (one run)\n' "strace -f (every call)" "$(python3 -c "print($e-$s)")" >&2
 python3 -c "print(f'exray run / native: {$traced/$native:.2f}x (target <= 1.3x)')" >&2
