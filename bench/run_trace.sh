@@ -18,7 +18,7 @@ int main(void) { for (int i = 0; i < 1000000; ++i) syscall(SYS_getpid); return 0
 C
 gcc -O1 -o "$out/getpid_loop" "$out/getpid_loop.c"
 w=$out/getpid_loop
-t() {  # t LABEL CMD...: best of 3 wall-clock seconds
+t() {  # t LABEL CMD...: best of 3 wall-clock seconds; the line to stderr, the number to stdout
   local best=""
   for _ in 1 2 3; do
     local s e
@@ -26,12 +26,12 @@ t() {  # t LABEL CMD...: best of 3 wall-clock seconds
     best=$(python3 -c "import sys; a=float(sys.argv[1]); b=sys.argv[2]; print(a if not b else min(a, float(b)))" \
            "$(python3 -c "print($e-$s)")" "$best")
   done
-  printf '%-44s %8.3f s\n' "$1" "$best"
+  printf '%-44s %8.3f s\n' "$1" "$best" >&2
   echo "$best"
-} 
-native=$(t "native" "$w" | tee /dev/stderr | tail -1)
-traced=$(t "exray run --no-sandbox" "$exray" run "$w" --no-sandbox --timeout 120 | tee /dev/stderr | tail -1)
-t "strace -f --seccomp-bpf -e trace=mmap" strace -f -qq --seccomp-bpf -e trace=mmap -o /dev/null "$w" | sed -n 1p >&2
+}
+native=$(t "native" "$w")
+traced=$(t "exray run --no-sandbox" "$exray" run "$w" --no-sandbox --timeout 120)
+t "strace -f --seccomp-bpf -e trace=mmap" strace -f -qq --seccomp-bpf -e trace=mmap -o /dev/null "$w" >/dev/null
 s=$(date +%s.%N); strace -f -qq -o /dev/null "$w"; e=$(date +%s.%N)
 printf '%-44s %8.3f s (one run)\n' "strace -f (every call)" "$(python3 -c "print($e-$s)")" >&2
 python3 -c "print(f'exray run / native: {$traced/$native:.2f}x (target <= 1.3x)')" >&2
