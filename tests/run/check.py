@@ -90,8 +90,9 @@ def escapes(doc: dict) -> set[str]:
     return {e["what"] for e in doc["escapes"]}
 
 
-def left_running(tag: str) -> list[str]:
-    p = subprocess.run(["pgrep", "-f", tag], stdout=subprocess.PIPE, text=True)
+def left_running(path: str) -> list[str]:
+    # The fixture's full path: unique to this build directory, absent from this runner's own command line.
+    p = subprocess.run(["pgrep", "-f", re.escape(path)], stdout=subprocess.PIPE, text=True)
     return p.stdout.split()
 
 
@@ -197,21 +198,21 @@ def t_sleep(d, dt, exe):
     check(d["exit"]["state"] == "timed-out", f"sleep: timed out ({d['exit']})")
     check(dt < 8, f"sleep: exray returned soon after the 1 s timeout ({dt:.1f} s)")
     check(d["processes_forked"] == 1, "sleep: its child was seen")
-    left = left_running(exe.name)
+    left = left_running(str(exe))
     check(not left, f"sleep: nothing left running ({left})")
 
 
 def t_fork_loop(d, dt, exe):
     check(d["exit"]["state"] in ("killed-tracee-cap", "timed-out"), f"fork_loop: contained ({d['exit']})")
     check(d["processes_forked"] >= 1, "fork_loop: forks seen")
-    left = left_running(exe.name)
+    left = left_running(str(exe))
     check(not left, f"fork_loop: nothing left running ({len(left)} processes)")
 
 
 def t_flood(d, dt, exe):
     check(d["exit"]["state"] in ("timed-out", "exited", "signaled"), f"flood: ended ({d['exit']})")
     check(dt < 10, f"flood: exray did not hang ({dt:.1f} s)")
-    check(not left_running(exe.name), "flood: nothing left running")
+    check(not left_running(str(exe)), "flood: nothing left running")
 
 
 CASES = [
