@@ -215,11 +215,15 @@ void Tracer::Resume(int tid, int request, int sig) {
 // system call by changing the system call number to -1").
 void Tracer::Deny(int tid, int err) {
   user_regs_struct regs{};
+  bool skipped = false;
   if (ptrace(PTRACE_GETREGS, tid, nullptr, &regs) == 0) {
     regs.orig_rax = static_cast<unsigned long long>(-1);
     regs.rax = static_cast<unsigned long long>(-static_cast<long long>(err));
-    ptrace(PTRACE_SETREGS, tid, nullptr, &regs);
+    skipped = ptrace(PTRACE_SETREGS, tid, nullptr, &regs) == 0;
   }
+  // A call that could not be skipped must not run: the tracee dies instead
+  // (ESRCH: it is gone already).
+  if (!skipped && errno != ESRCH) kill(tid, SIGKILL);
   Resume(tid);
 }
 
