@@ -10,7 +10,7 @@ jobs=${JOBS:-2}
 
 install_deps() {
   # Debian 12 packages: build tools, libraries, and the toolchains the fixture tests compile with.
-  local pkgs=(cmake ninja-build g++ clang llvm-14 llvm-14-tools libclang-rt-14-dev pkg-config
+  local pkgs=(cmake ninja-build g++ clang llvm-14 llvm-14-tools libclang-rt-14-dev pkg-config libseccomp-dev
               libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev libzstd-dev nettle-dev
               libgtest-dev libgmock-dev python3 python3-jsonschema binutils file zstd
               golang-go musl-tools gccgo

@@ -22,7 +22,14 @@
 #include "lang/go/pclntab.h"
 #include "lang/go/version.h"
 #include "report/report.h"
+#include "report/run_report.h"
 #include "support/mapped_file.h"
+#include "trace/smaps.h"
+#include "trace/tracer.h"
+#include "trace/verdict.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace exray {
 
@@ -294,6 +301,114 @@ int RunCheck(int argc, const char* const* argv, std::ostream& out, std::ostream&
   return failed ? 3 : 0;
 }
 
+
+constexpr const char* kNoSandboxYet =
+    "exray run: the sandbox is not built yet; --no-sandbox runs FILE unconfined under the tracer: it can read and "
+    "write your files and use the network\n";
+
+/// FILE as execve needs it: as given when it names a path, else found on PATH.
+std::string ResolveProgram(const std::string& file) {
+  if (file.find('/') != std::string::npos) return file;
+  if (access(file.c_str(), X_OK) == 0) return "./" + file;
+  const char* path = std::getenv("PATH");
+  std::string_view list = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  size_t b = 0;
+  while (b <= list.size()) {
+    size_t e = list.find(':', b);
+    if (e == std::string_view::npos) e = list.size();
+    std::string cand = std::string(list.substr(b, e - b)) + "/" + file;
+    struct stat st{};
+    if (e > b && stat(cand.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(cand.c_str(), X_OK) == 0) return cand;
+    b = e + 1;
+  }
+  return file;
+}
+
+// `exray run FILE [--json] [--timeout S] [--no-sandbox] -- ARGS...`: one
+// traced run, compared with the static analysis. 0 when the run was observed
+// (whatever the program's own exit status), 1 when it could not be traced,
+// 2 on usage errors and when the sandbox is asked for (not built yet).
+int RunRun(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  // Everything after the first "--" goes to the program untouched.
+  std::vector<const char*> own;
+  std::vector<std::string> args;
+  bool rest = false;
+  for (int i = 0; i < argc; ++i) {
+    if (!rest && i > 0 && std::string_view(argv[i]) == "--") {
+      rest = true;
+      continue;
+    }
+    if (rest) args.emplace_back(argv[i]);
+    else own.push_back(argv[i]);
+  }
+  CLI::App app{"exray run: run a program once under a tracer and check the static verdict against what it did",
+               "exray run"};
+  std::string file;
+  bool json = false, no_sandbox = false;
+  double timeout = 10;
+  app.add_option("file", file, "the program to run")->required();
+  app.add_flag("--json", json, "print the exray-run JSON document (docs/json.md)");
+  app.add_option("--timeout", timeout, "wall-clock limit in seconds; the whole process tree is killed after it")
+      ->check(CLI::Range(0.01, 86400.0));
+  app.add_flag("--no-sandbox", no_sandbox,
+               "run unconfined under the tracer (the program can read and write your files and use the network)");
+  app.footer("Arguments for the program follow --: exray run ./a.out --no-sandbox -- -v input.txt");
+  try {
+    app.parse(static_cast<int>(own.size()), own.data());
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e, out, err);
+    return code == 0 ? 0 : 2;
+  }
+  if (!no_sandbox) {
+    err << kNoSandboxYet;
+    return 2;
+  }
+  const std::string path = ResolveProgram(file);
+  ReadBuffer buffer;
+  auto file_or = MappedFile::Open(path, &buffer);
+  if (!file_or) {
+    err << "exray: " << file_or.error().message << '\n';
+    return 1;
+  }
+  AnalyzeOptions ao;
+  ao.source = file_or->get();
+  auto a_or = Analyze(path, (*file_or)->view(), ao);
+  if (!a_or) {
+    err << "exray: " << path << ": " << a_or.error().message << '\n';
+    return 1;
+  }
+  trace::TraceOptions to;
+  to.path = path;
+  to.argv.push_back(file);
+  to.argv.insert(to.argv.end(), args.begin(), args.end());
+  to.timeout_seconds = timeout;
+  auto obs_or = trace::Trace(to);
+  if (!obs_or) {
+    err << "exray run: " << obs_or.error().message << '\n';
+    return 1;
+  }
+  trace::Observation& obs = *obs_or;
+  trace::Expected expected = trace::ComputeExpected(*a_or, obs.program_real);
+  trace::ClassifyAll(&obs, expected);
+  if (obs.memory_snapshot) {
+    trace::GroupingInput gi;
+    gi.program = obs.program_real;
+    gi.stack_pointers = obs.thread_stack_pointers;
+    gi.go = expected.go;
+    obs.memory = trace::GroupMemory(obs.vmas, gi);
+  }
+  RunReport rr;
+  rr.analysis = &*a_or;
+  rr.obs = &obs;
+  rr.expected = &expected;
+  rr.claims = trace::CompareWithStatic(*a_or, obs);
+  rr.sandbox = false;
+  rr.timeout_seconds = timeout;
+  out << (json ? RunToJson(rr, 2) + "\n" : RunToText(rr));
+  out.flush();
+  return 0;
+}
+
 }  // namespace
 
 int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err, bool out_is_tty) {
@@ -301,12 +416,14 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   if (argc >= 2 && std::string_view(argv[1]) == "go") return RunGo(argc - 1, argv + 1, out, err);
   if (argc >= 2 && std::string_view(argv[1]) == "check") return RunCheck(argc - 1, argv + 1, out, err);
   if (argc >= 2 && std::string_view(argv[1]) == "rust") return RunRust(argc - 1, argv + 1, out, err);
+  if (argc >= 2 && std::string_view(argv[1]) == "run") return RunRun(argc - 1, argv + 1, out, err);
   CLI::App app{"exray: what a compiled program is made of and what it needs, with evidence"};
   app.set_version_flag("--version", "exray 0.1.0");
   app.footer("Subcommands:\n  exray go FILE... [--json]   Go version, modules and build settings (like `go version -m`)\n"
              "  exray rust FILE... [--json] rustc version and crate list of a Rust binary\n"
              "  exray check FILE --require LIST   exit 3 unless every requirement holds\n"
-             "  a file named go, rust or check is given as ./go, ./rust, ./check");
+             "  exray run FILE --no-sandbox [--json] [--timeout S] -- ARGS   one traced run, checked against the verdict\n"
+             "  a file named go, rust, check or run is given as ./go, ./rust, ./check, ./run");
   std::vector<std::string> files;
   bool json = false, hash = false;
   ReportOptions ro;

@@ -1,0 +1,289 @@
+// The text and JSON views of an `exray run` (docs/run.md).
+#include "report/run_report.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "report/json_writer.h"
+
+namespace exray {
+
+using trace::ExecMapping;
+using trace::MapSource;
+
+namespace {
+
+std::string Prot(uint32_t p) {
+  std::string s;
+  s += p & PROT_READ ? 'r' : '-';
+  s += p & PROT_WRITE ? 'w' : '-';
+  s += p & PROT_EXEC ? 'x' : '-';
+  return s;
+}
+
+std::string Kib(uint64_t kb) {
+  if (kb >= 10 * 1024) return fmt::format("{:.1f} MiB", kb / 1024.0);
+  return fmt::format("{} KiB", kb);
+}
+
+/// How the run ended, one word: exited, signaled, timed-out, killed-tracee-cap,
+/// killed-step-cap, not-started.
+std::string EndState(const trace::Observation& o) {
+  if (o.timed_out) return "timed-out";
+  if (o.tracee_cap_hit) return "killed-tracee-cap";
+  if (o.step_cap_hit) return "killed-step-cap";
+  if (!o.started) return "not-started";
+  if (o.term_signal) return "signaled";
+  return "exited";
+}
+
+struct EscapeCount {
+  std::string what, action, detail;
+  uint64_t count = 0;
+};
+
+std::vector<EscapeCount> CountEscapes(const trace::Observation& o) {
+  std::vector<EscapeCount> out;
+  std::map<std::string, size_t> idx;
+  for (const trace::EscapeAttempt& e : o.escapes) {
+    auto [it, fresh] = idx.emplace(e.what + "\t" + e.action, out.size());
+    if (fresh) out.push_back({e.what, e.action, e.detail, 0});
+    ++out[it->second].count;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> TracerPolicy() {
+  return {"clone3 and io_uring_setup fail with ENOSYS (glibc and io_uring users fall back)",
+          "ptrace and process_vm_writev fail with EPERM",
+          "kill, tkill and tgkill fail with EPERM unless they name a process or group of the run",
+          "clone with CLONE_UNTRACED and seccomp filters with a user-notification listener fail with EPERM",
+          "other seccomp filters, prctl(PR_SET_SECCOMP), personality(READ_IMPLIES_EXEC), /proc/*/mem opened "
+          "for writing and 32-bit or x32 system calls are allowed and flagged"};
+}
+
+std::string RunToText(const RunReport& r) {
+  const trace::Observation& o = *r.obs;
+  std::string s;
+  std::string argv;
+  for (size_t i = 1; i < o.argv.size(); ++i) argv += " " + o.argv[i];
+  s += fmt::format("exray run: {}{}\n", o.program, argv);
+  if (!r.sandbox)
+    s += "  NOT SANDBOXED (--no-sandbox): the program ran unconfined under the tracer, with your files and network\n";
+  std::string env;
+  for (const std::string& e : o.env) env += (env.empty() ? "" : " ") + e;
+  s += fmt::format("  environment: {} (nothing else passed)\n", env);
+  const std::string end = EndState(o);
+  if (end == "exited") s += fmt::format("  exit: status {}", o.exit_code);
+  else if (end == "signaled") s += fmt::format("  exit: killed by signal {} ({})", o.term_signal, strsignal(o.term_signal));
+  else if (end == "timed-out") s += fmt::format("  exit: TIMED OUT after {:g} s; every process of the run was killed", r.timeout_seconds);
+  else if (end == "killed-tracee-cap") s += "  exit: too many threads and processes at once; every process of the run was killed";
+  else if (end == "killed-step-cap") s += "  exit: too many tracer stops; every process of the run was killed";
+  else s += fmt::format("  exit: did not start: {}", o.start_error);
+  s += fmt::format(" · wall {:.3f} s · user {:.3f} s · sys {:.3f} s · peak RSS {}\n", o.wall_seconds, o.user_seconds,
+                   o.sys_seconds, Kib(o.peak_rss_kb));
+  s += fmt::format("  traced calls {} · tracer stops {}\n", o.traced_calls, o.stops);
+
+  s += "\nExecuted\n";
+  if (o.execs.empty()) s += "  nothing\n";
+  for (const trace::ExecEvent& e : o.execs)
+    s += fmt::format("  {} {} (argv[0] {}){}\n", e.ok ? "exec" : "FAILED exec", e.path, e.argv0,
+                     e.initial ? " · the run itself" : fmt::format(" · by pid {}", e.pid));
+
+  s += "\nFiles mapped executable by the program\n";
+  auto files = trace::MappedFiles(o);
+  if (files.empty()) s += "  none by mmap (the kernel maps the program and its interpreter at exec)\n";
+  for (const trace::MappedObject& f : files)
+    s += fmt::format("  {:<15} {}{}\n", trace::ToString(f.source), f.path,
+                     f.mappings > 1 ? fmt::format(" ({} mappings)", f.mappings) : "");
+  if (!r.expected->unresolved.empty()) {
+    std::string u;
+    for (const std::string& n : r.expected->unresolved) u += (u.empty() ? "" : ", ") + n;
+    s += fmt::format("  (needed but not found on this system: {})\n", u);
+  }
+
+  auto jit = trace::JitMappings(o);
+  const uint64_t fileless = trace::FilelessExecs(o);
+  s += fmt::format("\nRun-time code (JIT): {}\n", jit.empty() && !fileless ? "none observed"
+                                                   : fmt::format("{} event(s)", jit.size() + fileless));
+  size_t shown = 0;
+  for (const ExecMapping* m : jit) {
+    if (shown++ == 20) {
+      s += fmt::format("  ... {} more\n", jit.size() - 20);
+      break;
+    }
+    std::string what = m->call == "mmap" || m->call == "shmat"
+                           ? fmt::format("{} {}", m->call, Prot(m->prot))
+                           : fmt::format("{} {} -> {}", m->call, m->prev_prot.empty() ? "?" : m->prev_prot, Prot(m->prot));
+    s += fmt::format("  {:<28} {:#x} +{:#x} {}{}{}\n", what, m->addr, m->len, trace::ToString(m->source),
+                     m->path.empty() ? "" : " " + m->path, m->writable ? " · RWX" : "");
+  }
+  for (const trace::ExecEvent& e : o.execs)
+    if (e.ok && (e.path.rfind("/memfd:", 0) == 0 || e.path.rfind("/dev/shm/", 0) == 0))
+      s += fmt::format("  fileless exec of {} by pid {}\n", e.path, e.pid);
+  if (o.exec_mappings_dropped) s += fmt::format("  ({} more executable mappings not kept)\n", o.exec_mappings_dropped);
+
+  s += fmt::format("\nThreads and processes\n  threads started {} · peak at once {} (with the main thread) · processes forked {}\n",
+                   o.threads_started, o.peak_threads, o.processes_forked);
+
+  s += "\nEscape hatches (tracer policy)\n";
+  for (const std::string& p : TracerPolicy()) s += "  " + p + "\n";
+  auto escapes = CountEscapes(o);
+  if (escapes.empty()) s += "  attempts: none\n";
+  for (const EscapeCount& e : escapes)
+    s += fmt::format("  attempt: {} {} ×{}{}\n", e.what, e.action, e.count, e.detail.empty() ? "" : " · " + e.detail);
+
+  s += "\nMemory at exit";
+  if (!o.memory_snapshot) {
+    s += ": no snapshot (the process did not reach exit_group)\n";
+  } else {
+    s += " (/proc/PID/smaps at exit_group; RSS / mapped)\n";
+    for (const trace::MemoryGroup& g : o.memory)
+      if (g.vmas) s += fmt::format("  {:<14} {:>10} / {:>10}  {} VMA(s)\n", g.kind, Kib(g.rss_kb), Kib(g.size_kb), g.vmas);
+    if (o.vm_hwm_kb) s += fmt::format("  VmHWM {}\n", Kib(*o.vm_hwm_kb));
+  }
+
+  s += "\nStatic claims against this run\n";
+  for (const trace::Claim& c : r.claims)
+    s += fmt::format("  {:<16} {:<10} static: {}\n  {:<16} {:<10} observed: {}\n", c.name,
+                     c.status == "refuted" ? "REFUTED" : c.status == "no static claim" ? "-" : c.status,
+                     c.static_says, "", "", c.observed);
+  return s;
+}
+
+std::string RunToJson(const RunReport& r, int indent) {
+  const trace::Observation& o = *r.obs;
+  JsonWriter w(indent);
+  w.BeginObject();
+  w.Field("schema_version", kRunSchemaVersion);
+  w.Field("document", "exray-run");
+  w.Field("path", o.program);
+  w.Field("argv", o.argv);
+  w.Field("env", o.env);
+  w.Field("sandbox", r.sandbox);
+  w.Key("exit");
+  w.BeginObject();
+  w.Field("state", EndState(o));
+  if (o.exited && !o.term_signal) w.Field("code", o.exit_code);
+  else w.Field("code", nullptr);
+  if (o.term_signal) w.Field("signal", o.term_signal);
+  else w.Field("signal", nullptr);
+  w.Field("start_error", o.start_error.empty() ? std::optional<std::string>() : o.start_error);
+  w.EndObject();
+  w.Key("time");
+  w.BeginObject();
+  w.Field("timeout_ms", static_cast<uint64_t>(r.timeout_seconds * 1000));
+  w.Field("wall_ms", static_cast<uint64_t>(o.wall_seconds * 1000));
+  w.Field("user_ms", static_cast<uint64_t>(o.user_seconds * 1000));
+  w.Field("sys_ms", static_cast<uint64_t>(o.sys_seconds * 1000));
+  w.EndObject();
+  w.Field("traced_calls", o.traced_calls);
+  w.Field("stops", o.stops);
+  w.Key("execs");
+  w.BeginArray();
+  for (const trace::ExecEvent& e : o.execs) {
+    w.BeginObject();
+    w.Field("path", e.path);
+    w.Field("argv0", e.argv0);
+    w.Field("pid", e.pid);
+    w.Field("ok", e.ok);
+    w.Field("initial", e.initial);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("mapped_files");
+  w.BeginArray();
+  for (const trace::MappedObject& f : trace::MappedFiles(o)) {
+    w.BeginObject();
+    w.Field("path", f.path);
+    w.Field("source", trace::ToString(f.source));
+    w.Field("mappings", f.mappings);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Field("needed_unresolved", r.expected->unresolved);
+  w.Key("exec_mappings");
+  w.BeginArray();
+  for (const ExecMapping& m : o.exec_mappings) {
+    w.BeginObject();
+    w.Field("seq", m.seq);
+    w.Field("pid", m.pid);
+    w.Field("call", m.call);
+    w.Field("addr", m.addr);
+    w.Field("len", m.len);
+    w.Field("prot", Prot(m.prot));
+    w.Field("prev_prot", m.prev_prot.empty() ? std::optional<std::string>() : m.prev_prot);
+    w.Field("adds_exec", m.call == "mmap" || m.call == "shmat" ? true : m.adds_exec);
+    w.Field("rwx", m.writable);
+    w.Field("path", m.path.empty() ? std::optional<std::string>() : m.path);
+    w.Field("source", trace::ToString(m.source));
+    w.Field("jit", trace::IsJit(m.source));
+    w.Field("ok", m.ok);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Field("exec_mappings_dropped", o.exec_mappings_dropped);
+  w.Field("jit_events", static_cast<uint64_t>(trace::JitMappings(o).size()));
+  w.Key("threads");
+  w.BeginObject();
+  w.Field("started", o.threads_started);
+  w.Field("peak", o.peak_threads);
+  w.EndObject();
+  w.Field("processes_forked", o.processes_forked);
+  w.Field("elf_files_opened", o.files_opened_elf);
+  w.Field("policy", TracerPolicy());
+  w.Key("escapes");
+  w.BeginArray();
+  for (const EscapeCount& e : CountEscapes(o)) {
+    w.BeginObject();
+    w.Field("what", e.what);
+    w.Field("action", e.action);
+    w.Field("count", e.count);
+    w.Field("detail", e.detail);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Field("foreign_arch_calls", o.foreign_arch_calls);
+  w.Key("memory");
+  w.BeginObject();
+  w.Field("peak_rss_kb", o.peak_rss_kb);
+  w.Field("vm_hwm_kb", o.vm_hwm_kb);
+  w.Key("at_exit");
+  if (!o.memory_snapshot) {
+    w.Null();
+  } else {
+    w.BeginArray();
+    for (const trace::MemoryGroup& g : o.memory) {
+      w.BeginObject();
+      w.Field("kind", g.kind);
+      w.Field("vmas", g.vmas);
+      w.Field("size_kb", g.size_kb);
+      w.Field("rss_kb", g.rss_kb);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+  w.Key("claims");
+  w.BeginArray();
+  for (const trace::Claim& c : r.claims) {
+    w.BeginObject();
+    w.Field("name", c.name);
+    w.Field("static", c.static_says);
+    w.Field("observed", c.observed);
+    w.Field("status", c.status);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return w.Take();
+}
+
+}  // namespace exray

@@ -1,0 +1,31 @@
+// Views of one `exray run`: the text report and the "exray-run" JSON document.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "analysis/analyze.h"
+#include "trace/model.h"
+#include "trace/verdict.h"
+
+namespace exray {
+
+inline constexpr int kRunSchemaVersion = 1;
+
+/// Everything the run report shows; the observation is already classified.
+struct RunReport {
+  const Analysis* analysis = nullptr;  // the static analysis of FILE (may be null if it failed)
+  const trace::Observation* obs = nullptr;
+  const trace::Expected* expected = nullptr;
+  std::vector<trace::Claim> claims;
+  bool sandbox = false;  // false: --no-sandbox
+  double timeout_seconds = 0;
+};
+
+std::string RunToText(const RunReport& r);
+std::string RunToJson(const RunReport& r, int indent = 2);
+
+/// The fixed policy of the tracer, one line each, as the report states it.
+std::vector<std::string> TracerPolicy();
+
+}  // namespace exray

@@ -1,0 +1,322 @@
+// Classification of a run's executable mappings and the static claims beside them.
+#include "trace/verdict.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <stdlib.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <deque>
+#include <fstream>
+#include <map>
+
+#include "analysis/analyze.h"
+#include "formats/elf/parser.h"
+#include "support/mapped_file.h"
+
+namespace exray::trace {
+
+const char* ToString(MapSource s) {
+  switch (s) {
+    case MapSource::kProgram: return "program";
+    case MapSource::kInterpreter: return "interpreter";
+    case MapSource::kNeeded: return "needed";
+    case MapSource::kGlibc: return "glibc-internal";
+    case MapSource::kRuntimeLoad: return "runtime-load";
+    case MapSource::kAnonymous: return "anonymous";
+    case MapSource::kMemfd: return "memfd";
+    case MapSource::kShared: return "shared-memory";
+    case MapSource::kOtherImage: return "other-program";
+  }
+  return "unknown";
+}
+
+namespace {
+
+std::string Canonical(const std::string& p) {
+  char buf[PATH_MAX];
+  if (realpath(p.c_str(), buf)) return buf;
+  return "";
+}
+
+std::string Dirname(const std::string& p) {
+  size_t s = p.rfind('/');
+  return s == std::string::npos ? "." : s == 0 ? "/" : p.substr(0, s);
+}
+
+std::string Basename(const std::string& p) {
+  size_t s = p.rfind('/');
+  return s == std::string::npos ? p : p.substr(s + 1);
+}
+
+std::vector<std::string> SplitPath(std::string_view list, const std::string& origin) {
+  std::vector<std::string> out;
+  size_t b = 0;
+  while (b <= list.size()) {
+    size_t e = list.find(':', b);
+    if (e == std::string_view::npos) e = list.size();
+    std::string d(list.substr(b, e - b));
+    for (const char* tok : {"$ORIGIN", "${ORIGIN}"}) {
+      size_t at;
+      while ((at = d.find(tok)) != std::string::npos) d.replace(at, strlen(tok), origin);
+    }
+    if (!d.empty()) out.push_back(d);
+    b = e + 1;
+  }
+  return out;
+}
+
+std::vector<std::string> LdSoConfDirs() {
+  std::vector<std::string> dirs;
+  DIR* d = opendir("/etc/ld.so.conf.d");
+  if (!d) return dirs;
+  std::vector<std::string> files;
+  while (dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n.size() > 5 && n.compare(n.size() - 5, 5, ".conf") == 0) files.push_back("/etc/ld.so.conf.d/" + n);
+  }
+  closedir(d);
+  std::sort(files.begin(), files.end());
+  for (const std::string& f : files) {
+    std::ifstream in(f);
+    std::string line;
+    for (int i = 0; i < 256 && std::getline(in, line); ++i)
+      if (!line.empty() && line[0] == '/') dirs.push_back(line.substr(0, line.find_first_of(" \t#")));
+  }
+  return dirs;
+}
+
+struct Dyn {
+  std::vector<std::string> needed;
+  std::string rpath, runpath, interpreter;
+};
+
+std::optional<Dyn> ReadDyn(const std::string& path) {
+  ReadBuffer buffer;
+  auto f = MappedFile::Open(path, &buffer);
+  if (!f) return std::nullopt;
+  (*f)->Ensure(0, 64);
+  if (!elf::IsElf((*f)->view())) return std::nullopt;
+  elf::ParseOptions po;
+  po.source = f->get();
+  auto e = elf::Parse((*f)->view(), po);
+  if (!e) return std::nullopt;
+  Dyn d;
+  for (std::string_view n : e->needed) d.needed.emplace_back(n);
+  if (e->rpath) d.rpath = std::string(*e->rpath);
+  if (e->runpath) d.runpath = std::string(*e->runpath);
+  if (e->interpreter) d.interpreter = std::string(*e->interpreter);
+  return d;
+}
+
+}  // namespace
+
+bool IsGlibcInternalLoad(const std::string& path) {
+  std::string b = Basename(path);
+  return b.rfind("libnss_", 0) == 0 || b.rfind("libgcc_s.so", 0) == 0 || b.rfind("libidn2.so", 0) == 0 ||
+         path.find("/gconv/") != std::string::npos;
+}
+
+Expected ComputeExpected(const Analysis& a, const std::string& program_real) {
+  Expected ex;
+  ex.program = program_real.empty() ? Canonical(a.path) : program_real;
+  ex.go = a.go.has_value();
+  Dyn top;
+  if (a.elf) {
+    for (std::string_view n : a.elf->needed) top.needed.emplace_back(n);
+    if (a.elf->rpath) top.rpath = std::string(*a.elf->rpath);
+    if (a.elf->runpath) top.runpath = std::string(*a.elf->runpath);
+    if (a.elf->interpreter) top.interpreter = std::string(*a.elf->interpreter);
+  } else if (auto d = program_real.empty() ? std::nullopt : ReadDyn(program_real)) {
+    top = std::move(*d);  // a script: what is expected is what its interpreter (the file that ran) needs
+  } else {
+    return ex;
+  }
+  if (!top.interpreter.empty()) ex.interpreter = Canonical(top.interpreter);
+  const std::vector<std::string> conf = LdSoConfDirs();
+  static const char* const kDefault[] = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64",
+                                         "/usr/lib64", "/lib", "/usr/lib"};
+  std::set<std::string> seen_names;
+  // (name, the object that needs it): its RPATH/RUNPATH and $ORIGIN apply.
+  struct Want {
+    std::string name, from_path;
+    std::string rpath, runpath;
+  };
+  std::deque<Want> queue;
+  for (const std::string& n : top.needed) queue.push_back({n, ex.program, top.rpath, top.runpath});
+  while (!queue.empty() && ex.needed.size() < kMaxClosure) {
+    Want w = std::move(queue.front());
+    queue.pop_front();
+    if (!seen_names.insert(w.name).second) continue;
+    std::vector<std::string> dirs;
+    const std::string origin = Dirname(w.from_path);
+    if (w.name.find('/') != std::string::npos) {
+      dirs.push_back("");
+    } else {
+      if (w.runpath.empty()) for (auto& d : SplitPath(w.rpath, origin)) dirs.push_back(d);
+      for (auto& d : SplitPath(w.runpath, origin)) dirs.push_back(d);
+      dirs.insert(dirs.end(), conf.begin(), conf.end());
+      dirs.insert(dirs.end(), std::begin(kDefault), std::end(kDefault));
+    }
+    std::string found;
+    for (const std::string& d : dirs) {
+      std::string c = Canonical(d.empty() ? w.name : d + "/" + w.name);
+      if (!c.empty()) {
+        found = c;
+        break;
+      }
+    }
+    if (found.empty()) {
+      ex.unresolved.push_back(w.name);
+      continue;
+    }
+    if (!ex.needed.insert(found).second) continue;
+    if (auto d = ReadDyn(found)) {
+      for (const std::string& n : d->needed) queue.push_back({n, found, d->rpath, d->runpath});
+    }
+  }
+  return ex;
+}
+
+MapSource Classify(const ExecMapping& m, const Expected& e) {
+  std::string path = m.path;
+  const std::string deleted = " (deleted)";
+  if (path.size() > deleted.size() && path.compare(path.size() - deleted.size(), deleted.size(), deleted) == 0)
+    path.resize(path.size() - deleted.size());
+  if (path.empty()) return MapSource::kAnonymous;
+  if (path.rfind("/memfd:", 0) == 0) return MapSource::kMemfd;
+  if (m.tmpfs || path.rfind("/dev/shm/", 0) == 0 || path.rfind("/SYSV", 0) == 0) return MapSource::kShared;
+  if (!m.image.empty() && !e.program.empty() && m.image != e.program) return MapSource::kOtherImage;
+  if (path == e.program) return MapSource::kProgram;
+  if (!e.interpreter.empty() && path == e.interpreter) return MapSource::kInterpreter;
+  if (e.needed.count(path)) return MapSource::kNeeded;
+  if (IsGlibcInternalLoad(path)) return MapSource::kGlibc;
+  return MapSource::kRuntimeLoad;
+}
+
+void ClassifyAll(Observation* obs, const Expected& e) {
+  for (ExecMapping& m : obs->exec_mappings) m.source = Classify(m, e);
+}
+
+std::vector<MappedObject> MappedFiles(const Observation& obs) {
+  std::vector<MappedObject> out;
+  std::map<std::string, size_t> index;
+  for (const ExecMapping& m : obs.exec_mappings) {
+    if (!m.ok || IsJit(m.source) || m.source == MapSource::kOtherImage) continue;
+    if (m.call != "mmap" && !m.adds_exec) continue;
+    auto [it, fresh] = index.emplace(m.path, out.size());
+    if (fresh) out.push_back({m.path, m.source, 0, m.seq});
+    ++out[it->second].mappings;
+  }
+  return out;
+}
+
+std::vector<const ExecMapping*> JitMappings(const Observation& obs) {
+  std::vector<const ExecMapping*> out;
+  for (const ExecMapping& m : obs.exec_mappings) {
+    if (!m.ok || !IsJit(m.source)) continue;
+    // mprotect keeping exec (RX -> RX) makes no new code executable.
+    if ((m.call == "mprotect" || m.call == "pkey_mprotect") && !m.adds_exec && !m.writable) continue;
+    out.push_back(&m);
+  }
+  return out;
+}
+
+uint64_t FilelessExecs(const Observation& obs) {
+  uint64_t n = 0;
+  for (const ExecEvent& e : obs.execs)
+    n += e.ok && (e.path.rfind("/memfd:", 0) == 0 || e.path.rfind("/dev/shm/", 0) == 0);
+  return n;
+}
+
+std::vector<Claim> CompareWithStatic(const Analysis& a, const Observation& obs) {
+  std::vector<Claim> claims;
+  const std::string& prog = obs.program_real;
+  uint64_t jit_own = 0, jit_other = 0;
+  for (const ExecMapping* m : JitMappings(obs)) (m->image == prog || prog.empty() ? jit_own : jit_other)++;
+  bool read_implies_exec = false;
+  for (const EscapeAttempt& e : obs.escapes) read_implies_exec |= e.what == "personality-exec";
+  uint64_t fileless = FilelessExecs(obs);
+  // JIT.
+  {
+    Claim c{"jit", "no static claim", "", "no static claim"};
+    std::string jit = a.execution ? a.execution->jit : "unknown";
+    std::string engine = a.execution && !a.execution->engine.empty() ? " (" + a.execution->engine + ")" : "";
+    const bool seen = jit_own > 0 || read_implies_exec || fileless > 0;
+    std::vector<std::string> parts;
+    if (jit_own)
+      parts.push_back(fmt::format("{} mapping(s) of run-time code (anonymous, memfd or shared memory made executable)",
+                                  jit_own));
+    if (jit_other) parts.push_back(fmt::format("{} by programs it exec'd", jit_other));
+    if (read_implies_exec) parts.push_back("personality(READ_IMPLIES_EXEC)");
+    if (fileless) parts.push_back(fmt::format("{} exec(s) of a memfd or shared-memory file (fileless)", fileless));
+    if (parts.empty()) parts.push_back("no run-time code mapped executable");
+    for (size_t i = 0; i < parts.size(); ++i) c.observed += (i ? "; " : "") + parts[i];
+    if (jit == "no") {
+      c.static_says = "no JIT engine";
+      c.status = seen ? "refuted" : "confirmed";
+    } else if (jit == "yes") {
+      c.static_says = "JIT engine" + engine;
+      c.status = seen ? "confirmed" : "not exercised on this run";
+    } else if (jit == "capable") {
+      c.static_says = "JIT capable, off by default" + engine;
+      c.status = seen ? "refuted" : "confirmed";
+    }
+    claims.push_back(c);
+  }
+  std::vector<MappedObject> files = MappedFiles(obs);
+  uint64_t runtime = 0, glibc = 0, libs = 0;
+  std::string runtime_names, glibc_names;
+  for (const MappedObject& f : files) {
+    if (f.source == MapSource::kRuntimeLoad) {
+      if (runtime++ < 3) runtime_names += (runtime_names.empty() ? "" : ", ") + f.path;
+    }
+    if (f.source == MapSource::kGlibc) {
+      if (glibc++ < 3) glibc_names += (glibc_names.empty() ? "" : ", ") + f.path;
+    }
+    if (f.source != MapSource::kProgram) ++libs;
+  }
+  // Run-time loading.
+  if (a.format == "elf") {
+    Claim c{"runtime-loading", "", "", ""};
+    c.static_says = a.elf && !a.elf->needed.empty()
+                        ? fmt::format("its needed libraries only ({} direct)", a.elf->needed.size())
+                        : "no shared libraries";
+    if (runtime) c.observed = fmt::format("{} other file(s) mapped executable: {}{}", runtime, runtime_names,
+                                          runtime > 3 ? ", ..." : "");
+    else c.observed = "no file outside the DT_NEEDED closure mapped executable";
+    if (glibc) c.observed += fmt::format("; glibc loaded {} on its own: {}{}", glibc, glibc_names, glibc > 3 ? ", ..." : "");
+    c.status = runtime ? "refuted" : "confirmed";
+    claims.push_back(c);
+  }
+  // Linking.
+  if (a.format == "elf" && a.linking != "none") {
+    Claim c{"linking", a.linking, "", ""};
+    if (a.linking == "static" || a.linking == "static-pie") {
+      c.observed = libs ? fmt::format("{} shared object(s) mapped executable", libs) : "no shared object mapped";
+      c.status = libs ? "refuted" : "confirmed";
+    } else {
+      uint64_t needed = 0;
+      for (const MappedObject& f : files) needed += f.source == MapSource::kNeeded;
+      c.observed = fmt::format("{} library file(s) of the DT_NEEDED closure mapped by the loader", needed);
+      c.status = needed || (a.elf && a.elf->needed.empty()) ? "confirmed" : "refuted";
+    }
+    claims.push_back(c);
+  }
+  // Threads.
+  {
+    Claim c{"threads", "no static claim", "", "no static claim"};
+    c.observed = fmt::format("{} thread(s) started, at most {} at once in one process", obs.threads_started,
+                             obs.peak_threads);
+    if (a.go && a.go->compiler == "gc") {
+      c.static_says = "Go runtime: scheduler and GC threads";
+      c.status = obs.threads_started ? "confirmed" : "not exercised on this run";
+    }
+    claims.push_back(c);
+  }
+  return claims;
+}
+
+}  // namespace exray::trace

@@ -1,0 +1,71 @@
+// `exray run`: what the static Analysis expects a run to map, the
+// classification of what the run mapped, and the claims side by side.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "trace/model.h"
+
+namespace exray {
+struct Analysis;
+}
+
+namespace exray::trace {
+
+/// The files a run of the program may map executable without loading
+/// anything at run time: itself, its interpreter and its DT_NEEDED closure.
+struct Expected {
+  std::string program;      // canonical path
+  std::string interpreter;  // canonical path, or empty
+  std::set<std::string> needed;          // canonical paths of the closure
+  std::vector<std::string> unresolved;   // needed names not found on this system
+  bool go = false;                       // a Go program (memory grouping)
+};
+
+/// For a script (no ELF model), the closure of program_real, the interpreter
+/// that ran. Resolves the DT_NEEDED closure as ld.so would, in brief: DT_RPATH (when
+/// there is no DT_RUNPATH), DT_RUNPATH ($ORIGIN expanded), the directories of
+/// /etc/ld.so.conf.d/*.conf, then the default directories; each library found
+/// is parsed for its own DT_NEEDED. Bounded by kMaxClosure libraries.
+Expected ComputeExpected(const Analysis& a, const std::string& program_real);
+inline constexpr size_t kMaxClosure = 512;
+
+/// Where one executable mapping came from. Pure.
+MapSource Classify(const ExecMapping& m, const Expected& e);
+
+/// Whether a file is one glibc loads on its own (NSS modules, gconv modules,
+/// libgcc_s for pthread_cancel/pthread_exit, libidn2 for IDN lookups).
+bool IsGlibcInternalLoad(const std::string& path);
+
+/// Sets source on every mapping of obs.
+void ClassifyAll(Observation* obs, const Expected& e);
+
+/// A distinct file (or kind of memory) mapped executable, in first-seen order.
+struct MappedObject {
+  std::string path;  // empty for anonymous memory
+  MapSource source;
+  uint64_t mappings = 0;
+  uint64_t first_seq = 0;
+};
+/// File-backed executable mappings of FILE's own processes, one entry per
+/// file; JIT mappings are not merged (see JitMappings).
+std::vector<MappedObject> MappedFiles(const Observation& obs);
+/// The successful mappings and protection changes that produced run-time
+/// code (anonymous, memfd, shared memory), in any process of the run.
+std::vector<const ExecMapping*> JitMappings(const Observation& obs);
+
+/// Successful execs of a memfd or /dev/shm file (fexecve of generated code).
+uint64_t FilelessExecs(const Observation& obs);
+
+/// One static claim and what the run says about it.
+struct Claim {
+  std::string name;         // jit, runtime-loading, linking, threads
+  std::string static_says;  // "no JIT engine"
+  std::string observed;     // "no executable anonymous memory"
+  std::string status;       // confirmed, refuted, not exercised, no static claim
+};
+std::vector<Claim> CompareWithStatic(const Analysis& a, const Observation& obs);
+
+}  // namespace exray::trace

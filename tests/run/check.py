@@ -1,0 +1,350 @@
+#!/usr/bin/env python3
+"""Behaviour fixtures for `exray run` (issue 5), built at test time.
+
+    python3 tests/run/check.py --exray BUILD/exray --out DIR [--only NAME...] [--strace]
+
+Compiles one tiny C program per behaviour (fixtures/*.c) with gcc into DIR,
+runs `exray run --no-sandbox --json` on each and checks the expected
+verdicts. With --strace, also runs `strace -f -y` on the same fixtures and
+checks that exray saw the same executable mappings (mmap with PROT_EXEC,
+mprotect adding PROT_EXEC: call, protection, file), the same successful
+execs and the same number of threads.
+
+Exit status: 0 all passed, 1 a check failed, 77 skipped (no gcc, not root
+or ptrace not permitted here, or no strace for --strace).
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE / "fixtures"
+SKIP = 77
+
+failures: list[str] = []
+
+
+def check(cond: bool, what: str) -> None:
+    if not cond:
+        failures.append(what)
+        print(f"  FAIL: {what}")
+
+
+def build(out: Path, name: str, extra: list[str] = ()) -> Path:
+    exe = out / name
+    script = SRC / (name + ".sh")
+    if script.exists():  # scripts are copied, not compiled
+        shutil.copyfile(script, exe)
+        exe.chmod(0o755)
+        return exe
+    src = SRC / (name.split("-")[0] + ".c")
+    cmd = ["gcc", "-O1", "-o", str(exe), str(src), *extra]
+    subprocess.run(cmd, check=True)
+    return exe
+
+
+SCHEMA = HERE.parent.parent / "docs" / "exray-run.schema.json"
+try:
+    import jsonschema  # python3-jsonschema (scripts/dev.sh)
+    VALIDATOR = jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text()))
+except ImportError:  # the checks below still run
+    VALIDATOR = None
+
+
+def run(exray: str, exe: Path, *args: str, timeout: float = 10) -> tuple[dict, float]:
+    t0 = time.monotonic()
+    # The program's stdout and stderr go to exray's stderr: dropped here.
+    p = subprocess.run([exray, "run", str(exe), "--no-sandbox", "--json", "--timeout", str(timeout), "--", *args],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=timeout + 30)
+    dt = time.monotonic() - t0
+    if p.returncode != 0:
+        raise RuntimeError(f"exray run {exe.name} exited {p.returncode}")
+    doc = json.loads(p.stdout)
+    if VALIDATOR:
+        errs = [f"{'/'.join(map(str, e.path))}: {e.message}" for e in VALIDATOR.iter_errors(doc)]
+        check(not errs, f"{exe.name}: the document does not match {SCHEMA.name}: {errs[:3]}")
+    return doc, dt
+
+
+def claim(doc: dict, name: str) -> dict:
+    for c in doc["claims"]:
+        if c["name"] == name:
+            return c
+    return {}
+
+
+def jit_sources(doc: dict) -> list[str]:
+    return [m["source"] for m in doc["exec_mappings"] if m["jit"] and m["ok"]]
+
+
+def escapes(doc: dict) -> set[str]:
+    return {e["what"] for e in doc["escapes"]}
+
+
+def left_running(path: str) -> list[str]:
+    # The fixture's full path: unique to this build directory, absent from this runner's own command line.
+    p = subprocess.run(["pgrep", "-f", re.escape(path)], stdout=subprocess.PIPE, text=True)
+    return p.stdout.split()
+
+
+# name -> (check function, extra gcc flags, program args, timeout)
+def t_hello(d, _):
+    check(d["exit"]["state"] == "exited" and d["exit"]["code"] == 0, "hello exits 0")
+    check(claim(d, "jit")["status"] == "confirmed", "hello: no JIT confirmed")
+    check(claim(d, "runtime-loading")["status"] == "confirmed", "hello: no run-time loading confirmed")
+    check(claim(d, "linking")["status"] == "confirmed", "hello: dynamic linking confirmed")
+    srcs = {f["source"] for f in d["mapped_files"]}
+    check(srcs == {"needed"}, f"hello: only needed files mapped executable ({srcs})")
+    check(d["memory"]["at_exit"] is not None, "hello: memory snapshot at exit_group")
+    kinds = {g["kind"]: g for g in d["memory"]["at_exit"] or []}
+    check(kinds.get("program-text", {}).get("vmas", 0) >= 1, "hello: program text grouped")
+    check(kinds.get("libraries", {}).get("vmas", 0) >= 1, "hello: libraries grouped")
+    check(kinds.get("thread-stacks", {}).get("vmas", 0) >= 1, "hello: [stack] grouped")
+
+
+def t_static(d, _):
+    check(d["exit"]["code"] == 0, "static hello exits 0")
+    check(claim(d, "linking")["static"] == "static" and claim(d, "linking")["status"] == "confirmed",
+          "static: static linking confirmed")
+    check(d["mapped_files"] == [], "static: no file mapped executable")
+
+
+def t_rwx(d, _):
+    check(d["exit"]["code"] == 0, "rwx exits 0")
+    check("anonymous" in jit_sources(d), "rwx: anonymous executable mapping seen")
+    check(any(m["rwx"] and m["call"] == "mmap" for m in d["exec_mappings"]), "rwx: flagged RWX")
+    check(claim(d, "jit")["status"] == "refuted", "rwx: static 'no JIT' refuted")
+
+
+def t_mprotect(d, _):
+    check(d["exit"]["code"] == 0, "mprotect exits 0")
+    ms = [m for m in d["exec_mappings"] if m["call"] == "mprotect" and m["jit"]]
+    check(len(ms) == 1 and ms[0]["adds_exec"] and ms[0]["prev_prot"] == "rw-p" and ms[0]["prot"] == "r-x",
+          f"mprotect: one RW->RX change of anonymous memory ({ms})")
+    check(claim(d, "jit")["status"] == "refuted", "mprotect: static 'no JIT' refuted")
+
+
+def t_memfd(d, _):
+    check(d["exit"]["code"] == 0, "memfd exits 0")
+    check("memfd" in jit_sources(d), "memfd: memfd mapped executable seen")
+    check(claim(d, "jit")["status"] == "refuted", "memfd: static 'no JIT' refuted")
+
+
+def t_dlopen(d, _):
+    check(d["exit"]["code"] == 0, "dlopen exits 0")
+    rl = [f["path"] for f in d["mapped_files"] if f["source"] == "runtime-load"]
+    check(any(p.endswith("/libm.so.6") for p in rl), f"dlopen: libm loaded at run time ({rl})")
+    check(claim(d, "runtime-loading")["status"] == "refuted", "dlopen: 'needed libraries only' refuted")
+    check(claim(d, "jit")["status"] == "confirmed", "dlopen: no JIT confirmed")
+
+
+def t_threads(d, _):
+    check(d["exit"]["code"] == 0, "threads exits 0")
+    check(d["threads"]["started"] == 4, f"threads: 4 started ({d['threads']})")
+    check(d["threads"]["peak"] == 5, f"threads: peak 5 ({d['threads']})")
+    check(d["processes_forked"] == 0, "threads: no process forked")
+    kinds = {g["kind"]: g for g in d["memory"]["at_exit"] or []}
+    check(kinds.get("thread-stacks", {}).get("vmas", 0) >= 5, f"threads: 5 stacks grouped ({kinds.get('thread-stacks')})")
+    check(claim(d, "jit")["status"] == "confirmed", "threads: no JIT confirmed")
+
+
+def t_fork_exec(d, _):
+    check(d["exit"]["code"] == 0, "fork_exec exits 0")
+    ex = [e for e in d["execs"] if e["ok"] and not e["initial"]]
+    check(len(ex) == 1 and ex[0]["path"] == "/bin/true", f"fork_exec: exec of /bin/true ({ex})")
+    check(d["processes_forked"] == 1, "fork_exec: one process forked")
+    check(claim(d, "runtime-loading")["status"] == "confirmed", "fork_exec: the child's libraries are not FILE's")
+
+
+def t_clone3(d, _):
+    check(d["exit"]["code"] == 0, "clone3: the program saw ENOSYS (exit 0)")
+    check("clone3" in escapes(d), "clone3: attempt flagged")
+
+
+def t_io_uring(d, _):
+    check(d["exit"]["code"] == 0, "io_uring: the program saw ENOSYS (exit 0)")
+    check("io_uring" in escapes(d), "io_uring: attempt flagged")
+
+
+def t_kill_parent(d, _):
+    check(d["exit"]["code"] == 0, f"kill_parent: kill(parent) and kill(-1) failed with EPERM, kill(child) worked ({d['exit']})")
+    check("signal-outside" in escapes(d), "kill_parent: attempts flagged")
+
+
+def t_memfd_execveat(d, _):
+    check(d["exit"]["code"] == 0, f"memfd_execveat: /bin/true ran from the memfd ({d['exit']})")
+    ex = [e for e in d["execs"] if e["ok"] and not e["initial"]]
+    check(len(ex) == 1 and ex[0]["path"].startswith("/memfd:exray-fileless"), f"memfd_execveat: exec of the memfd ({ex})")
+    check(claim(d, "jit")["status"] == "refuted", "memfd_execveat: a fileless exec refutes 'no JIT'")
+
+
+def t_script(d, _):
+    check(d["exit"]["code"] == 0, "script exits 0")
+    srcs = {f["source"] for f in d["mapped_files"]}
+    check(srcs <= {"needed"}, f"script: the shell's libraries are its needed ones ({d['mapped_files']})")
+    check(claim(d, "jit")["status"] in ("confirmed", "no static claim"), "script: no JIT")
+
+
+def t_sleep(d, dt, exe):
+    check(d["exit"]["state"] == "timed-out", f"sleep: timed out ({d['exit']})")
+    check(dt < 8, f"sleep: exray returned soon after the 1 s timeout ({dt:.1f} s)")
+    check(d["processes_forked"] == 1, "sleep: its child was seen")
+    left = left_running(str(exe))
+    check(not left, f"sleep: nothing left running ({left})")
+
+
+def t_fork_loop(d, dt, exe):
+    check(d["exit"]["state"] in ("killed-tracee-cap", "timed-out"), f"fork_loop: contained ({d['exit']})")
+    check(d["processes_forked"] >= 1, "fork_loop: forks seen")
+    left = left_running(str(exe))
+    check(not left, f"fork_loop: nothing left running ({len(left)} processes)")
+
+
+def t_flood(d, dt, exe):
+    check(d["exit"]["state"] in ("timed-out", "exited", "signaled"), f"flood: ended ({d['exit']})")
+    check(dt < 10, f"flood: exray did not hang ({dt:.1f} s)")
+    check(not left_running(str(exe)), "flood: nothing left running")
+
+
+CASES = [
+    # name, source, gcc flags, checker, timeout, needs (dt, exe)
+    ("hello", [], t_hello, 10, False),
+    ("hello-static", ["-static"], t_static, 10, False),
+    ("rwx_mmap", [], t_rwx, 10, False),
+    ("mprotect_rx", [], t_mprotect, 10, False),
+    ("memfd_exec", [], t_memfd, 10, False),
+    ("dlopen_libm", [], t_dlopen, 10, False),
+    ("thread_pool", ["-pthread"], t_threads, 10, False),
+    ("fork_exec", [], t_fork_exec, 10, False),
+    ("clone3_call", [], t_clone3, 10, False),
+    ("io_uring_call", [], t_io_uring, 10, False),
+    ("kill_parent", [], t_kill_parent, 10, False),
+    ("memfd_execveat", [], t_memfd_execveat, 10, False),
+    ("script_hello", [], t_script, 10, False),
+    ("sleep_forever", [], t_sleep, 1, True),
+    ("fork_loop", [], t_fork_loop, 5, True),
+    ("flood", [], t_flood, 2, True),
+]
+
+# ---- the strace differential ----
+
+STRACE_LINE = re.compile(r"^(?:\[pid\s+\d+\]\s+|\d+\s+)?(mmap|mprotect|execve|clone|clone3|fork|vfork)\((.*)\)\s+=\s+(\S+)")
+
+
+def strace_events(exe: Path, out: Path) -> dict:
+    log = out / (exe.name + ".strace")
+    subprocess.run(["strace", "-f", "-qq", "-y", "-o", str(log),
+                    "-e", "trace=mmap,mprotect,execve,clone,clone3,fork,vfork", str(exe)],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+    maps = collections.Counter()
+    execs = 0
+    threads = 0
+    for line in log.read_text(errors="replace").splitlines():
+        m = STRACE_LINE.match(line)
+        if not m:
+            continue
+        call, args, ret = m.groups()
+        if ret.startswith("-") or ret == "?":
+            continue
+        if call == "execve":
+            execs += 1
+        elif call in ("clone", "clone3"):
+            threads += "CLONE_THREAD" in args
+        elif call in ("mmap", "mprotect"):
+            parts = [p.strip() for p in args.split(", ")]
+            prot = parts[2] if len(parts) > 2 else ""
+            if "PROT_EXEC" not in prot:
+                continue
+            p = "".join(c for c, f in (("r", "PROT_READ"), ("w", "PROT_WRITE"), ("x", "PROT_EXEC")) if f in prot)
+            path = ""
+            if call == "mmap" and "MAP_ANONYMOUS" not in args:
+                fm = re.search(r"\d+<([^>]*)>", parts[4] if len(parts) > 4 else "")
+                path = fm.group(1) if fm else "?"
+            maps[(call, p, norm(path))] += 1
+    return {"maps": maps, "execs": execs, "threads": threads}
+
+
+def norm(path: str) -> str:
+    # strace -y prints a memfd as /memfd:NAME (deleted); so does /proc/PID/fd.
+    return path.replace(" (deleted)", "")
+
+
+def exray_events(d: dict) -> dict:
+    maps = collections.Counter()
+    for m in d["exec_mappings"]:
+        if not m["ok"] or m["call"] not in ("mmap", "mprotect"):
+            continue
+        p = "".join(c for c in m["prot"] if c != "-")
+        path = norm(m["path"] or "") if m["call"] == "mmap" else ""
+        maps[(m["call"], p, path)] += 1
+    execs = sum(1 for e in d["execs"] if e["ok"])
+    return {"maps": maps, "execs": execs, "threads": d["threads"]["started"]}
+
+
+DIFF_CASES = ["hello", "rwx_mmap", "mprotect_rx", "memfd_exec", "dlopen_libm", "thread_pool", "fork_exec"]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--exray", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--only", nargs="*")
+    ap.add_argument("--strace", action="store_true", help="the differential test against strace -f")
+    args = ap.parse_args()
+    if not shutil.which("gcc"):
+        print("skip: no gcc")
+        return SKIP
+    if args.strace and not shutil.which("strace"):
+        print("skip: no strace")
+        return SKIP
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    # A probe: can this machine ptrace at all (containers without CAP_SYS_PTRACE, Yama 3)?
+    true_exe = shutil.which("true") or "/bin/true"
+    probe = subprocess.run([args.exray, "run", true_exe, "--no-sandbox", "--json"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    if probe.returncode != 0 and "PTRACE_SEIZE" in probe.stderr:
+        print(f"skip: {probe.stderr.strip()}")
+        return SKIP
+    cases = [c for c in CASES if not args.only or c[0] in args.only]
+    if args.strace:
+        cases = [c for c in cases if c[0] in DIFF_CASES]
+    for name, flags, fn, timeout, wants_exe in cases:
+        print(f"{name}:")
+        try:
+            exe = build(out, name, flags)
+            doc, dt = run(args.exray, exe, timeout=timeout)
+        except Exception as e:  # noqa: BLE001 - one fixture's failure is reported, the rest still run
+            check(False, f"{name}: {e}")
+            continue
+        if args.strace:
+            s, x = strace_events(exe, out), exray_events(doc)
+            check(s["maps"] == x["maps"], f"{name}: executable mappings differ:\n    strace {sorted(s['maps'].items())}\n"
+                                          f"    exray  {sorted(x['maps'].items())}")
+            check(s["execs"] == x["execs"], f"{name}: execs strace {s['execs']} exray {x['execs']}")
+            check(s["threads"] == x["threads"], f"{name}: threads strace {s['threads']} exray {x['threads']}")
+            print(f"  strace and exray agree: {sum(x['maps'].values())} executable mappings, "
+                  f"{x['execs']} execs, {x['threads']} threads" if not failures else "")
+            continue
+        if wants_exe:
+            fn(doc, dt, exe)
+        else:
+            fn(doc, dt)
+    if failures:
+        print(f"{len(failures)} check(s) failed")
+        return 1
+    print(f"ok: {len(cases)} fixtures")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

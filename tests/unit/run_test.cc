@@ -1,0 +1,281 @@
+// The pure parts of `exray run`: smaps parsing and grouping, the
+// classification of executable mappings, and the claims against a run.
+#include <gtest/gtest.h>
+
+#include <sys/mman.h>
+
+#include "analysis/analyze.h"
+#include "cli_run.h"
+#include "support/mapped_file.h"
+#include "trace/smaps.h"
+#include "trace/verdict.h"
+
+namespace exray::trace {
+namespace {
+
+constexpr const char* kSmaps =
+    "55d000000000-55d000001000 r--p 00000000 fd:01 100   /usr/bin/prog\n"
+    "Size:                  4 kB\n"
+    "Rss:                   4 kB\n"
+    "Pss:                   2 kB\n"
+    "VmFlags: rd mr mw me dw sd\n"
+    "55d000001000-55d000003000 r-xp 00001000 fd:01 100   /usr/bin/prog\n"
+    "Size:                  8 kB\n"
+    "Rss:                   8 kB\n"
+    "55d000003000-55d000004000 rw-p 00003000 fd:01 100   /usr/bin/prog\n"
+    "Size:                  4 kB\n"
+    "Rss:                   4 kB\n"
+    "55d000004000-55d000005000 rw-p 00000000 00:00 0 \n"
+    "Size:                  4 kB\n"
+    "Rss:                   4 kB\n"
+    "55d000100000-55d000121000 rw-p 00000000 00:00 0                          [heap]\n"
+    "Size:                132 kB\n"
+    "Rss:                  12 kB\n"
+    "c000000000-c004000000 rw-p 00000000 00:00 0 \n"
+    "Size:              65536 kB\n"
+    "Rss:                 400 kB\n"
+    "7f0000000000-7f0000800000 rw-p 00000000 00:00 0 \n"
+    "Size:               8192 kB\n"
+    "Rss:                   8 kB\n"
+    "7f0000900000-7f0000901000 rwxp 00000000 00:00 0 \n"
+    "Size:                  4 kB\n"
+    "Rss:                   4 kB\n"
+    "7f0001000000-7f0001100000 r-xp 00028000 fd:01 200   /usr/lib/x86_64-linux-gnu/libc.so.6\n"
+    "Size:               1024 kB\n"
+    "Rss:                 800 kB\n"
+    "7f0002000000-7f0002001000 r-xp 00000000 00:01 7     /memfd:jit (deleted)\n"
+    "Size:                  4 kB\n"
+    "7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0                          [stack]\n"
+    "Size:                132 kB\n"
+    "Rss:                  16 kB\n"
+    "7ffd00100000-7ffd00102000 r-xp 00000000 00:00 0                          [vdso]\n"
+    "Size:                  8 kB\n";
+
+TEST(Smaps, ParsesHeadersAndFields) {
+  auto v = ParseSmaps(kSmaps);
+  ASSERT_EQ(v.size(), 12u);
+  EXPECT_EQ(v[0].start, 0x55d000000000u);
+  EXPECT_EQ(v[0].end, 0x55d000001000u);
+  EXPECT_EQ(v[0].perms, "r--p");
+  EXPECT_EQ(v[0].path, "/usr/bin/prog");
+  EXPECT_EQ(v[0].rss_kb, 4u);
+  EXPECT_EQ(v[0].pss_kb, 2u);
+  EXPECT_EQ(v[1].offset, 0x1000u);
+  EXPECT_EQ(v[3].path, "");
+  EXPECT_EQ(v[4].path, "[heap]");
+  EXPECT_EQ(v[9].path, "/memfd:jit (deleted)");
+  EXPECT_EQ(v[9].size_kb, 4u);
+}
+
+TEST(Smaps, MapsFormatAndGarbage) {
+  auto v = ParseSmaps("00400000-00401000 r-xp 00000000 08:01 5 /bin/x\nnot a line\n\nzz-yy r-xp 0 0:0 0\n");
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].size_kb, 4u);  // from the range when there is no Size line
+  EXPECT_TRUE(ParseSmaps("").empty());
+  EXPECT_TRUE(ParseSmaps("Size: 4 kB\n").empty());  // a field before any header is skipped
+}
+
+const MemoryGroup& Group(const std::vector<MemoryGroup>& g, const std::string& kind) {
+  for (const MemoryGroup& x : g)
+    if (x.kind == kind) return x;
+  static MemoryGroup none;
+  return none;
+}
+
+TEST(Smaps, GroupsByKind) {
+  GroupingInput in;
+  in.program = "/usr/bin/prog";
+  in.stack_pointers = {0x7f0000800000};  // a clone child_stack: the top of its VMA
+  in.go = true;
+  auto g = GroupMemory(ParseSmaps(kSmaps), in);
+  ASSERT_EQ(g.size(), 8u);
+  EXPECT_EQ(g[0].kind, "program-text");
+  EXPECT_EQ(Group(g, "program-text").size_kb, 8u);
+  EXPECT_EQ(Group(g, "program-data").vmas, 3u);  // r--, rw- and the bss after it
+  EXPECT_EQ(Group(g, "heap").rss_kb, 12u);
+  EXPECT_EQ(Group(g, "go-arenas").size_kb, 65536u);
+  EXPECT_EQ(Group(g, "thread-stacks").vmas, 2u);  // [stack] and the clone stack
+  EXPECT_EQ(Group(g, "anonymous").vmas, 1u);      // the rwx page
+  EXPECT_EQ(Group(g, "libraries").rss_kb, 800u);
+  EXPECT_EQ(Group(g, "other").vmas, 2u);  // memfd and vdso
+}
+
+TEST(Smaps, NoGoArenasForOtherPrograms) {
+  GroupingInput in;
+  in.program = "/usr/bin/prog";
+  auto g = GroupMemory(ParseSmaps(kSmaps), in);
+  EXPECT_EQ(Group(g, "go-arenas").vmas, 0u);
+  EXPECT_EQ(Group(g, "anonymous").vmas, 3u);  // the arena, the unclaimed stack-like VMA, the rwx page
+}
+
+Expected SampleExpected() {
+  Expected e;
+  e.program = "/usr/bin/prog";
+  e.interpreter = "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2";
+  e.needed = {"/usr/lib/x86_64-linux-gnu/libc.so.6"};
+  return e;
+}
+
+ExecMapping Map(std::string call, std::string path, uint32_t prot, std::string image = "/usr/bin/prog") {
+  ExecMapping m;
+  m.call = std::move(call);
+  m.path = std::move(path);
+  m.prot = prot;
+  m.writable = prot & PROT_WRITE;
+  m.image = std::move(image);
+  m.adds_exec = true;
+  return m;
+}
+
+TEST(Classify, BySource) {
+  Expected e = SampleExpected();
+  const uint32_t rx = PROT_READ | PROT_EXEC;
+  EXPECT_EQ(Classify(Map("mmap", "/usr/lib/x86_64-linux-gnu/libc.so.6", rx), e), MapSource::kNeeded);
+  EXPECT_EQ(Classify(Map("mmap", "/usr/bin/prog", rx), e), MapSource::kProgram);
+  EXPECT_EQ(Classify(Map("mmap", e.interpreter, rx), e), MapSource::kInterpreter);
+  EXPECT_EQ(Classify(Map("mmap", "/usr/lib/x86_64-linux-gnu/libm.so.6", rx), e), MapSource::kRuntimeLoad);
+  EXPECT_EQ(Classify(Map("mmap", "/usr/lib/x86_64-linux-gnu/libnss_files.so.2", rx), e), MapSource::kGlibc);
+  EXPECT_EQ(Classify(Map("mmap", "/usr/lib/x86_64-linux-gnu/gconv/UTF-16.so", rx), e), MapSource::kGlibc);
+  EXPECT_EQ(Classify(Map("mmap", "/usr/lib/x86_64-linux-gnu/libgcc_s.so.1", rx), e), MapSource::kGlibc);
+  EXPECT_EQ(Classify(Map("mmap", "", rx | PROT_WRITE), e), MapSource::kAnonymous);
+  EXPECT_EQ(Classify(Map("mmap", "/memfd:doublemapper (deleted)", rx), e), MapSource::kMemfd);
+  EXPECT_EQ(Classify(Map("mmap", "/dev/shm/x", rx), e), MapSource::kShared);
+  ExecMapping tmp = Map("mmap", "/tmp/x.so", rx);
+  tmp.tmpfs = true;
+  EXPECT_EQ(Classify(tmp, e), MapSource::kShared);
+  // A library mapped by a program the run exec'd is that program's business...
+  EXPECT_EQ(Classify(Map("mmap", "/usr/lib/x86_64-linux-gnu/libm.so.6", rx, "/bin/true"), e), MapSource::kOtherImage);
+  // ...but run-time code is run-time code whoever maps it.
+  EXPECT_EQ(Classify(Map("mmap", "", rx, "/bin/true"), e), MapSource::kAnonymous);
+}
+
+Observation SampleRun() {
+  Observation o;
+  o.program_real = "/usr/bin/prog";
+  o.started = o.exited = true;
+  const uint32_t rx = PROT_READ | PROT_EXEC;
+  o.exec_mappings = {Map("mmap", "/usr/lib/x86_64-linux-gnu/libc.so.6", rx),
+                     Map("mmap", "/usr/lib/x86_64-linux-gnu/libc.so.6", rx)};
+  return o;
+}
+
+Analysis SampleAnalysis(std::string jit, std::string linking = "dynamic") {
+  Analysis a;
+  a.format = "elf";
+  a.linking = std::move(linking);
+  a.execution = Execution{};
+  a.execution->model = "native";
+  a.execution->jit = std::move(jit);
+  return a;
+}
+
+std::string Status(const std::vector<Claim>& cs, const std::string& name) {
+  for (const Claim& c : cs)
+    if (c.name == name) return c.status;
+  return "";
+}
+
+TEST(Verdict, CleanRunConfirms) {
+  Observation o = SampleRun();
+  ClassifyAll(&o, SampleExpected());
+  auto files = MappedFiles(o);
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].mappings, 2u);
+  EXPECT_TRUE(JitMappings(o).empty());
+  auto cs = CompareWithStatic(SampleAnalysis("no"), o);
+  EXPECT_EQ(Status(cs, "jit"), "confirmed");
+  EXPECT_EQ(Status(cs, "runtime-loading"), "confirmed");
+  EXPECT_EQ(Status(cs, "linking"), "confirmed");
+  EXPECT_EQ(Status(cs, "threads"), "no static claim");
+}
+
+TEST(Verdict, JitAndDlopenRefute) {
+  Observation o = SampleRun();
+  ExecMapping rw_to_rx = Map("mprotect", "", PROT_READ | PROT_EXEC);
+  rw_to_rx.prev_prot = "rw-p";
+  o.exec_mappings.push_back(rw_to_rx);
+  o.exec_mappings.push_back(Map("mmap", "/opt/plugin.so", PROT_READ | PROT_EXEC));
+  ClassifyAll(&o, SampleExpected());
+  EXPECT_EQ(JitMappings(o).size(), 1u);
+  auto cs = CompareWithStatic(SampleAnalysis("no"), o);
+  EXPECT_EQ(Status(cs, "jit"), "refuted");
+  EXPECT_EQ(Status(cs, "runtime-loading"), "refuted");
+}
+
+TEST(Verdict, ExecKeepingMprotectIsNotJit) {
+  Observation o = SampleRun();
+  ExecMapping keep = Map("mprotect", "", PROT_READ | PROT_EXEC);
+  keep.adds_exec = false;  // RX -> RX
+  o.exec_mappings.push_back(keep);
+  ExecMapping failed = Map("mmap", "", PROT_READ | PROT_WRITE | PROT_EXEC);
+  failed.ok = false;  // refused by the kernel: nothing became executable
+  o.exec_mappings.push_back(failed);
+  ClassifyAll(&o, SampleExpected());
+  EXPECT_TRUE(JitMappings(o).empty());
+}
+
+TEST(Verdict, JitEngineNotExercised) {
+  Observation o = SampleRun();
+  ClassifyAll(&o, SampleExpected());
+  auto cs = CompareWithStatic(SampleAnalysis("yes"), o);
+  EXPECT_EQ(Status(cs, "jit"), "not exercised on this run");
+}
+
+TEST(Verdict, GlibcLoadsDoNotRefute) {
+  Observation o = SampleRun();
+  o.exec_mappings.push_back(Map("mmap", "/usr/lib/x86_64-linux-gnu/libnss_files.so.2", PROT_READ | PROT_EXEC));
+  ClassifyAll(&o, SampleExpected());
+  auto cs = CompareWithStatic(SampleAnalysis("no"), o);
+  EXPECT_EQ(Status(cs, "runtime-loading"), "confirmed");
+}
+
+TEST(Verdict, StaticRefutedByALibrary) {
+  Observation o = SampleRun();
+  ClassifyAll(&o, SampleExpected());
+  auto cs = CompareWithStatic(SampleAnalysis("no", "static"), o);
+  EXPECT_EQ(Status(cs, "linking"), "refuted");
+  Observation bare;
+  bare.program_real = "/usr/bin/prog";
+  EXPECT_EQ(Status(CompareWithStatic(SampleAnalysis("no", "static"), bare), "linking"), "confirmed");
+}
+
+bool EndsWith(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// The closure of a real system binary: /bin/ls needs libselinux, which needs libpcre2-8.
+TEST(Expected, ClosureIsTransitive) {
+  ReadBuffer buffer;
+  auto f = MappedFile::Open("/bin/ls", &buffer);
+  if (!f) GTEST_SKIP() << "no /bin/ls";
+  AnalyzeOptions ao;
+  ao.source = f->get();
+  auto a = Analyze("/bin/ls", (*f)->view(), ao);
+  ASSERT_TRUE(a.ok());
+  if (!a->elf || a->elf->needed.empty()) GTEST_SKIP() << "/bin/ls is static here";
+  Expected e = ComputeExpected(*a, "");
+  EXPECT_FALSE(e.interpreter.empty());
+  bool libc = false, pcre = false;
+  for (const std::string& p : e.needed) {
+    EXPECT_EQ(p[0], '/') << p;
+    libc |= EndsWith(p, "/libc.so.6");
+    pcre |= p.find("/libpcre2-8.so") != std::string::npos;
+  }
+  EXPECT_TRUE(libc);
+  bool selinux = false;
+  for (std::string_view n : a->elf->needed) selinux |= n == "libselinux.so.1";
+  if (selinux) {
+    EXPECT_TRUE(pcre) << "libselinux's own DT_NEEDED was not followed";
+  }
+  EXPECT_TRUE(e.unresolved.empty());
+}
+
+TEST(RunCli, RefusesWithoutTheSandbox) {
+  auto r = exray::testing::Cli({"run", "/bin/true"});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("the sandbox is not built yet"), std::string::npos);
+  EXPECT_NE(r.err.find("--no-sandbox"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace exray::trace
