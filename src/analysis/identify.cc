@@ -873,25 +873,24 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
   const Producer* rustc = producer("rustc");
   const bool needs_gcc_s =
       std::any_of(f.needed.begin(), f.needed.end(), [](std::string_view n) { return n.starts_with("libgcc_s.so"); });
-  // A program that is C unless its strings say otherwise: every string
-  // looked for below, in one pass over the first kMaxLanguageScan bytes.
-  // (Rust's strings, when Rust is likely, are looked for one by one: they
-  // sit early, and the search stops there.)
-  if (!hit && !rustc && !needs_gcc_s && !engine_core) {
-    std::vector<std::string_view> needles = {"/rustc/", "/rustc-", "RUST_BACKTRACE", "/usr/src/rustc-"};
+  // Every string looked for below, in one pass over the first
+  // kMaxLanguageScan bytes, when any of them may be needed.
+  // The pass ends at the window where any is seen: Rust's sit early in a
+  // Rust program, and a C program has none (it is read to the limit).
+  static const std::vector<std::string_view> kRustStrings = {"/rustc/", "/rustc-", "RUST_BACKTRACE"};
+  if (!hit && !engine_core) {
+    std::vector<std::string_view> needles = kRustStrings;
+    needles.push_back("/usr/src/rustc-");
     for (const StringMarks& m : kLanguageStrings)
       for (std::string_view n : m.needles)
         if (!n.empty()) needles.push_back(n);
-    strings.Prefetch(needles, kMaxLanguageScan, [](const std::vector<bool>&) { return false; });
+    strings.Prefetch(needles, kMaxLanguageScan, [](const std::vector<bool>& found) {
+      return std::find(found.begin(), found.end(), true) != found.end();
+    });
   }
   std::optional<uint64_t> rust_at;
   std::string_view rust_needle;
-  static const std::vector<std::string_view> kRustStrings = {"/rustc/", "/rustc-", "RUST_BACKTRACE"};
-  if (!hit && (rustc || needs_gcc_s)) {
-    // One pass for the three, ending at the window where one is seen.
-    strings.Prefetch(kRustStrings, kMaxLanguageScan, [](const std::vector<bool>& found) {
-      return std::find(found.begin(), found.end(), true) != found.end();
-    });
+  if (!hit && !engine_core && (rustc || needs_gcc_s)) {
     for (std::string_view n : kRustStrings)
       if ((rust_at = strings.Find(n, kMaxLanguageScan))) {
         rust_needle = n;
