@@ -877,8 +877,25 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
   // kMaxLanguageScan bytes, when any of them may be needed.
   // The pass ends at the window where any is seen: Rust's sit early in a
   // Rust program, and a C program has none (it is read to the limit).
+  // Rust's std imports these three together (XSI strerror_r for io::Error,
+  // thread-local destructors, unwinding); C imports the first at most, and a
+  // program with C++'s would have C++ marks. Symbols: no .rodata to read.
+  bool rust_std = false;
+  if (!hit && !engine_core && (rustc || needs_gcc_s)) {
+    static constexpr std::string_view kStd[] = {"__xpg_strerror_r", "__cxa_thread_atexit_impl", "_Unwind_Resume"};
+    bool seen[3] = {};
+    const uint64_t n = std::min<uint64_t>(f.dynsym.readable, kMaxIdentifySymbols);
+    for (uint64_t i = 1; i < n; ++i) {
+      std::string_view head = f.dynsym.NameBytes(i, 32);
+      for (int k = 0; k < 3; ++k)
+        if (head.starts_with(kStd[k]) && head.size() > kStd[k].size() &&
+            (head[kStd[k].size()] == '\0' || head[kStd[k].size()] == '@'))
+          seen[k] = true;
+    }
+    rust_std = seen[0] && seen[1] && seen[2];
+  }
   static const std::vector<std::string_view> kRustStrings = {"/rustc/", "/rustc-", "RUST_BACKTRACE"};
-  if (!hit && !engine_core) {
+  if (!hit && !engine_core && !rust_std) {
     std::vector<std::string_view> needles = kRustStrings;
     needles.push_back("/usr/src/rustc-");
     for (const StringMarks& m : kLanguageStrings)
@@ -890,7 +907,7 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
   }
   std::optional<uint64_t> rust_at;
   std::string_view rust_needle;
-  if (!hit && !engine_core && (rustc || needs_gcc_s)) {
+  if (!hit && !engine_core && !rust_std && (rustc || needs_gcc_s)) {
     for (std::string_view n : kRustStrings)
       if ((rust_at = strings.Find(n, kMaxLanguageScan))) {
         rust_needle = n;
@@ -902,7 +919,7 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
   // one linked Rust library (Bun 1.3 links lol-html).
   constexpr int kZigNames = 3;
   int zig_names = 0;
-  if ((rustc && hit && hit->language == "c++") || (!hit && !engine_core))
+  if ((rustc && hit && hit->language == "c++") || (!hit && !engine_core && !rust_std))
     zig_names = strings.Count(".zig", kZigNames, kMaxZigScan);
 
   if (zig_names >= kZigNames && (!hit || hit->language == "c++" || hit->language == "rust")) {
@@ -916,11 +933,12 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
                              "rustc version " + rustc->version + " compiled linked-in Rust code; the Zig names decide"});
     return t;
   }
-  if (rustc && (!hit || hit->language == "rust" || hit->language == "c++") && (hit || rust_at)) {
+  const std::string kStdDetail = "imports __xpg_strerror_r, __cxa_thread_atexit_impl and _Unwind_Resume (Rust std's set)";
+  if (rustc && (!hit || hit->language == "rust" || hit->language == "c++") && (hit || rust_at || rust_std)) {
     t.language = "rust", t.compiler = "rustc", t.version = rustc->version;
     add("written in Rust", true, Strength::kProducer, ".comment",
         "rustc version " + rustc->version +
-            (hit ? "; " + hit->detail : "; string " + strings.Context(*rust_at)));
+            (hit ? "; " + hit->detail : rust_std ? "; " + kStdDetail : "; string " + strings.Context(*rust_at)));
   } else {
     if (rustc)
       a->evidence.push_back({"toolchain.conflict", "rustc's producer line is backed by Rust code", false,
@@ -930,6 +948,9 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
       t.language = std::string(hit->language);
       t.compiler = std::string(hit->compiler);
       add("written in " + t.language, true, hit->strength, hit->where, hit->detail);
+    } else if (rust_std) {
+      t.language = "rust", t.compiler = "rustc";
+      add("written in Rust", true, Strength::kSymbol, ".dynsym", kStdDetail);
     } else if (rust_at) {
       t.language = "rust", t.compiler = "rustc";
       std::string context = strings.Context(*rust_at);
@@ -971,7 +992,7 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
       std::string c = strings.Context(*at + 15);
       t.version = c.substr(0, c.find('/'));
       a->evidence.push_back({"toolchain.compiler", "compiled by rustc " + t.version, true, Strength::kString,
-                             strings.Where(*at), "/usr/src/rustc-" + c.substr(0, 40)});
+                             strings.Where(*at), "/usr/src/rustc-" + c.substr(0, std::min(c.find(".rs"), size_t{37}) + 3)});
     } else if (auto at2 = strings.Find("/rustc/", kMaxLanguageScan)) {
       std::string commit = strings.Context(*at2 + 7).substr(0, 40);
       if (auto rel = rust::ReleaseForCommit(commit)) {
