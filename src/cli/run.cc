@@ -90,6 +90,34 @@ void ForEachInOrder(size_t n, unsigned jobs, const std::function<FileReport(size
   for (std::thread& t : threads) t.join();
 }
 
+// A file opened and analysed as `exray FILE` does; the mapping lives as
+// long as the analysis, whose views point into it.
+struct OpenedAnalysis {
+  ReadBuffer buffer;
+  std::unique_ptr<MappedFile> file;
+  Analysis analysis;
+};
+
+/// Opens and analyses path; on failure prints why to err and returns null.
+std::unique_ptr<OpenedAnalysis> OpenAndAnalyze(const std::string& path, std::ostream& err) {
+  auto o = std::make_unique<OpenedAnalysis>();
+  auto file_or = MappedFile::Open(path, &o->buffer);
+  if (!file_or) {
+    err << "exray: " << file_or.error().message << '\n';
+    return nullptr;
+  }
+  o->file = std::move(*file_or);
+  AnalyzeOptions ao;
+  ao.source = o->file.get();
+  auto a_or = Analyze(path, o->file->view(), ao);
+  if (!a_or) {
+    err << "exray: " << path << ": " << a_or.error().message << '\n';
+    return nullptr;
+  }
+  o->analysis = std::move(*a_or);
+  return o;
+}
+
 // `exray go FILE [--json]`: the Go build info, as `go version -m` shows it.
 int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   CLI::App app{"exray go: the Go version, modules and build settings of a Go binary (like `go version -m`)", "exray go"};
@@ -273,20 +301,10 @@ int RunCheck(int argc, const char* const* argv, std::ostream& out, std::ostream&
     int code = app.exit(e, out, err);
     return code == 0 ? 0 : 2;
   }
-  ReadBuffer buffer;
-  auto file_or = MappedFile::Open(path, &buffer);
-  if (!file_or) {
-    err << "exray: " << file_or.error().message << '\n';
-    return 1;
-  }
-  AnalyzeOptions ao;
-  ao.source = file_or->get();
-  auto a_or = Analyze(path, (*file_or)->view(), ao);
-  if (!a_or) {
-    err << "exray: " << path << ": " << a_or.error().message << '\n';
-    return 1;
-  }
-  auto results = CheckRequirements(*a_or, reqs);
+  auto opened = OpenAndAnalyze(path, err);
+  if (!opened) return 1;
+  const Analysis& analysis = opened->analysis;
+  auto results = CheckRequirements(analysis, reqs);
   if (!results) {
     err << "exray check: " << results.error().message << '\n';
     return 2;
@@ -364,19 +382,9 @@ int RunRun(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     return 2;
   }
   const std::string path = ResolveProgram(file);
-  ReadBuffer buffer;
-  auto file_or = MappedFile::Open(path, &buffer);
-  if (!file_or) {
-    err << "exray: " << file_or.error().message << '\n';
-    return 1;
-  }
-  AnalyzeOptions ao;
-  ao.source = file_or->get();
-  auto a_or = Analyze(path, (*file_or)->view(), ao);
-  if (!a_or) {
-    err << "exray: " << path << ": " << a_or.error().message << '\n';
-    return 1;
-  }
+  auto opened = OpenAndAnalyze(path, err);
+  if (!opened) return 1;
+  const Analysis& analysis = opened->analysis;
   trace::TraceOptions to;
   to.path = path;
   to.argv.push_back(file);
@@ -388,7 +396,7 @@ int RunRun(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     return 1;
   }
   trace::Observation& obs = *obs_or;
-  trace::Expected expected = trace::ComputeExpected(*a_or, obs.program_real);
+  trace::Expected expected = trace::ComputeExpected(analysis, obs.program_real);
   trace::ClassifyAll(&obs, expected);
   if (obs.memory_snapshot) {
     trace::GroupingInput gi;
@@ -398,10 +406,10 @@ int RunRun(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     obs.memory = trace::GroupMemory(obs.vmas, gi);
   }
   RunReport rr;
-  rr.analysis = &*a_or;
+  rr.analysis = &analysis;
   rr.obs = &obs;
   rr.expected = &expected;
-  rr.claims = trace::CompareWithStatic(*a_or, obs);
+  rr.claims = trace::CompareWithStatic(analysis, obs);
   rr.sandbox = false;
   rr.timeout_seconds = timeout;
   out << (json ? RunToJson(rr, 2) + "\n" : RunToText(rr));
