@@ -11,22 +11,16 @@ namespace {
 
 using bytecode::WasmProducer;
 
-/// Engines and whether they JIT by default: the few values of the table in
-/// docs/identify.md ("Engines and JIT by default") that bytecode files need.
-struct EngineJit {
-  const char* engine;
-  const char* jit;
-};
-constexpr EngineJit kCpython{"cpython", "no"}, kLua{"lua", "no"}, kLuajit{"luajit", "yes"}, kBeam{"beam", "yes"};
-/// Formats any of several engines runs (a JVM, a wasm runtime, Mono or CoreCLR): no engine, JIT unknown.
-constexpr EngineJit kAnyEngine{"", "unknown"};
+/// The engine that runs a format, or none for formats several engines run
+/// (a JVM, a wasm runtime, Mono or CoreCLR: JIT unknown).
+constexpr std::string_view kAnyEngine;
 
-void Verdict(Analysis* a, std::string language, std::string compiler, std::string version, EngineJit e) {
+void Verdict(Analysis* a, std::string language, std::string compiler, std::string version, std::string_view engine) {
   Toolchain t;
   t.language = std::move(language), t.compiler = std::move(compiler), t.version = std::move(version);
   a->toolchain = t;
   Execution x;
-  x.model = "bytecode", x.engine = e.engine, x.jit = e.jit;
+  x.model = "bytecode", x.engine = std::string(engine), x.jit = std::string(EngineJitByDefault(engine));
   a->execution = x;
 }
 
@@ -168,7 +162,7 @@ bool IdentifyBytecode(ByteView bytes, const ByteSource* src, bool identify, Anal
           "offset 0", fmt::format("magic {} + \\r\\n{}", p->magic, p->version.empty() ? " (not a known release's)" : ""));
       Add(a, "toolchain.language", "written in Python", p->version.empty() ? Strength::kPattern : Strength::kStructure,
           "offset 0", p->version.empty() ? "unknown magic" : "CPython " + p->version + (p->release ? "" : " (pre-release)"));
-      Verdict(a, "python", "cpython", p->version, kCpython);
+      Verdict(a, "python", "cpython", p->version, "cpython");
       Add(a, "execution.bytecode", "is CPython bytecode: CPython of the same minor version runs it", Strength::kStructure,
           "offset 0", fmt::format("magic {}", p->magic));
     }
@@ -188,7 +182,7 @@ bool IdentifyBytecode(ByteView bytes, const ByteSource* src, bool identify, Anal
       Add(a, "format.magic", l->luajit ? "is a LuaJIT bytecode dump" : "is a precompiled Lua chunk", Strength::kStructure,
           "offset 0", fmt::format("{} version byte {:#x}", l->luajit ? "\\x1bLJ" : "\\x1bLua", l->version));
       Add(a, "toolchain.language", "written in Lua", Strength::kStructure, "offset 0", f.version);
-      Verdict(a, "lua", l->luajit ? "luajit" : "luac", l->luajit ? "" : f.version, l->luajit ? kLuajit : kLua);
+      Verdict(a, "lua", l->luajit ? "luajit" : "luac", l->luajit ? "" : f.version, l->luajit ? "luajit" : "lua");
       Add(a, "execution.bytecode", l->luajit ? "is LuaJIT bytecode: only LuaJIT runs it (JIT by default)"
                                              : "is Lua bytecode: only the Lua release that wrote it runs it (no JIT)",
           Strength::kStructure, "offset 0", f.version);
@@ -207,7 +201,7 @@ bool IdentifyBytecode(ByteView bytes, const ByteSource* src, bool identify, Anal
       const bool elixir = b->module.starts_with("Elixir.");
       Add(a, "toolchain.language", elixir ? "written in Elixir" : "written in Erlang (or another BEAM language)",
           Strength::kStructure, "first atom of the atom chunk", b->module.empty() ? "unread" : "module " + b->module);
-      Verdict(a, elixir ? "elixir" : "erlang", "", "", kBeam);
+      Verdict(a, elixir ? "elixir" : "erlang", "", "", "beam");
       Add(a, "execution.bytecode", "is BEAM bytecode: the BEAM runs it (BeamAsm JIT on x86-64 and arm64 since OTP 24)",
           Strength::kStructure, "offset 0", "");
     }

@@ -1224,6 +1224,11 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
 
 }  // namespace
 
+std::string_view EngineJitByDefault(std::string_view engine) {
+  const EngineInfo* e = EngineByName(engine);
+  return e ? e->jit : std::string_view("unknown");
+}
+
 void Identify(Analysis* a) {
   if (a->script) return IdentifyScript(a);
   if (a->elf) return IdentifyElf(*a->elf, a);

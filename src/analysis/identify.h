@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace exray {
 
@@ -58,6 +59,11 @@ inline constexpr unsigned long long kMaxZigScan = 2ull << 20;
 /// Distinct strings of one engine or language needed before strings alone
 /// decide (a C program that merely mentions "Py_Initialize" decides nothing).
 inline constexpr int kMinStringMarks = 2;
+
+/// Whether an engine of the JSON vocabulary JITs by default ("yes",
+/// "capable", "no"); "unknown" for an empty or unknown name. The one table
+/// is in identify.cc (docs/identify.md, "Engines and JIT by default").
+std::string_view EngineJitByDefault(std::string_view engine);
 
 /// Fills a->toolchain and a->execution, and adds evidence ("toolchain.*",
 /// "engine.*", "execution.*") for ELF files and scripts.
