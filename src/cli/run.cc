@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <functional>
 #include <mutex>
+#include <charconv>
 #include <optional>
 #include <thread>
 #include <ostream>
@@ -320,9 +321,27 @@ int RunCheck(int argc, const char* const* argv, std::ostream& out, std::ostream&
 }
 
 
-constexpr const char* kNoSandboxYet =
-    "exray run: the sandbox is not built yet; --no-sandbox runs FILE unconfined under the tracer: it can read and "
-    "write your files and use the network\n";
+constexpr const char* kNoSandboxWarning =
+    "exray run: --no-sandbox: FILE runs unconfined under the tracer: it can read and write your files, use the "
+    "network and see your processes; only the tracer's own denials (ptrace, namespaces, mounts, signals outside "
+    "the run) still hold\n";
+
+/// "512M", "2G", "1048576": bytes.
+std::optional<uint64_t> ParseSize(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  uint64_t mult = 1;
+  switch (s.back()) {
+    case 'k': case 'K': mult = 1ull << 10; break;
+    case 'm': case 'M': mult = 1ull << 20; break;
+    case 'g': case 'G': mult = 1ull << 30; break;
+    default: break;
+  }
+  if (mult != 1) s.remove_suffix(1);
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v == 0 || v > (1ull << 50) / mult) return std::nullopt;
+  return v * mult;
+}
 
 /// FILE as execve needs it: as given when it names a path, else found on PATH.
 std::string ResolveProgram(const std::string& file) {
@@ -361,26 +380,44 @@ int RunRun(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   }
   CLI::App app{"exray run: run a program once under a tracer and check the static verdict against what it did",
                "exray run"};
-  std::string file;
+  std::string file, memory, stdin_path;
+  std::vector<std::string> env;
   bool json = false, no_sandbox = false;
   double timeout = 10;
   app.add_option("file", file, "the program to run")->required();
   app.add_flag("--json", json, "print the exray-run JSON document (docs/json.md)");
   app.add_option("--timeout", timeout, "wall-clock limit in seconds; the whole process tree is killed after it")
       ->check(CLI::Range(0.01, 86400.0));
+  app.add_option("--memory", memory, "limit on the program's writable memory (RLIMIT_DATA), e.g. 512M or 2G");
+  app.add_option("--stdin", stdin_path, "a file to give the program as stdin (default /dev/null)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--env", env,
+                 "NAME=VALUE to add to the clean environment, or NAME to pass exray's own value (repeatable)");
   app.add_flag("--no-sandbox", no_sandbox,
-               "run unconfined under the tracer (the program can read and write your files and use the network)");
-  app.footer("Arguments for the program follow --: exray run ./a.out --no-sandbox -- -v input.txt");
+               "run unconfined under the tracer, for hosts that block user namespaces (the program can read and "
+               "write your files and use the network)");
+  app.footer("Arguments for the program follow --: exray run ./a.out --timeout 5 -- -v input.txt");
   try {
     app.parse(static_cast<int>(own.size()), own.data());
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e, out, err);
     return code == 0 ? 0 : 2;
   }
-  if (!no_sandbox) {
-    err << kNoSandboxYet;
+  std::optional<uint64_t> memory_bytes;
+  if (!memory.empty() && !(memory_bytes = ParseSize(memory))) {
+    err << "exray run: --memory " << memory << ": not a size (e.g. 512M, 2G)\n";
     return 2;
   }
+  for (std::string& e : env) {
+    if (e.find('=') != std::string::npos) continue;
+    const char* v = std::getenv(e.c_str());
+    if (!v) {
+      err << "exray run: --env " << e << ": not set in exray's environment (give NAME=VALUE)\n";
+      return 2;
+    }
+    e += "=" + std::string(v);
+  }
+  if (no_sandbox) err << kNoSandboxWarning;
   const std::string path = ResolveProgram(file);
   auto opened = OpenAndAnalyze(path, err);
   if (!opened) return 1;
@@ -390,6 +427,11 @@ int RunRun(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   to.argv.push_back(file);
   to.argv.insert(to.argv.end(), args.begin(), args.end());
   to.timeout_seconds = timeout;
+  to.stdin_path = stdin_path;
+  to.env = env;
+  to.sandbox.enabled = !no_sandbox;
+  to.sandbox.memory_bytes = memory_bytes.value_or(0);
+  if (!no_sandbox) to.sandbox.expose = trace::TmpPathsToExpose(path, args);
   auto obs_or = trace::Trace(to);
   if (!obs_or) {
     err << "exray run: " << obs_or.error().message << '\n';
@@ -410,7 +452,6 @@ int RunRun(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   rr.obs = &obs;
   rr.expected = &expected;
   rr.claims = trace::CompareWithStatic(analysis, obs);
-  rr.sandbox = false;
   rr.timeout_seconds = timeout;
   out << (json ? RunToJson(rr, 2) + "\n" : RunToText(rr));
   out.flush();

@@ -60,10 +60,13 @@ std::vector<EscapeCount> CountEscapes(const trace::Observation& o) {
 
 }  // namespace
 
-std::vector<std::string> TracerPolicy() {
+std::vector<std::string> TracerPolicy(bool sandboxed) {
   return {"clone3 and io_uring_setup fail with ENOSYS (glibc and io_uring users fall back)",
           "ptrace and process_vm_writev fail with EPERM",
-          "kill, tkill and tgkill fail with EPERM unless they name a process or group of the run",
+          "unshare, setns, clone with namespace flags, mount and the new mount API, bpf, perf_event_open, "
+          "userfaultfd, keyrings, kexec and module loading fail with EPERM",
+          sandboxed ? "signals stay inside the run: its own PID namespace and Landlock's signal scope"
+                    : "kill, tkill and tgkill fail with EPERM unless they name a process or group of the run",
           "clone with CLONE_UNTRACED and seccomp filters with a user-notification listener fail with EPERM",
           "other seccomp filters, prctl(PR_SET_SECCOMP), personality(READ_IMPLIES_EXEC), /proc/*/mem opened "
           "for writing and 32-bit or x32 system calls are allowed and flagged"};
@@ -75,8 +78,21 @@ std::string RunToText(const RunReport& r) {
   std::string argv;
   for (size_t i = 1; i < o.argv.size(); ++i) argv += " " + o.argv[i];
   s += fmt::format("exray run: {}{}\n", o.program, argv);
-  if (!r.sandbox)
+  const trace::SandboxReport& sb = o.sandbox;
+  if (!sb.enabled) {
     s += "  NOT SANDBOXED (--no-sandbox): the program ran unconfined under the tracer, with your files and network\n";
+  } else {
+    std::string ns;
+    for (const std::string& n : sb.namespaces) ns += (ns.empty() ? "" : ", ") + n;
+    s += fmt::format("  sandbox: namespaces {} · uid map {} · no capabilities · no_new_privs · set up in {:.1f} ms\n",
+                     ns, sb.uid_map, sb.setup_ms);
+    for (const std::string& f : sb.filesystem) s += "    fs: " + f + "\n";
+    s += "    network: loopback only\n";
+    if (sb.landlock_abi) s += fmt::format("    Landlock ABI {}: {}\n", sb.landlock_abi, sb.landlock);
+    for (const std::string& l : sb.limits) s += "    limit: " + l + "\n";
+    for (const std::string& n : sb.notes) s += "    WEAKER: " + n + "\n";
+  }
+  if (!o.stdin_from.empty()) s += fmt::format("  stdin: {}\n", o.stdin_from);
   std::string env;
   for (const std::string& e : o.env) env += (env.empty() ? "" : " ") + e;
   s += fmt::format("  environment: {} (nothing else passed)\n", env);
@@ -130,11 +146,12 @@ std::string RunToText(const RunReport& r) {
       s += fmt::format("  fileless exec of {} by pid {}\n", e.path, e.pid);
   if (o.exec_mappings_dropped) s += fmt::format("  ({} more executable mappings not kept)\n", o.exec_mappings_dropped);
 
-  s += fmt::format("\nThreads and processes\n  threads started {} · peak at once {} (with the main thread) · processes forked {}\n",
-                   o.threads_started, o.peak_threads, o.processes_forked);
+  s += fmt::format("\nThreads and processes\n  threads started {} · peak at once {} in one process (with its main "
+                   "thread), {} across the run · processes forked {}\n",
+                   o.threads_started, o.peak_threads, o.peak_tree_threads, o.processes_forked);
 
   s += "\nEscape hatches (tracer policy)\n";
-  for (const std::string& p : TracerPolicy()) s += "  " + p + "\n";
+  for (const std::string& p : TracerPolicy(sb.enabled)) s += "  " + p + "\n";
   auto escapes = CountEscapes(o);
   if (escapes.empty()) s += "  attempts: none\n";
   for (const EscapeCount& e : escapes)
@@ -167,7 +184,24 @@ std::string RunToJson(const RunReport& r, int indent) {
   w.Field("path", o.program);
   w.Field("argv", o.argv);
   w.Field("env", o.env);
-  w.Field("sandbox", r.sandbox);
+  w.Field("stdin", o.stdin_from.empty() ? std::optional<std::string>() : o.stdin_from);
+  const trace::SandboxReport& sb = o.sandbox;
+  w.Key("sandbox");
+  w.BeginObject();
+  w.Field("enabled", sb.enabled);
+  w.Field("namespaces", sb.namespaces);
+  w.Field("uid_map", sb.enabled ? std::optional<std::string>(sb.uid_map) : std::nullopt);
+  w.Field("gid_map", sb.enabled ? std::optional<std::string>(sb.gid_map) : std::nullopt);
+  w.Field("filesystem", sb.filesystem);
+  w.Key("landlock");
+  w.BeginObject();
+  w.Field("abi", sb.landlock_abi);
+  w.Field("detail", sb.landlock);
+  w.EndObject();
+  w.Field("limits", sb.limits);
+  w.Field("notes", sb.notes);
+  w.Field("setup_us", static_cast<uint64_t>(sb.setup_ms * 1000));
+  w.EndObject();
   w.Key("exit");
   w.BeginObject();
   w.Field("state", EndState(o));
@@ -235,10 +269,11 @@ std::string RunToJson(const RunReport& r, int indent) {
   w.BeginObject();
   w.Field("started", o.threads_started);
   w.Field("peak", o.peak_threads);
+  w.Field("peak_run", o.peak_tree_threads);
   w.EndObject();
   w.Field("processes_forked", o.processes_forked);
   w.Field("elf_files_opened", o.files_opened_elf);
-  w.Field("policy", TracerPolicy());
+  w.Field("policy", TracerPolicy(sb.enabled));
   w.Key("escapes");
   w.BeginArray();
   for (const EscapeCount& e : CountEscapes(o)) {

@@ -10,7 +10,7 @@
 
 namespace exray {
 
-inline constexpr int kRunSchemaVersion = 1;
+inline constexpr int kRunSchemaVersion = 2;  // 2: sandbox became an object; stdin, threads.peak_run
 
 /// Everything the run report shows; the observation is already classified.
 struct RunReport {
@@ -18,7 +18,6 @@ struct RunReport {
   const trace::Observation* obs = nullptr;
   const trace::Expected* expected = nullptr;
   std::vector<trace::Claim> claims;
-  bool sandbox = false;  // false: --no-sandbox
   double timeout_seconds = 0;
 };
 
@@ -26,6 +25,6 @@ std::string RunToText(const RunReport& r);
 std::string RunToJson(const RunReport& r, int indent = 2);
 
 /// The fixed policy of the tracer, one line each, as the report states it.
-std::vector<std::string> TracerPolicy();
+std::vector<std::string> TracerPolicy(bool sandboxed);
 
 }  // namespace exray

@@ -80,11 +80,27 @@ struct MemoryGroup {
   uint64_t vmas = 0, size_kb = 0, rss_kb = 0;
 };
 
+/// What the sandbox of one run was made of, for the report.
+struct SandboxReport {
+  bool enabled = false;
+  std::vector<std::string> namespaces;  // user, mount, pid, net, ipc, uts, cgroup
+  std::string uid_map, gid_map;         // "0 1000 1": root inside is the invoking user outside
+  std::vector<std::string> filesystem;  // one line per mount decision
+  int landlock_abi = 0;                 // 0: Landlock not enforced
+  std::string landlock;                 // what it enforces, or why it is absent
+  std::vector<std::string> limits;      // "RLIMIT_DATA 536870912", ...
+  std::vector<std::string> notes;       // anything weaker than asked
+  double setup_ms = 0;                  // clone to the program's execve, measured in the sandbox
+};
+
 struct Observation {
   std::string program;       // the path exec'd
   std::string program_real;  // /proc/PID/exe after the exec: the file that ran
   std::vector<std::string> argv;
   std::vector<std::string> env;  // the tracee's whole environment
+  SandboxReport sandbox;
+  std::string stdin_from;        // the file given as stdin ("" for /dev/null)
+  uint64_t peak_tree_threads = 0;  // most threads alive at once across the whole run
 
   // How it ended.
   bool started = false;          // the initial exec succeeded

@@ -42,7 +42,12 @@ const char* const kTraceSet[] = {
     "mmap",   "mprotect", "pkey_mprotect", "mremap",         "shmat",       "memfd_create", "open",
     "openat", "openat2",  "execve",        "execveat",       "clone",       "clone3",       "fork",
     "vfork",  "exit_group", "ptrace",      "process_vm_writev", "io_uring_setup", "seccomp", "prctl",
-    "personality", "kill", "tkill", "tgkill", nullptr};
+    "personality", "kill", "tkill", "tgkill",
+    // Denied, and reported: ways to change namespaces or mounts, and kernel
+    // facilities a program under study has no business with (§4.2 step 6).
+    "unshare", "setns", "mount", "umount2", "pivot_root", "open_tree", "move_mount", "fsopen", "fsmount",
+    "fsconfig", "fspick", "mount_setattr", "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key",
+    "request_key", "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", nullptr};
 
 namespace {
 
@@ -58,6 +63,8 @@ constexpr int kDrainSeconds = 5;           // reaping after SIGKILL
 constexpr uint64_t kReadImpliesExec = 0x0400000;  // personality(2) READ_IMPLIES_EXEC
 constexpr uint64_t kTmpfsMagic = 0x01021994;
 constexpr uint64_t kX32Bit = 0x40000000;
+constexpr uint64_t kNamespaceFlags = CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC |
+                                     CLONE_NEWUTS | CLONE_NEWCGROUP;
 
 volatile sig_atomic_t g_tick = 0;
 void OnAlarm(int) { g_tick = 1; }
@@ -98,6 +105,13 @@ std::string ReadString(int tid, uint64_t addr) {
   return s;
 }
 
+std::string SyscallName(uint64_t nr) {
+  char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, static_cast<int>(nr));
+  std::string s = name ? name : fmt::format("system call {}", nr);
+  free(name);
+  return s;
+}
+
 uint64_t ReadPointer(int tid, uint64_t addr) {
   uint64_t v = 0;
   iovec local{&v, sizeof v}, remote{reinterpret_cast<void*>(addr), sizeof v};
@@ -105,11 +119,23 @@ uint64_t ReadPointer(int tid, uint64_t addr) {
   return v;
 }
 
-int ReadTgid(int tid) {
+struct Ids {
+  int tgid = 0;
+  int nspid = 0;  // the innermost PID namespace's number (the last of NSpid)
+};
+
+Ids ReadIds(int tid) {
+  Ids ids;
   std::string s = ReadFileText(fmt::format("/proc/{}/status", tid), 8192);
   size_t p = s.find("\nTgid:");
-  if (p == std::string::npos) return 0;
-  return std::atoi(s.c_str() + p + 6);
+  if (p != std::string::npos) ids.tgid = std::atoi(s.c_str() + p + 6);
+  p = s.find("\nNSpid:");
+  if (p != std::string::npos) {
+    size_t e = s.find('\n', p + 1);
+    size_t last = s.find_last_of(" \t", e == std::string::npos ? s.size() : e);
+    if (last != std::string::npos && last > p) ids.nspid = std::atoi(s.c_str() + last + 1);
+  }
+  return ids;
 }
 
 std::optional<uint64_t> ReadVmHwm(int tid) {
@@ -162,6 +188,7 @@ Result<std::vector<sock_filter>> BuildFilter() {
 /// One thread under trace.
 struct Tracee {
   int tgid = 0;
+  int nspid = 0;  // its number inside the sandbox's PID namespace (the host's without a sandbox)
   // The call whose exit stop is awaited (PTRACE_SYSCALL after the seccomp stop).
   enum class Pending { kNone, kMap, kExec, kOpen } pending = Pending::kNone;
   ExecMapping map;  // for kMap
@@ -191,6 +218,7 @@ class Tracer {
   const TraceOptions& opts_;
   Observation& obs_;
   int main_pid_ = -1;
+  int init_pid_ = -1;  // the sandbox's init (PID 1 inside), traced only for its fork
   std::map<int, Tracee> live_;
   std::map<int, uint64_t> group_live_;  // tgid -> threads alive
   std::map<int, uint64_t> sp_;          // last stack pointer seen per tid
@@ -229,9 +257,19 @@ void Tracer::Deny(int tid, int err) {
 
 void Tracer::OnNewTid(int tid) {
   if (live_.count(tid)) return;
-  int tgid = ReadTgid(tid);
-  if (tgid <= 0) tgid = tid;
+  if (main_pid_ < 0) {
+    // The sandbox's init forks once: that child is the program.
+    main_pid_ = tid;
+    live_[tid].tgid = tid;
+    live_[tid].nspid = ReadIds(tid).nspid;
+    group_live_[tid] = 1;
+    obs_.peak_threads = obs_.peak_tree_threads = 1;
+    return;
+  }
+  const Ids ids = ReadIds(tid);
+  const int tgid = ids.tgid > 0 ? ids.tgid : tid;
   live_[tid].tgid = tgid;
+  live_[tid].nspid = ids.nspid > 0 ? ids.nspid : tid;
   if (tgid != tid) {
     ++obs_.threads_started;
   } else if (tid != main_pid_) {
@@ -239,6 +277,8 @@ void Tracer::OnNewTid(int tid) {
   }
   uint64_t n = ++group_live_[tgid];
   obs_.peak_threads = std::max(obs_.peak_threads, n);
+  const uint64_t tree = live_.size() - (init_pid_ > 0 && live_.count(init_pid_) ? 1 : 0);
+  obs_.peak_tree_threads = std::max(obs_.peak_tree_threads, tree);
   if (live_.size() > opts_.max_tracees && !killing_) {
     obs_.tracee_cap_hit = true;
     KillAll();
@@ -391,6 +431,11 @@ void Tracer::OnSeccomp(int tid) {
         Deny(tid, EPERM);
         return;
       }
+      if (a[0] & kNamespaceFlags) {
+        Escape(tid, "namespace", "denied (EPERM)", fmt::format("clone flags {:#x}", a[0]));
+        Deny(tid, EPERM);
+        return;
+      }
       // child_stack, kept for the stack grouping (negative keys: not a tid).
       if (a[1] && clone_stacks_++ < kMaxCloneStacks) sp_[-static_cast<int>(clone_stacks_)] = a[1];
       break;
@@ -427,16 +472,52 @@ void Tracer::OnSeccomp(int tid) {
       if (a[0] != 0xffffffff && (a[0] & kReadImpliesExec))
         Escape(tid, "personality-exec", "flagged", "READ_IMPLIES_EXEC: every readable mapping becomes executable");
       break;
+    case SYS_unshare:
+    case SYS_setns:
+      Escape(tid, "namespace", "denied (EPERM)", fmt::format("{}({:#x})", nr == SYS_unshare ? "unshare" : "setns",
+                                                              nr == SYS_unshare ? a[0] : a[1]));
+      Deny(tid, EPERM);
+      return;
+    case SYS_mount:
+    case SYS_umount2:
+    case SYS_pivot_root:
+    case SYS_open_tree:
+    case SYS_move_mount:
+    case SYS_fsopen:
+    case SYS_fsmount:
+    case SYS_fsconfig:
+    case SYS_fspick:
+    case SYS_mount_setattr:
+      Escape(tid, "mount", "denied (EPERM)", SyscallName(nr));
+      Deny(tid, EPERM);
+      return;
+    case SYS_bpf:
+    case SYS_perf_event_open:
+    case SYS_userfaultfd:
+    case SYS_keyctl:
+    case SYS_add_key:
+    case SYS_request_key:
+    case SYS_kexec_load:
+    case SYS_kexec_file_load:
+    case SYS_init_module:
+    case SYS_finit_module:
+    case SYS_delete_module:
+      Escape(tid, "kernel-facility", "denied (EPERM)", SyscallName(nr));
+      Deny(tid, EPERM);
+      return;
     case SYS_kill:
     case SYS_tkill:
     case SYS_tgkill: {
-      // Without a PID namespace a signal could reach exray or any process of the
-      // user (kill(-1) as root: every process). Only the run's own are allowed.
+      // Without a PID namespace a signal could reach exray or any process of
+      // the user (kill(-1) as root: every process). Numbers are the caller's
+      // namespace's: in the sandbox -1 reaches only the run, and 1 is exray's init.
       const int64_t target = static_cast<int32_t>(nr == SYS_tgkill ? a[1] : a[0]);
-      bool inside;
-      if (nr == SYS_kill) inside = target == 0 || live_.count(static_cast<int>(target > 0 ? target : -target));
-      else inside = live_.count(static_cast<int>(target)) > 0;
-      if (target == -1) inside = false;
+      const int64_t abs_target = target < 0 ? -target : target;
+      bool inside = nr == SYS_kill && (target == 0 || (target == -1 && opts_.sandbox.enabled));
+      for (const auto& [ltid, lt] : live_) {
+        if (inside) break;
+        if (ltid != init_pid_ && lt.nspid == abs_target && (nr == SYS_kill || target > 0)) inside = true;
+      }
       if (!inside) {
         Escape(tid, "signal-outside", "denied (EPERM)",
                fmt::format("{}({}, signal {}) names a process outside the run",
@@ -545,6 +626,8 @@ void Tracer::OnExec(int tid) {
 
 void Tracer::KillAll() {
   killing_ = true;
+  // The init's death makes the kernel kill everything in its PID namespace.
+  if (init_pid_ > 0) kill(init_pid_, SIGKILL);
   if (main_pid_ > 0) kill(-main_pid_, SIGKILL);
   for (const auto& [tid, t] : live_) kill(tid, SIGKILL);
 }
@@ -636,72 +719,148 @@ void Tracer::Loop() {
   }
 }
 
+// What the program's process needs between its fork and its execve, all
+// prepared before: only system calls happen there.
+struct ChildContext {
+  const char* path = nullptr;
+  char* const* argv = nullptr;
+  char* const* envp = nullptr;
+  const sock_fprog* filter = nullptr;
+  int stdin_fd = -1;
+  int go_fd = -1;       // unsandboxed: wait for the tracer's seizure
+  int close_fd = -1;    // unsandboxed: the pipe's other end
+  pid_t parent = 0;     // unsandboxed: exit if the parent is not this one any more
+  uint64_t file_size_limit = 0;
+  uint64_t memory_bytes = 0;  // RLIMIT_DATA; 0: none
+  const sandbox_internal::Plan* plan = nullptr;  // sandboxed
+};
+
+[[noreturn]] void ExecProgram(void* arg) {
+  const ChildContext& c = *static_cast<const ChildContext*>(arg);
+  setpgid(0, 0);
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (!c.plan) {
+    close(c.close_fd);
+    if (getppid() != c.parent) _exit(127);
+    char ch;
+    if (read(c.go_fd, &ch, 1) != 1) _exit(127);  // the tracer has seized us, or died
+  }
+  if (c.stdin_fd >= 0) dup2(c.stdin_fd, STDIN_FILENO);
+  dup2(STDERR_FILENO, STDOUT_FILENO);  // the report owns stdout
+  rlimit core{0, 0};
+  setrlimit(RLIMIT_CORE, &core);
+  rlimit fsize{c.file_size_limit, c.file_size_limit};
+  setrlimit(RLIMIT_FSIZE, &fsize);
+  // Writable private memory (heap, anonymous maps, data): what a program
+  // commits. RLIMIT_AS would also count the address space that Go, Java and
+  // V8 reserve without using.
+  rlimit data{c.memory_bytes, c.memory_bytes};
+  if (c.memory_bytes && setrlimit(RLIMIT_DATA, &data) != 0) _exit(126);
+  if (c.plan) sandbox_internal::ConfineProgram(*c.plan);
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(126);
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, c.filter) != 0) _exit(126);
+  execve(c.path, c.argv, c.envp);
+  _exit(127);
+}
+
+void ExecProgramThunk(void* arg) { ExecProgram(arg); }
+
 Result<bool> Tracer::Run() {
   auto prog_or = BuildFilter();
   if (!prog_or) return prog_or.error();
   std::vector<sock_filter>& prog = *prog_or;
   sock_fprog fprog{static_cast<unsigned short>(prog.size()), prog.data()};
 
-  std::vector<std::string> env = CleanEnvironment();
+  std::vector<std::string> env = CleanEnvironment(opts_.env);
   obs_.env = env;
+  obs_.stdin_from = opts_.stdin_path;
   std::vector<char*> argv, envp;
   for (const std::string& s : opts_.argv) argv.push_back(const_cast<char*>(s.c_str()));
   argv.push_back(nullptr);
   for (const std::string& s : env) envp.push_back(const_cast<char*>(s.c_str()));
   envp.push_back(nullptr);
-  const char* path = opts_.path.c_str();
 
-  int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  int go[2];
-  if (pipe2(go, O_CLOEXEC) != 0) return MakeError(fmt::format("pipe: {}", strerror(errno)));
+  struct Fds {
+    int in = -1, go[2] = {-1, -1}, status[2] = {-1, -1};
+    ~Fds() {
+      for (int f : {in, go[0], go[1], status[0], status[1]})
+        if (f >= 0) close(f);
+    }
+  } fds;
+  const std::string in_path = opts_.stdin_path.empty() ? "/dev/null" : opts_.stdin_path;
+  fds.in = open(in_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fds.in < 0) return MakeError(fmt::format("stdin {}: {}", in_path, strerror(errno)));
+  if (pipe2(fds.go, O_CLOEXEC) != 0) return MakeError(fmt::format("pipe: {}", strerror(errno)));
+  const bool sandboxed = opts_.sandbox.enabled;
+  if (sandboxed && pipe2(fds.status, O_CLOEXEC) != 0) return MakeError(fmt::format("pipe: {}", strerror(errno)));
+
+  sandbox_internal::Plan plan;
+  plan.opts = opts_.sandbox;
+  plan.status_fd = fds.status[1];
+  ChildContext ctx;
+  ctx.path = opts_.path.c_str();
+  ctx.argv = argv.data();
+  ctx.envp = envp.data();
+  ctx.filter = &fprog;
+  ctx.stdin_fd = fds.in;
+  ctx.go_fd = fds.go[0];
+  ctx.close_fd = fds.go[1];
+  ctx.parent = getpid();
+  ctx.file_size_limit = opts_.file_size_limit;
+  ctx.memory_bytes = opts_.sandbox.memory_bytes;
+  obs_.sandbox.limits.push_back(fmt::format("RLIMIT_FSIZE {}", opts_.file_size_limit));
+  obs_.sandbox.limits.push_back("RLIMIT_CORE 0");
+  if (opts_.sandbox.memory_bytes) obs_.sandbox.limits.push_back(fmt::format("RLIMIT_DATA {}", opts_.sandbox.memory_bytes));
+  ctx.plan = sandboxed ? &plan : nullptr;
+
   // Orphans of the run are re-parented here, so they can be reaped and none survives.
   prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-  const pid_t parent = getpid();
   start_ = std::chrono::steady_clock::now();
-  pid_t pid = fork();
+  timespec clone_time{};
+  clock_gettime(CLOCK_MONOTONIC, &clone_time);
+  pid_t pid;
+  if (sandboxed) {
+    pid = sandbox_internal::CloneInit(plan, fds.go[0], fds.go[1], ExecProgramThunk, &ctx);
+  } else {
+    pid = fork();
+    if (pid == 0) ExecProgram(&ctx);
+  }
   if (pid < 0) {
-    close(go[0]);
-    close(go[1]);
-    if (devnull >= 0) close(devnull);
-    return MakeError(fmt::format("fork: {}", strerror(errno)));
+    return MakeError(fmt::format("{}: {}{}", sandboxed ? "clone of the sandbox" : "fork", strerror(errno),
+                                 sandboxed ? " (are user namespaces allowed here? --no-sandbox runs without)" : ""));
   }
-  if (pid == 0) {
-    // The child: only async-signal-safe calls from here to execve.
-    close(go[1]);
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    if (getppid() != parent) _exit(127);
-    char c;
-    if (read(go[0], &c, 1) != 1) _exit(127);  // the tracer has seized us, or died
-    if (devnull >= 0) dup2(devnull, STDIN_FILENO);
-    dup2(STDERR_FILENO, STDOUT_FILENO);  // the report owns stdout
-    rlimit core{0, 0};
-    setrlimit(RLIMIT_CORE, &core);
-    rlimit fsize{opts_.file_size_limit, opts_.file_size_limit};
-    setrlimit(RLIMIT_FSIZE, &fsize);
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(126);
-    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0) _exit(126);
-    execve(path, argv.data(), envp.data());
-    _exit(127);
+  close(fds.go[0]);
+  fds.go[0] = -1;
+  if (sandboxed) {
+    close(fds.status[1]);
+    fds.status[1] = -1;
   }
-  close(go[0]);
-  if (devnull >= 0) close(devnull);
-  setpgid(pid, pid);  // both sides set it, so it holds whoever runs first
-  main_pid_ = pid;
+  auto abandon = [&](std::string msg) -> Result<bool> {
+    close(fds.go[1]);  // the child reads EOF and exits
+    fds.go[1] = -1;
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, __WALL);
+    return MakeError(std::move(msg));
+  };
+  if (sandboxed) {
+    auto maps = sandbox_internal::WriteIdMaps(pid, &obs_.sandbox);
+    if (!maps) return abandon(maps.error().message);
+    init_pid_ = pid;
+  } else {
+    setpgid(pid, pid);  // both sides set it, so it holds whoever runs first
+    main_pid_ = pid;
+  }
   const long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
                     PTRACE_O_TRACEVFORK | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL;
   if (ptrace(PTRACE_SEIZE, pid, nullptr, reinterpret_cast<void*>(opts)) != 0) {
-    int e = errno;
-    close(go[1]);  // the child reads EOF and exits
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
-    return MakeError(fmt::format("ptrace(PTRACE_SEIZE): {} (is ptrace allowed here? see "
-                                 "/proc/sys/kernel/yama/ptrace_scope)",
-                                 strerror(e)));
+    return abandon(fmt::format("ptrace(PTRACE_SEIZE): {} (is ptrace allowed here? see "
+                               "/proc/sys/kernel/yama/ptrace_scope)",
+                               strerror(errno)));
   }
   live_[pid].tgid = pid;
+  live_[pid].nspid = sandboxed ? 1 : pid;
   group_live_[pid] = 1;
-  obs_.peak_threads = 1;
+  if (!sandboxed) obs_.peak_threads = obs_.peak_tree_threads = 1;
   // A periodic tick interrupts wait4 so the wall-clock limit is checked.
   struct sigaction sa{}, old_sa{};
   sa.sa_handler = OnAlarm;
@@ -710,8 +869,9 @@ Result<bool> Tracer::Run() {
   sigaction(SIGALRM, &sa, &old_sa);
   itimerval tick{{0, 100000}, {0, 100000}}, old_tick{};
   setitimer(ITIMER_REAL, &tick, &old_tick);
-  if (write(go[1], "g", 1) != 1) KillAll();
-  close(go[1]);
+  if (write(fds.go[1], "g", 1) != 1) KillAll();
+  close(fds.go[1]);
+  fds.go[1] = -1;
 
   Loop();
   if (!live_.empty() || !killing_) {
@@ -731,13 +891,32 @@ Result<bool> Tracer::Run() {
   }
   for (const auto& [k, sp] : sp_)
     if (k < 0) obs_.thread_stack_pointers.push_back(sp);  // clone child_stack arguments
+  if (sandboxed) {
+    // Every writer has exec'd or exited: what is in the pipe is all there is.
+    fcntl(fds.status[0], F_SETFL, O_NONBLOCK);
+    std::string fatal;
+    sandbox_internal::ReadStatus(fds.status[0], &obs_.sandbox, &fatal);
+    if (obs_.sandbox.setup_ms > 0) {
+      const double t0 = static_cast<double>(clone_time.tv_sec) * 1e9 + static_cast<double>(clone_time.tv_nsec);
+      obs_.sandbox.setup_ms = (obs_.sandbox.setup_ms - t0) / 1e6;
+    }
+    if (!fatal.empty() && !obs_.started) obs_.start_error = "sandbox: " + fatal;
+  }
   return true;
 }
 
 }  // namespace
 
-std::vector<std::string> CleanEnvironment() {
-  return {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "LANG=C.UTF-8"};
+std::vector<std::string> CleanEnvironment(const std::vector<std::string>& extra) {
+  std::vector<std::string> env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "LANG=C.UTF-8"};
+  for (const std::string& e : extra) {
+    const size_t eq = e.find('=');
+    if (eq == std::string::npos || eq == 0) continue;
+    auto same = [&](const std::string& d) { return d.compare(0, eq + 1, e, 0, eq + 1) == 0; };
+    env.erase(std::remove_if(env.begin(), env.end(), same), env.end());
+    env.push_back(e);
+  }
+  return env;
 }
 
 Result<Observation> Trace(const TraceOptions& opts) {

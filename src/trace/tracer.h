@@ -8,6 +8,7 @@
 
 #include "support/result.h"
 #include "trace/model.h"
+#include "trace/sandbox.h"
 
 namespace exray::trace {
 
@@ -23,13 +24,18 @@ struct TraceOptions {
   uint64_t max_tracees = 512;       // threads and processes alive at once
   uint64_t max_stops = 50'000'000;  // ptrace stops in the whole run
   uint64_t file_size_limit = 1ull << 30;  // RLIMIT_FSIZE of the tracee
+  SandboxOptions sandbox;                 // sandbox.enabled false: run unconfined (--no-sandbox)
+  std::string stdin_path;                 // the program's stdin ("" : /dev/null)
+  std::vector<std::string> env;           // added to (or replacing in) the clean environment
 };
 
-/// The clean environment the program gets: PATH, HOME=/tmp, LANG=C.UTF-8.
-std::vector<std::string> CleanEnvironment();
+/// The clean environment the program gets: PATH, HOME=/tmp, LANG=C.UTF-8,
+/// then each NAME=VALUE of `extra` (replacing a default of the same name).
+std::vector<std::string> CleanEnvironment(const std::vector<std::string>& extra = {});
 
-/// Runs the program once and observes it. The tracee's stdin is /dev/null and
-/// its stdout and stderr are this process's stderr. Every tracee is killed
+/// Runs the program once and observes it, in the sandbox unless
+/// opts.sandbox.enabled is false. The tracee's stdin is /dev/null (or
+/// opts.stdin_path) and its stdout and stderr are this process's stderr. Every tracee is killed
 /// and reaped before this returns, on every path. Fails only when the run
 /// could not be set up (fork, ptrace or the filter refused).
 Result<Observation> Trace(const TraceOptions& opts);

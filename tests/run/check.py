@@ -1,17 +1,18 @@
 #!/usr/bin/env python3
 """Behaviour fixtures for `exray run` (issue 5), built at test time.
 
-    python3 tests/run/check.py --exray BUILD/exray --out DIR [--only NAME...] [--strace]
+    python3 tests/run/check.py --exray BUILD/exray --out DIR [--only NAME...] [--strace] [--no-sandbox]
 
 Compiles one tiny C program per behaviour (fixtures/*.c) with gcc into DIR,
-runs `exray run --no-sandbox --json` on each and checks the expected
-verdicts. With --strace, also runs `strace -f -y` on the same fixtures and
+runs `exray run --json` on each (in the sandbox, or with --no-sandbox
+without it) and checks the expected verdicts. With --strace, also runs `strace -f -y` on the same fixtures and
 checks that exray saw the same executable mappings (mmap with PROT_EXEC,
 mprotect adding PROT_EXEC: call, protection, file), the same successful
 execs and the same number of threads.
 
-Exit status: 0 all passed, 1 a check failed, 77 skipped (no gcc, not root
-or ptrace not permitted here, or no strace for --strace).
+Exit status: 0 all passed, 1 a check failed, 77 skipped (no gcc, ptrace
+not permitted here, no user namespaces for the sandbox, or no strace for
+--strace).
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ SRC = HERE / "fixtures"
 SKIP = 77
 
 failures: list[str] = []
+SANDBOX = True  # --no-sandbox clears it
 
 
 def check(cond: bool, what: str) -> None:
@@ -60,10 +62,11 @@ except ImportError:  # the checks below still run
     VALIDATOR = None
 
 
-def run(exray: str, exe: Path, *args: str, timeout: float = 10) -> tuple[dict, float]:
+def run(exray: str, exe: Path, *args: str, timeout: float = 10, opts: list[str] = ()) -> tuple[dict, float]:
     t0 = time.monotonic()
     # The program's stdout and stderr go to exray's stderr: dropped here.
-    p = subprocess.run([exray, "run", str(exe), "--no-sandbox", "--json", "--timeout", str(timeout), "--", *args],
+    mode = [] if SANDBOX else ["--no-sandbox"]
+    p = subprocess.run([exray, "run", str(exe), *mode, *opts, "--json", "--timeout", str(timeout), "--", *args],
                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=timeout + 30)
     dt = time.monotonic() - t0
     if p.returncode != 0:
@@ -99,6 +102,12 @@ def left_running(path: str) -> list[str]:
 # name -> (check function, extra gcc flags, program args, timeout)
 def t_hello(d, _):
     check(d["exit"]["state"] == "exited" and d["exit"]["code"] == 0, "hello exits 0")
+    sb = d["sandbox"]
+    check(sb["enabled"] == SANDBOX, f"hello: sandbox enabled is {SANDBOX}")
+    if SANDBOX:
+        check(set(sb["namespaces"]) >= {"user", "mount", "pid", "net", "ipc", "uts"}, f"hello: namespaces {sb['namespaces']}")
+        check(any(f.startswith("/tmp private") for f in sb["filesystem"]), "hello: private /tmp")
+        check(0 < sb["setup_us"] < 1_000_000, f"hello: sandbox set-up time measured ({sb['setup_us']} us)")
     check(claim(d, "jit")["status"] == "confirmed", "hello: no JIT confirmed")
     check(claim(d, "runtime-loading")["status"] == "confirmed", "hello: no run-time loading confirmed")
     check(claim(d, "linking")["status"] == "confirmed", "hello: dynamic linking confirmed")
@@ -180,6 +189,30 @@ def t_kill_parent(d, _):
     check("signal-outside" in escapes(d), "kill_parent: attempts flagged")
 
 
+MARKER_NAME = "escape-marker"
+
+
+def t_sandbox_escape(d, dt, exe):
+    check(d["exit"]["state"] == "exited" and d["exit"]["code"] == 0,
+          f"sandbox_escape: every attempt failed (exit {d['exit']}: see fixtures/sandbox_escape.c)")
+    check(not (exe.parent / MARKER_NAME).exists(), "sandbox_escape: the host file was not created")
+    check({"namespace", "mount"} <= escapes(d), f"sandbox_escape: unshare and mount denied and reported ({escapes(d)})")
+    ll = d["sandbox"]["landlock"]
+    if ll["abi"] == 0:
+        print(f"  note: Landlock not enforced here: {ll['detail']}")
+
+
+def t_stdin_env(d, _):
+    check(d["exit"]["code"] == 0, f"stdin_env: stdin from the file and the passed variable arrived ({d['exit']})")
+    check("EXRAY_PROBE=passed value" in d["env"], f"stdin_env: the variable is in the environment ({d['env']})")
+    check(d["stdin"] is not None and d["stdin"].endswith("stdin.txt"), f"stdin_env: stdin file reported ({d['stdin']})")
+
+
+def t_alloc_limited(d, _):
+    check(d["exit"]["code"] == 1, f"alloc: malloc of 256 MiB failed under --memory 64M ({d['exit']})")
+    check("RLIMIT_DATA 67108864" in d["sandbox"]["limits"], f"alloc: the limit is reported ({d['sandbox']['limits']})")
+
+
 def t_memfd_execveat(d, _):
     check(d["exit"]["code"] == 0, f"memfd_execveat: /bin/true ran from the memfd ({d['exit']})")
     ex = [e for e in d["execs"] if e["ok"] and not e["initial"]]
@@ -233,7 +266,24 @@ CASES = [
     ("sleep_forever", [], t_sleep, 1, True),
     ("fork_loop", [], t_fork_loop, 5, True),
     ("flood", [], t_flood, 2, True),
+    ("sandbox_escape", [], t_sandbox_escape, 10, True),
+    ("stdin_env", [], t_stdin_env, 10, False),
+    ("alloc", [], t_alloc_limited, 10, False),
 ]
+SANDBOX_ONLY = {"sandbox_escape"}
+
+
+def program_args(name: str, out: Path) -> tuple[list[str], list[str]]:
+    """The program's arguments and exray's own options for a fixture."""
+    if name == "sandbox_escape":
+        return [str(out / MARKER_NAME)], []
+    if name == "stdin_env":
+        (out / "stdin.txt").write_text("from the stdin file")
+        return ["from the stdin file", "passed value"], ["--stdin", str(out / "stdin.txt"), "--env",
+                                                        "EXRAY_PROBE=passed value"]
+    if name == "alloc":
+        return ["256"], ["--memory", "64M"]
+    return [], []
 
 # ---- the strace differential ----
 
@@ -299,7 +349,10 @@ def main() -> int:
     ap.add_argument("--out", required=True)
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--strace", action="store_true", help="the differential test against strace -f")
+    ap.add_argument("--no-sandbox", action="store_true", help="run the fixtures with exray run --no-sandbox")
     args = ap.parse_args()
+    global SANDBOX
+    SANDBOX = not args.no_sandbox
     if not shutil.which("gcc"):
         print("skip: no gcc")
         return SKIP
@@ -315,14 +368,24 @@ def main() -> int:
     if probe.returncode != 0 and "PTRACE_SEIZE" in probe.stderr:
         print(f"skip: {probe.stderr.strip()}")
         return SKIP
+    if SANDBOX:
+        probe = subprocess.run([args.exray, "run", true_exe, "--json"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+        if probe.returncode != 0 and "namespace" in probe.stderr:
+            print(f"skip: the sandbox needs user namespaces: {probe.stderr.strip()}")
+            return SKIP
     cases = [c for c in CASES if not args.only or c[0] in args.only]
+    if not SANDBOX:
+        cases = [c for c in cases if c[0] not in SANDBOX_ONLY]
     if args.strace:
         cases = [c for c in cases if c[0] in DIFF_CASES]
     for name, flags, fn, timeout, wants_exe in cases:
         print(f"{name}:")
         try:
             exe = build(out, name, flags)
-            doc, dt = run(args.exray, exe, timeout=timeout)
+            (out / MARKER_NAME).unlink(missing_ok=True)
+            prog_args, opts = program_args(name, out)
+            doc, dt = run(args.exray, exe, *prog_args, timeout=timeout, opts=opts)
         except Exception as e:  # noqa: BLE001 - one fixture's failure is reported, the rest still run
             check(False, f"{name}: {e}")
             continue

@@ -3,11 +3,19 @@
 #include <gtest/gtest.h>
 
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
 
 #include "analysis/analyze.h"
 #include "cli_run.h"
 #include "support/mapped_file.h"
+#include "trace/sandbox.h"
 #include "trace/smaps.h"
+#include "trace/tracer.h"
 #include "trace/verdict.h"
 
 namespace exray::trace {
@@ -270,11 +278,51 @@ TEST(Expected, ClosureIsTransitive) {
   EXPECT_TRUE(e.unresolved.empty());
 }
 
-TEST(RunCli, RefusesWithoutTheSandbox) {
-  auto r = exray::testing::Cli({"run", "/bin/true"});
-  EXPECT_EQ(r.rc, 2);
-  EXPECT_NE(r.err.find("the sandbox is not built yet"), std::string::npos);
-  EXPECT_NE(r.err.find("--no-sandbox"), std::string::npos);
+TEST(RunCli, UsageErrors) {
+  auto bad_size = exray::testing::Cli({"run", "/bin/true", "--memory", "12X"});
+  EXPECT_EQ(bad_size.rc, 2);
+  EXPECT_NE(bad_size.err.find("not a size"), std::string::npos);
+  auto zero = exray::testing::Cli({"run", "/bin/true", "--memory", "0"});
+  EXPECT_EQ(zero.rc, 2);
+  auto unset = exray::testing::Cli({"run", "/bin/true", "--env", "EXRAY_TEST_SURELY_UNSET_VARIABLE"});
+  EXPECT_EQ(unset.rc, 2);
+  EXPECT_NE(unset.err.find("not set in exray's environment"), std::string::npos);
+  auto no_stdin = exray::testing::Cli({"run", "/bin/true", "--stdin", "/nonexistent/stdin"});
+  EXPECT_EQ(no_stdin.rc, 2);
+}
+
+TEST(Environment, CleanAndExtra) {
+  auto env = CleanEnvironment({"HOME=/home/x", "A=1=2", "=bad", "noequals"});
+  EXPECT_EQ(env, (std::vector<std::string>{"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "HOME=/home/x", "A=1=2"}));
+  EXPECT_EQ(CleanEnvironment().size(), 3u);
+}
+
+// The private /tmp hides the host's: what the run names beneath it is bound in.
+TEST(Sandbox, TmpPathsToExpose) {
+  // The working directory counts too: make it one outside /tmp.
+  char old_cwd[PATH_MAX];
+  ASSERT_NE(getcwd(old_cwd, sizeof old_cwd), nullptr);
+  ASSERT_EQ(chdir("/"), 0);
+  char tmpl[] = "/tmp/exray-expose-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  const std::string prog = dir + "/prog", data = dir + "/sub/data.txt";
+  ASSERT_EQ(mkdir((dir + "/sub").c_str(), 0755), 0);
+  for (const std::string& f : {prog, data}) {
+    FILE* fp = fopen(f.c_str(), "w");
+    ASSERT_NE(fp, nullptr);
+    fclose(fp);
+  }
+  // The program's directory covers the data file beneath it.
+  EXPECT_EQ(TmpPathsToExpose(prog, {data, "-v", "/etc/hostname"}), std::vector<std::string>{dir});
+  // Outside /tmp: nothing to expose; a file argument beneath /tmp is bound alone.
+  EXPECT_EQ(TmpPathsToExpose("/bin/true", {data}), std::vector<std::string>{data});
+  EXPECT_TRUE(TmpPathsToExpose("/bin/true", {"/nonexistent", ""}).empty());
+  unlink(prog.c_str());
+  unlink(data.c_str());
+  rmdir((dir + "/sub").c_str());
+  rmdir(dir.c_str());
+  ASSERT_EQ(chdir(old_cwd), 0);
 }
 
 }  // namespace
