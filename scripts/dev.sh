@@ -20,7 +20,10 @@ install_deps() {
               # case without a .comment producer; rustup's newer rustc stays first on PATH).
               gfortran gnat fp-compiler ldc gdc nim ocaml-nox libc++-dev libc++abi-dev rustc
               # Bytecode differential test (tests/bytecode): luac5.4, ~0.5 MB.
-              lua5.4)
+              lua5.4
+              # exray run (tests/run): strace for the differential test; the runtimes of the
+              # documented examples (luajit ~0.5 MB, nodejs ~12 MB, the JRE ~45 MB).
+              strace luajit nodejs openjdk-17-jre-headless)
   local missing=()
   for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
   if ((${#missing[@]})); then

@@ -451,7 +451,7 @@ int RunRun(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   rr.analysis = &analysis;
   rr.obs = &obs;
   rr.expected = &expected;
-  rr.claims = trace::CompareWithStatic(analysis, obs);
+  rr.claims = trace::CompareWithStatic(analysis, obs, &expected);
   rr.timeout_seconds = timeout;
   out << (json ? RunToJson(rr, 2) + "\n" : RunToText(rr));
   out.flush();

@@ -15,6 +15,7 @@ enum class MapSource {
   kInterpreter,  // its PT_INTERP (ld.so)
   kNeeded,       // a file of the static DT_NEEDED closure
   kGlibc,        // glibc's own run-time loads: libnss_*, gconv modules, libgcc_s
+  kEngine,       // a VM launcher's engine: a file of its installation, or one those files need
   kRuntimeLoad,  // any other file: loaded at run time (dlopen or a private loader)
   kAnonymous,    // anonymous memory: JIT
   kMemfd,        // a memfd: JIT (double mapping)

@@ -24,6 +24,7 @@ const char* ToString(MapSource s) {
     case MapSource::kInterpreter: return "interpreter";
     case MapSource::kNeeded: return "needed";
     case MapSource::kGlibc: return "glibc-internal";
+    case MapSource::kEngine: return "engine";
     case MapSource::kRuntimeLoad: return "runtime-load";
     case MapSource::kAnonymous: return "anonymous";
     case MapSource::kMemfd: return "memfd";
@@ -111,6 +112,61 @@ std::optional<Dyn> ReadDyn(const std::string& path) {
   return d;
 }
 
+struct Root {
+  std::string path;
+  Dyn dyn;
+};
+
+/// The canonical paths of the DT_NEEDED closure of `roots` (not the roots
+/// themselves), as ld.so would resolve them; names not found go to unresolved.
+std::set<std::string> NeededClosure(const std::vector<Root>& roots, std::vector<std::string>* unresolved) {
+  std::set<std::string> out;
+  const std::vector<std::string> conf = LdSoConfDirs();
+  static const char* const kDefault[] = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64",
+                                         "/usr/lib64", "/lib", "/usr/lib"};
+  std::set<std::string> seen_names;
+  // (name, the object that needs it): its RPATH/RUNPATH and $ORIGIN apply.
+  struct Want {
+    std::string name, from_path;
+    std::string rpath, runpath;
+  };
+  std::deque<Want> queue;
+  for (const Root& r : roots)
+    for (const std::string& n : r.dyn.needed) queue.push_back({n, r.path, r.dyn.rpath, r.dyn.runpath});
+  while (!queue.empty() && out.size() < kMaxClosure) {
+    Want w = std::move(queue.front());
+    queue.pop_front();
+    if (!seen_names.insert(w.name).second) continue;
+    std::vector<std::string> dirs;
+    const std::string origin = Dirname(w.from_path);
+    if (w.name.find('/') != std::string::npos) {
+      dirs.push_back("");
+    } else {
+      if (w.runpath.empty()) for (auto& d : SplitPath(w.rpath, origin)) dirs.push_back(d);
+      for (auto& d : SplitPath(w.runpath, origin)) dirs.push_back(d);
+      dirs.insert(dirs.end(), conf.begin(), conf.end());
+      dirs.insert(dirs.end(), std::begin(kDefault), std::end(kDefault));
+    }
+    std::string found;
+    for (const std::string& d : dirs) {
+      std::string c = Canonical(d.empty() ? w.name : d + "/" + w.name);
+      if (!c.empty()) {
+        found = c;
+        break;
+      }
+    }
+    if (found.empty()) {
+      if (unresolved) unresolved->push_back(w.name);
+      continue;
+    }
+    if (!out.insert(found).second) continue;
+    if (auto d = ReadDyn(found)) {
+      for (const std::string& n : d->needed) queue.push_back({n, found, d->rpath, d->runpath});
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 bool IsGlibcInternalLoad(const std::string& path) {
@@ -135,46 +191,18 @@ Expected ComputeExpected(const Analysis& a, const std::string& program_real) {
     return ex;
   }
   if (!top.interpreter.empty()) ex.interpreter = Canonical(top.interpreter);
-  const std::vector<std::string> conf = LdSoConfDirs();
-  static const char* const kDefault[] = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64",
-                                         "/usr/lib64", "/lib", "/usr/lib"};
-  std::set<std::string> seen_names;
-  // (name, the object that needs it): its RPATH/RUNPATH and $ORIGIN apply.
-  struct Want {
-    std::string name, from_path;
-    std::string rpath, runpath;
-  };
-  std::deque<Want> queue;
-  for (const std::string& n : top.needed) queue.push_back({n, ex.program, top.rpath, top.runpath});
-  while (!queue.empty() && ex.needed.size() < kMaxClosure) {
-    Want w = std::move(queue.front());
-    queue.pop_front();
-    if (!seen_names.insert(w.name).second) continue;
-    std::vector<std::string> dirs;
-    const std::string origin = Dirname(w.from_path);
-    if (w.name.find('/') != std::string::npos) {
-      dirs.push_back("");
-    } else {
-      if (w.runpath.empty()) for (auto& d : SplitPath(w.rpath, origin)) dirs.push_back(d);
-      for (auto& d : SplitPath(w.runpath, origin)) dirs.push_back(d);
-      dirs.insert(dirs.end(), conf.begin(), conf.end());
-      dirs.insert(dirs.end(), std::begin(kDefault), std::end(kDefault));
-    }
-    std::string found;
-    for (const std::string& d : dirs) {
-      std::string c = Canonical(d.empty() ? w.name : d + "/" + w.name);
-      if (!c.empty()) {
-        found = c;
-        break;
-      }
-    }
-    if (found.empty()) {
-      ex.unresolved.push_back(w.name);
-      continue;
-    }
-    if (!ex.needed.insert(found).second) continue;
-    if (auto d = ReadDyn(found)) {
-      for (const std::string& n : d->needed) queue.push_back({n, found, d->rpath, d->runpath});
+  std::vector<Root> roots;
+  roots.push_back({ex.program, std::move(top)});
+  ex.needed = NeededClosure(roots, &ex.unresolved);
+  if (a.execution && a.execution->model == "vm" && !a.execution->engine.empty()) {
+    // <home>/bin/java -> <home>; never a directory shared by the whole system.
+    std::string home = Dirname(ex.program);
+    if (home.size() > 4 && home.compare(home.size() - 4, 4, "/bin") == 0) home = Dirname(home);
+    static const std::set<std::string> kShared = {"", "/", "/usr", "/usr/local", "/opt", "/usr/lib", "/usr/share",
+                                                   "/usr/lib64", "/snap", "/bin", "/usr/bin", "/usr/local/bin"};
+    if (!kShared.count(home)) {
+      ex.engine = a.execution->engine;
+      ex.engine_home = home;
     }
   }
   return ex;
@@ -193,11 +221,23 @@ MapSource Classify(const ExecMapping& m, const Expected& e) {
   if (!e.interpreter.empty() && path == e.interpreter) return MapSource::kInterpreter;
   if (e.needed.count(path)) return MapSource::kNeeded;
   if (IsGlibcInternalLoad(path)) return MapSource::kGlibc;
+  if (!e.engine_home.empty() && path.rfind(e.engine_home + "/", 0) == 0) return MapSource::kEngine;
   return MapSource::kRuntimeLoad;
 }
 
 void ClassifyAll(Observation* obs, const Expected& e) {
   for (ExecMapping& m : obs->exec_mappings) m.source = Classify(m, e);
+  if (e.engine_home.empty()) return;
+  // What the engine's own files need (libjvm.so: libstdc++, libm) is the engine's too.
+  std::vector<Root> roots;
+  std::set<std::string> seen;
+  for (const ExecMapping& m : obs->exec_mappings)
+    if (m.source == MapSource::kEngine && seen.insert(m.path).second && roots.size() < kMaxClosure)
+      if (auto d = ReadDyn(m.path)) roots.push_back({m.path, std::move(*d)});
+  if (roots.empty()) return;
+  const std::set<std::string> closure = NeededClosure(roots, nullptr);
+  for (ExecMapping& m : obs->exec_mappings)
+    if (m.source == MapSource::kRuntimeLoad && closure.count(m.path)) m.source = MapSource::kEngine;
 }
 
 std::vector<MappedObject> MappedFiles(const Observation& obs) {
@@ -231,7 +271,7 @@ uint64_t FilelessExecs(const Observation& obs) {
   return n;
 }
 
-std::vector<Claim> CompareWithStatic(const Analysis& a, const Observation& obs) {
+std::vector<Claim> CompareWithStatic(const Analysis& a, const Observation& obs, const Expected* e) {
   std::vector<Claim> claims;
   const std::string& prog = obs.program_real;
   uint64_t jit_own = 0, jit_other = 0;
@@ -267,9 +307,11 @@ std::vector<Claim> CompareWithStatic(const Analysis& a, const Observation& obs) 
     claims.push_back(c);
   }
   std::vector<MappedObject> files = MappedFiles(obs);
-  uint64_t runtime = 0, glibc = 0, libs = 0;
-  std::string runtime_names, glibc_names;
+  uint64_t runtime = 0, glibc = 0, libs = 0, engine = 0;
+  std::string runtime_names, glibc_names, engine_names;
   for (const MappedObject& f : files) {
+    if (f.source == MapSource::kEngine && engine++ < 3)
+      engine_names += (engine_names.empty() ? "" : ", ") + f.path.substr(f.path.rfind('/') + 1);
     if (f.source == MapSource::kRuntimeLoad) {
       if (runtime++ < 3) runtime_names += (runtime_names.empty() ? "" : ", ") + f.path;
     }
@@ -284,11 +326,18 @@ std::vector<Claim> CompareWithStatic(const Analysis& a, const Observation& obs) 
     c.static_says = a.elf && !a.elf->needed.empty()
                         ? fmt::format("its needed libraries only ({} direct)", a.elf->needed.size())
                         : "no shared libraries";
+    const bool launcher = e && !e->engine_home.empty();
+    if (launcher)
+      c.static_says = fmt::format("its needed libraries ({} direct), then its engine ({}) from {} at run time",
+                                  a.elf ? a.elf->needed.size() : 0, e->engine, e->engine_home);
     if (runtime) c.observed = fmt::format("{} other file(s) mapped executable: {}{}", runtime, runtime_names,
                                           runtime > 3 ? ", ..." : "");
-    else c.observed = "no file outside the DT_NEEDED closure mapped executable";
+    else if (!launcher) c.observed = "no file outside the DT_NEEDED closure mapped executable";
+    if (launcher)
+      c.observed += fmt::format("{}{} engine file(s) loaded at run time{}{}{}", runtime ? "; " : "", engine,
+                                engine ? ": " : "", engine_names, engine > 3 ? ", ..." : "");
     if (glibc) c.observed += fmt::format("; glibc loaded {} on its own: {}{}", glibc, glibc_names, glibc > 3 ? ", ..." : "");
-    c.status = runtime ? "refuted" : "confirmed";
+    c.status = runtime ? "refuted" : launcher && !engine ? "not exercised on this run" : "confirmed";
     claims.push_back(c);
   }
   // Linking.

@@ -22,6 +22,10 @@ struct Expected {
   std::set<std::string> needed;          // canonical paths of the closure
   std::vector<std::string> unresolved;   // needed names not found on this system
   bool go = false;                       // a Go program (memory grouping)
+  // A VM launcher (java) loads its engine at run time from its installation:
+  // files beneath engine_home, and the libraries those need, are expected.
+  std::string engine;       // "hotspot"; empty for other programs
+  std::string engine_home;  // "/usr/lib/jvm/java-17-openjdk-amd64"
 };
 
 /// For a script (no ELF model), the closure of program_real, the interpreter
@@ -39,7 +43,8 @@ MapSource Classify(const ExecMapping& m, const Expected& e);
 /// libgcc_s for pthread_cancel/pthread_exit, libidn2 for IDN lookups).
 bool IsGlibcInternalLoad(const std::string& path);
 
-/// Sets source on every mapping of obs.
+/// Sets source on every mapping of obs. For a VM launcher, the files its
+/// engine's libraries need (their DT_NEEDED closure) become kEngine too.
 void ClassifyAll(Observation* obs, const Expected& e);
 
 /// A distinct file (or kind of memory) mapped executable, in first-seen order.
@@ -66,6 +71,7 @@ struct Claim {
   std::string observed;     // "no executable anonymous memory"
   std::string status;       // confirmed, refuted, not exercised, no static claim
 };
-std::vector<Claim> CompareWithStatic(const Analysis& a, const Observation& obs);
+/// `e` (optional) tells a VM launcher's engine loads from other run-time loads.
+std::vector<Claim> CompareWithStatic(const Analysis& a, const Observation& obs, const Expected* e = nullptr);
 
 }  // namespace exray::trace

@@ -157,6 +157,25 @@ TEST(Classify, BySource) {
   EXPECT_EQ(Classify(Map("mmap", "", rx, "/bin/true"), e), MapSource::kAnonymous);
 }
 
+// A VM launcher's engine comes from its installation at run time (java ->
+// <home>/lib/server/libjvm.so); what libjvm needs is the engine's too.
+TEST(Classify, VmLauncherEngine) {
+  Expected e = SampleExpected();
+  e.engine = "hotspot";
+  e.engine_home = "/usr/lib/jvm/j17";
+  const uint32_t rx = PROT_READ | PROT_EXEC;
+  EXPECT_EQ(Classify(Map("mmap", "/usr/lib/jvm/j17/lib/server/libjvm.so", rx), e), MapSource::kEngine);
+  EXPECT_EQ(Classify(Map("mmap", "/usr/lib/jvm/j17x/lib/libevil.so", rx), e), MapSource::kRuntimeLoad);
+  EXPECT_EQ(Classify(Map("mmap", "/usr/lib/x86_64-linux-gnu/libc.so.6", rx), e), MapSource::kNeeded);
+  // libm is in no file's closure here (the engine file does not exist): a run-time load.
+  Observation obs;
+  obs.exec_mappings = {Map("mmap", "/usr/lib/jvm/j17/lib/server/libjvm.so", rx),
+                       Map("mmap", "/usr/lib/x86_64-linux-gnu/libm.so.6", rx)};
+  ClassifyAll(&obs, e);
+  EXPECT_EQ(obs.exec_mappings[0].source, MapSource::kEngine);
+  EXPECT_EQ(obs.exec_mappings[1].source, MapSource::kRuntimeLoad);
+}
+
 Observation SampleRun() {
   Observation o;
   o.program_real = "/usr/bin/prog";
