@@ -148,16 +148,6 @@ void SetUpFilesystem(const sandbox_internal::Plan& plan) {
   const std::string tmp_opts = fmt::format("mode=1777,size={},nr_inodes=65536", plan.opts.tmp_bytes);
   if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, tmp_opts.c_str()) != 0) Fatal(fd, "mounting /tmp");
   Say(fd, kFs, "/tmp private tmpfs, writable, %llu MiB", static_cast<unsigned long long>(plan.opts.tmp_bytes >> 20));
-  for (size_t i = 0; i < expose.size(); ++i) {
-    struct stat st{};
-    const std::string& p = plan.opts.expose[i];
-    if (expose[i] < 0 || stat(("/proc/self/fd/" + std::to_string(expose[i])).c_str(), &st) != 0 ||
-        !Attach(expose[i], p, S_ISDIR(st.st_mode))) {
-      Say(fd, kNote, "%s could not be bound into the private /tmp: %s", p.c_str(), strerror(errno));
-      continue;
-    }
-    Say(fd, kFs, "%s bound read-only from the host", p.c_str());
-  }
 
   struct stat st{};
   if (stat("/run", &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -181,8 +171,20 @@ void SetUpFilesystem(const sandbox_internal::Plan& plan) {
     if (symlink(l[0], l[1]) != 0) Say(fd, kNote, "%s: %s", l[1], strerror(errno));
   if (mkdir("/dev/shm", 01777) != 0 || mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=256m") != 0)
     Fatal(fd, "mounting /dev/shm");
-  mount(nullptr, "/dev", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID, nullptr);
   Say(fd, kFs, "/dev private:%s, fd, stdin, stdout, stderr; /dev/shm private tmpfs", devlist.c_str());
+
+  // What the run names beneath the hidden directories, back at the same place.
+  for (size_t i = 0; i < expose.size(); ++i) {
+    struct stat st{};
+    const std::string& p = plan.opts.expose[i];
+    if (expose[i] < 0 || stat(("/proc/self/fd/" + std::to_string(expose[i])).c_str(), &st) != 0 ||
+        !Attach(expose[i], p, S_ISDIR(st.st_mode))) {
+      Say(fd, kNote, "%s could not be bound into the sandbox: %s", p.c_str(), strerror(errno));
+      continue;
+    }
+    Say(fd, kFs, "%s bound read-only from the host", p.c_str());
+  }
+  mount(nullptr, "/dev", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID, nullptr);
 
   // A /proc of the new PID namespace. The kernel refuses it when the host's
   // /proc is partly covered (a container's masked paths); the host's stays then.
@@ -252,7 +254,11 @@ void DropCapabilities(int fd) {
   if (syscall(SYS_capset, &hdr, data) != 0) Fatal(fd, "dropping capabilities");
 }
 
-bool UnderTmp(const std::string& p) { return p.rfind("/tmp/", 0) == 0; }
+// Directories the sandbox replaces with private ones: what lies beneath them
+// on the host is hidden unless bound in.
+bool Hidden(const std::string& p) {
+  return p.rfind("/tmp/", 0) == 0 || p.rfind("/run/", 0) == 0 || p.rfind("/dev/shm/", 0) == 0;
+}
 
 std::string RealPath(const std::string& p) {
   char buf[PATH_MAX];
@@ -273,18 +279,18 @@ bool WriteFile(const std::string& path, const std::string& text) {
 std::vector<std::string> TmpPathsToExpose(const std::string& program, const std::vector<std::string>& args) {
   std::set<std::string> out;
   std::string prog = RealPath(program);
-  if (UnderTmp(prog)) {
-    // Its directory, for the files beside it; but never the whole of /tmp.
+  if (Hidden(prog)) {
+    // Its directory, for the files beside it; never a whole hidden directory.
     const std::string dir = prog.substr(0, prog.rfind('/'));
-    out.insert(dir == "/tmp" ? prog : dir);
+    out.insert(dir == "/tmp" || dir == "/run" || dir == "/dev/shm" ? prog : dir);
   }
   char cwd[PATH_MAX];
-  if (getcwd(cwd, sizeof cwd) && UnderTmp(cwd)) out.insert(cwd);
+  if (getcwd(cwd, sizeof cwd) && Hidden(cwd)) out.insert(cwd);
   for (const std::string& a : args) {
     struct stat st{};
     if (a.empty() || stat(a.c_str(), &st) != 0) continue;
     std::string r = RealPath(a);
-    if (UnderTmp(r)) out.insert(r);
+    if (Hidden(r)) out.insert(r);
   }
   // A path beneath another exposed one is covered by it.
   std::vector<std::string> v;
@@ -293,22 +299,6 @@ std::vector<std::string> TmpPathsToExpose(const std::string& program, const std:
     if (v.size() < kMaxExpose) v.push_back(p);
   }
   return v;
-}
-
-Result<bool> ProbeUserNamespaces() {
-  pid_t p = static_cast<pid_t>(syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, nullptr, nullptr, nullptr, 0));
-  if (p < 0) {
-    const int e = errno;
-    return MakeError(fmt::format("user namespaces are not available here ({}){}", strerror(e),
-                                 e == EPERM || e == ENOSPC
-                                     ? ": see /proc/sys/user/max_user_namespaces, "
-                                       "/proc/sys/kernel/unprivileged_userns_clone or the AppArmor restriction"
-                                     : ""));
-  }
-  if (p == 0) _exit(0);
-  int st = 0;
-  waitpid(p, &st, 0);
-  return true;
 }
 
 namespace sandbox_internal {

@@ -25,18 +25,16 @@ namespace exray::trace {
 struct SandboxOptions {
   bool enabled = true;
   uint64_t memory_bytes = 0;        // RLIMIT_DATA of the program; 0: none
-  std::vector<std::string> expose;  // host paths beneath /tmp bound read-only into the private /tmp
+  std::vector<std::string> expose;  // host paths beneath /tmp, /run, /dev/shm bound read-only in
   uint64_t tmp_bytes = 1ull << 30;  // size of the private /tmp
 };
 
 
-/// Paths beneath /tmp that a run names (the program's directory, the
-/// working directory, file arguments): the private /tmp would hide them, so
-/// they are bound read-only into it at the same place. Real paths, unique.
+/// Paths beneath /tmp, /run or /dev/shm that a run names (the program's
+/// directory, the working directory, file arguments): the sandbox's private
+/// ones would hide them, so they are bound read-only at the same place.
+/// Real paths, unique, none beneath another.
 std::vector<std::string> TmpPathsToExpose(const std::string& program, const std::vector<std::string>& args);
-
-/// Whether unprivileged user namespaces can be made here; the reason when not.
-Result<bool> ProbeUserNamespaces();
 
 namespace sandbox_internal {
 

@@ -213,6 +213,10 @@ def t_alloc_limited(d, _):
     check("RLIMIT_DATA 67108864" in d["sandbox"]["limits"], f"alloc: the limit is reported ({d['sandbox']['limits']})")
 
 
+def t_kill_self(d, _):
+    check(d["exit"]["state"] == "signaled" and d["exit"]["signal"] == 15, f"kill_self: killed by SIGTERM ({d['exit']})")
+
+
 def t_memfd_execveat(d, _):
     check(d["exit"]["code"] == 0, f"memfd_execveat: /bin/true ran from the memfd ({d['exit']})")
     ex = [e for e in d["execs"] if e["ok"] and not e["initial"]]
@@ -261,6 +265,7 @@ CASES = [
     ("clone3_call", [], t_clone3, 10, False),
     ("io_uring_call", [], t_io_uring, 10, False),
     ("kill_parent", [], t_kill_parent, 10, False),
+    ("kill_self", [], t_kill_self, 10, False),
     ("memfd_execveat", [], t_memfd_execveat, 10, False),
     ("script_hello", [], t_script, 10, False),
     ("sleep_forever", [], t_sleep, 1, True),
