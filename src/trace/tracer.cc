@@ -788,8 +788,10 @@ Result<bool> Tracer::Run() {
     }
   } fds;
   const std::string in_path = opts_.stdin_path.empty() ? "/dev/null" : opts_.stdin_path;
-  fds.in = open(in_path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO without a writer must not hang the open; the program gets a blocking fd.
+  fds.in = open(in_path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fds.in < 0) return MakeError(fmt::format("stdin {}: {}", in_path, strerror(errno)));
+  fcntl(fds.in, F_SETFL, fcntl(fds.in, F_GETFL) & ~O_NONBLOCK);
   if (pipe2(fds.go, O_CLOEXEC) != 0) return MakeError(fmt::format("pipe: {}", strerror(errno)));
   const bool sandboxed = opts_.sandbox.enabled;
   if (sandboxed && pipe2(fds.status, O_CLOEXEC) != 0) return MakeError(fmt::format("pipe: {}", strerror(errno)));
