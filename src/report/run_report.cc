@@ -26,6 +26,9 @@ std::string Prot(uint32_t p) {
   return s;
 }
 
+/// "+12.3 ms": when, since the run began.
+std::string Ms(uint64_t us) { return fmt::format("+{:.1f} ms", us / 1000.0); }
+
 std::string Kib(uint64_t kb) {
   if (kb >= 10 * 1024) return fmt::format("{:.1f} MiB", kb / 1024.0);
   return fmt::format("{} KiB", kb);
@@ -110,14 +113,14 @@ std::string RunToText(const RunReport& r) {
   s += "\nExecuted\n";
   if (o.execs.empty()) s += "  nothing\n";
   for (const trace::ExecEvent& e : o.execs)
-    s += fmt::format("  {} {} (argv[0] {}){}\n", e.ok ? "exec" : "FAILED exec", e.path, e.argv0,
+    s += fmt::format("  {:>9} {} {} (argv[0] {}){}\n", Ms(e.t_us), e.ok ? "exec" : "FAILED exec", e.path, e.argv0,
                      e.initial ? " · the run itself" : fmt::format(" · by pid {}", e.pid));
 
   s += "\nFiles mapped executable by the program\n";
   auto files = trace::MappedFiles(o);
   if (files.empty()) s += "  none by mmap (the kernel maps the program and its interpreter at exec)\n";
   for (const trace::MappedObject& f : files)
-    s += fmt::format("  {:<15} {}{}\n", trace::ToString(f.source), f.path,
+    s += fmt::format("  {:>9} {:<15} {}{}\n", Ms(f.first_us), trace::ToString(f.source), f.path,
                      f.mappings > 1 ? fmt::format(" ({} mappings)", f.mappings) : "");
   if (!r.expected->unresolved.empty()) {
     std::string u;
@@ -138,7 +141,7 @@ std::string RunToText(const RunReport& r) {
     std::string what = m->call == "mmap" || m->call == "shmat"
                            ? fmt::format("{} {}", m->call, Prot(m->prot))
                            : fmt::format("{} {} -> {}", m->call, m->prev_prot.empty() ? "?" : m->prev_prot, Prot(m->prot));
-    s += fmt::format("  {:<28} {:#x} +{:#x} {}{}{}\n", what, m->addr, m->len, trace::ToString(m->source),
+    s += fmt::format("  {:>9} {:<28} {:#x} +{:#x} {}{}{}\n", Ms(m->t_us), what, m->addr, m->len, trace::ToString(m->source),
                      m->path.empty() ? "" : " " + m->path, m->writable ? " · RWX" : "");
   }
   for (const trace::ExecEvent& e : o.execs)
@@ -229,6 +232,7 @@ std::string RunToJson(const RunReport& r, int indent) {
     w.Field("pid", e.pid);
     w.Field("ok", e.ok);
     w.Field("initial", e.initial);
+    w.Field("t_us", e.t_us);
     w.EndObject();
   }
   w.EndArray();
@@ -239,6 +243,7 @@ std::string RunToJson(const RunReport& r, int indent) {
     w.Field("path", f.path);
     w.Field("source", trace::ToString(f.source));
     w.Field("mappings", f.mappings);
+    w.Field("first_us", f.first_us);
     w.EndObject();
   }
   w.EndArray();
@@ -248,6 +253,7 @@ std::string RunToJson(const RunReport& r, int indent) {
   for (const ExecMapping& m : o.exec_mappings) {
     w.BeginObject();
     w.Field("seq", m.seq);
+    w.Field("t_us", m.t_us);
     w.Field("pid", m.pid);
     w.Field("call", m.call);
     w.Field("addr", m.addr);

@@ -32,6 +32,7 @@ inline bool IsJit(MapSource s) {
 /// One mmap/mprotect/pkey_mprotect/mremap/shmat that made memory executable.
 struct ExecMapping {
   uint64_t seq = 0;  // order among the run's traced calls
+  uint64_t t_us = 0; // when, in microseconds since the run began
   int pid = 0;       // the thread that called
   std::string call;  // mmap, mprotect, pkey_mprotect, mremap, shmat
   uint64_t addr = 0, len = 0;
@@ -50,6 +51,7 @@ struct ExecMapping {
 /// A successful or failed execve/execveat.
 struct ExecEvent {
   uint64_t seq = 0;
+  uint64_t t_us = 0;
   int pid = 0;
   std::string path, argv0;
   bool ok = false;

@@ -335,9 +335,12 @@ void Tracer::OnSeccomp(int tid) {
     return;
   }
   const uint64_t seq = obs_.traced_calls;
+  const uint64_t t_us = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start_).count());
   auto exec_map = [&](const char* call, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int fd) {
     ExecMapping m;
     m.seq = seq;
+    m.t_us = t_us;
     m.pid = tid;
     m.call = call;
     m.addr = addr;
@@ -410,6 +413,7 @@ void Tracer::OnSeccomp(int tid) {
     case SYS_execveat: {
       ExecEvent e;
       e.seq = seq;
+      e.t_us = t_us;
       e.pid = tid;
       const uint64_t path_arg = nr == SYS_execve ? a[0] : a[1];
       const uint64_t argv_arg = nr == SYS_execve ? a[1] : a[2];

@@ -247,7 +247,7 @@ std::vector<MappedObject> MappedFiles(const Observation& obs) {
     if (!m.ok || IsJit(m.source) || m.source == MapSource::kOtherImage) continue;
     if (m.call != "mmap" && !m.adds_exec) continue;
     auto [it, fresh] = index.emplace(m.path, out.size());
-    if (fresh) out.push_back({m.path, m.source, 0, m.seq});
+    if (fresh) out.push_back({m.path, m.source, 0, m.seq, m.t_us});
     ++out[it->second].mappings;
   }
   return out;

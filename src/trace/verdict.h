@@ -53,6 +53,7 @@ struct MappedObject {
   MapSource source;
   uint64_t mappings = 0;
   uint64_t first_seq = 0;
+  uint64_t first_us = 0;  // when it was first mapped, since the run began
 };
 /// File-backed executable mappings of FILE's own processes, one entry per
 /// file; JIT mappings are not merged (see JitMappings).
