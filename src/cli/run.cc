@@ -363,8 +363,9 @@ std::string ResolveProgram(const std::string& file) {
 
 // `exray run FILE [--json] [--timeout S] [--no-sandbox] -- ARGS...`: one
 // traced run, compared with the static analysis. 0 when the run was observed
-// (whatever the program's own exit status), 1 when it could not be traced,
-// 2 on usage errors and when the sandbox is asked for (not built yet).
+// (whatever the program's own exit status), 1 when it could not be made (no
+// user namespaces, the sandbox could not be built, ptrace refused), 2 on
+// usage errors.
 int RunRun(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   // Everything after the first "--" goes to the program untouched.
   std::vector<const char*> own;
@@ -455,6 +456,11 @@ int RunRun(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   rr.timeout_seconds = timeout;
   out << (json ? RunToJson(rr, 2) + "\n" : RunToText(rr));
   out.flush();
+  // A sandbox that could not be built is exray's failure, not the program's.
+  if (!obs.started && obs.start_error.rfind("sandbox: ", 0) == 0) {
+    err << "exray run: " << obs.start_error << " (--no-sandbox runs without it)\n";
+    return 1;
+  }
   return 0;
 }
 
@@ -471,7 +477,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   app.footer("Subcommands:\n  exray go FILE... [--json]   Go version, modules and build settings (like `go version -m`)\n"
              "  exray rust FILE... [--json] rustc version and crate list of a Rust binary\n"
              "  exray check FILE --require LIST   exit 3 unless every requirement holds\n"
-             "  exray run FILE --no-sandbox [--json] [--timeout S] -- ARGS   one traced run, checked against the verdict\n"
+             "  exray run FILE [--json] [--timeout S] -- ARGS   one sandboxed, traced run, checked against the verdict\n"
              "  a file named go, rust, check or run is given as ./go, ./rust, ./check, ./run");
   std::vector<std::string> files;
   bool json = false, hash = false;
