@@ -71,8 +71,10 @@ std::vector<std::string> TracerPolicy(bool sandboxed) {
           sandboxed ? "signals stay inside the run: its own PID namespace and Landlock's signal scope"
                     : "kill, tkill and tgkill fail with EPERM unless they name a process or group of the run",
           "clone with CLONE_UNTRACED and seccomp filters with a user-notification listener fail with EPERM",
-          "other seccomp filters, prctl(PR_SET_SECCOMP), personality(READ_IMPLIES_EXEC), /proc/*/mem opened "
-          "for writing and 32-bit or x32 system calls are allowed and flagged"};
+          sandboxed ? "other seccomp filters, prctl(PR_SET_SECCOMP), personality(READ_IMPLIES_EXEC) and 32-bit or "
+                      "x32 system calls are allowed and flagged; Landlock refuses /proc/*/mem for writing"
+                    : "other seccomp filters, prctl(PR_SET_SECCOMP), personality(READ_IMPLIES_EXEC), /proc/*/mem "
+                      "opened for writing and 32-bit or x32 system calls are allowed and flagged"};
 }
 
 std::string RunToText(const RunReport& r) {

@@ -112,6 +112,12 @@ std::string SyscallName(uint64_t nr) {
   return s;
 }
 
+/// /proc/self/mem, /proc/PID/mem, /proc/PID/task/TID/mem: written, it
+/// punches through page protections.
+bool IsProcMem(const std::string& path) {
+  return path.rfind("/proc/", 0) == 0 && path.size() > 4 && path.compare(path.size() - 4, 4, "/mem") == 0;
+}
+
 uint64_t ReadPointer(int tid, uint64_t addr) {
   uint64_t v = 0;
   iovec local{&v, sizeof v}, remote{reinterpret_cast<void*>(addr), sizeof v};
@@ -194,6 +200,7 @@ struct Tracee {
   ExecMapping map;  // for kMap
   ExecEvent exec;   // for kExec
   uint64_t open_flags = 0;
+  std::string open_path;  // for opens with write access only: a refused /proc/PID/mem is reported
 };
 
 class Tracer {
@@ -406,6 +413,8 @@ void Tracer::OnSeccomp(int tid) {
     case SYS_openat2: {
       t.pending = Tracee::Pending::kOpen;
       t.open_flags = nr == SYS_open ? a[1] : nr == SYS_openat ? a[2] : ReadPointer(tid, a[2]);  // open_how.flags
+      t.open_path.clear();
+      if ((t.open_flags & O_ACCMODE) != O_RDONLY) t.open_path = ReadString(tid, nr == SYS_open ? a[0] : a[1]);
       Resume(tid, PTRACE_SYSCALL);
       return;
     }
@@ -571,14 +580,14 @@ void Tracer::OnSyscallExit(int tid) {
       if (obs_.execs.size() < kMaxEvents) obs_.execs.push_back(std::move(t.exec));
       break;
     case Tracee::Pending::kOpen:
+      if (!ok && rval == -EACCES && IsProcMem(t.open_path))
+        Escape(tid, "proc-mem-write", "denied (Landlock)", t.open_path);
       if (ok) {
         std::string link = fmt::format("/proc/{}/fd/{}", tid, rval);
         std::string path = Readlink(link);
         const uint64_t acc = t.open_flags & O_ACCMODE;
         // /proc/PID/mem opened for writing punches through page protections.
-        if (acc != O_RDONLY && path.rfind("/proc/", 0) == 0 && path.size() > 4 &&
-            path.compare(path.size() - 4, 4, "/mem") == 0)
-          Escape(tid, "proc-mem-write", "flagged", path);
+        if (acc != O_RDONLY && IsProcMem(path)) Escape(tid, "proc-mem-write", "flagged", path);
         // Only regular files are opened here: opening a device or FIFO can have effects.
         struct stat st{};
         if (!path.empty() && path[0] == '/' && checked_.size() < kMaxFilesChecked && checked_.insert(path).second &&

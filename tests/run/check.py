@@ -197,6 +197,9 @@ def t_sandbox_escape(d, dt, exe):
           f"sandbox_escape: every attempt failed (exit {d['exit']}: see fixtures/sandbox_escape.c)")
     check(not (exe.parent / MARKER_NAME).exists(), "sandbox_escape: the host file was not created")
     check({"namespace", "mount"} <= escapes(d), f"sandbox_escape: unshare and mount denied and reported ({escapes(d)})")
+    if d["sandbox"]["landlock"]["abi"]:
+        check(any(e["what"] == "proc-mem-write" and "Landlock" in e["action"] for e in d["escapes"]),
+              "sandbox_escape: /proc/self/mem for writing refused by Landlock, and reported")
     ll = d["sandbox"]["landlock"]
     if ll["abi"] == 0:
         print(f"  note: Landlock not enforced here: {ll['detail']}")
