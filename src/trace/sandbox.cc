@@ -241,6 +241,10 @@ void ApplyLandlock(int fd) {
   close(rfd);
 }
 
+}  // namespace
+
+namespace sandbox_internal {
+
 void DropCapabilities(int fd) {
   for (int cap = 0; cap < 64; ++cap) prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);  // EINVAL past the last: ignored
   prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
@@ -253,6 +257,10 @@ void DropCapabilities(int fd) {
   __user_cap_data_struct data[2] = {};
   if (syscall(SYS_capset, &hdr, data) != 0) Fatal(fd, "dropping capabilities");
 }
+
+}  // namespace sandbox_internal
+
+namespace {
 
 // Directories the sandbox replaces with private ones: what lies beneath them
 // on the host is hidden unless bound in.

@@ -55,6 +55,10 @@ pid_t CloneInit(const Plan& plan, int go_fd, int close_fd, void (*program)(void*
 /// Writes uid_map, setgroups and gid_map of the init (from the parent).
 Result<bool> WriteIdMaps(pid_t init, SandboxReport* report);
 
+/// Drops every capability for good: bounding and ambient sets, securebits
+/// (where permitted), capset. `status_fd` -1: nowhere to report.
+void DropCapabilities(int status_fd);
+
 /// In the program's process, after the fork from init and before the
 /// seccomp filter: drops capabilities, sets rlimits, no_new_privs and
 /// Landlock. Reports failures on the status pipe and _exits on fatal ones.

@@ -750,7 +750,10 @@ struct ChildContext {
 
 [[noreturn]] void ExecProgram(void* arg) {
   const ChildContext& c = *static_cast<const ChildContext*>(arg);
-  setpgid(0, 0);
+  // A session of its own, so no controlling terminal: TIOCSTI on an
+  // inherited terminal fd would type commands into the user's shell. Its
+  // process group (pgid = pid) is what KillAll signals.
+  if (setsid() < 0) _exit(126);
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (!c.plan) {
     close(c.close_fd);
@@ -770,6 +773,7 @@ struct ChildContext {
   rlimit data{c.memory_bytes, c.memory_bytes};
   if (c.memory_bytes && setrlimit(RLIMIT_DATA, &data) != 0) _exit(126);
   if (c.plan) sandbox_internal::ConfineProgram(*c.plan);
+  else sandbox_internal::DropCapabilities(-1);  // as root: no TIOCSTI, mounts, modules, raw sockets
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(126);
   if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, c.filter) != 0) _exit(126);
   execve(c.path, c.argv, c.envp);
@@ -862,7 +866,6 @@ Result<bool> Tracer::Run() {
     if (!maps) return abandon(maps.error().message);
     init_pid_ = pid;
   } else {
-    setpgid(pid, pid);  // both sides set it, so it holds whoever runs first
     main_pid_ = pid;
   }
   const long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |

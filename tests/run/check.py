@@ -78,6 +78,25 @@ def run(exray: str, exe: Path, *args: str, timeout: float = 10, opts: list[str] 
     return doc, dt
 
 
+def run_on_terminal(exray: str, exe: Path, timeout: float = 10) -> tuple[dict, float]:
+    """exray with a pseudo-terminal as its controlling terminal and stderr
+    (where the program's stdout goes), as when a person runs it."""
+    import fcntl
+    import termios
+    master, slave = os.openpty()
+    mode = [] if SANDBOX else ["--no-sandbox"]
+    t0 = time.monotonic()
+    try:
+        p = subprocess.Popen([exray, "run", str(exe), *mode, "--json", "--timeout", str(timeout)],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave, start_new_session=True,
+                             preexec_fn=lambda: fcntl.ioctl(slave, termios.TIOCSCTTY, 0))
+        out, _ = p.communicate(timeout=timeout + 30)
+    finally:
+        os.close(slave)
+        os.close(master)
+    return json.loads(out), time.monotonic() - t0
+
+
 def claim(doc: dict, name: str) -> dict:
     for c in doc["claims"]:
         if c["name"] == name:
@@ -220,6 +239,14 @@ def t_kill_self(d, _):
     check(d["exit"]["state"] == "signaled" and d["exit"]["signal"] == 15, f"kill_self: killed by SIGTERM ({d['exit']})")
 
 
+def t_tiocsti(d, _):
+    legacy = Path("/proc/sys/dev/tty/legacy_tiocsti")
+    if legacy.exists() and legacy.read_text().strip() == "0":
+        print("  note: this kernel refuses TIOCSTI to everyone (dev.tty.legacy_tiocsti 0)")
+    check(d["exit"]["state"] == "exited" and d["exit"]["code"] == 0,
+          f"tiocsti: typing into exray's terminal failed (its own session, no capabilities) ({d['exit']})")
+
+
 def t_memfd_execveat(d, _):
     check(d["exit"]["code"] == 0, f"memfd_execveat: /bin/true ran from the memfd ({d['exit']})")
     ex = [e for e in d["execs"] if e["ok"] and not e["initial"]]
@@ -269,6 +296,7 @@ CASES = [
     ("io_uring_call", [], t_io_uring, 10, False),
     ("kill_parent", [], t_kill_parent, 10, False),
     ("kill_self", [], t_kill_self, 10, False),
+    ("tiocsti", [], t_tiocsti, 10, False),
     ("memfd_execveat", [], t_memfd_execveat, 10, False),
     ("script_hello", [], t_script, 10, False),
     ("sleep_forever", [], t_sleep, 1, True),
@@ -393,7 +421,10 @@ def main() -> int:
             exe = build(out, name, flags)
             (out / MARKER_NAME).unlink(missing_ok=True)
             prog_args, opts = program_args(name, out)
-            doc, dt = run(args.exray, exe, *prog_args, timeout=timeout, opts=opts)
+            if name == "tiocsti":
+                doc, dt = run_on_terminal(args.exray, exe, timeout=timeout)
+            else:
+                doc, dt = run(args.exray, exe, *prog_args, timeout=timeout, opts=opts)
         except Exception as e:  # noqa: BLE001 - one fixture's failure is reported, the rest still run
             check(False, f"{name}: {e}")
             continue
