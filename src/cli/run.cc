@@ -389,7 +389,9 @@ int RunRun(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   app.add_flag("--json", json, "print the exray-run JSON document (docs/json.md)");
   app.add_option("--timeout", timeout, "wall-clock limit in seconds; the whole process tree is killed after it")
       ->check(CLI::Range(0.01, 86400.0));
-  app.add_option("--memory", memory, "limit on the program's writable memory (RLIMIT_DATA), e.g. 512M or 2G");
+  app.add_option("--memory", memory,
+                 "limit on the program's writable memory (RLIMIT_DATA), e.g. 512M or 2G; default half of this "
+                 "machine's memory");
   app.add_option("--stdin", stdin_path, "a file to give the program as stdin (default /dev/null)")
       ->check(CLI::ExistingFile);
   app.add_option("--env", env,
@@ -431,7 +433,10 @@ int RunRun(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   to.stdin_path = stdin_path;
   to.env = env;
   to.sandbox.enabled = !no_sandbox;
-  to.sandbox.memory_bytes = memory_bytes.value_or(0);
+  // By default half of this machine's memory: one process that allocates
+  // without end gets ENOMEM before the host runs out.
+  const uint64_t half_ram = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE)) / 2;
+  to.sandbox.memory_bytes = memory_bytes.value_or(half_ram);
   if (!no_sandbox) to.sandbox.expose = trace::TmpPathsToExpose(path, args);
   auto obs_or = trace::Trace(to);
   if (!obs_or) {
