@@ -10,6 +10,7 @@
 #include <map>
 
 #include "report/json_writer.h"
+#include "report/safe.h"
 
 namespace exray {
 
@@ -82,7 +83,8 @@ std::string RunToText(const RunReport& r) {
   std::string s;
   std::string argv;
   for (size_t i = 1; i < o.argv.size(); ++i) argv += " " + o.argv[i];
-  s += fmt::format("exray run: {}{}\n", o.program, argv);
+  // Paths, arguments and names below come from the program or the file: Safe().
+  s += fmt::format("exray run: {}{}\n", Safe(o.program), Safe(argv));
   const trace::SandboxReport& sb = o.sandbox;
   if (!sb.enabled) {
     s += "  NOT SANDBOXED (--no-sandbox): the program ran unconfined under the tracer, with your files and network\n";
@@ -91,23 +93,23 @@ std::string RunToText(const RunReport& r) {
     for (const std::string& n : sb.namespaces) ns += (ns.empty() ? "" : ", ") + n;
     s += fmt::format("  sandbox: namespaces {} · uid map {} · no capabilities · no_new_privs · set up in {:.1f} ms\n",
                      ns, sb.uid_map, sb.setup_ms);
-    for (const std::string& f : sb.filesystem) s += "    fs: " + f + "\n";
+    for (const std::string& f : sb.filesystem) s += "    fs: " + Safe(f) + "\n";
     s += "    network: loopback only\n";
     if (sb.landlock_abi) s += fmt::format("    Landlock ABI {}: {}\n", sb.landlock_abi, sb.landlock);
     for (const std::string& l : sb.limits) s += "    limit: " + l + "\n";
-    for (const std::string& n : sb.notes) s += "    WEAKER: " + n + "\n";
+    for (const std::string& n : sb.notes) s += "    WEAKER: " + Safe(n) + "\n";
   }
-  if (!o.stdin_from.empty()) s += fmt::format("  stdin: {}\n", o.stdin_from);
+  if (!o.stdin_from.empty()) s += fmt::format("  stdin: {}\n", Safe(o.stdin_from));
   std::string env;
   for (const std::string& e : o.env) env += (env.empty() ? "" : " ") + e;
-  s += fmt::format("  environment: {} (nothing else passed)\n", env);
+  s += fmt::format("  environment: {} (nothing else passed)\n", Safe(env));
   const std::string end = EndState(o);
   if (end == "exited") s += fmt::format("  exit: status {}", o.exit_code);
   else if (end == "signaled") s += fmt::format("  exit: killed by signal {} ({})", o.term_signal, strsignal(o.term_signal));
   else if (end == "timed-out") s += fmt::format("  exit: TIMED OUT after {:g} s; every process of the run was killed", r.timeout_seconds);
   else if (end == "killed-tracee-cap") s += "  exit: too many threads and processes at once; every process of the run was killed";
   else if (end == "killed-step-cap") s += "  exit: too many tracer stops; every process of the run was killed";
-  else s += fmt::format("  exit: did not start: {}", o.start_error);
+  else s += fmt::format("  exit: did not start: {}", Safe(o.start_error));
   s += fmt::format(" · wall {:.3f} s · user {:.3f} s · sys {:.3f} s · peak RSS {}\n", o.wall_seconds, o.user_seconds,
                    o.sys_seconds, Kib(o.peak_rss_kb));
   s += fmt::format("  traced calls {} · tracer stops {}\n", o.traced_calls, o.stops);
@@ -115,19 +117,19 @@ std::string RunToText(const RunReport& r) {
   s += "\nExecuted\n";
   if (o.execs.empty()) s += "  nothing\n";
   for (const trace::ExecEvent& e : o.execs)
-    s += fmt::format("  {:>9} {} {} (argv[0] {}){}\n", Ms(e.t_us), e.ok ? "exec" : "FAILED exec", e.path, e.argv0,
+    s += fmt::format("  {:>9} {} {} (argv[0] {}){}\n", Ms(e.t_us), e.ok ? "exec" : "FAILED exec", Safe(e.path), Safe(e.argv0),
                      e.initial ? " · the run itself" : fmt::format(" · by pid {}", e.pid));
 
   s += "\nFiles mapped executable by the program\n";
   auto files = trace::MappedFiles(o);
   if (files.empty()) s += "  none by mmap (the kernel maps the program and its interpreter at exec)\n";
   for (const trace::MappedObject& f : files)
-    s += fmt::format("  {:>9} {:<15} {}{}\n", Ms(f.first_us), trace::ToString(f.source), f.path,
+    s += fmt::format("  {:>9} {:<15} {}{}\n", Ms(f.first_us), trace::ToString(f.source), Safe(f.path),
                      f.mappings > 1 ? fmt::format(" ({} mappings)", f.mappings) : "");
   if (!r.expected->unresolved.empty()) {
     std::string u;
     for (const std::string& n : r.expected->unresolved) u += (u.empty() ? "" : ", ") + n;
-    s += fmt::format("  (needed but not found on this system: {})\n", u);
+    s += fmt::format("  (needed but not found on this system: {})\n", Safe(u));
   }
 
   auto jit = trace::JitMappings(o);
@@ -144,11 +146,11 @@ std::string RunToText(const RunReport& r) {
                            ? fmt::format("{} {}", m->call, Prot(m->prot))
                            : fmt::format("{} {} -> {}", m->call, m->prev_prot.empty() ? "?" : m->prev_prot, Prot(m->prot));
     s += fmt::format("  {:>9} {:<28} {:#x} +{:#x} {}{}{}\n", Ms(m->t_us), what, m->addr, m->len, trace::ToString(m->source),
-                     m->path.empty() ? "" : " " + m->path, m->writable ? " · RWX" : "");
+                     m->path.empty() ? "" : " " + Safe(m->path), m->writable ? " · RWX" : "");
   }
   for (const trace::ExecEvent& e : o.execs)
     if (e.ok && (e.path.rfind("/memfd:", 0) == 0 || e.path.rfind("/dev/shm/", 0) == 0))
-      s += fmt::format("  fileless exec of {} by pid {}\n", e.path, e.pid);
+      s += fmt::format("  fileless exec of {} by pid {}\n", Safe(e.path), e.pid);
   if (o.exec_mappings_dropped) s += fmt::format("  ({} more executable mappings not kept)\n", o.exec_mappings_dropped);
 
   s += fmt::format("\nThreads and processes\n  threads started {} · peak at once {} in one process (with its main "
@@ -160,7 +162,7 @@ std::string RunToText(const RunReport& r) {
   auto escapes = CountEscapes(o);
   if (escapes.empty()) s += "  attempts: none\n";
   for (const EscapeCount& e : escapes)
-    s += fmt::format("  attempt: {} {} ×{}{}\n", e.what, e.action, e.count, e.detail.empty() ? "" : " · " + e.detail);
+    s += fmt::format("  attempt: {} {} ×{}{}\n", e.what, e.action, e.count, e.detail.empty() ? "" : " · " + Safe(e.detail));
 
   s += "\nMemory at exit";
   if (!o.memory_snapshot) {
@@ -176,7 +178,7 @@ std::string RunToText(const RunReport& r) {
   for (const trace::Claim& c : r.claims)
     s += fmt::format("  {:<16} {:<10} static: {}\n  {:<16} {:<10} observed: {}\n", c.name,
                      c.status == "refuted" ? "REFUTED" : c.status == "no static claim" ? "-" : c.status,
-                     c.static_says, "", "", c.observed);
+                     Safe(c.static_says), "", "", Safe(c.observed));
   return s;
 }
 

@@ -5,14 +5,10 @@
 #include "formats/elf/parser.h"
 #include "formats/elf/raw.h"
 #include "report/report.h"
+#include "report/safe.h"
 
 namespace exray {
 
-namespace {
-
-// Names and strings come from the file: a newline or an escape sequence in a
-// section name must not forge report lines or recolour the terminal, so
-// control bytes are shown as \xNN.
 std::string Safe(std::string_view in) {
   std::string s;
   s.reserve(in.size());
@@ -23,6 +19,8 @@ std::string Safe(std::string_view in) {
   }
   return s;
 }
+
+namespace {
 
 class Out {
  public:

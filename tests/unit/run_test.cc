@@ -12,6 +12,7 @@
 
 #include "analysis/analyze.h"
 #include "cli_run.h"
+#include "report/run_report.h"
 #include "support/mapped_file.h"
 #include "trace/sandbox.h"
 #include "trace/smaps.h"
@@ -308,6 +309,38 @@ TEST(RunCli, UsageErrors) {
   EXPECT_NE(unset.err.find("not set in exray's environment"), std::string::npos);
   auto no_stdin = exray::testing::Cli({"run", "/bin/true", "--stdin", "/nonexistent/stdin"});
   EXPECT_EQ(no_stdin.rc, 2);
+}
+
+// What the traced program names (paths, argv, its files) must not forge report
+// lines or send escape sequences to the terminal.
+TEST(RunReport, TextEscapesControlBytes) {
+  Analysis a;
+  a.path = "/tmp/p";
+  Observation o;
+  o.program = "/tmp/a\x1b[31m\nexit: status 0 FAKE";
+  o.argv = {o.program, "arg\x07"};
+  o.started = o.exited = true;
+  ExecEvent e;
+  e.path = o.program;
+  e.argv0 = "\x1b]0;title\x07";
+  e.ok = e.initial = true;
+  o.execs.push_back(e);
+  ExecMapping m = Map("mmap", "/tmp/lib\nFAKE.so", PROT_READ | PROT_EXEC);
+  m.source = MapSource::kRuntimeLoad;
+  o.exec_mappings.push_back(m);
+  o.escapes.push_back({1, "proc-mem-write", "flagged", "/proc/1/mem\r\x1b[2J"});
+  Expected ex;
+  RunReport r;
+  r.analysis = &a;
+  r.obs = &o;
+  r.expected = &ex;
+  const std::string text = RunToText(r);
+  EXPECT_EQ(text.find('\x1b'), std::string::npos);
+  EXPECT_EQ(text.find('\x07'), std::string::npos);
+  EXPECT_EQ(text.find('\r'), std::string::npos);
+  EXPECT_EQ(text.find("\nexit: status 0 FAKE"), std::string::npos);
+  EXPECT_EQ(text.find("\nFAKE.so"), std::string::npos);
+  EXPECT_NE(text.find("\\x1b[31m\\x0aexit: status 0 FAKE"), std::string::npos);
 }
 
 TEST(Environment, CleanAndExtra) {
