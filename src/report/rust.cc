@@ -3,6 +3,7 @@
 
 #include "report/report.h"
 #include "report/rust_json.h"
+#include "report/safe.h"
 
 namespace exray {
 
@@ -12,17 +13,6 @@ void OptString(JsonWriter& w, std::string_view key, const std::string& v) {
   w.Key(key);
   if (v.empty()) w.Null();
   else w.String(v);
-}
-
-// Strings from the file shown on a terminal: control bytes as \xNN.
-std::string Safe(std::string_view in) {
-  std::string s;
-  for (char ch : in) {
-    const unsigned char c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c == 0x7f) s += fmt::format("\\x{:02x}", c);
-    else s += ch;
-  }
-  return s;
 }
 
 }  // namespace
