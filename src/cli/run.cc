@@ -119,6 +119,36 @@ std::unique_ptr<OpenedAnalysis> OpenAndAnalyze(const std::string& path, std::ost
   return o;
 }
 
+/// An ELF file opened for a subcommand that needs only its model (`exray go`,
+/// `exray rust`): the mapping stays alive beside the views into it.
+struct OpenedElf {
+  std::unique_ptr<MappedFile> file;
+  elf::File elf;
+};
+
+/// Opens and parses path as ELF; on failure prints why to err and returns nullopt.
+std::optional<OpenedElf> OpenElf(const std::string& path, ReadBuffer* buffer, std::ostream& err) {
+  auto file_or = MappedFile::Open(path, buffer);
+  if (!file_or) {
+    err << "exray: " << file_or.error().message << '\n';
+    return std::nullopt;
+  }
+  const MappedFile& mf = **file_or;
+  mf.Ensure(0, 64);  // enough for the ELF identification
+  if (!elf::IsElf(mf.view())) {
+    err << "exray: " << path << ": format not supported yet\n";
+    return std::nullopt;
+  }
+  elf::ParseOptions po;
+  po.source = &mf;
+  auto elf_or = elf::Parse(mf.view(), po);
+  if (!elf_or) {
+    err << "exray: " << path << ": " << elf_or.error().message << '\n';
+    return std::nullopt;
+  }
+  return OpenedElf{std::move(*file_or), std::move(*elf_or)};
+}
+
 // `exray go FILE [--json]`: the Go build info, as `go version -m` shows it.
 int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   CLI::App app{"exray go: the Go version, modules and build settings of a Go binary (like `go version -m`)", "exray go"};
@@ -150,24 +180,9 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   const int bi_indent = paths.size() > 1 ? -1 : 2;
   ReadBuffer buffer;
   auto one = [&](const std::string& path) -> int {
-    auto file_or = MappedFile::Open(path, &buffer);
-    if (!file_or) {
-      err << "exray: " << file_or.error().message << '\n';
-      return 1;
-    }
-    const MappedFile& mf = **file_or;
-    mf.Ensure(0, 64);  // enough for the ELF identification
-    if (!elf::IsElf(mf.view())) {
-      err << "exray: " << path << ": format not supported yet\n";
-      return 1;
-    }
-    elf::ParseOptions po;
-    po.source = &mf;
-    auto elf_or = elf::Parse(mf.view(), po);
-    if (!elf_or) {
-      err << "exray: " << path << ": " << elf_or.error().message << '\n';
-      return 1;
-    }
+    auto opened = OpenElf(path, &buffer, err);
+    if (!opened) return 1;
+    const elf::File& elf_file = opened->elf;
     for (const std::string& p : pcs) {
       char* end = nullptr;
       errno = 0;
@@ -178,7 +193,7 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
       }
       report.pcs.push_back(v);
     }
-    elf::ElfAddressSpace as(*elf_or);
+    elf::ElfAddressSpace as(elf_file);
     Diagnostics diag;
     auto bi = go::ReadBuildInfo(as, &diag);
     if (bi && !bi->ok()) diag.Warn(bi->error().message);
@@ -191,7 +206,7 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
     if (!have_bi && !have_pcln) {
       // gccgo writes neither: say so when the file is gccgo's.
       Analysis ga;
-      AnalyzeGccgo(*elf_or, &ga);
+      AnalyzeGccgo(elf_file, &ga);
       if (ga.go) {
         out << path << ": " << (ga.go->version.empty() ? "Go version unknown" : ga.go->version) << " (gccgo"
             << (ga.go->version_from.empty() ? "" : ", from " + ga.go->version_from)
@@ -249,26 +264,11 @@ int RunRust(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   const int indent = paths.size() > 1 ? -1 : 2;
   ReadBuffer buffer;
   auto one = [&](const std::string& path) -> int {
-    auto file_or = MappedFile::Open(path, &buffer);
-    if (!file_or) {
-      err << "exray: " << file_or.error().message << '\n';
-      return 1;
-    }
-    const MappedFile& mf = **file_or;
-    mf.Ensure(0, 64);
-    if (!elf::IsElf(mf.view())) {
-      err << "exray: " << path << ": format not supported yet\n";
-      return 1;
-    }
-    elf::ParseOptions po;
-    po.source = &mf;
-    auto elf_or = elf::Parse(mf.view(), po);
-    if (!elf_or) {
-      err << "exray: " << path << ": " << elf_or.error().message << '\n';
-      return 1;
-    }
+    auto opened = OpenElf(path, &buffer, err);
+    if (!opened) return 1;
+    const elf::File& elf_file = opened->elf;
     Analysis a;
-    AnalyzeRust(*elf_or, &a, /*search_always=*/true);
+    AnalyzeRust(elf_file, &a, /*search_always=*/true);
     for (const std::string& w : a.warnings) err << "exray: " << path << ": warning: " << w << '\n';
     if (!a.rust) {
       err << "exray: " << path
