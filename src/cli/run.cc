@@ -437,7 +437,7 @@ int RunRun(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   // without end gets ENOMEM before the host runs out.
   const uint64_t half_ram = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE)) / 2;
   to.sandbox.memory_bytes = memory_bytes.value_or(half_ram);
-  if (!no_sandbox) to.sandbox.expose = trace::TmpPathsToExpose(path, args);
+  if (!no_sandbox) to.sandbox.expose = trace::HiddenPathsToExpose(path, args);
   auto obs_or = trace::Trace(to);
   if (!obs_or) {
     err << "exray run: " << obs_or.error().message << '\n';

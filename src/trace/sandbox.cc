@@ -284,7 +284,7 @@ bool WriteFile(const std::string& path, const std::string& text) {
 
 }  // namespace
 
-std::vector<std::string> TmpPathsToExpose(const std::string& program, const std::vector<std::string>& args) {
+std::vector<std::string> HiddenPathsToExpose(const std::string& program, const std::vector<std::string>& args) {
   std::set<std::string> out;
   std::string prog = RealPath(program);
   if (Hidden(prog)) {
@@ -367,7 +367,7 @@ void ConfineProgram(const Plan& plan) {
   Say(fd, kSetupNs, "%lld", static_cast<long long>(now.tv_sec) * 1000000000LL + now.tv_nsec);
 }
 
-void ReadStatus(int fd, SandboxReport* report, std::string* fatal) {
+void ReadStatus(int fd, int64_t clone_ns, SandboxReport* report, std::string* fatal) {
   char rec[kRecord];
   for (int i = 0; i < 1024; ++i) {
     ssize_t n = read(fd, rec, sizeof rec);
@@ -392,7 +392,7 @@ void ReadStatus(int fd, SandboxReport* report, std::string* fatal) {
         report->limits.push_back(text);
         break;
       case kSetupNs:
-        report->setup_ms = static_cast<double>(std::atoll(text.c_str()));  // absolute; the caller subtracts
+        report->setup_ms = static_cast<double>(std::atoll(text.c_str()) - clone_ns) / 1e6;
         break;
       default:
         report->notes.push_back(text);

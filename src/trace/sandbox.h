@@ -34,7 +34,7 @@ struct SandboxOptions {
 /// directory, the working directory, file arguments): the sandbox's private
 /// ones would hide them, so they are bound read-only at the same place.
 /// Real paths, unique, none beneath another.
-std::vector<std::string> TmpPathsToExpose(const std::string& program, const std::vector<std::string>& args);
+std::vector<std::string> HiddenPathsToExpose(const std::string& program, const std::vector<std::string>& args);
 
 namespace sandbox_internal {
 
@@ -65,8 +65,9 @@ void DropCapabilities(int status_fd);
 void ConfineProgram(const Plan& plan);
 
 /// Reads what the children wrote on the status pipe. `fatal` is the setup
-/// error that stopped the run, if any.
-void ReadStatus(int fd, SandboxReport* report, std::string* fatal);
+/// error that stopped the run, if any; setup_ms counts from `clone_ns`
+/// (CLOCK_MONOTONIC, taken before the clone).
+void ReadStatus(int fd, int64_t clone_ns, SandboxReport* report, std::string* fatal);
 
 }  // namespace sandbox_internal
 }  // namespace exray::trace

@@ -913,11 +913,8 @@ Result<bool> Tracer::Run() {
     // Every writer has exec'd or exited: what is in the pipe is all there is.
     fcntl(fds.status[0], F_SETFL, O_NONBLOCK);
     std::string fatal;
-    sandbox_internal::ReadStatus(fds.status[0], &obs_.sandbox, &fatal);
-    if (obs_.sandbox.setup_ms > 0) {
-      const double t0 = static_cast<double>(clone_time.tv_sec) * 1e9 + static_cast<double>(clone_time.tv_nsec);
-      obs_.sandbox.setup_ms = (obs_.sandbox.setup_ms - t0) / 1e6;
-    }
+    sandbox_internal::ReadStatus(fds.status[0], int64_t{clone_time.tv_sec} * 1'000'000'000 + clone_time.tv_nsec,
+                                 &obs_.sandbox, &fatal);
     if (!fatal.empty() && !obs_.started) obs_.start_error = "sandbox: " + fatal;
   }
   return true;

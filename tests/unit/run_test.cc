@@ -350,7 +350,7 @@ TEST(Environment, CleanAndExtra) {
 }
 
 // The private /tmp hides the host's: what the run names beneath it is bound in.
-TEST(Sandbox, TmpPathsToExpose) {
+TEST(Sandbox, HiddenPathsToExpose) {
   // The working directory counts too: make it one outside /tmp.
   char old_cwd[PATH_MAX];
   ASSERT_NE(getcwd(old_cwd, sizeof old_cwd), nullptr);
@@ -366,10 +366,10 @@ TEST(Sandbox, TmpPathsToExpose) {
     fclose(fp);
   }
   // The program's directory covers the data file beneath it.
-  EXPECT_EQ(TmpPathsToExpose(prog, {data, "-v", "/etc/hostname"}), std::vector<std::string>{dir});
+  EXPECT_EQ(HiddenPathsToExpose(prog, {data, "-v", "/etc/hostname"}), std::vector<std::string>{dir});
   // Outside /tmp: nothing to expose; a file argument beneath /tmp is bound alone.
-  EXPECT_EQ(TmpPathsToExpose("/bin/true", {data}), std::vector<std::string>{data});
-  EXPECT_TRUE(TmpPathsToExpose("/bin/true", {"/nonexistent", ""}).empty());
+  EXPECT_EQ(HiddenPathsToExpose("/bin/true", {data}), std::vector<std::string>{data});
+  EXPECT_TRUE(HiddenPathsToExpose("/bin/true", {"/nonexistent", ""}).empty());
   unlink(prog.c_str());
   unlink(data.c_str());
   rmdir((dir + "/sub").c_str());
