@@ -459,6 +459,9 @@ int RunRun(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   rr.expected = &expected;
   rr.claims = trace::CompareWithStatic(analysis, obs, &expected);
   rr.timeout_seconds = timeout;
+  // On a terminal the report starts from a clean state: nothing the program
+  // printed can hide or recolour it (its output is escaped as well).
+  if (!json && isatty(STDOUT_FILENO)) out << "\033[0m";
   out << (json ? RunToJson(rr, 2) + "\n" : RunToText(rr));
   out.flush();
   // A sandbox that could not be built is exray's failure, not the program's.

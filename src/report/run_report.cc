@@ -59,6 +59,9 @@ std::vector<EscapeCount> CountEscapes(const trace::Observation& o) {
     if (fresh) out.push_back({e.what, e.action, e.detail, 0});
     ++out[it->second].count;
   }
+  // The kept list is capped; the counts are not.
+  for (EscapeCount& e : out)
+    if (auto c = o.escape_counts.find(e.what + "\t" + e.action); c != o.escape_counts.end()) e.count = c->second;
   return out;
 }
 
@@ -69,13 +72,18 @@ std::vector<std::string> TracerPolicy(bool sandboxed) {
           "ptrace and process_vm_writev fail with EPERM",
           "unshare, setns, clone with namespace flags, mount and the new mount API, bpf, perf_event_open, "
           "userfaultfd, keyrings, kexec and module loading fail with EPERM",
-          sandboxed ? "signals stay inside the run: its own PID namespace and Landlock's signal scope"
-                    : "kill, tkill and tgkill fail with EPERM unless they name a process or group of the run",
+          sandboxed ? "signals stay inside the run: its own PID namespace and Landlock's signal scope; "
+                      "signals to PID 1 (exray's init) fail with EPERM"
+                    : "kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo, pidfd_open and pidfd_send_signal fail "
+                      "with EPERM unless they name a process or group of the run",
           "clone with CLONE_UNTRACED and seccomp filters with a user-notification listener fail with EPERM",
-          sandboxed ? "other seccomp filters, prctl(PR_SET_SECCOMP), personality(READ_IMPLIES_EXEC) and 32-bit or "
-                      "x32 system calls are allowed and flagged; Landlock refuses /proc/*/mem for writing"
-                    : "other seccomp filters, prctl(PR_SET_SECCOMP), personality(READ_IMPLIES_EXEC), /proc/*/mem "
-                      "opened for writing and 32-bit or x32 system calls are allowed and flagged"};
+          "i386 and x32 system calls are classified as the x86-64 calls of the same name and flagged; those "
+          "without one (i386 old mmap, ipc) fail with ENOSYS",
+          sandboxed ? "other seccomp filters, prctl(PR_SET_SECCOMP) and personality(READ_IMPLIES_EXEC) are allowed "
+                      "and flagged; Landlock refuses /proc/*/mem for writing"
+                    : "other seccomp filters, prctl(PR_SET_SECCOMP), personality(READ_IMPLIES_EXEC) and /proc/*/mem "
+                      "opened for writing are allowed and flagged",
+          "the program's stdout and stderr are a pipe that exray copies, escaped, to its own stderr"};
 }
 
 std::string RunToText(const RunReport& r) {
@@ -112,13 +120,17 @@ std::string RunToText(const RunReport& r) {
   else s += fmt::format("  exit: did not start: {}", Safe(o.start_error));
   s += fmt::format(" · wall {:.3f} s · user {:.3f} s · sys {:.3f} s · peak RSS {}\n", o.wall_seconds, o.user_seconds,
                    o.sys_seconds, Kib(o.peak_rss_kb));
-  s += fmt::format("  traced calls {} · tracer stops {}\n", o.traced_calls, o.stops);
+  s += fmt::format("  traced calls {} · tracer stops {} · program output {} byte(s), on exray's stderr, escaped\n",
+                   o.traced_calls, o.stops, o.output_bytes);
+  if (o.terminal_restored) s += "  TERMINAL: the program changed your terminal's settings; exray put them back\n";
 
   s += "\nExecuted\n";
   if (o.execs.empty()) s += "  nothing\n";
   for (const trace::ExecEvent& e : o.execs)
-    s += fmt::format("  {:>9} {} {} (argv[0] {}){}\n", Ms(e.t_us), e.ok ? "exec" : "FAILED exec", Safe(e.path), Safe(e.argv0),
-                     e.initial ? " · the run itself" : fmt::format(" · by pid {}", e.pid));
+    s += fmt::format("  {:>9} {} {} (argv[0] {}){}{}{}\n", Ms(e.t_us), e.ok ? "exec" : "FAILED exec", Safe(e.path),
+                     Safe(e.argv0), e.initial ? " · the run itself" : fmt::format(" · by pid {}", e.pid),
+                     e.requested.empty() ? "" : " · asked for " + Safe(e.requested),
+                     e.generated ? " · GENERATED (memfd, deleted, /dev/shm or written by the run)" : "");
 
   s += "\nFiles mapped executable by the program\n";
   auto files = trace::MappedFiles(o);
@@ -145,12 +157,16 @@ std::string RunToText(const RunReport& r) {
     std::string what = m->call == "mmap" || m->call == "shmat"
                            ? fmt::format("{} {}", m->call, Prot(m->prot))
                            : fmt::format("{} {} -> {}", m->call, m->prev_prot.empty() ? "?" : m->prev_prot, Prot(m->prot));
-    s += fmt::format("  {:>9} {:<28} {:#x} +{:#x} {}{}{}\n", Ms(m->t_us), what, m->addr, m->len, trace::ToString(m->source),
-                     m->path.empty() ? "" : " " + Safe(m->path), m->writable ? " · RWX" : "");
+    std::string why;
+    if (m->written_pages) why += fmt::format(" · {} page(s) written before", m->written_pages);
+    if (m->written_file) why += " · a file the run wrote";
+    if (!m->requested.empty()) why += " · the fd was " + Safe(m->requested) + " at the call";
+    if (m->image != o.program_real && !m->image.empty()) why += " · in " + Safe(m->image);
+    s += fmt::format("  {:>9} {:<28} {:#x} +{:#x} {}{}{}{}\n", Ms(m->t_us), what, m->addr, m->len, trace::ToString(m->source),
+                     m->path.empty() ? "" : " " + Safe(m->path), m->writable ? " · RWX" : "", why);
   }
   for (const trace::ExecEvent& e : o.execs)
-    if (e.ok && (e.path.rfind("/memfd:", 0) == 0 || e.path.rfind("/dev/shm/", 0) == 0))
-      s += fmt::format("  fileless exec of {} by pid {}\n", Safe(e.path), e.pid);
+    if (e.ok && !e.initial && e.generated) s += fmt::format("  exec of generated code {} by pid {}\n", Safe(e.path), e.pid);
   if (o.exec_mappings_dropped) s += fmt::format("  ({} more executable mappings not kept)\n", o.exec_mappings_dropped);
 
   s += fmt::format("\nThreads and processes\n  threads started {} · peak at once {} in one process (with its main "
@@ -232,6 +248,8 @@ std::string RunToJson(const RunReport& r, int indent) {
   for (const trace::ExecEvent& e : o.execs) {
     w.BeginObject();
     w.Field("path", e.path);
+    w.Field("requested", e.requested.empty() ? std::optional<std::string>() : e.requested);
+    w.Field("generated", e.generated);
     w.Field("argv0", e.argv0);
     w.Field("pid", e.pid);
     w.Field("ok", e.ok);
@@ -267,6 +285,12 @@ std::string RunToJson(const RunReport& r, int indent) {
     w.Field("adds_exec", m.call == "mmap" || m.call == "shmat" ? true : m.adds_exec);
     w.Field("rwx", m.writable);
     w.Field("path", m.path.empty() ? std::optional<std::string>() : m.path);
+    w.Field("requested", m.requested.empty() ? std::optional<std::string>() : m.requested);
+    w.Field("inode", m.inode);
+    w.Field("shared", m.shared);
+    w.Field("written_pages", m.written_pages);
+    w.Field("written_file", m.written_file);
+    w.Field("image", m.image);
     w.Field("source", trace::ToString(m.source));
     w.Field("jit", trace::IsJit(m.source));
     w.Field("ok", m.ok);
@@ -295,7 +319,17 @@ std::string RunToJson(const RunReport& r, int indent) {
     w.EndObject();
   }
   w.EndArray();
+  w.Key("escape_counts");
+  w.BeginObject();
+  {
+    std::map<std::string, uint64_t> by_what;
+    for (const auto& [k, n] : o.escape_counts) by_what[k.substr(0, k.find('\t'))] += n;
+    for (const auto& [k, n] : by_what) w.Field(k, n);
+  }
+  w.EndObject();
   w.Field("foreign_arch_calls", o.foreign_arch_calls);
+  w.Field("output_bytes", o.output_bytes);
+  w.Field("terminal_restored", o.terminal_restored);
   w.Key("memory");
   w.BeginObject();
   w.Field("peak_rss_kb", o.peak_rss_kb);

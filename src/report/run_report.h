@@ -10,7 +10,8 @@
 
 namespace exray {
 
-inline constexpr int kRunSchemaVersion = 2;  // 2: sandbox became an object; stdin, threads.peak_run
+inline constexpr int kRunSchemaVersion = 3;  // 2: sandbox became an object; stdin, threads.peak_run
+                                            // 3: the kernel's view of mappings and execs, escape_counts, output
 
 /// Everything the run report shows; the observation is already classified.
 struct RunReport {

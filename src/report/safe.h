@@ -8,7 +8,8 @@ namespace exray {
 
 /// Names, paths and strings come from the file or the traced program: a
 /// newline or an escape sequence in them must not forge report lines or
-/// recolour the terminal, so control bytes are shown as \xNN.
+/// recolour or reorder the terminal, so such bytes are shown as \xNN
+/// (support/escape.h's EscapeTerminal).
 std::string Safe(std::string_view in);
 
 }  // namespace exray

@@ -6,19 +6,11 @@
 #include "formats/elf/raw.h"
 #include "report/report.h"
 #include "report/safe.h"
+#include "support/escape.h"
 
 namespace exray {
 
-std::string Safe(std::string_view in) {
-  std::string s;
-  s.reserve(in.size());
-  for (char ch : in) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c == 0x7f) s += fmt::format("\\x{:02x}", c);
-    else s += ch;
-  }
-  return s;
-}
+std::string Safe(std::string_view in) { return EscapeTerminal(in); }
 
 namespace {
 

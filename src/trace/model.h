@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,12 +22,15 @@ enum class MapSource {
   kMemfd,        // a memfd: JIT (double mapping)
   kShared,       // /dev/shm, a tmpfs file or SysV shm: JIT
   kOtherImage,   // mapped by another program the run exec'd (not FILE)
-  kMaxValue = kOtherImage,
+  kWritten,      // a file's code that was writable or written in the run: a private
+                 // mapping made RWX or with pages copied on write, or a file the run wrote
+  kMaxValue = kWritten,
 };
 const char* ToString(MapSource s);
 /// Whether code from this source is generated at run time.
 inline bool IsJit(MapSource s) {
-  return s == MapSource::kAnonymous || s == MapSource::kMemfd || s == MapSource::kShared;
+  return s == MapSource::kAnonymous || s == MapSource::kMemfd || s == MapSource::kShared ||
+         s == MapSource::kWritten;
 }
 
 /// One mmap/mprotect/pkey_mprotect/mremap/shmat that made memory executable.
@@ -34,11 +38,17 @@ struct ExecMapping {
   uint64_t seq = 0;  // order among the run's traced calls
   uint64_t t_us = 0; // when, in microseconds since the run began
   int pid = 0;       // the thread that called
-  std::string call;  // mmap, mprotect, pkey_mprotect, mremap, shmat
+  std::string call;  // mmap, mprotect, pkey_mprotect, mremap, shmat; at-exit (seen only in smaps at exit)
   uint64_t addr = 0, len = 0;
   uint32_t prot = 0, flags = 0;
   int fd = -1;
-  std::string path;          // file behind the fd or the range ("" when anonymous)
+  std::string path;          // the VMA's file as the kernel mapped it ("" when anonymous)
+  std::string requested;     // mmap: the file behind the fd at the call, when it is not what was mapped
+  uint64_t inode = 0;        // of the mapped file (0: anonymous)
+  uint32_t dev_major = 0, dev_minor = 0;
+  bool shared = false;       // MAP_SHARED (shared anonymous memory is shmem)
+  uint64_t written_pages = 0;  // private file pages the process had written (pagemap)
+  bool written_file = false;   // the file was opened for writing by the run
   std::string prev_prot;     // mprotect: the protection(s) before, as in maps ("rw-p")
   bool adds_exec = false;    // mprotect: a page of the range was not executable before
   bool writable = false;     // RWX
@@ -53,9 +63,12 @@ struct ExecEvent {
   uint64_t seq = 0;
   uint64_t t_us = 0;
   int pid = 0;
-  std::string path, argv0;
+  std::string path;       // what the kernel exec'd (/proc/PID/exe), or the argument when it is that file
+  std::string requested;  // the path argument, when it is not the file that ran
+  std::string argv0;
   bool ok = false;
   bool initial = false;  // the tracer's own exec of FILE
+  bool generated = false;  // a memfd, a deleted file, /dev/shm, or a file the run wrote
 };
 
 /// A denied or flagged attempt to get out of sight of the tracer.
@@ -120,14 +133,19 @@ struct Observation {
 
   // What it did.
   std::vector<ExecMapping> exec_mappings;
-  uint64_t exec_mappings_dropped = 0;  // beyond kMaxEvents
+  uint64_t exec_mappings_dropped = 0;  // beyond the caps (file code and run-time code kept apart)
   std::vector<ExecEvent> execs;
   std::vector<std::string> files_opened_elf;  // files opened that start with \x7fELF (unique)
   uint64_t threads_started = 0, processes_forked = 0;
   uint64_t peak_threads = 0;  // most threads alive at once in one process (the main thread counts)
   uint64_t traced_calls = 0, stops = 0;
   std::vector<EscapeAttempt> escapes;
+  std::map<std::string, uint64_t> escape_counts;  // every attempt, by "what\taction", beyond the kept list
   uint64_t foreign_arch_calls = 0;
+
+  // The program's stdout and stderr, relayed by exray (escaped) to its own stderr.
+  uint64_t output_bytes = 0;
+  bool terminal_restored = false;  // the program changed exray's terminal; exray put it back
 
   // Memory of FILE's process at exit_group (or its exit event).
   bool memory_snapshot = false;

@@ -17,11 +17,13 @@
 #include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -31,10 +33,15 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 #include <sstream>
 
+#include "trace/relay.h"
 #include "trace/smaps.h"
+#include "trace/vmaquery.h"
 
 namespace exray::trace {
 
@@ -42,7 +49,8 @@ const char* const kTraceSet[] = {
     "mmap",   "mprotect", "pkey_mprotect", "mremap",         "shmat",       "memfd_create", "open",
     "openat", "openat2",  "execve",        "execveat",       "clone",       "clone3",       "fork",
     "vfork",  "exit_group", "ptrace",      "process_vm_writev", "io_uring_setup", "seccomp", "prctl",
-    "personality", "kill", "tkill", "tgkill",
+    "personality", "kill", "tkill", "tgkill", "creat", "pidfd_open", "pidfd_send_signal", "rt_sigqueueinfo",
+    "rt_tgsigqueueinfo",
     // Denied, and reported: ways to change namespaces or mounts, and kernel
     // facilities a program under study has no business with (§4.2 step 6).
     "unshare", "setns", "mount", "umount2", "pivot_root", "open_tree", "move_mount", "fsopen", "fsmount",
@@ -52,14 +60,20 @@ const char* const kTraceSet[] = {
 namespace {
 
 // Caps that keep a hostile program from growing the observation without end.
-constexpr size_t kMaxEvents = 100000;      // exec mappings and execs kept
+constexpr size_t kMaxEvents = 100000;      // exec mappings of files, and execs, kept
+constexpr size_t kMaxJitEvents = 100000;   // exec mappings of run-time code kept (apart: never crowded out)
+constexpr size_t kMaxVmasPerCall = 64;     // VMAs looked at in one call's range
+constexpr uint64_t kMaxPagemapPages = 1u << 16;  // pages of one VMA checked for written copies
+constexpr size_t kMaxWrittenFiles = 65536; // files opened for writing, by device and inode
+constexpr size_t kMaxWitnessReads = 4096;  // smaps read at a process's exit
 constexpr size_t kMaxElfFiles = 4096;      // distinct ELF files opened
-constexpr size_t kMaxMapsReads = 20000;    // /proc/PID/maps reads for mprotect(PROT_EXEC)
 constexpr size_t kMaxEscapes = 1000;
 constexpr size_t kMaxCloneStacks = 4096;   // clone child_stack values kept
 constexpr size_t kMaxFilesChecked = 16384; // distinct opened paths checked for ELF magic
 constexpr size_t kMaxString = 4096;        // bytes read of a path or argv[0]
 constexpr int kDrainSeconds = 5;           // reaping after SIGKILL
+constexpr uint64_t kMaxRelayBytes = 64u << 20;  // of the program's output shown on exray's stderr
+constexpr int kRelayGraceMs = 500;         // copying what is left in the pipe after the run
 constexpr uint64_t kReadImpliesExec = 0x0400000;  // personality(2) READ_IMPLIES_EXEC
 constexpr uint64_t kTmpfsMagic = 0x01021994;
 constexpr uint64_t kX32Bit = 0x40000000;
@@ -125,23 +139,11 @@ uint64_t ReadPointer(int tid, uint64_t addr) {
   return v;
 }
 
-struct Ids {
-  int tgid = 0;
-  int nspid = 0;  // the innermost PID namespace's number (the last of NSpid)
-};
-
-Ids ReadIds(int tid) {
-  Ids ids;
+/// The thread group of a tid, from /proc (only when its clone event has not come yet).
+int ReadTgid(int tid) {
   std::string s = ReadFileText(fmt::format("/proc/{}/status", tid), 8192);
   size_t p = s.find("\nTgid:");
-  if (p != std::string::npos) ids.tgid = std::atoi(s.c_str() + p + 6);
-  p = s.find("\nNSpid:");
-  if (p != std::string::npos) {
-    size_t e = s.find('\n', p + 1);
-    size_t last = s.find_last_of(" \t", e == std::string::npos ? s.size() : e);
-    if (last != std::string::npos && last > p) ids.nspid = std::atoi(s.c_str() + last + 1);
-  }
-  return ids;
+  return p == std::string::npos ? 0 : std::atoi(s.c_str() + p + 6);
 }
 
 std::optional<uint64_t> ReadVmHwm(int tid) {
@@ -160,17 +162,33 @@ Result<std::vector<sock_filter>> BuildFilter() {
     scmp_filter_ctx c;
     ~Guard() { seccomp_release(c); }
   } guard{ctx};
-  // i386 (int 0x80) and x32 calls stop the tracee too; the tracer flags them.
+  // i386 (int 0x80) and x32 calls are filtered like x86-64 ones and
+  // classified by name; any other architecture stops and is denied.
   if (int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRACE(1)); rc != 0)
     return MakeError(fmt::format("seccomp bad-arch action: {}", strerror(-rc)));
   if (int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0); rc != 0)  // set by the child itself
     return MakeError(fmt::format("seccomp no_new_privs attribute: {}", strerror(-rc)));
+  for (uint32_t arch : {SCMP_ARCH_X86, SCMP_ARCH_X32})
+    if (int rc = seccomp_arch_add(ctx, arch); rc != 0 && rc != -EEXIST)
+      return MakeError(fmt::format("seccomp architecture: {}", strerror(-rc)));
+  // Calls that only matter with PROT_EXEC (SHM_EXEC) stop only then: a
+  // program's many ordinary mmaps and mprotects run at full speed.
+  const scmp_arg_cmp prot_exec = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC);
+  const scmp_arg_cmp shm_exec = SCMP_A2(SCMP_CMP_MASKED_EQ, SHM_EXEC, SHM_EXEC);
   for (const char* const* n = kTraceSet; *n; ++n) {
     int nr = seccomp_syscall_resolve_name(*n);
     if (nr == __NR_SCMP_ERROR) continue;
-    if (int rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 0); rc != 0)
-      return MakeError(fmt::format("seccomp rule for {}: {}", *n, strerror(-rc)));
+    const std::string_view name = *n;
+    int rc;
+    if (name == "mmap" || name == "mprotect" || name == "pkey_mprotect") rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, prot_exec);
+    else if (name == "shmat") rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, shm_exec);
+    else rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 0);
+    if (rc != 0) return MakeError(fmt::format("seccomp rule for {}: {}", *n, strerror(-rc)));
   }
+  // i386 only: mmap2 (mmap's arguments), and ipc(2), which multiplexes shmat.
+  if (int nr = seccomp_syscall_resolve_name("mmap2"); nr != __NR_SCMP_ERROR)
+    seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, prot_exec);
+  if (int nr = seccomp_syscall_resolve_name("ipc"); nr != __NR_SCMP_ERROR) seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 0);
   int fd = memfd_create("exray-filter", MFD_CLOEXEC);
   if (fd < 0) return MakeError(fmt::format("memfd_create: {}", strerror(errno)));
   std::string bytes;
@@ -191,52 +209,87 @@ Result<std::vector<sock_filter>> BuildFilter() {
   return prog;
 }
 
-/// One thread under trace.
+/// One thread under trace. A tid is in the live set only from a stop the
+/// kernel reported for it to its exit: never from an event that names it,
+/// which can arrive after the thread is gone and its number reused.
 struct Tracee {
   int tgid = 0;
-  int nspid = 0;  // its number inside the sandbox's PID namespace (the host's without a sandbox)
   // The call whose exit stop is awaited (PTRACE_SYSCALL after the seccomp stop).
   enum class Pending { kNone, kMap, kExec, kOpen } pending = Pending::kNone;
   ExecMapping map;  // for kMap
+  uint64_t map_end = 0;  // mprotect/mremap: the end of the range asked for
   ExecEvent exec;   // for kExec
   uint64_t open_flags = 0;
   std::string open_path;  // for opens with write access only: a refused /proc/PID/mem is reported
+  uint64_t clone_flags = 0;  // of the last clone call, for its event: thread or process
 };
+
+/// One process of the run (a thread group).
+struct Process {
+  int pidfd = -1;      // opened at its first stop: the only handle a kill goes through
+  uint64_t threads = 0;
+  std::unique_ptr<ProcessMaps> maps;  // for this image; reset at exec
+  std::string image;   // /proc/PID/exe of the image running
+  bool witnessed = false;  // its exit's smaps looked at
+};
+
+using FileId = std::pair<uint64_t, uint64_t>;  // st_dev, st_ino
 
 class Tracer {
  public:
   Tracer(const TraceOptions& opts, Observation* obs) : opts_(opts), obs_(*obs) {}
+  ~Tracer() {
+    for (auto& [tgid, p] : procs_)
+      if (p.pidfd >= 0) close(p.pidfd);
+    if (init_pidfd_ >= 0) close(init_pidfd_);
+  }
   Result<bool> Run();
 
  private:
   void Loop();
-  void OnNewTid(int tid);
-  void OnGone(int tid, int status, const rusage* ru);
+  void OnFirstStop(int tid);
+  void OnCloneEvent(int parent, int child, int event);
+  void AddLive(int tid, int tgid);
+  void OnGone(int tid, int status);
   void OnSeccomp(int tid);
   void OnSyscallExit(int tid);
   void OnExec(int tid);
   void Snapshot(int tid);
+  void Witness(int tgid);
+  void RecordMapping(int tid, Tracee& t, int64_t rval);
+  void Keep(ExecMapping m);
+  bool InsideRun(int64_t target, bool group) const;
+  bool SignalAllowed(int tid, uint64_t nr, const uint64_t* a, std::string* detail);
   void Deny(int tid, int err);
   void Resume(int tid, int request = PTRACE_CONT, int sig = 0);
   void KillAll();
   void Drain();
   void Escape(int tid, std::string what, std::string action, std::string detail = "");
+  Process& Proc(int tgid) { return procs_[tgid]; }
+  ProcessMaps& Maps(int tgid);
+  std::string Image(int tgid);
 
   const TraceOptions& opts_;
   Observation& obs_;
   int main_pid_ = -1;
-  int init_pid_ = -1;  // the sandbox's init (PID 1 inside), traced only for its fork
-  std::map<int, Tracee> live_;
-  std::map<int, uint64_t> group_live_;  // tgid -> threads alive
-  std::map<int, uint64_t> sp_;          // last stack pointer seen per tid
+  int init_pid_ = -1;    // the sandbox's init (PID 1 inside), traced only for its fork
+  int init_pidfd_ = -1;  // ending the run in the sandbox: SIGKILL to the init ends its PID namespace
+  std::unordered_map<int, Tracee> live_;
+  std::unordered_map<int, Process> procs_;   // tgid -> process, while one of its threads lives
+  std::unordered_map<int, int> announced_;   // child tid -> tgid, from a clone event before its first stop
+  std::unordered_set<int> gone_unseen_;      // tids that exited before their clone event came
+  std::unordered_map<int, uint64_t> sp_;     // last stack pointer seen per tid
+  std::vector<uint64_t> clone_stacks_;       // clone child_stack arguments
   std::set<std::string> checked_;  // opened paths already checked for ELF magic
-  size_t clone_stacks_ = 0;
-  size_t maps_reads_ = 0;
+  std::set<FileId> written_;       // files the run opened for writing
+  uint64_t file_events_ = 0, jit_events_ = 0;
+  size_t witness_reads_ = 0;
   bool killing_ = false;
   std::chrono::steady_clock::time_point start_;
 };
 
 void Tracer::Escape(int tid, std::string what, std::string action, std::string detail) {
+  ++obs_.escape_counts[what + "\t" + action];
   if (obs_.escapes.size() >= kMaxEscapes) return;
   obs_.escapes.push_back({tid, std::move(what), std::move(action), std::move(detail)});
 }
@@ -256,34 +309,34 @@ void Tracer::Deny(int tid, int err) {
     regs.rax = static_cast<unsigned long long>(-static_cast<long long>(err));
     skipped = ptrace(PTRACE_SETREGS, tid, nullptr, &regs) == 0;
   }
-  // A call that could not be skipped must not run: the tracee dies instead
-  // (ESRCH: it is gone already).
-  if (!skipped && errno != ESRCH) kill(tid, SIGKILL);
+  // A call that could not be skipped must not run: the tracee dies instead.
+  // It is stopped in a ptrace stop, so its number cannot have been reused.
+  if (!skipped && errno != ESRCH) syscall(SYS_tgkill, live_.count(tid) ? live_[tid].tgid : tid, tid, SIGKILL);
   Resume(tid);
 }
 
-void Tracer::OnNewTid(int tid) {
-  if (live_.count(tid)) return;
-  if (main_pid_ < 0) {
-    // The sandbox's init forks once: that child is the program.
-    main_pid_ = tid;
-    live_[tid].tgid = tid;
-    live_[tid].nspid = ReadIds(tid).nspid;
-    group_live_[tid] = 1;
-    obs_.peak_threads = obs_.peak_tree_threads = 1;
-    return;
+ProcessMaps& Tracer::Maps(int tgid) {
+  Process& p = Proc(tgid);
+  if (!p.maps) p.maps = std::make_unique<ProcessMaps>(tgid);
+  return *p.maps;
+}
+
+std::string Tracer::Image(int tgid) {
+  Process& p = Proc(tgid);
+  if (p.image.empty()) p.image = Readlink(fmt::format("/proc/{}/exe", tgid));
+  return p.image;
+}
+
+void Tracer::AddLive(int tid, int tgid) {
+  Tracee& t = live_[tid];
+  t.tgid = tgid;
+  Process& p = Proc(tgid);
+  if (p.threads++ == 0 && !opts_.sandbox.enabled && p.pidfd < 0) {
+    // Opened while the process is stopped under us: it is this process, and
+    // a kill through it can never reach another that later takes its number.
+    p.pidfd = static_cast<int>(syscall(SYS_pidfd_open, tgid, 0));
   }
-  const Ids ids = ReadIds(tid);
-  const int tgid = ids.tgid > 0 ? ids.tgid : tid;
-  live_[tid].tgid = tgid;
-  live_[tid].nspid = ids.nspid > 0 ? ids.nspid : tid;
-  if (tgid != tid) {
-    ++obs_.threads_started;
-  } else if (tid != main_pid_) {
-    ++obs_.processes_forked;
-  }
-  uint64_t n = ++group_live_[tgid];
-  obs_.peak_threads = std::max(obs_.peak_threads, n);
+  obs_.peak_threads = std::max(obs_.peak_threads, p.threads);
   const uint64_t tree = live_.size() - (init_pid_ > 0 && live_.count(init_pid_) ? 1 : 0);
   obs_.peak_tree_threads = std::max(obs_.peak_tree_threads, tree);
   if (live_.size() > opts_.max_tracees && !killing_) {
@@ -292,12 +345,58 @@ void Tracer::OnNewTid(int tid) {
   }
 }
 
-void Tracer::OnGone(int tid, int status, const rusage* ru) {
+// A tid's first stop: it lives. Its thread group comes from its clone event
+// when that came first, else from /proc (it is stopped, so it is there).
+void Tracer::OnFirstStop(int tid) {
+  if (main_pid_ < 0) {
+    // The sandbox's init forks once: that child is the program.
+    main_pid_ = tid;
+    announced_.erase(tid);
+    AddLive(tid, tid);
+    return;
+  }
+  int tgid = 0;
+  if (auto it = announced_.find(tid); it != announced_.end()) {
+    tgid = it->second;
+    announced_.erase(it);
+  } else {
+    tgid = ReadTgid(tid);
+    announced_[tid] = -1;  // seen: its clone event, when it comes, only counts
+  }
+  AddLive(tid, tgid > 0 ? tgid : tid);
+}
+
+// Counts the new thread or process. The child may have stopped already, or
+// even exited: the event never makes it live.
+void Tracer::OnCloneEvent(int parent, int child, int event) {
+  auto pt = live_.find(parent);
+  const uint64_t flags = pt != live_.end() ? pt->second.clone_flags : 0;
+  const bool thread = event == PTRACE_EVENT_CLONE && (flags & CLONE_THREAD);
+  if (thread) ++obs_.threads_started;
+  else ++obs_.processes_forked;
+  if (pt != live_.end()) pt->second.clone_flags = 0;
+  if (gone_unseen_.erase(child)) return;  // it came and went before this event
+  auto it = announced_.find(child);
+  if (it != announced_.end() && it->second == -1) {
+    announced_.erase(it);  // its first stop came first
+    return;
+  }
+  announced_[child] = thread && pt != live_.end() ? pt->second.tgid : child;
+}
+
+void Tracer::OnGone(int tid, int status) {
   auto it = live_.find(tid);
-  if (it != live_.end()) {
-    auto g = group_live_.find(it->second.tgid);
-    if (g != group_live_.end() && g->second > 0 && --g->second == 0) group_live_.erase(g);
+  if (it == live_.end()) {
+    // Never seen stopped. If its clone event is still to come, that event must not revive it.
+    if (announced_.erase(tid) == 0 && tid != main_pid_ && tid != init_pid_) gone_unseen_.insert(tid);
+  } else {
+    const int tgid = it->second.tgid;
     live_.erase(it);
+    auto p = procs_.find(tgid);
+    if (p != procs_.end() && p->second.threads > 0 && --p->second.threads == 0) {
+      if (p->second.pidfd >= 0) close(p->second.pidfd);
+      procs_.erase(p);
+    }
   }
   sp_.erase(tid);
   if (tid == main_pid_) {
@@ -305,7 +404,7 @@ void Tracer::OnGone(int tid, int status, const rusage* ru) {
     if (WIFEXITED(status)) obs_.exit_code = WEXITSTATUS(status);
     if (WIFSIGNALED(status)) obs_.term_signal = WTERMSIG(status);
     // What FILE left running is killed now: nothing outlives the run.
-    if (!live_.empty() && !killing_) KillAll();
+    if (!killing_) KillAll();
   }
 }
 
@@ -322,6 +421,171 @@ void Tracer::Snapshot(int tid) {
   }
 }
 
+// The second witness, at a process's exit: executable memory that holds
+// run-time code (anonymous, shared, or a file's pages the process wrote)
+// and that no traced call accounts for is recorded as seen at exit.
+void Tracer::Witness(int tgid) {
+  Process& p = Proc(tgid);
+  if (p.witnessed || witness_reads_++ >= kMaxWitnessReads) return;
+  p.witnessed = true;
+  const std::vector<Vma> vmas =
+      tgid == main_pid_ && obs_.memory_snapshot ? obs_.vmas : ParseSmaps(ReadFileText(fmt::format("/proc/{}/smaps", tgid)));
+  const std::string image = Image(tgid);
+  for (const Vma& v : vmas) {
+    if (v.perms.size() < 4 || v.perms[2] != 'x') continue;
+    if (v.path == "[vdso]" || v.path == "[vsyscall]" || v.path == "[uprobes]") continue;
+    const bool anon = v.inode == 0;
+    if (!anon && v.anonymous_kb == 0) continue;  // a file's own pages
+    bool known = false;
+    for (const ExecMapping& m : obs_.exec_mappings) {
+      if (!m.ok || m.image != image || m.addr >= v.end || m.addr + std::max<uint64_t>(m.len, 1) <= v.start) continue;
+      if (m.source == MapSource::kAnonymous || m.source == MapSource::kMemfd || m.source == MapSource::kShared ||
+          m.source == MapSource::kWritten) {
+        known = true;
+        break;
+      }
+    }
+    if (known) continue;
+    ExecMapping m;
+    m.seq = obs_.traced_calls;
+    m.t_us = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start_).count());
+    m.pid = tgid;
+    m.call = "at-exit";
+    m.addr = v.start;
+    m.len = v.end - v.start;
+    m.prot = PROT_EXEC | (v.perms[0] == 'r' ? PROT_READ : 0) | (v.perms[1] == 'w' ? PROT_WRITE : 0);
+    m.writable = v.perms[1] == 'w';
+    m.shared = v.perms[3] == 's';
+    m.path = v.path.rfind("[", 0) == 0 ? "" : v.path;
+    m.inode = v.inode;
+    m.written_pages = anon ? 0 : v.anonymous_kb / 4;
+    m.adds_exec = true;
+    m.image = image;
+    m.source = anon || m.path.rfind("/dev/zero", 0) == 0 ? MapSource::kAnonymous : MapSource::kWritten;
+    Keep(std::move(m));
+  }
+}
+
+/// Whether code in this mapping is generated or changed at run time, from
+/// what the kernel says (the classification against the static closure
+/// comes later, in verdict.cc).
+bool RunTimeCode(const ExecMapping& m) {
+  return m.path.empty() || m.path.rfind("/memfd:", 0) == 0 || m.path.rfind("/dev/zero", 0) == 0 ||
+         m.path.rfind("/SYSV", 0) == 0 || m.tmpfs || m.written_pages > 0 || m.written_file ||
+         (m.writable && m.inode != 0);
+}
+
+void Tracer::Keep(ExecMapping m) {
+  const bool jit = RunTimeCode(m) || IsJit(m.source);
+  uint64_t& n = jit ? jit_events_ : file_events_;
+  if (n++ < (jit ? kMaxJitEvents : kMaxEvents)) obs_.exec_mappings.push_back(std::move(m));
+  else ++obs_.exec_mappings_dropped;
+}
+
+// At the exit of a call that made memory executable: what the kernel
+// mapped there now, VMA by VMA, is the record; the arguments only said where.
+void Tracer::RecordMapping(int tid, Tracee& t, int64_t rval) {
+  ExecMapping base = std::move(t.map);
+  base.ok = base.call == "mprotect" || base.call == "pkey_mprotect" ? rval == 0 : !(rval < 0 && rval > -4096);
+  if (!base.ok) {
+    Keep(std::move(base));
+    return;
+  }
+  uint64_t start = base.addr, end = t.map_end;
+  if (base.call == "mmap" || base.call == "mremap" || base.call == "shmat") {
+    start = static_cast<uint64_t>(rval);
+    end = base.call == "shmat" ? start + 1 : start + std::max<uint64_t>(base.len, 1);
+    base.addr = start;
+  }
+  const std::vector<VmaInfo> vmas = Maps(t.tgid).Overlapping(start, end, kMaxVmasPerCall);
+  bool any = false;
+  for (const VmaInfo& v : vmas) {
+    if (!v.exec) continue;
+    any = true;
+    ExecMapping m = base;
+    m.addr = std::max(start, v.start);
+    m.len = (base.call == "shmat" ? v.end : std::min(end, v.end)) - m.addr;
+    const std::string fd_path = m.path;
+    m.path = v.name.rfind("[", 0) == 0 ? "" : v.name;
+    if (!fd_path.empty() && fd_path != m.path) m.requested = fd_path;
+    if (base.call == "shmat" && m.path.empty()) m.path = base.path;
+    m.inode = v.inode;
+    m.dev_major = v.dev_major;
+    m.dev_minor = v.dev_minor;
+    m.shared = v.shared;
+    m.writable = m.writable || v.write;
+    if (v.file_backed() && !v.shared) {
+      // Copies the process wrote into a private file mapping: the file's code no more.
+      m.written_pages = WrittenPrivatePages(t.tgid, m.addr, m.addr + m.len, kMaxPagemapPages).value_or(0);
+    }
+    if (v.file_backed() && (v.dev_major || v.dev_minor))  // the maps text fallback has no device
+      m.written_file = written_.count({makedev(v.dev_major, v.dev_minor), v.inode}) > 0;
+    if (m.path.rfind("/dev/shm/", 0) == 0) m.tmpfs = true;
+    Keep(std::move(m));
+  }
+  if (!any) Keep(std::move(base));  // made executable, then changed by another thread already
+}
+
+// In the run: a live thread or process of it (by the numbers the caller's
+// PID namespace uses). Without the sandbox those are the host's numbers;
+// with it the PID namespace itself keeps signals inside, and only its init
+// (PID 1, exray's) is outside.
+bool Tracer::InsideRun(int64_t target, bool group) const {
+  if (opts_.sandbox.enabled) return target != 1 && target != -1 ? true : group && target == -1;
+  if (target == 0) return group;  // the caller's own group
+  // A child announced by its clone event but not stopped yet is the run's
+  // too: not reaped, so its number is still its own.
+  const auto ours = [&](int id) { return procs_.count(id) > 0 || live_.count(id) > 0 || announced_.count(id) > 0; };
+  if (target < 0 && target != -1) return ours(static_cast<int>(-target));
+  if (target <= 0) return false;  // -1: every process the user may signal
+  return ours(static_cast<int>(target));
+}
+
+/// The pid behind a pidfd or a /proc/PID directory fd of the tracee; 0 if neither.
+int PidOfFd(int tid, int fd) {
+  const std::string link = Readlink(fmt::format("/proc/{}/fd/{}", tid, fd));
+  if (link == "anon_inode:[pidfd]" || link.rfind("pidfd:", 0) == 0) {
+    std::string info = ReadFileText(fmt::format("/proc/{}/fdinfo/{}", tid, fd), 4096);
+    size_t p = info.find("\nPid:");
+    if (p != std::string::npos) return std::atoi(info.c_str() + p + 5);
+    return 0;
+  }
+  if (link.rfind("/proc/", 0) == 0) return std::atoi(link.c_str() + 6);
+  return 0;
+}
+
+bool Tracer::SignalAllowed(int tid, uint64_t nr, const uint64_t* a, std::string* detail) {
+  const auto i32 = [](uint64_t v) { return static_cast<int64_t>(static_cast<int32_t>(v)); };
+  switch (nr) {
+    case SYS_kill:
+      *detail = fmt::format("kill({}, signal {})", i32(a[0]), a[1]);
+      return InsideRun(i32(a[0]), true);
+    case SYS_tkill:
+      *detail = fmt::format("tkill({}, signal {})", i32(a[0]), a[1]);
+      return i32(a[0]) > 0 && InsideRun(i32(a[0]), false);
+    case SYS_tgkill:
+      *detail = fmt::format("tgkill({}, {}, signal {})", i32(a[0]), i32(a[1]), a[2]);
+      return i32(a[1]) > 0 && InsideRun(i32(a[0]), false) && InsideRun(i32(a[1]), false);
+    case SYS_rt_sigqueueinfo:
+      *detail = fmt::format("rt_sigqueueinfo({}, signal {})", i32(a[0]), a[1]);
+      return i32(a[0]) > 0 && InsideRun(i32(a[0]), false);
+    case SYS_rt_tgsigqueueinfo:
+      *detail = fmt::format("rt_tgsigqueueinfo({}, {}, signal {})", i32(a[0]), i32(a[1]), a[2]);
+      return i32(a[1]) > 0 && InsideRun(i32(a[0]), false) && InsideRun(i32(a[1]), false);
+    case SYS_pidfd_open:
+      *detail = fmt::format("pidfd_open({})", i32(a[0]));
+      return i32(a[0]) > 0 && InsideRun(i32(a[0]), false);
+    case SYS_pidfd_send_signal: {
+      if (opts_.sandbox.enabled) return true;  // only pidfds of the namespace can exist there
+      const int pid = PidOfFd(tid, static_cast<int>(a[0]));
+      *detail = fmt::format("pidfd_send_signal(fd {} = pid {}, signal {})", static_cast<int>(a[0]), pid, a[1]);
+      return pid > 0 && InsideRun(pid, false);
+    }
+  }
+  return true;
+}
+
 void Tracer::OnSeccomp(int tid) {
   __ptrace_syscall_info info{};
   if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) <= 0 || info.op != PTRACE_SYSCALL_INFO_SECCOMP) {
@@ -331,15 +595,34 @@ void Tracer::OnSeccomp(int tid) {
   ++obs_.traced_calls;
   Tracee& t = live_[tid];
   sp_[tid] = info.stack_pointer;
-  const uint64_t nr = info.seccomp.nr;
+  uint64_t nr = info.seccomp.nr;
   const uint64_t* a = info.seccomp.args;
   if (info.arch != AUDIT_ARCH_X86_64 || (nr & kX32Bit)) {
-    // A 32-bit or x32 call: the numbers mean other calls; flag it and let it run.
+    // An i386 (int 0x80) or x32 call: the same call by name, or denied.
+    const bool i386 = info.arch == AUDIT_ARCH_I386;
+    const bool x32 = info.arch == AUDIT_ARCH_X86_64;
+    char* name = i386 || x32 ? seccomp_syscall_resolve_num_arch(i386 ? SCMP_ARCH_X86 : SCMP_ARCH_X32, static_cast<int>(nr))
+                             : nullptr;
+    std::string n = name ? name : "";
+    free(name);
+    const char* abi = i386 ? "i386" : x32 ? "x32" : "unknown architecture";
+    // Old i386 mmap and ipc take their arguments from memory the program can change: not classified.
+    int native = n.empty() || (i386 && (n == "mmap" || n == "ipc")) ? __NR_SCMP_ERROR
+                 : n == "mmap2" ? SYS_mmap
+                                : seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, n.c_str());
+    if (native == __NR_SCMP_ERROR || native < 0) {
+      ++obs_.foreign_arch_calls;
+      Escape(tid, "foreign-arch", "denied (ENOSYS)", fmt::format("{} call {} {}", abi, nr & ~kX32Bit, n));
+      Deny(tid, ENOSYS);
+      return;
+    }
     if (obs_.foreign_arch_calls++ == 0)
-      Escape(tid, "foreign-arch", "flagged",
-             fmt::format("{} call {} (not classified)", info.arch == AUDIT_ARCH_I386 ? "i386" : "x32", nr & ~kX32Bit));
-    Resume(tid);
-    return;
+      Escape(tid, "foreign-arch", "flagged", fmt::format("{} calls, classified as the x86-64 ones of the same name", abi));
+    nr = static_cast<uint64_t>(native);
+    if ((nr == SYS_mmap || nr == SYS_mprotect || nr == SYS_pkey_mprotect) && !(a[2] & PROT_EXEC)) {
+      Resume(tid);  // the filter cannot look at the arguments of another architecture's calls
+      return;
+    }
   }
   const uint64_t seq = obs_.traced_calls;
   const uint64_t t_us = static_cast<uint64_t>(
@@ -356,7 +639,7 @@ void Tracer::OnSeccomp(int tid) {
     m.flags = static_cast<uint32_t>(flags);
     m.fd = fd;
     m.writable = prot & PROT_WRITE;
-    m.image = Readlink(fmt::format("/proc/{}/exe", tid));
+    m.image = Image(t.tgid);
     return m;
   };
   switch (nr) {
@@ -365,6 +648,7 @@ void Tracer::OnSeccomp(int tid) {
       const int fd = static_cast<int>(a[4]);
       ExecMapping m = exec_map("mmap", a[0], a[1], a[2], a[3], (a[3] & MAP_ANONYMOUS) ? -1 : fd);
       if (m.fd >= 0) {
+        // Only what the fd was at the call: the record comes from the VMA at the exit.
         std::string link = fmt::format("/proc/{}/fd/{}", tid, fd);
         m.path = Readlink(link);
         struct statfs sf{};
@@ -379,20 +663,26 @@ void Tracer::OnSeccomp(int tid) {
     case SYS_pkey_mprotect: {
       if (!(a[2] & PROT_EXEC)) break;
       ExecMapping m = exec_map(nr == SYS_mprotect ? "mprotect" : "pkey_mprotect", a[0], a[1], a[2], 0, -1);
-      // What the range was before: from /proc/PID/maps at the stop (the call has not run yet).
-      if (maps_reads_++ < kMaxMapsReads) {
-        std::string maps = ReadFileText(fmt::format("/proc/{}/maps", tid));
-        for (const Vma& v : ParseSmaps(maps)) {
-          if (v.end <= a[0] || v.start >= a[0] + a[1]) continue;
-          if (m.prev_prot.find(v.perms) == std::string::npos) m.prev_prot += (m.prev_prot.empty() ? "" : ",") + v.perms;
-          if (v.perms.size() > 2 && v.perms[2] != 'x') m.adds_exec = true;
-          if (m.path.empty()) m.path = v.path;
-        }
-        if (m.path.rfind("[", 0) == 0 && m.path.rfind("[anon", 0) != 0) m.path.clear();
-        if (m.path.rfind("[anon", 0) == 0) m.path.clear();
-      } else {
-        m.adds_exec = true;  // unknown: count it
+      const uint64_t end = a[0] + ((a[1] + 4095) & ~uint64_t{4095});
+      // What the range was before: the call has not run yet.
+      for (const VmaInfo& v : Maps(t.tgid).Overlapping(a[0], end, kMaxVmasPerCall)) {
+        const std::string perms = v.Perms();
+        if (m.prev_prot.find(perms) == std::string::npos) m.prev_prot += (m.prev_prot.empty() ? "" : ",") + perms;
+        if (!v.exec) m.adds_exec = true;
       }
+      t.pending = Tracee::Pending::kMap;
+      t.map = std::move(m);
+      t.map_end = end;
+      Resume(tid, PTRACE_SYSCALL);
+      return;
+    }
+    case SYS_mremap: {
+      // Moving code moves where it runs: followed when the old range was executable.
+      const std::vector<VmaInfo> old = Maps(t.tgid).Overlapping(a[0], a[0] + 1, 1);
+      if (old.empty() || !old[0].exec) break;
+      ExecMapping m = exec_map("mremap", a[0], a[2], PROT_EXEC | (old[0].read ? PROT_READ : 0) | (old[0].write ? PROT_WRITE : 0),
+                               a[3], -1);
+      m.prev_prot = old[0].Perms();
       t.pending = Tracee::Pending::kMap;
       t.map = std::move(m);
       Resume(tid, PTRACE_SYSCALL);
@@ -410,11 +700,16 @@ void Tracer::OnSeccomp(int tid) {
     }
     case SYS_open:
     case SYS_openat:
-    case SYS_openat2: {
+    case SYS_openat2:
+    case SYS_creat: {
       t.pending = Tracee::Pending::kOpen;
-      t.open_flags = nr == SYS_open ? a[1] : nr == SYS_openat ? a[2] : ReadPointer(tid, a[2]);  // open_how.flags
+      t.open_flags = nr == SYS_open ? a[1]
+                     : nr == SYS_openat ? a[2]
+                     : nr == SYS_creat ? uint64_t{O_WRONLY | O_CREAT | O_TRUNC}
+                                       : ReadPointer(tid, a[2]);  // open_how.flags
       t.open_path.clear();
-      if ((t.open_flags & O_ACCMODE) != O_RDONLY) t.open_path = ReadString(tid, nr == SYS_open ? a[0] : a[1]);
+      if ((t.open_flags & O_ACCMODE) != O_RDONLY)
+        t.open_path = ReadString(tid, nr == SYS_open || nr == SYS_creat ? a[0] : a[1]);
       Resume(tid, PTRACE_SYSCALL);
       return;
     }
@@ -426,10 +721,13 @@ void Tracer::OnSeccomp(int tid) {
       e.pid = tid;
       const uint64_t path_arg = nr == SYS_execve ? a[0] : a[1];
       const uint64_t argv_arg = nr == SYS_execve ? a[1] : a[2];
-      e.path = ReadString(tid, path_arg);
-      if (nr == SYS_execveat && e.path.empty()) {
+      // What was asked for; what ran is read from the kernel at the exec event.
+      e.requested = ReadString(tid, path_arg);
+      if (nr == SYS_execveat && e.requested.empty()) {
         // fexecve / execveat(fd, "", AT_EMPTY_PATH): what the fd is.
-        e.path = Readlink(fmt::format("/proc/{}/fd/{}", tid, static_cast<int>(a[0])));
+        e.requested = Readlink(fmt::format("/proc/{}/fd/{}", tid, static_cast<int>(a[0])));
+      } else if (nr == SYS_execveat && !e.requested.empty() && e.requested[0] != '/' && static_cast<int>(a[0]) != AT_FDCWD) {
+        e.requested = Readlink(fmt::format("/proc/{}/fd/{}", tid, static_cast<int>(a[0]))) + "/" + e.requested;
       }
       if (argv_arg) e.argv0 = ReadString(tid, ReadPointer(tid, argv_arg));
       e.initial = obs_.execs.empty() && tid == main_pid_;
@@ -449,8 +747,9 @@ void Tracer::OnSeccomp(int tid) {
         Deny(tid, EPERM);
         return;
       }
-      // child_stack, kept for the stack grouping (negative keys: not a tid).
-      if (a[1] && clone_stacks_++ < kMaxCloneStacks) sp_[-static_cast<int>(clone_stacks_)] = a[1];
+      t.clone_flags = a[0];
+      // child_stack, kept for the stack grouping.
+      if (a[1] && clone_stacks_.size() < kMaxCloneStacks) clone_stacks_.push_back(a[1]);
       break;
     case SYS_clone3:
       Escape(tid, "clone3", "denied (ENOSYS)", "flags are in memory the filter cannot inspect; glibc falls back to clone");
@@ -520,22 +819,17 @@ void Tracer::OnSeccomp(int tid) {
       return;
     case SYS_kill:
     case SYS_tkill:
-    case SYS_tgkill: {
+    case SYS_tgkill:
+    case SYS_rt_sigqueueinfo:
+    case SYS_rt_tgsigqueueinfo:
+    case SYS_pidfd_open:
+    case SYS_pidfd_send_signal: {
       // Without a PID namespace a signal could reach exray or any process of
-      // the user (kill(-1) as root: every process). Numbers are the caller's
-      // namespace's: in the sandbox -1 reaches only the run, and 1 is exray's init.
-      const int64_t target = static_cast<int32_t>(nr == SYS_tgkill ? a[1] : a[0]);
-      const int64_t abs_target = target < 0 ? -target : target;
-      bool inside = nr == SYS_kill && (target == 0 || (target == -1 && opts_.sandbox.enabled));
-      for (const auto& [ltid, lt] : live_) {
-        if (inside) break;
-        if (ltid != init_pid_ && lt.nspid == abs_target && (nr == SYS_kill || target > 0)) inside = true;
-      }
-      if (!inside) {
-        Escape(tid, "signal-outside", "denied (EPERM)",
-               fmt::format("{}({}, signal {}) names a process outside the run",
-                           nr == SYS_kill ? "kill" : nr == SYS_tkill ? "tkill" : "tgkill", target,
-                           nr == SYS_tgkill ? a[2] : a[1]));
+      // the user (kill(-1) as root: every process), and a pidfd or /proc
+      // directory names a process by handle: each is checked against the run.
+      std::string detail;
+      if (!SignalAllowed(tid, nr, a, &detail)) {
+        Escape(tid, "signal-outside", "denied (EPERM)", detail + " names a process outside the run");
         Deny(tid, EPERM);
         return;
       }
@@ -543,11 +837,8 @@ void Tracer::OnSeccomp(int tid) {
     }
     case SYS_exit_group:
       if (t.tgid == main_pid_) Snapshot(tid);
+      Witness(t.tgid);
       break;
-    case SYS_memfd_create:
-    case SYS_fork:
-    case SYS_vfork:
-    case SYS_mremap:
     default:
       break;
   }
@@ -567,13 +858,12 @@ void Tracer::OnSyscallExit(int tid) {
   const bool ok = have && !info.exit.is_error;
   switch (t.pending) {
     case Tracee::Pending::kMap:
-      t.map.ok = ok;
-      if (ok && t.map.call != "mprotect" && t.map.call != "pkey_mprotect") t.map.addr = static_cast<uint64_t>(rval);
-      if (obs_.exec_mappings.size() < kMaxEvents) obs_.exec_mappings.push_back(std::move(t.map));
-      else ++obs_.exec_mappings_dropped;
+      RecordMapping(tid, t, ok ? rval : (rval < 0 ? rval : -EINVAL));
       break;
     case Tracee::Pending::kExec:  // a failed exec (success is PTRACE_EVENT_EXEC)
       t.exec.ok = false;
+      t.exec.path = t.exec.requested;
+      t.exec.requested.clear();
       if (t.exec.initial) {
         obs_.start_error = fmt::format("execve {}: {}", t.exec.path, strerror(static_cast<int>(-rval)));
       }
@@ -588,10 +878,15 @@ void Tracer::OnSyscallExit(int tid) {
         const uint64_t acc = t.open_flags & O_ACCMODE;
         // /proc/PID/mem opened for writing punches through page protections.
         if (acc != O_RDONLY && IsProcMem(path)) Escape(tid, "proc-mem-write", "flagged", path);
-        // Only regular files are opened here: opening a device or FIFO can have effects.
         struct stat st{};
+        const bool have_st = stat(link.c_str(), &st) == 0;
+        // A file the run may write: its code, if mapped or exec'd later, is the run's own.
+        if (have_st && (acc != O_RDONLY || (t.open_flags & (O_CREAT | O_TRUNC))) && S_ISREG(st.st_mode) &&
+            written_.size() < kMaxWrittenFiles)
+          written_.insert({st.st_dev, st.st_ino});
+        // Only regular files are opened here: opening a device or FIFO can have effects.
         if (!path.empty() && path[0] == '/' && checked_.size() < kMaxFilesChecked && checked_.insert(path).second &&
-            stat(link.c_str(), &st) == 0 && S_ISREG(st.st_mode) && obs_.files_opened_elf.size() < kMaxElfFiles) {
+            have_st && S_ISREG(st.st_mode) && obs_.files_opened_elf.size() < kMaxElfFiles) {
           int fd = open(link.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
           if (fd >= 0) {
             char magic[4] = {};
@@ -616,37 +911,66 @@ void Tracer::OnExec(int tid) {
     auto it = live_.find(static_cast<int>(former));
     if (it != live_.end()) {
       Tracee moved = std::move(it->second);
-      auto g = group_live_.find(moved.tgid);
-      if (g != group_live_.end() && g->second > 1) --g->second;
       live_.erase(it);
+      auto p = procs_.find(moved.tgid);
+      if (p != procs_.end() && p->second.threads > 1) --p->second.threads;
       live_[tid] = std::move(moved);
     }
+    sp_.erase(static_cast<int>(former));
   }
   Tracee& t = live_[tid];
   if (t.tgid == 0) t.tgid = tid;
+  // A new address space and image: what was asked of the old one no longer applies.
+  Process& p = Proc(t.tgid);
+  p.maps.reset();
+  const std::string exe_link = fmt::format("/proc/{}/exe", tid);
+  p.image = Readlink(exe_link);
   if (t.pending == Tracee::Pending::kExec) {
-    t.exec.ok = true;
-    t.exec.pid = tid;
-    if (t.exec.initial) {
+    ExecEvent& e = t.exec;
+    e.ok = true;
+    e.pid = tid;
+    // What ran is the kernel's file, not the argument (another thread may
+    // have changed it after the stop); the argument names it when both are
+    // the same file, seen from the tracee's own root.
+    struct stat ran{}, asked{};
+    const bool have_ran = stat(exe_link.c_str(), &ran) == 0;
+    std::string asked_at = e.requested.empty() ? ""
+                           : e.requested[0] == '/' ? fmt::format("/proc/{}/root{}", tid, e.requested)
+                                                   : fmt::format("/proc/{}/cwd/{}", tid, e.requested);
+    const bool same = have_ran && !asked_at.empty() && stat(asked_at.c_str(), &asked) == 0 &&
+                      asked.st_dev == ran.st_dev && asked.st_ino == ran.st_ino;
+    e.path = same ? e.requested : p.image;
+    if (same || e.requested == e.path) e.requested.clear();
+    const std::string deleted = " (deleted)";
+    e.generated = p.image.rfind("/memfd:", 0) == 0 || p.image.rfind("/dev/shm/", 0) == 0 ||
+                  (p.image.size() > deleted.size() &&
+                   p.image.compare(p.image.size() - deleted.size(), deleted.size(), deleted) == 0) ||
+                  (have_ran && written_.count({ran.st_dev, ran.st_ino}) > 0);
+    if (e.initial) {
       obs_.started = true;
-      obs_.program_real = Readlink(fmt::format("/proc/{}/exe", tid));
+      obs_.program_real = p.image;
+      e.generated = false;
     }
-    if (obs_.execs.size() < kMaxEvents) obs_.execs.push_back(std::move(t.exec));
+    if (obs_.execs.size() < kMaxEvents) obs_.execs.push_back(std::move(e));
   }
   t.pending = Tracee::Pending::kNone;
   Resume(tid);
 }
 
+// Ends the run through handles only, never a bare number: in the sandbox
+// the init's pidfd (its death ends the PID namespace, and with it every
+// process of the run); without it, each process's pidfd, opened while that
+// process was stopped under this tracer.
 void Tracer::KillAll() {
   killing_ = true;
-  // The init's death makes the kernel kill everything in its PID namespace.
-  if (init_pid_ > 0) kill(init_pid_, SIGKILL);
-  if (main_pid_ > 0) kill(-main_pid_, SIGKILL);
-  for (const auto& [tid, t] : live_) kill(tid, SIGKILL);
+  if (init_pidfd_ >= 0) syscall(SYS_pidfd_send_signal, init_pidfd_, SIGKILL, nullptr, 0);
+  for (const auto& [tgid, p] : procs_)
+    if (p.pidfd >= 0) syscall(SYS_pidfd_send_signal, p.pidfd, SIGKILL, nullptr, 0);
 }
 
-// Reaps every child after SIGKILL, killing any that shows up, for at most
-// kDrainSeconds; this process is a child subreaper, so orphans come here too.
+// Reaps every child after SIGKILL, killing any that shows up stopped, for
+// at most kDrainSeconds; this process is a child subreaper, so orphans come
+// here too. A waited-for child cannot have been reaped, so its number is its own.
 void Tracer::Drain() {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kDrainSeconds);
   for (;;) {
@@ -657,11 +981,11 @@ void Tracer::Drain() {
       break;  // ECHILD: nothing left
     }
     if (WIFSTOPPED(st)) {
-      kill(p, SIGKILL);
+      syscall(SYS_tgkill, live_.count(p) ? live_[p].tgid : ReadTgid(p), p, SIGKILL);
       Resume(p);
       continue;
     }
-    OnGone(p, st, nullptr);
+    OnGone(p, st);
   }
 }
 
@@ -669,6 +993,8 @@ void Tracer::Loop() {
   const auto deadline = start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                      std::chrono::duration<double>(opts_.timeout_seconds));
   while (!live_.empty()) {
+    // steady_clock keeps counting while exray itself is stopped: a run
+    // continued after its deadline ends at once.
     if (!killing_ && std::chrono::steady_clock::now() >= deadline) {
       obs_.timed_out = true;
       KillAll();
@@ -682,19 +1008,18 @@ void Tracer::Loop() {
       return;
     }
     int st = 0;
-    rusage ru{};
-    pid_t tid = wait4(-1, &st, __WALL, &ru);
+    pid_t tid = waitpid(-1, &st, __WALL);
     if (tid < 0) {
       if (errno == EINTR) continue;  // the periodic tick: look at the clock
       break;                         // ECHILD
     }
     ++obs_.stops;
     if (WIFEXITED(st) || WIFSIGNALED(st)) {
-      OnGone(tid, st, &ru);
+      OnGone(tid, st);
       continue;
     }
     if (!WIFSTOPPED(st)) continue;
-    if (!live_.count(tid)) OnNewTid(tid);  // a new child's first stop can come before its parent's event
+    if (!live_.count(tid)) OnFirstStop(tid);  // a new child's first stop can come before its parent's event
     const int sig = WSTOPSIG(st);
     const int event = st >> 16;
     switch (event) {
@@ -705,17 +1030,34 @@ void Tracer::Loop() {
       case PTRACE_EVENT_FORK:
       case PTRACE_EVENT_VFORK: {
         unsigned long child = 0;
-        if (ptrace(PTRACE_GETEVENTMSG, tid, nullptr, &child) == 0 && child > 0) OnNewTid(static_cast<int>(child));
+        if (ptrace(PTRACE_GETEVENTMSG, tid, nullptr, &child) == 0 && child > 0) {
+          if (tid == init_pid_ && main_pid_ < 0) {
+            // The init's fork of the program: counted as its start, not a fork.
+            if (!live_.count(static_cast<int>(child))) announced_[static_cast<int>(child)] = static_cast<int>(child);
+          } else {
+            OnCloneEvent(tid, static_cast<int>(child), event);
+          }
+        }
         Resume(tid);
         break;
       }
       case PTRACE_EVENT_EXEC:
         OnExec(tid);
         break;
-      case PTRACE_EVENT_EXIT:
-        if (tid == main_pid_) Snapshot(tid);  // exit without exit_group (killed, or the last thread's exit)
+      case PTRACE_EVENT_EXIT: {
+        // The end of a thread: for a process's last one (exit without
+        // exit_group, or killed), the snapshot and the witness.
+        auto it = live_.find(tid);
+        if (it != live_.end()) {
+          auto p = procs_.find(it->second.tgid);
+          if (p != procs_.end() && p->second.threads == 1 && tid != init_pid_) {
+            if (it->second.tgid == main_pid_) Snapshot(tid);
+            Witness(it->second.tgid);
+          }
+        }
         Resume(tid);
         break;
+      }
       case PTRACE_EVENT_STOP:
         // Group-stop (SIGSTOP and friends) under SEIZE: stay stopped until SIGCONT.
         if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) Resume(tid, PTRACE_LISTEN);
@@ -740,6 +1082,7 @@ struct ChildContext {
   char* const* envp = nullptr;
   const sock_fprog* filter = nullptr;
   int stdin_fd = -1;
+  int output_fd = -1;   // the relay pipe's write end: the program's stdout and stderr
   int go_fd = -1;       // unsandboxed: wait for the tracer's seizure
   int close_fd = -1;    // unsandboxed: the pipe's other end
   pid_t parent = 0;     // unsandboxed: exit if the parent is not this one any more
@@ -762,7 +1105,8 @@ struct ChildContext {
     if (read(c.go_fd, &ch, 1) != 1) _exit(127);  // the tracer has seized us, or died
   }
   if (c.stdin_fd >= 0) dup2(c.stdin_fd, STDIN_FILENO);
-  dup2(STDERR_FILENO, STDOUT_FILENO);  // the report owns stdout
+  // Never exray's own descriptors: a pipe that exray relays, escaped.
+  if (dup2(c.output_fd, STDOUT_FILENO) < 0 || dup2(c.output_fd, STDERR_FILENO) < 0) _exit(126);
   rlimit core{0, 0};
   setrlimit(RLIMIT_CORE, &core);
   rlimit fsize{c.file_size_limit, c.file_size_limit};
@@ -782,6 +1126,44 @@ struct ChildContext {
 
 void ExecProgramThunk(void* arg) { ExecProgram(arg); }
 
+/// The settings of the terminals on exray's stdin, stdout and stderr.
+class TerminalState {
+ public:
+  TerminalState() {
+    for (int fd = 0; fd < 3; ++fd) {
+      Saved& s = saved_[fd];
+      s.tty = isatty(fd) && tcgetattr(fd, &s.tio) == 0;
+      s.have_ws = s.tty && ioctl(fd, TIOCGWINSZ, &s.ws) == 0;
+    }
+  }
+  /// Puts back what changed; true if anything had.
+  bool Restore() {
+    bool changed = false;
+    for (int fd = 0; fd < 3; ++fd) {
+      Saved& s = saved_[fd];
+      if (!s.tty) continue;
+      termios now{};
+      if (tcgetattr(fd, &now) == 0 && memcmp(&now, &s.tio, sizeof now) != 0) {
+        changed = true;
+        tcsetattr(fd, TCSANOW, &s.tio);
+      }
+      winsize ws{};
+      if (s.have_ws && ioctl(fd, TIOCGWINSZ, &ws) == 0 && memcmp(&ws, &s.ws, sizeof ws) != 0) {
+        changed = true;
+        ioctl(fd, TIOCSWINSZ, &s.ws);
+      }
+    }
+    return changed;
+  }
+
+ private:
+  struct Saved {
+    bool tty = false, have_ws = false;
+    termios tio{};
+    winsize ws{};
+  } saved_[3];
+};
+
 Result<bool> Tracer::Run() {
   auto prog_or = BuildFilter();
   if (!prog_or) return prog_or.error();
@@ -798,9 +1180,9 @@ Result<bool> Tracer::Run() {
   envp.push_back(nullptr);
 
   struct Fds {
-    int in = -1, go[2] = {-1, -1}, status[2] = {-1, -1};
+    int in = -1, go[2] = {-1, -1}, status[2] = {-1, -1}, out[2] = {-1, -1};
     ~Fds() {
-      for (int f : {in, go[0], go[1], status[0], status[1]})
+      for (int f : {in, go[0], go[1], status[0], status[1], out[0], out[1]})
         if (f >= 0) close(f);
     }
   } fds;
@@ -810,6 +1192,7 @@ Result<bool> Tracer::Run() {
   if (fds.in < 0) return MakeError(fmt::format("stdin {}: {}", in_path, strerror(errno)));
   fcntl(fds.in, F_SETFL, fcntl(fds.in, F_GETFL) & ~O_NONBLOCK);
   if (pipe2(fds.go, O_CLOEXEC) != 0) return MakeError(fmt::format("pipe: {}", strerror(errno)));
+  if (pipe2(fds.out, O_CLOEXEC) != 0) return MakeError(fmt::format("pipe: {}", strerror(errno)));
   const bool sandboxed = opts_.sandbox.enabled;
   if (sandboxed && pipe2(fds.status, O_CLOEXEC) != 0) return MakeError(fmt::format("pipe: {}", strerror(errno)));
 
@@ -822,6 +1205,7 @@ Result<bool> Tracer::Run() {
   ctx.envp = envp.data();
   ctx.filter = &fprog;
   ctx.stdin_fd = fds.in;
+  ctx.output_fd = fds.out[1];
   ctx.go_fd = fds.go[0];
   ctx.close_fd = fds.go[1];
   ctx.parent = getpid();
@@ -832,6 +1216,8 @@ Result<bool> Tracer::Run() {
   if (opts_.sandbox.memory_bytes) obs_.sandbox.limits.push_back(fmt::format("RLIMIT_DATA {}", opts_.sandbox.memory_bytes));
   ctx.plan = sandboxed ? &plan : nullptr;
 
+  // exray's terminal, as it is now: put back after the run if anything changed it.
+  TerminalState terminal;
   // Orphans of the run are re-parented here, so they can be reaped and none survives.
   prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   start_ = std::chrono::steady_clock::now();
@@ -850,6 +1236,11 @@ Result<bool> Tracer::Run() {
   }
   close(fds.go[0]);
   fds.go[0] = -1;
+  close(fds.out[1]);
+  fds.out[1] = -1;
+  // Only the children hold the write end now: the relay sees its end when they are gone.
+  OutputRelay relay(fds.out[0], STDERR_FILENO, kMaxRelayBytes);
+  fds.out[0] = -1;
   if (sandboxed) {
     close(fds.status[1]);
     fds.status[1] = -1;
@@ -857,7 +1248,7 @@ Result<bool> Tracer::Run() {
   auto abandon = [&](std::string msg) -> Result<bool> {
     close(fds.go[1]);  // the child reads EOF and exits
     fds.go[1] = -1;
-    kill(pid, SIGKILL);
+    kill(pid, SIGKILL);  // our child, not yet reaped: the number is still its own
     waitpid(pid, nullptr, __WALL);
     return MakeError(std::move(msg));
   };
@@ -865,6 +1256,8 @@ Result<bool> Tracer::Run() {
     auto maps = sandbox_internal::WriteIdMaps(pid, &obs_.sandbox);
     if (!maps) return abandon(maps.error().message);
     init_pid_ = pid;
+    init_pidfd_ = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+    if (init_pidfd_ < 0) return abandon(fmt::format("pidfd_open of the sandbox's init: {}", strerror(errno)));
   } else {
     main_pid_ = pid;
   }
@@ -875,10 +1268,8 @@ Result<bool> Tracer::Run() {
                                "/proc/sys/kernel/yama/ptrace_scope)",
                                strerror(errno)));
   }
-  live_[pid].tgid = pid;
-  live_[pid].nspid = sandboxed ? 1 : pid;
-  group_live_[pid] = 1;
-  if (!sandboxed) obs_.peak_threads = obs_.peak_tree_threads = 1;
+  AddLive(pid, pid);
+  if (sandboxed) obs_.peak_threads = obs_.peak_tree_threads = 0;  // the init is not the program
   // A periodic tick interrupts wait4 so the wall-clock limit is checked.
   struct sigaction sa{}, old_sa{};
   sa.sa_handler = OnAlarm;
@@ -907,8 +1298,9 @@ Result<bool> Tracer::Run() {
     obs_.sys_seconds = static_cast<double>(ru.ru_stime.tv_sec) + ru.ru_stime.tv_usec / 1e6;
     obs_.peak_rss_kb = static_cast<uint64_t>(ru.ru_maxrss);
   }
-  for (const auto& [k, sp] : sp_)
-    if (k < 0) obs_.thread_stack_pointers.push_back(sp);  // clone child_stack arguments
+  obs_.thread_stack_pointers.insert(obs_.thread_stack_pointers.end(), clone_stacks_.begin(), clone_stacks_.end());
+  obs_.output_bytes = relay.Finish(kRelayGraceMs);
+  obs_.terminal_restored = terminal.Restore();
   if (sandboxed) {
     // Every writer has exec'd or exited: what is in the pipe is all there is.
     fcntl(fds.status[0], F_SETFL, O_NONBLOCK);

@@ -30,6 +30,7 @@ const char* ToString(MapSource s) {
     case MapSource::kMemfd: return "memfd";
     case MapSource::kShared: return "shared-memory";
     case MapSource::kOtherImage: return "other-program";
+    case MapSource::kWritten: return "written-file";
   }
   return "unknown";
 }
@@ -213,9 +214,14 @@ MapSource Classify(const ExecMapping& m, const Expected& e) {
   const std::string deleted = " (deleted)";
   if (path.size() > deleted.size() && path.compare(path.size() - deleted.size(), deleted.size(), deleted) == 0)
     path.resize(path.size() - deleted.size());
-  if (path.empty()) return MapSource::kAnonymous;
+  // Run-time code first, from what the kernel mapped, in any program of the run.
+  if (path.empty() || path == "/dev/zero") return MapSource::kAnonymous;  // shared anonymous memory is /dev/zero
   if (path.rfind("/memfd:", 0) == 0) return MapSource::kMemfd;
-  if (m.tmpfs || path.rfind("/dev/shm/", 0) == 0 || path.rfind("/SYSV", 0) == 0) return MapSource::kShared;
+  if (path.rfind("/SYSV", 0) == 0 || path.rfind("SYSV shm", 0) == 0) return MapSource::kShared;
+  // A file's code that the process could change or did: a private RWX
+  // mapping, pages copied on write, or a file the run wrote itself.
+  if (m.written_pages > 0 || m.written_file || (m.writable && m.call != "shmat")) return MapSource::kWritten;
+  if (m.tmpfs || path.rfind("/dev/shm/", 0) == 0) return MapSource::kShared;
   if (!m.image.empty() && !e.program.empty() && m.image != e.program) return MapSource::kOtherImage;
   if (path == e.program) return MapSource::kProgram;
   if (!e.interpreter.empty() && path == e.interpreter) return MapSource::kInterpreter;
@@ -266,8 +272,7 @@ std::vector<const ExecMapping*> JitMappings(const Observation& obs) {
 
 uint64_t FilelessExecs(const Observation& obs) {
   uint64_t n = 0;
-  for (const ExecEvent& e : obs.execs)
-    n += e.ok && (e.path.rfind("/memfd:", 0) == 0 || e.path.rfind("/dev/shm/", 0) == 0);
+  for (const ExecEvent& e : obs.execs) n += e.ok && !e.initial && e.generated;
   return n;
 }
 
@@ -284,7 +289,9 @@ std::vector<Claim> CompareWithStatic(const Analysis& a, const Observation& obs, 
     Claim c{"jit", "no static claim", "", "no static claim"};
     std::string jit = a.execution ? a.execution->jit : "unknown";
     std::string engine = a.execution && !a.execution->engine.empty() ? " (" + a.execution->engine + ")" : "";
-    const bool seen = jit_own > 0 || read_implies_exec || fileless > 0;
+    // Run-time code in a program FILE exec'd is still code the run made: the
+    // claim is about what running FILE does, and a helper can carry the JIT.
+    const bool seen = jit_own > 0 || jit_other > 0 || read_implies_exec || fileless > 0;
     std::vector<std::string> parts;
     if (jit_own)
       parts.push_back(fmt::format("{} mapping(s) of run-time code (anonymous, memfd or shared memory made executable)",

@@ -62,7 +62,8 @@ std::vector<MappedObject> MappedFiles(const Observation& obs);
 /// code (anonymous, memfd, shared memory), in any process of the run.
 std::vector<const ExecMapping*> JitMappings(const Observation& obs);
 
-/// Successful execs of a memfd or /dev/shm file (fexecve of generated code).
+/// Successful execs of generated files: a memfd, a deleted file, /dev/shm,
+/// or a file the run wrote (fexecve of generated code, dropped payloads).
 uint64_t FilelessExecs(const Observation& obs);
 
 /// One static claim and what the run says about it.
