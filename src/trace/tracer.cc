@@ -180,9 +180,21 @@ Result<std::vector<sock_filter>> BuildFilter() {
     if (nr == __NR_SCMP_ERROR) continue;
     const std::string_view name = *n;
     int rc;
-    if (name == "mmap" || name == "mprotect" || name == "pkey_mprotect") rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, prot_exec);
-    else if (name == "shmat") rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, shm_exec);
-    else rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 0);
+    if (name == "mmap" || name == "mprotect" || name == "pkey_mprotect") {
+      rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, prot_exec);
+    } else if (name == "shmat") {
+      rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, shm_exec);
+    } else if (name == "clone") {
+      // A new thread needs no stop of its own: its clone event says enough.
+      // New processes stop (their flags tell a process from a thread at the
+      // event), and so does any clone with a flag the tracer denies.
+      rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
+      for (uint64_t bit = 1; rc == 0 && bit != 0; bit <<= 1)
+        if (bit & (kNamespaceFlags | CLONE_UNTRACED))
+          rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, bit, bit));
+    } else {
+      rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 0);
+    }
     if (rc != 0) return MakeError(fmt::format("seccomp rule for {}: {}", *n, strerror(-rc)));
   }
   // i386 only: mmap2 (mmap's arguments), and ipc(2), which multiplexes shmat.
@@ -221,7 +233,8 @@ struct Tracee {
   ExecEvent exec;   // for kExec
   uint64_t open_flags = 0;
   std::string open_path;  // for opens with write access only: a refused /proc/PID/mem is reported
-  uint64_t clone_flags = 0;  // of the last clone call, for its event: thread or process
+  uint64_t clone_flags = 0;    // of the last clone call that stopped, for its event
+  bool clone_stopped = false;  // that call's event is still to come
 };
 
 /// One process of the run (a thread group).
@@ -364,17 +377,25 @@ void Tracer::OnFirstStop(int tid) {
     announced_[tid] = -1;  // seen: its clone event, when it comes, only counts
   }
   AddLive(tid, tgid > 0 ? tgid : tid);
+  if (tgid > 0 && tgid != tid && clone_stacks_.size() < kMaxCloneStacks) {
+    // A new thread stops before its first instruction: its stack pointer is
+    // where clone put its stack (the grouping of memory at exit needs it).
+    user_regs_struct regs{};
+    if (ptrace(PTRACE_GETREGS, tid, nullptr, &regs) == 0 && regs.rsp) clone_stacks_.push_back(regs.rsp);
+  }
 }
 
 // Counts the new thread or process. The child may have stopped already, or
 // even exited: the event never makes it live.
 void Tracer::OnCloneEvent(int parent, int child, int event) {
   auto pt = live_.find(parent);
-  const uint64_t flags = pt != live_.end() ? pt->second.clone_flags : 0;
-  const bool thread = event == PTRACE_EVENT_CLONE && (flags & CLONE_THREAD);
+  // Thread clones do not stop at the call (see BuildFilter): a clone event
+  // is a thread unless the call that stopped said otherwise.
+  const bool stopped = pt != live_.end() && pt->second.clone_stopped;
+  const bool thread = event == PTRACE_EVENT_CLONE && (!stopped || (pt->second.clone_flags & CLONE_THREAD));
   if (thread) ++obs_.threads_started;
   else ++obs_.processes_forked;
-  if (pt != live_.end()) pt->second.clone_flags = 0;
+  if (pt != live_.end()) pt->second.clone_stopped = false;
   if (gone_unseen_.erase(child)) return;  // it came and went before this event
   auto it = announced_.find(child);
   if (it != announced_.end() && it->second == -1) {
@@ -418,6 +439,16 @@ void Tracer::Snapshot(int tid) {
   for (const auto& [t, sp] : sp_) {
     auto it = live_.find(t);
     if (it != live_.end() && it->second.tgid == main_pid_) obs_.thread_stack_pointers.push_back(sp);
+  }
+  // Threads that made no traced call: the stack pointer the kernel shows for
+  // a thread blocked in a system call ("nr args... sp pc").
+  for (const auto& [t, tr] : live_) {
+    if (tr.tgid != main_pid_ || sp_.count(t) || obs_.thread_stack_pointers.size() >= kMaxCloneStacks) continue;
+    std::string line = ReadFileText(fmt::format("/proc/{}/task/{}/syscall", main_pid_, t), 512);
+    std::istringstream in(line);
+    std::vector<std::string> f;
+    for (std::string w; f.size() < 9 && in >> w;) f.push_back(w);
+    if (f.size() == 9) obs_.thread_stack_pointers.push_back(std::strtoull(f[7].c_str(), nullptr, 16));
   }
 }
 
@@ -748,6 +779,7 @@ void Tracer::OnSeccomp(int tid) {
         return;
       }
       t.clone_flags = a[0];
+      t.clone_stopped = true;
       // child_stack, kept for the stack grouping.
       if (a[1] && clone_stacks_.size() < kMaxCloneStacks) clone_stacks_.push_back(a[1]);
       break;
