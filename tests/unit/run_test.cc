@@ -13,6 +13,7 @@
 #include "analysis/analyze.h"
 #include "cli_run.h"
 #include "report/run_report.h"
+#include "support/escape.h"
 #include "support/mapped_file.h"
 #include "trace/sandbox.h"
 #include "trace/smaps.h"
@@ -156,6 +157,45 @@ TEST(Classify, BySource) {
   EXPECT_EQ(Classify(Map("mmap", "/usr/lib/x86_64-linux-gnu/libm.so.6", rx, "/bin/true"), e), MapSource::kOtherImage);
   // ...but run-time code is run-time code whoever maps it.
   EXPECT_EQ(Classify(Map("mmap", "", rx, "/bin/true"), e), MapSource::kAnonymous);
+}
+
+// Code a process could change or did is run-time code, whatever file it
+// came from: the path alone would call a written copy of libc "needed".
+TEST(Classify, WrittenFileCode) {
+  Expected e = SampleExpected();
+  const uint32_t rx = PROT_READ | PROT_EXEC;
+  const std::string libc = "/usr/lib/x86_64-linux-gnu/libc.so.6";
+  ExecMapping rwx = Map("mmap", libc, rx | PROT_WRITE);
+  rwx.inode = 42;
+  EXPECT_EQ(Classify(rwx, e), MapSource::kWritten);
+  ExecMapping cow = Map("mprotect", libc, rx);
+  cow.inode = 42;
+  cow.written_pages = 1;
+  EXPECT_EQ(Classify(cow, e), MapSource::kWritten);
+  ExecMapping own = Map("mmap", "/usr/bin/prog", rx);
+  own.written_pages = 3;
+  EXPECT_EQ(Classify(own, e), MapSource::kWritten);
+  ExecMapping dropped = Map("mmap", "/var/tmp/payload.so", rx);
+  dropped.written_file = true;
+  EXPECT_EQ(Classify(dropped, e), MapSource::kWritten);
+  // MAP_SHARED|MAP_ANONYMOUS is shmem, shown as /dev/zero: anonymous memory.
+  EXPECT_EQ(Classify(Map("mprotect", "/dev/zero (deleted)", rx), e), MapSource::kAnonymous);
+  EXPECT_TRUE(IsJit(MapSource::kWritten));
+  // Run-time code in a program the run exec'd still refutes "no JIT".
+  Observation o;
+  ExecMapping other = Map("mmap", "", rx | PROT_WRITE, "/usr/bin/helper");
+  other.ok = true;
+  other.source = MapSource::kAnonymous;
+  o.exec_mappings.push_back(other);
+  o.program_real = "/usr/bin/prog";
+  Analysis a;
+  a.format = "elf";
+  a.execution = Execution{};
+  a.execution->jit = "no";
+  auto claims = CompareWithStatic(a, o);
+  ASSERT_FALSE(claims.empty());
+  EXPECT_EQ(claims[0].name, "jit");
+  EXPECT_EQ(claims[0].status, "refuted");
 }
 
 // A VM launcher's engine comes from its installation at run time (java ->
@@ -379,3 +419,32 @@ TEST(Sandbox, HiddenPathsToExpose) {
 
 }  // namespace
 }  // namespace exray::trace
+
+namespace exray {
+namespace {
+
+TEST(EscapeTerminal, ControlsBidiAndInvalidUtf8) {
+  EXPECT_EQ(EscapeTerminal("plain text"), "plain text");
+  EXPECT_EQ(EscapeTerminal("a\x1b[8mb"), "a\\x1b[8mb");
+  EXPECT_EQ(EscapeTerminal("line\nnext\t", "\n\t"), "line\nnext\t");
+  EXPECT_EQ(EscapeTerminal("line\n"), "line\\x0a");
+  EXPECT_EQ(EscapeTerminal("caf\xc3\xa9 \xe2\x9c\x93"), "caf\xc3\xa9 \xe2\x9c\x93");  // é and a check mark pass
+  EXPECT_EQ(EscapeTerminal("evil\xe2\x80\xaetxt.exe"), "evil\\xe2\\x80\\xaetxt.exe");  // U+202E
+  EXPECT_EQ(EscapeTerminal("\xe2\x81\xa6x"), "\\xe2\\x81\\xa6x");                      // U+2066
+  EXPECT_EQ(EscapeTerminal("\xc2\x9b"), "\\xc2\\x9b");                                    // C1 CSI
+  EXPECT_EQ(EscapeTerminal("\xff\xc3"), "\\xff\\xc3");                                    // invalid, truncated
+  EXPECT_EQ(EscapeTerminal("\xc0\xaf"), "\\xc0\\xaf");                                    // overlong
+  EXPECT_EQ(EscapeTerminal("\xed\xa0\x80"), "\\xed\\xa0\\x80");                        // a surrogate
+}
+
+TEST(EscapeTerminal, IncompleteTail) {
+  EXPECT_EQ(IncompleteUtf8Tail("abc"), 0u);
+  EXPECT_EQ(IncompleteUtf8Tail("ab\xe2"), 1u);
+  EXPECT_EQ(IncompleteUtf8Tail("ab\xe2\x80"), 2u);
+  EXPECT_EQ(IncompleteUtf8Tail("ab\xe2\x80\xae"), 0u);
+  EXPECT_EQ(IncompleteUtf8Tail("\xf0\x9f\x98"), 3u);
+  EXPECT_EQ(IncompleteUtf8Tail("\x80\x80\x80"), 0u);  // no lead: nothing to wait for
+}
+
+}  // namespace
+}  // namespace exray
