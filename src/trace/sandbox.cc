@@ -588,8 +588,10 @@ std::vector<std::string> HiddenPathsToExpose(const std::string& program, const s
   char cwd[PATH_MAX];
   if (getcwd(cwd, sizeof cwd) && Hidden(cwd)) out.insert(cwd);
   for (const std::string& a : args) {
+    // Files and directories only: a socket or FIFO named on the command line
+    // would be a channel to the host.
     struct stat st{};
-    if (a.empty() || stat(a.c_str(), &st) != 0) continue;
+    if (a.empty() || stat(a.c_str(), &st) != 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) continue;
     std::string r = RealPath(a);
     if (Hidden(r)) out.insert(r);
   }
