@@ -314,7 +314,7 @@ Prepared Prepare(const sandbox_internal::Plan& plan) {
     if (r.empty()) {
       p.notes.push_back(fmt::format("{} could not be exposed: {}", e, strerror(errno)));
     } else if (Shown(r)) {
-      if (r != e) p.notes.push_back(fmt::format("{} is shown already (masks still apply)", e));
+      continue;  // already there, masks still apply
     } else if (SandboxOwned(r)) {
       p.notes.push_back(fmt::format("{} is the sandbox's own, not bound from the host", e));
     } else {
