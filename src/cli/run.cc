@@ -396,6 +396,8 @@ int RunRun(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       ->check(CLI::ExistingFile);
   app.add_option("--env", env,
                  "NAME=VALUE to add to the clean environment, or NAME to pass exray's own value (repeatable)");
+  std::vector<std::string> expose;  // sandbox-allowlist
+  app.add_option("--expose", expose, "a host path to show in the sandbox, read-only, at the same place (repeatable)");
   app.add_flag("--no-sandbox", no_sandbox,
                "run unconfined under the tracer, for hosts that block user namespaces (the program can read and "
                "write your files and use the network)");
@@ -438,6 +440,7 @@ int RunRun(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   const uint64_t half_ram = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE)) / 2;
   to.sandbox.memory_bytes = memory_bytes.value_or(half_ram);
   if (!no_sandbox) to.sandbox.expose = trace::HiddenPathsToExpose(path, args);
+  to.sandbox.expose.insert(to.sandbox.expose.end(), expose.begin(), expose.end());  // sandbox-allowlist
   auto obs_or = trace::Trace(to);
   if (!obs_or) {
     err << "exray run: " << obs_or.error().message << '\n';

@@ -5,8 +5,10 @@
 // records (one write each, below PIPE_BUF, so they never interleave).
 #include "trace/sandbox.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <linux/capability.h>
 #include <linux/landlock.h>
 #include <linux/securebits.h>
@@ -27,6 +29,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -83,7 +86,52 @@ void Say(int fd, char kind, const char* fmt, ...) {
   _exit(126);
 }
 
-// mkdir -p for a path inside the fresh tmpfs; true when it exists after.
+// Host directories the sandbox's root shows, read-only, nosuid and nodev,
+// recursively (where they exist; symlinks, as on merged-/usr systems, are
+// recreated, never bound through). Everything else of the host is absent
+// unless the run names it (HiddenPathsToExpose, --expose).
+constexpr const char* kSystemDirs[] = {"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
+                                       "/etc", "/opt", "/sys"};
+constexpr const char* kEssentialDirs[] = {"/usr", "/etc"};  // the run stops without them
+// Top-level directories that exist in the root, empty and read-only: paths
+// that programs expect, with none of the host's files (sockets under
+// /var/tmp or /root, home directories).
+constexpr const char* kEmptyDirs[] = {"/var", "/home", "/root", "/srv", "/mnt", "/media"};
+// Directories the sandbox replaces with private ones.
+constexpr const char* kPrivateDirs[] = {"/tmp", "/run", "/dev/shm"};
+// Credentials and private keys inside the directories shown: covered by an
+// empty read-only file or an empty read-only tmpfs. '*' matches within one
+// name (fnmatch); symlinks are not followed (their target, if shown, is its
+// own entry).
+constexpr const char* kMasks[] = {
+    "/etc/shadow",          "/etc/shadow-",          "/etc/gshadow",         "/etc/gshadow-",
+    "/etc/sudoers",         "/etc/sudoers.d",        "/etc/security/opasswd", "/etc/krb5.keytab",
+    "/etc/ssl/private",     "/etc/pki/tls/private",  "/etc/ssh/ssh_host_*_key", "/etc/ipsec.secrets",
+    "/etc/ipsec.d/private", "/etc/ppp/chap-secrets", "/etc/ppp/pap-secrets", "/etc/NetworkManager/system-connections",
+    "/etc/wpa_supplicant",  "/etc/letsencrypt",      "/etc/kubernetes",      "/etc/docker/key.json",
+    "/etc/libvirt/secrets", "/etc/cups/ssl",         "/etc/samba/private",   "/etc/openvpn/server"};
+// The same beneath every exposed directory: the working directory can be a
+// home directory.
+constexpr const char* kExposedMasks[] = {".ssh",  ".gnupg",          ".aws",  ".azure", ".config/gcloud",
+                                         ".kube", ".docker/config.json", ".netrc", ".git-credentials", ".pgpass",
+                                         ".password-store"};
+constexpr int kMaxMasks = 128;
+constexpr int kMaxGlobEntries = 4096;           // directory entries read to expand one '*' mask
+constexpr size_t kMaskLine = 200;               // report line length before a new "masked" line
+constexpr uint64_t kRunBytes = 16ull << 20;     // /run, at most
+constexpr uint64_t kShmBytes = 256ull << 20;    // /dev/shm, at most
+constexpr uint64_t kShmmni = 256;               // SysV segments in the IPC namespace
+constexpr uint64_t kMinTmpfs = 1ull << 20;      // the smallest private tmpfs, whatever --memory says
+constexpr uint64_t kSysvPage = 4096;            // shmall counts pages (PAGE_SIZE on x86-64)
+constexpr const char* kStage = "/tmp";          // where the new root is built (in our mount namespace only)
+constexpr const char* kEmptyFile = ".exray-empty";  // in the new root while masking, removed after
+
+bool Beneath(const std::string& p, const std::string& dir) {
+  return p == dir || (p.size() > dir.size() && p.compare(0, dir.size(), dir) == 0 && p[dir.size()] == '/');
+}
+
+// mkdir -p for a path inside the fresh tmpfs (relative to it or absolute);
+// true when it exists after.
 bool MakeDirs(const std::string& path) {
   for (size_t i = 1; i <= path.size(); ++i) {
     if (i != path.size() && path[i] != '/') continue;
@@ -93,9 +141,19 @@ bool MakeDirs(const std::string& path) {
   return true;
 }
 
-// A detached copy of the mount at `path`, taken before something hides it.
-int CloneTree(const char* path) {
-  return static_cast<int>(syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+// A detached read-only copy of the mounts at and beneath `path`, taken
+// before the pivot hides them. `attr` is added to every mount of the copy.
+int CloneTree(const char* path, uint64_t attr) {
+  int tree = static_cast<int>(
+      syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
+  if (tree < 0) return -1;
+  mount_attr a{};
+  a.attr_set = attr;
+  if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) != 0) {
+    close(tree);
+    return -1;
+  }
+  return tree;
 }
 
 // Attaches a detached copy at `target`, creating the file or directory it covers.
@@ -105,7 +163,8 @@ bool Attach(int tree, const std::string& target, bool dir) {
   } else {
     size_t slash = target.rfind('/');
     if (slash != std::string::npos && slash > 0 && !MakeDirs(target.substr(0, slash))) return false;
-    int f = open(target.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    // O_RDONLY|O_CREAT: succeeds on an existing file of a read-only mount too.
+    int f = open(target.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
     if (f < 0) return false;
     close(f);
   }
@@ -115,6 +174,14 @@ bool Attach(int tree, const std::string& target, bool dir) {
 bool BindReadOnly(const char* path) {
   if (mount(path, path, nullptr, MS_BIND | MS_REC, nullptr) != 0) return false;
   return mount(nullptr, path, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr) == 0;
+}
+
+bool WriteText(const char* path, const std::string& text) {
+  int f = open(path, O_WRONLY | O_CLOEXEC);
+  if (f < 0) return false;
+  bool ok = write(f, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  close(f);
+  return ok;
 }
 
 void BringUpLoopback(int fd) {
@@ -129,73 +196,322 @@ void BringUpLoopback(int fd) {
   close(s);
 }
 
-// The mounts, in the init (which has every capability of the new user
-// namespace). Host paths that the private mounts hide are cloned first.
-void SetUpFilesystem(const sandbox_internal::Plan& plan) {
-  const int fd = plan.status_fd;
-  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) Fatal(fd, "making / private");
-  mount_attr ro{};
-  ro.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID;
-  if (mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &ro, sizeof ro) != 0) Fatal(fd, "making / read-only (mount_setattr)");
-  Say(fd, kFs, "/ the host's tree, read-only, nosuid");
+std::string RealPath(const std::string& p) {
+  char buf[PATH_MAX];
+  if (!realpath(p.c_str(), buf)) return "";
+  return buf;
+}
 
-  // Copies of what the tmpfs mounts below will cover (already read-only).
-  std::vector<int> expose;
-  for (const std::string& p : plan.opts.expose) expose.push_back(CloneTree(p.c_str()));
-  int devs[std::size(kDevices)];
-  for (size_t i = 0; i < std::size(kDevices); ++i) devs[i] = CloneTree(fmt::format("/dev/{}", kDevices[i]).c_str());
+// Shown by the root: beneath an allowed system directory (and not masked,
+// which the caller does not ask about).
+bool Shown(const std::string& p) {
+  for (const char* d : kSystemDirs)
+    if (Beneath(p, d)) return true;
+  return false;
+}
 
-  const std::string tmp_opts = fmt::format("mode=1777,size={},nr_inodes=65536", plan.opts.tmp_bytes);
-  if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, tmp_opts.c_str()) != 0) Fatal(fd, "mounting /tmp");
-  Say(fd, kFs, "/tmp private tmpfs, writable, %llu MiB", static_cast<unsigned long long>(plan.opts.tmp_bytes >> 20));
+// A path the sandbox provides itself, never bound whole from the host.
+bool SandboxOwned(const std::string& p) {
+  if (p == "/" || Beneath(p, "/proc") || (Beneath(p, "/dev") && !Beneath(p, "/dev/shm/"))) return true;
+  for (const char* d : kEmptyDirs)
+    if (p == d) return true;
+  for (const char* d : kPrivateDirs)
+    if (p == d) return true;
+  return false;
+}
 
+// The host paths the root does not show: neither shown nor the sandbox's own.
+bool Hidden(const std::string& p) { return !p.empty() && p[0] == '/' && !Shown(p) && !SandboxOwned(p); }
+
+// Everything the init needs, prepared in the parent before the clone so the
+// children only make system calls with it. Paths in the new root are
+// relative (`rel`): the init builds it as its working directory.
+struct Prepared {
+  struct Dir {
+    const char* path;
+    std::string link;  // non-empty: a symlink to recreate
+    bool essential;
+  };
+  struct Expose {
+    std::string path, rel;
+  };
+  struct Mask {
+    std::string rel;
+    bool dir;
+  };
+  std::vector<Dir> dirs;
+  std::string shown_line, links_line, empty_line;
+  std::vector<Expose> exposes;
+  std::vector<Mask> masks;
+  std::vector<std::string> mask_lines;  // the report's lines, when every mask worked
+  std::vector<std::string> notes;       // said by the init (the parent has no status to write yet)
+  std::string tmp_opts, run_opts, shm_opts, tmp_line, run_line, devshm_mib;
+  bool has_run = false;
+  std::string shmmax, shmall, shmmni, sysv_line;  // empty: no SysV limits
+  std::string cwd;                                // the working directory, restored after the pivot
+  std::string devices[std::size(kDevices)], device_rel[std::size(kDevices)];
+};
+
+void AddMask(const std::string& path, Prepared* p) {
+  if (p->masks.size() >= kMaxMasks) return;
   struct stat st{};
-  if (stat("/run", &st) == 0 && S_ISDIR(st.st_mode)) {
-    // Hides the host's sockets (D-Bus, container daemons): a path socket is
-    // reachable through a read-only mount and across network namespaces.
-    if (mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=16m") != 0) Fatal(fd, "mounting /run");
-    Say(fd, kFs, "/run private tmpfs (the host's sockets are not reachable)");
-  }
+  if (lstat(path.c_str(), &st) != 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) return;
+  p->masks.push_back({path.substr(1), S_ISDIR(st.st_mode)});
+  if (p->mask_lines.empty() || p->mask_lines.back().size() > kMaskLine)
+    p->mask_lines.push_back("masked (empty, read-only):");
+  p->mask_lines.back() += " " + path;
+}
 
-  if (mount("tmpfs", "/dev", "tmpfs", MS_NOSUID, "mode=755,size=1m") != 0) Fatal(fd, "mounting /dev");
-  std::string devlist;
-  for (size_t i = 0; i < std::size(kDevices); ++i) {
-    const std::string target = fmt::format("/dev/{}", kDevices[i]);
-    if (devs[i] >= 0 && Attach(devs[i], target, false)) devlist += fmt::format(" {}", kDevices[i]);
-  }
-  const char* links[][2] = {{"/proc/self/fd", "/dev/fd"},
-                            {"/proc/self/fd/0", "/dev/stdin"},
-                            {"/proc/self/fd/1", "/dev/stdout"},
-                            {"/proc/self/fd/2", "/dev/stderr"}};
-  for (auto& l : links)
-    if (symlink(l[0], l[1]) != 0) Say(fd, kNote, "%s: %s", l[1], strerror(errno));
-  if (mkdir("/dev/shm", 01777) != 0 || mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=256m") != 0)
-    Fatal(fd, "mounting /dev/shm");
-  Say(fd, kFs, "/dev private:%s, fd, stdin, stdout, stderr; /dev/shm private tmpfs", devlist.c_str());
+void AddMaskPattern(const std::string& pattern, Prepared* p) {
+  const size_t slash = pattern.rfind('/');
+  if (pattern.find('*') == std::string::npos || slash == std::string::npos) return AddMask(pattern, p);
+  const std::string dir = pattern.substr(0, slash), name = pattern.substr(slash + 1);
+  DIR* d = opendir(dir.c_str());
+  if (!d) return;
+  std::vector<std::string> found;
+  int n = 0;
+  for (dirent* e; n < kMaxGlobEntries && (e = readdir(d)); ++n)
+    if (fnmatch(name.c_str(), e->d_name, FNM_PERIOD) == 0) found.push_back(dir + "/" + e->d_name);
+  closedir(d);
+  std::sort(found.begin(), found.end());
+  for (const std::string& f : found) AddMask(f, p);
+}
 
-  // What the run names beneath the hidden directories, back at the same place.
-  for (size_t i = 0; i < expose.size(); ++i) {
-    struct stat st{};
-    const std::string& p = plan.opts.expose[i];
-    if (expose[i] < 0 || stat(("/proc/self/fd/" + std::to_string(expose[i])).c_str(), &st) != 0 ||
-        !Attach(expose[i], p, S_ISDIR(st.st_mode))) {
-      Say(fd, kNote, "%s could not be bound into the sandbox: %s", p.c_str(), strerror(errno));
+std::string Mib(uint64_t bytes) { return fmt::format("{} MiB", bytes >> 20); }
+
+Prepared Prepare(const sandbox_internal::Plan& plan) {
+  Prepared p;
+  struct stat st{};
+  char buf[PATH_MAX];
+  std::string shown, links;
+  for (const char* d : kSystemDirs) {
+    const bool essential = std::find_if(std::begin(kEssentialDirs), std::end(kEssentialDirs),
+                                        [&](const char* e) { return strcmp(e, d) == 0; }) != std::end(kEssentialDirs);
+    if (lstat(d, &st) != 0) {
+      if (essential) p.notes.push_back(fmt::format("{} does not exist on the host", d));
       continue;
     }
-    Say(fd, kFs, "%s bound read-only from the host", p.c_str());
+    if (S_ISLNK(st.st_mode)) {
+      ssize_t n = readlink(d, buf, sizeof buf - 1);
+      if (n <= 0) continue;
+      p.dirs.push_back({d, std::string(buf, static_cast<size_t>(n)), essential});
+      links += fmt::format(" {} -> {}", d, p.dirs.back().link);
+    } else if (S_ISDIR(st.st_mode)) {
+      p.dirs.push_back({d, "", essential});
+      shown += fmt::format(" {}", d);
+    }
   }
-  mount(nullptr, "/dev", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID, nullptr);
+  p.shown_line = "/ a fresh tmpfs, read-only; host directories bound read-only, nosuid, nodev:" + shown;
+  if (!links.empty()) p.links_line = "/ symlinks as on the host:" + links;
+  for (const char* d : kEmptyDirs) p.empty_line += fmt::format(" {}", d);
+  p.empty_line += " empty, read-only";
+  p.empty_line.erase(0, 1);
 
-  // A /proc of the new PID namespace. The kernel refuses it when the host's
-  // /proc is partly covered (a container's masked paths); the host's stays then.
-  if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) == 0) {
+  // What the run names or --expose asks for, unless the root shows it already.
+  std::set<std::string> exposed;
+  for (const std::string& e : plan.opts.expose) {
+    const std::string r = RealPath(e);
+    if (r.empty()) {
+      p.notes.push_back(fmt::format("{} could not be exposed: {}", e, strerror(errno)));
+    } else if (Shown(r)) {
+      continue;  // already there, masks still apply
+    } else if (SandboxOwned(r)) {
+      p.notes.push_back(fmt::format("{} is the sandbox's own, not bound from the host", e));
+    } else {
+      exposed.insert(r);
+    }
+  }
+  for (const std::string& e : exposed) {
+    if (!p.exposes.empty() && Beneath(e, p.exposes.back().path)) continue;  // covered by the one before
+    if (p.exposes.size() >= kMaxExpose) break;
+    p.exposes.push_back({e, e.substr(1)});
+  }
+
+  for (const char* m : kMasks) AddMaskPattern(m, &p);
+  for (const Prepared::Expose& e : p.exposes)
+    if (stat(e.path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+      for (const char* m : kExposedMasks) AddMask(e.path + "/" + m, &p);
+
+  // Sizes: with a memory limit the private tmpfs mounts and SysV shared
+  // memory fit in it together (1/2 + 1/16 + 1/4 + 1/8), since their pages
+  // are not the program's data and escape RLIMIT_DATA.
+  const uint64_t mem = plan.opts.memory_bytes;
+  auto within = [&](uint64_t dflt, uint64_t divisor) {
+    return mem ? std::max(kMinTmpfs, std::min(dflt, mem / divisor)) : dflt;
+  };
+  const uint64_t tmp = within(plan.opts.tmp_bytes, 2), run = within(kRunBytes, 16), shm = within(kShmBytes, 4);
+  p.tmp_opts = fmt::format("mode=1777,size={},nr_inodes=65536", tmp);
+  p.tmp_line = fmt::format("/tmp private tmpfs, writable, {}", Mib(tmp));
+  p.has_run = stat("/run", &st) == 0 && S_ISDIR(st.st_mode);
+  p.run_opts = fmt::format("mode=755,size={}", run);
+  p.run_line = fmt::format("/run private tmpfs, {} (the host's sockets are not reachable)", Mib(run));
+  p.shm_opts = fmt::format("mode=1777,size={}", shm);
+  p.devshm_mib = Mib(shm);
+  if (mem) {
+    const uint64_t sysv = std::max(kMinTmpfs, mem / 8);
+    p.shmmax = std::to_string(sysv);
+    p.shmall = std::to_string(sysv / kSysvPage);
+    p.shmmni = std::to_string(kShmmni);
+    p.sysv_line = fmt::format("SysV shared memory of the IPC namespace: shmall {} pages ({}), shmmax {}, shmmni {}",
+                              p.shmall, Mib(sysv), sysv, kShmmni);
+  }
+  for (size_t i = 0; i < std::size(kDevices); ++i) {
+    p.devices[i] = fmt::format("/dev/{}", kDevices[i]);
+    p.device_rel[i] = p.devices[i].substr(1);
+  }
+  if (getcwd(buf, sizeof buf)) p.cwd = buf;
+  return p;
+}
+
+// The mounts, in the init (which has every capability of the new user
+// namespace): a fresh tmpfs root built at kStage, with copies of the host's
+// trees taken before, then pivot_root into it.
+void SetUpFilesystem(const sandbox_internal::Plan& plan, const Prepared& p) {
+  const int fd = plan.status_fd;
+  for (const std::string& n : p.notes) Say(fd, kNote, "%s", n.c_str());
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) Fatal(fd, "making / private");
+
+  // Copies of the host's trees, read-only, before anything covers them.
+  constexpr uint64_t kShowAttr = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+  std::vector<int> dirs(p.dirs.size(), -1), exposes(p.exposes.size(), -1);
+  for (size_t i = 0; i < p.dirs.size(); ++i) {
+    if (!p.dirs[i].link.empty()) continue;
+    const uint64_t attr = kShowAttr | (strcmp(p.dirs[i].path, "/sys") == 0 ? MOUNT_ATTR_NOEXEC : 0);
+    if ((dirs[i] = CloneTree(p.dirs[i].path, attr)) >= 0) continue;
+    if (p.dirs[i].essential) Fatal(fd, p.dirs[i].path);
+    Say(fd, kNote, "%s could not be shown: %s", p.dirs[i].path, strerror(errno));
+  }
+  for (size_t i = 0; i < p.exposes.size(); ++i) exposes[i] = CloneTree(p.exposes[i].path.c_str(), kShowAttr);
+  int devs[std::size(kDevices)];
+  for (size_t i = 0; i < std::size(kDevices); ++i)
+    devs[i] = CloneTree(p.devices[i].c_str(), MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID);
+
+  // The new root. Its own mount namespace's copy of kStage is covered, not the host's.
+  if (mount("tmpfs", kStage, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m,nr_inodes=4096") != 0)
+    Fatal(fd, "mounting the new root");
+  if (chdir(kStage) != 0) Fatal(fd, "entering the new root");
+  for (size_t i = 0; i < p.dirs.size(); ++i) {
+    const char* rel = p.dirs[i].path + 1;
+    if (!p.dirs[i].link.empty()) {
+      if (symlink(p.dirs[i].link.c_str(), rel) != 0) Say(fd, kNote, "%s: symlink: %s", p.dirs[i].path, strerror(errno));
+    } else if (dirs[i] >= 0 && !Attach(dirs[i], rel, true)) {
+      if (p.dirs[i].essential) Fatal(fd, p.dirs[i].path);
+      Say(fd, kNote, "%s could not be shown: %s", p.dirs[i].path, strerror(errno));
+    }
+  }
+  Say(fd, kFs, "%s", p.shown_line.c_str());
+  if (!p.links_line.empty()) Say(fd, kFs, "%s", p.links_line.c_str());
+  for (const char* d : kEmptyDirs)
+    if (mkdir(d + 1, 0755) != 0) Fatal(fd, d);
+  Say(fd, kFs, "%s", p.empty_line.c_str());
+
+  if (mkdir("tmp", 01777) != 0 || mount("tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV, p.tmp_opts.c_str()) != 0)
+    Fatal(fd, "mounting /tmp");
+  Say(fd, kFs, "%s", p.tmp_line.c_str());
+  if (mkdir("run", 0755) != 0) Fatal(fd, "making /run");
+  // Hides the host's sockets (D-Bus, container daemons): a path socket is
+  // reachable through a read-only mount and across network namespaces.
+  if (p.has_run) {
+    if (mount("tmpfs", "run", "tmpfs", MS_NOSUID | MS_NODEV, p.run_opts.c_str()) != 0) Fatal(fd, "mounting /run");
+    Say(fd, kFs, "%s", p.run_line.c_str());
+  }
+
+  if (mkdir("dev", 0755) != 0 || mount("tmpfs", "dev", "tmpfs", MS_NOSUID, "mode=755,size=1m") != 0)
+    Fatal(fd, "mounting /dev");
+  std::string devlist;
+  for (size_t i = 0; i < std::size(kDevices); ++i)
+    if (devs[i] >= 0 && Attach(devs[i], p.device_rel[i], false)) devlist += fmt::format(" {}", kDevices[i]);
+  const char* links[][2] = {{"/proc/self/fd", "dev/fd"},
+                            {"/proc/self/fd/0", "dev/stdin"},
+                            {"/proc/self/fd/1", "dev/stdout"},
+                            {"/proc/self/fd/2", "dev/stderr"}};
+  for (auto& l : links)
+    if (symlink(l[0], l[1]) != 0) Say(fd, kNote, "/%s: %s", l[1], strerror(errno));
+  if (mkdir("dev/shm", 01777) != 0 || mount("tmpfs", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, p.shm_opts.c_str()) != 0)
+    Fatal(fd, "mounting /dev/shm");
+  Say(fd, kFs, "/dev private:%s, fd, stdin, stdout, stderr; /dev/shm private tmpfs, %s", devlist.c_str(),
+      p.devshm_mib.c_str());
+
+  // What the run names outside the root, back at the same place.
+  for (size_t i = 0; i < exposes.size(); ++i) {
+    struct stat st{};
+    const Prepared::Expose& e = p.exposes[i];
+    if (exposes[i] < 0 || fstat(exposes[i], &st) != 0 || !Attach(exposes[i], e.rel, S_ISDIR(st.st_mode))) {
+      Say(fd, kNote, "%s could not be bound into the sandbox: %s", e.path.c_str(), strerror(errno));
+      continue;
+    }
+    Say(fd, kFs, "%s bound read-only from the host", e.path.c_str());
+  }
+
+  // Masks: an empty file of the new root over files, an empty tmpfs over directories.
+  bool masked = true;
+  int empty = open(kEmptyFile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+  if (empty >= 0) close(empty);
+  for (const Prepared::Mask& m : p.masks) {
+    const bool ok =
+        m.dir ? mount("tmpfs", m.rel.c_str(), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=755") == 0
+              : mount(kEmptyFile, m.rel.c_str(), nullptr, MS_BIND, nullptr) == 0 &&
+                    mount(nullptr, m.rel.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                          nullptr) == 0;
+    if (!ok) {
+      masked = false;
+      Say(fd, kNote, "/%s could not be masked: %s", m.rel.c_str(), strerror(errno));
+    }
+  }
+  unlink(kEmptyFile);
+  if (masked)
+    for (const std::string& l : p.mask_lines) Say(fd, kFs, "%s", l.c_str());
+  mount(nullptr, "dev", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID, nullptr);
+
+  // A /proc of the new PID namespace, mounted while the host's is still in
+  // this mount namespace: the kernel refuses a new proc where no fully
+  // visible one exists (mount_too_revealing). Where it refuses anyway (the
+  // host's /proc is partly covered, as in some containers) a read-only copy
+  // of the host's is shown.
+  struct stat st{};
+  if (mkdir("proc", 0555) != 0) Fatal(fd, "making /proc");
+  const bool fresh = mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) == 0;
+  // SysV shared memory: root of the user namespace that owns the new IPC
+  // namespace may set its limits, before /proc/sys turns read-only.
+  if (!p.shmmax.empty()) {
+    const char* base = fresh ? "proc/sys/kernel/" : "/proc/sys/kernel/";
+    char path[64];
+    bool ok = true;
+    for (const auto& [name, value] : {std::pair{"shmmax", &p.shmmax}, {"shmall", &p.shmall}, {"shmmni", &p.shmmni}}) {
+      snprintf(path, sizeof path, "%s%s", base, name);
+      ok = WriteText(path, *value) && ok;
+    }
+    if (ok) Say(fd, kLimit, "%s", p.sysv_line.c_str());
+    else Say(fd, kNote, "SysV shared memory limits not set (%s): only the memory cgroup bounds them", strerror(errno));
+  }
+  if (fresh) {
     std::string protected_list;
-    for (const char* p : kProcReadOnly)
-      if (stat(p, &st) == 0 && BindReadOnly(p)) protected_list += fmt::format(" {}", p);
+    for (const char* path : kProcReadOnly)
+      if (stat(path + 1, &st) == 0 && BindReadOnly(path + 1)) protected_list += fmt::format(" {}", path);
     Say(fd, kFs, "/proc of the sandbox's PID namespace; read-only:%s", protected_list.c_str());
   } else {
-    Say(fd, kNote, "a fresh /proc was refused (%s): the host's /proc stays visible, read-only", strerror(errno));
+    const int saved = errno;
+    const int host_proc = CloneTree("/proc", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+    if (host_proc < 0 || !Attach(host_proc, "proc", true)) Fatal(fd, "showing the host's /proc");
+    Say(fd, kNote, "a fresh /proc was refused (%s): the host's /proc is shown, read-only", strerror(saved));
   }
+
+  if (mount(nullptr, kStage, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr) != 0)
+    Fatal(fd, "making the new root read-only");
+  // pivot_root(".", "."): the old root ends up on top of the new one and is
+  // detached at once (pivot_root(2)).
+  if (syscall(SYS_pivot_root, ".", ".") != 0) Fatal(fd, "pivot_root");
+  if (umount2(".", MNT_DETACH) != 0) Fatal(fd, "detaching the host's root");
+  if (chdir("/") != 0) Fatal(fd, "chdir /");
+  if (!p.cwd.empty() && chdir(p.cwd.c_str()) != 0)
+    Say(fd, kNote, "the working directory %s is not in the sandbox (%s): the program starts in /", p.cwd.c_str(),
+        strerror(errno));
+  for (int t : dirs)
+    if (t >= 0) close(t);
+  for (int t : exposes)
+    if (t >= 0) close(t);
+  for (int t : devs)
+    if (t >= 0) close(t);
 }
 
 // The rules: read and execute everywhere, write beneath the private
@@ -260,50 +576,29 @@ void DropCapabilities(int fd) {
 
 }  // namespace sandbox_internal
 
-namespace {
-
-// Directories the sandbox replaces with private ones: what lies beneath them
-// on the host is hidden unless bound in.
-bool Hidden(const std::string& p) {
-  return p.rfind("/tmp/", 0) == 0 || p.rfind("/run/", 0) == 0 || p.rfind("/dev/shm/", 0) == 0;
-}
-
-std::string RealPath(const std::string& p) {
-  char buf[PATH_MAX];
-  if (!realpath(p.c_str(), buf)) return "";
-  return buf;
-}
-
-bool WriteFile(const std::string& path, const std::string& text) {
-  int f = open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (f < 0) return false;
-  bool ok = write(f, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  close(f);
-  return ok;
-}
-
-}  // namespace
-
 std::vector<std::string> HiddenPathsToExpose(const std::string& program, const std::vector<std::string>& args) {
   std::set<std::string> out;
   std::string prog = RealPath(program);
   if (Hidden(prog)) {
-    // Its directory, for the files beside it; never a whole hidden directory.
-    const std::string dir = prog.substr(0, prog.rfind('/'));
-    out.insert(dir == "/tmp" || dir == "/run" || dir == "/dev/shm" ? prog : dir);
+    // Its directory, for the files beside it; never a directory the sandbox makes itself.
+    const size_t slash = prog.rfind('/');
+    const std::string dir = slash == 0 ? "/" : prog.substr(0, slash);
+    out.insert(Hidden(dir) ? dir : prog);
   }
   char cwd[PATH_MAX];
   if (getcwd(cwd, sizeof cwd) && Hidden(cwd)) out.insert(cwd);
   for (const std::string& a : args) {
+    // Files and directories only: a socket or FIFO named on the command line
+    // would be a channel to the host.
     struct stat st{};
-    if (a.empty() || stat(a.c_str(), &st) != 0) continue;
+    if (a.empty() || stat(a.c_str(), &st) != 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) continue;
     std::string r = RealPath(a);
     if (Hidden(r)) out.insert(r);
   }
   // A path beneath another exposed one is covered by it.
   std::vector<std::string> v;
   for (const std::string& p : out) {
-    if (!v.empty() && p.rfind(v.back() + "/", 0) == 0) continue;
+    if (!v.empty() && Beneath(p, v.back())) continue;
     if (v.size() < kMaxExpose) v.push_back(p);
   }
   return v;
@@ -312,6 +607,7 @@ std::vector<std::string> HiddenPathsToExpose(const std::string& program, const s
 namespace sandbox_internal {
 
 pid_t CloneInit(const Plan& plan, int go_fd, int close_fd, void (*program)(void*), void* arg) {
+  const Prepared prep = Prepare(plan);  // the child gets its own copy
   pid_t pid = static_cast<pid_t>(syscall(SYS_clone, kNamespaces | SIGCHLD, nullptr, nullptr, nullptr, 0));
   if (pid != 0) return pid;
   // The init: PID 1 of the new namespace. Its parent is outside it.
@@ -320,7 +616,7 @@ pid_t CloneInit(const Plan& plan, int go_fd, int close_fd, void (*program)(void*
   char c;
   if (read(go_fd, &c, 1) != 1) _exit(127);  // the tracer wrote the id maps and seized us, or died
   close(go_fd);
-  SetUpFilesystem(plan);
+  SetUpFilesystem(plan, prep);
   if (sethostname("exray-sandbox", 13) != 0) Say(plan.status_fd, kNote, "hostname: %s", strerror(errno));
   BringUpLoopback(plan.status_fd);
   pid_t child = fork();
@@ -349,12 +645,138 @@ Result<bool> WriteIdMaps(pid_t init, SandboxReport* report) {
   report->gid_map = fmt::format("0 {} 1", getegid());
   const std::string base = fmt::format("/proc/{}/", init);
   // setgroups must be denied before an unprivileged gid_map (user_namespaces(7)).
-  WriteFile(base + "setgroups", "deny");
-  if (!WriteFile(base + "uid_map", report->uid_map))
+  WriteText((base + "setgroups").c_str(), "deny");
+  if (!WriteText((base + "uid_map").c_str(), report->uid_map))
     return MakeError(fmt::format("writing uid_map of the sandbox: {}", strerror(errno)));
-  if (!WriteFile(base + "gid_map", report->gid_map))
+  if (!WriteText((base + "gid_map").c_str(), report->gid_map))
     return MakeError(fmt::format("writing gid_map of the sandbox: {}", strerror(errno)));
   return true;
+}
+
+namespace {
+
+constexpr size_t kMaxProcText = 1 << 20;  // /proc/self/mountinfo and cgroup files, at most
+constexpr int kMaxLines = 4096;           // lines of one of them, at most
+constexpr int kRemoveTries = 100;         // rmdir of the cgroup: EBUSY while the last tasks exit
+constexpr int kRemoveWaitUs = 2000;
+
+std::string ReadText(const std::string& path) {
+  std::string out;
+  int f = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (f < 0) return out;
+  char buf[4096];
+  for (ssize_t n; out.size() < kMaxProcText && (n = read(f, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  close(f);
+  return out;
+}
+
+std::vector<std::string> Split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  size_t b = 0;
+  for (int i = 0; i < kMaxLines && b <= s.size(); ++i) {
+    size_t e = s.find(sep, b);
+    if (e == std::string::npos) e = s.size();
+    out.push_back(s.substr(b, e - b));
+    b = e + 1;
+  }
+  return out;
+}
+
+bool HasWord(const std::string& list, char sep, const std::string& word) {
+  for (const std::string& w : Split(list, sep))
+    if (w == word) return true;
+  return false;
+}
+
+// Where the hierarchy holding exray's own cgroup is mounted: v1 with the
+// memory controller (`v2` false) or the unified one. "" when not mounted.
+std::string CgroupDir(const std::string& path, bool v2) {
+  // mountinfo(5): ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS... - FSTYPE SOURCE SUPER_OPTIONS
+  for (const std::string& line : Split(ReadText("/proc/self/mountinfo"), '\n')) {
+    const size_t dash = line.find(" - ");
+    if (dash == std::string::npos) continue;
+    std::vector<std::string> f = Split(line.substr(0, dash), ' '), t = Split(line.substr(dash + 3), ' ');
+    if (f.size() < 5 || t.size() < 3) continue;
+    if (v2 ? t[0] != "cgroup2" : (t[0] != "cgroup" || !HasWord(t[2], ',', "memory"))) continue;
+    const std::string& root = f[3];
+    if (root == "/") return f[4] + (path == "/" ? "" : path);
+    if (Beneath(path, root)) return f[4] + path.substr(root.size());
+  }
+  return "";
+}
+
+uint64_t Field(const std::string& text, const std::string& key) {
+  for (const std::string& line : Split(text, '\n'))
+    if (line.rfind(key + " ", 0) == 0) return std::strtoull(line.c_str() + key.size() + 1, nullptr, 10);
+  return 0;
+}
+
+}  // namespace
+
+MemoryCgroup JoinMemoryCgroup(pid_t init, uint64_t bytes, SandboxReport* report) {
+  if (bytes == 0) return {};
+  std::string v1_path, v2_path;
+  for (const std::string& line : Split(ReadText("/proc/self/cgroup"), '\n')) {
+    std::vector<std::string> f = Split(line, ':');  // ID:CONTROLLERS:PATH (cgroups(7))
+    if (f.size() < 3) continue;
+    if (f[0] == "0" && f[1].empty()) v2_path = f[2];
+    else if (HasWord(f[1], ',', "memory")) v1_path = f[2];
+  }
+  std::string why = "no memory cgroup controller for exray's cgroup";
+  const std::string name = fmt::format("exray-run-{}", init);
+  auto weaker = [&](std::string reason) {
+    report->notes.push_back(fmt::format("no memory cgroup ({}): --memory bounds the program's data (RLIMIT_DATA), "
+                                        "the private tmpfs mounts and SysV shared memory, not shared anonymous "
+                                        "memory or memfd",
+                                        reason));
+    return MemoryCgroup();
+  };
+  // The unified hierarchy when it has the memory controller, else v1's.
+  const std::string v2_dir = v2_path.empty() ? "" : CgroupDir(v2_path, true);
+  if (!v2_dir.empty() && HasWord(Split(ReadText(v2_dir + "/cgroup.controllers"), '\n')[0], ' ', "memory")) {
+    if (!HasWord(Split(ReadText(v2_dir + "/cgroup.subtree_control"), '\n')[0], ' ', "memory") &&
+        !WriteText((v2_dir + "/cgroup.subtree_control").c_str(), "+memory"))
+      return weaker(fmt::format("{}/cgroup.subtree_control: +memory: {}", v2_dir, strerror(errno)));
+    const std::string dir = v2_dir + "/" + name;
+    if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return weaker(fmt::format("{}: {}", dir, strerror(errno)));
+    MemoryCgroup cg(dir, 2);
+    if (!WriteText((dir + "/memory.max").c_str(), std::to_string(bytes)))
+      return weaker(fmt::format("{}/memory.max: {}", dir, strerror(errno)));
+    WriteText((dir + "/memory.swap.max").c_str(), "0");  // absent without swap accounting
+    WriteText((dir + "/memory.oom.group").c_str(), "1");  // an OOM kill takes the whole run
+    if (!WriteText((dir + "/cgroup.procs").c_str(), std::to_string(init)))
+      return weaker(fmt::format("{}/cgroup.procs: {}", dir, strerror(errno)));
+    report->limits.push_back(fmt::format("memory cgroup v2 {} limit {}", dir, bytes));
+    return cg;
+  }
+  const std::string v1_dir = v1_path.empty() ? "" : CgroupDir(v1_path, false);
+  if (v1_dir.empty()) return weaker(why);
+  const std::string dir = v1_dir + "/" + name;
+  if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return weaker(fmt::format("{}: {}", dir, strerror(errno)));
+  MemoryCgroup cg(dir, 1);
+  if (!WriteText((dir + "/memory.limit_in_bytes").c_str(), std::to_string(bytes)))
+    return weaker(fmt::format("{}/memory.limit_in_bytes: {}", dir, strerror(errno)));
+  // Memory plus swap, where swap is accounted (after the limit: memsw >= limit);
+  // swappiness 0 keeps the cgroup's reclaim from swapping its tmpfs pages.
+  const bool memsw = WriteText((dir + "/memory.memsw.limit_in_bytes").c_str(), std::to_string(bytes));
+  WriteText((dir + "/memory.swappiness").c_str(), "0");
+  if (!WriteText((dir + "/cgroup.procs").c_str(), std::to_string(init)))
+    return weaker(fmt::format("{}/cgroup.procs: {}", dir, strerror(errno)));
+  report->limits.push_back(fmt::format("memory cgroup v1 {} limit {}{}", dir, bytes, memsw ? " (memory+swap too)" : ""));
+  return cg;
+}
+
+void MemoryCgroup::Remove(SandboxReport* report) {
+  if (dir_.empty()) return;
+  if (report) {
+    const uint64_t peak = std::strtoull(ReadText(dir_ + (version_ == 2 ? "/memory.peak" : "/memory.max_usage_in_bytes")).c_str(),
+                                        nullptr, 10);
+    const uint64_t kills = Field(ReadText(dir_ + (version_ == 2 ? "/memory.events" : "/memory.oom_control")), "oom_kill");
+    report->limits.push_back(fmt::format("memory cgroup peak {}, OOM kills {}", peak, kills));
+  }
+  if (version_ == 2) WriteText((dir_ + "/cgroup.kill").c_str(), "1");
+  for (int i = 0; i < kRemoveTries && rmdir(dir_.c_str()) != 0 && errno == EBUSY; ++i) usleep(kRemoveWaitUs);
+  dir_.clear();
 }
 
 void ConfineProgram(const Plan& plan) {

@@ -44,6 +44,16 @@ bool ParseHeader(std::string_view line, Vma* v) {
 
 bool IsAnonymous(const Vma& v) { return v.path.empty() || v.path.rfind("[anon", 0) == 0; }
 
+// shmem-backed memory that a file system does not hold (mm/shmem.c names):
+// MAP_SHARED|MAP_ANONYMOUS ("/dev/zero (deleted)"), SysV segments
+// ("/SYSV0000abcd (deleted)"), memfd ("/memfd:NAME (deleted)") and POSIX
+// shared memory (files under /dev/shm).
+bool IsSharedMemory(const Vma& v) {
+  const bool shared = v.perms.size() == 4 && v.perms[3] == 's';
+  return (shared && v.path == "/dev/zero (deleted)") || v.path.rfind("/SYSV", 0) == 0 ||
+         v.path.rfind("/memfd:", 0) == 0 || v.path.rfind("/dev/shm/", 0) == 0;
+}
+
 }  // namespace
 
 std::vector<Vma> ParseSmaps(std::string_view text) {
@@ -80,8 +90,8 @@ std::vector<Vma> ParseSmaps(std::string_view text) {
 }
 
 std::vector<MemoryGroup> GroupMemory(const std::vector<Vma>& vmas, const GroupingInput& in) {
-  static const char* const kKinds[] = {"program-text", "program-data", "heap",      "go-arenas",
-                                       "thread-stacks", "anonymous",   "libraries", "other"};
+  static const char* const kKinds[] = {"program-text", "program-data",  "heap",      "go-arenas", "thread-stacks",
+                                       "anonymous",    "shared-memory", "libraries", "other"};
   std::vector<MemoryGroup> groups;
   for (const char* k : kKinds) groups.push_back({k, 0, 0, 0});
   auto add = [&](size_t i, const Vma& v) {
@@ -109,10 +119,12 @@ std::vector<MemoryGroup> GroupMemory(const std::vector<Vma>& vmas, const Groupin
       kind = 4;  // sp == end: a fresh stack pointer passed to clone is the top of its VMA
     } else if (anon) {
       kind = 5;
-    } else if (!v.path.empty() && v.path[0] == '/' && v.path.rfind("/dev/shm/", 0) != 0 && v.path.rfind("/memfd:", 0) != 0) {
+    } else if (IsSharedMemory(v)) {
       kind = 6;
-    } else {
+    } else if (!v.path.empty() && v.path[0] == '/') {
       kind = 7;
+    } else {
+      kind = 8;
     }
     add(kind, v);
     prev = &v;

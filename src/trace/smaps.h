@@ -34,8 +34,12 @@ struct GroupingInput {
 ///                 index: hundreds of MiB of PROT_NONE) count as anonymous
 ///  thread-stacks  [stack] and anonymous VMAs that hold a thread's stack pointer
 ///  anonymous      every other anonymous VMA (malloc arenas, large malloc, JIT code)
+///  shared-memory  shmem that no file system holds: MAP_SHARED|MAP_ANONYMOUS
+///                 ("/dev/zero (deleted)" with 's'), SysV segments ("/SYSV..."),
+///                 memfd ("/memfd:...") and files under /dev/shm; it escapes
+///                 RLIMIT_DATA (the sandbox's memory cgroup bounds it)
 ///  libraries      other file-backed VMAs
-///  other          [vdso], [vvar], [vsyscall], memfd and /dev/shm files
+///  other          [vdso], [vvar], [vsyscall] and anything else
 std::vector<MemoryGroup> GroupMemory(const std::vector<Vma>& vmas, const GroupingInput& in);
 
 }  // namespace exray::trace

@@ -1293,6 +1293,9 @@ Result<bool> Tracer::Run() {
   } else {
     main_pid_ = pid;
   }
+  // sandbox-allowlist: the init joins a memory cgroup before it is let go, so the program and its shared memory are in it.
+  sandbox_internal::MemoryCgroup memcg = sandboxed ? sandbox_internal::JoinMemoryCgroup(pid, opts_.sandbox.memory_bytes, &obs_.sandbox)
+                                                   : sandbox_internal::MemoryCgroup();
   const long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
                     PTRACE_O_TRACEVFORK | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL;
   if (ptrace(PTRACE_SEIZE, pid, nullptr, reinterpret_cast<void*>(opts)) != 0) {
@@ -1341,6 +1344,7 @@ Result<bool> Tracer::Run() {
                                  &obs_.sandbox, &fatal);
     if (!fatal.empty() && !obs_.started) obs_.start_error = "sandbox: " + fatal;
   }
+  memcg.Remove(&obs_.sandbox);  // sandbox-allowlist: its peak and OOM kills, then rmdir (the run is over)
   return true;
 }
 

@@ -78,6 +78,35 @@ def run(exray: str, exe: Path, *args: str, timeout: float = 10, opts: list[str] 
     return doc, dt
 
 
+def run_watching_shmem(exray: str, exe: Path, *args: str, timeout: float = 10, opts: list[str] = ()) -> tuple[dict, float]:
+    """run(), sampling the host's Shmem (/proc/meminfo) before and during it:
+    the document gets the largest rise as _shmem_rise_kib."""
+    t0 = time.monotonic()
+    before = peak = shmem_kib()
+    p = subprocess.Popen([exray, "run", str(exe), *opts, "--json", "--timeout", str(timeout), "--", *args],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    chunks = []
+    import threading
+    reader = threading.Thread(target=lambda: chunks.append(p.stdout.read()))
+    reader.start()
+    while p.poll() is None and time.monotonic() - t0 < timeout + 30:
+        peak = max(peak, shmem_kib())
+        time.sleep(0.005)
+    if p.poll() is None:
+        p.kill()
+    p.wait()
+    reader.join()
+    dt = time.monotonic() - t0
+    if p.returncode != 0:
+        raise RuntimeError(f"exray run {exe.name} exited {p.returncode}")
+    doc = json.loads(chunks[0])
+    if VALIDATOR:
+        errs = [f"{'/'.join(map(str, e.path))}: {e.message}" for e in VALIDATOR.iter_errors(doc)]
+        check(not errs, f"{exe.name}: the document does not match {SCHEMA.name}: {errs[:3]}")
+    doc["_shmem_rise_kib"] = peak - before
+    return doc, dt
+
+
 def run_on_terminal(exray: str, exe: Path, timeout: float = 10) -> tuple[dict, float]:
     """exray with a pseudo-terminal as its controlling terminal and stderr
     (where the program's stdout goes), as when a person runs it."""
@@ -214,6 +243,17 @@ MARKER_NAME = "escape-marker"
 def t_sandbox_escape(d, dt, exe):
     check(d["exit"]["state"] == "exited" and d["exit"]["code"] == 0,
           f"sandbox_escape: every attempt failed (exit {d['exit']}: see fixtures/sandbox_escape.c)")
+    if LISTENER is not None:
+        LISTENER.setblocking(False)
+        try:
+            LISTENER.accept()
+            check(False, "sandbox_escape: the host's socket under /var/tmp was connected to from the sandbox")
+        except BlockingIOError:
+            pass
+        Path(LISTENER.getsockname()).unlink(missing_ok=True)
+        LISTENER.close()
+    fs = " ".join(d["sandbox"]["filesystem"])
+    check("/etc/shadow" in fs and "masked" in fs, f"sandbox_escape: /etc/shadow masked, and reported ({fs})")
     check(not (exe.parent / MARKER_NAME).exists(), "sandbox_escape: the host file was not created")
     check({"namespace", "mount"} <= escapes(d), f"sandbox_escape: unshare and mount denied and reported ({escapes(d)})")
     if d["sandbox"]["landlock"]["abi"]:
@@ -233,6 +273,29 @@ def t_stdin_env(d, _):
 def t_alloc_limited(d, _):
     check(d["exit"]["code"] == 1, f"alloc: malloc of 256 MiB failed under --memory 64M ({d['exit']})")
     check("RLIMIT_DATA 67108864" in d["sandbox"]["limits"], f"alloc: the limit is reported ({d['sandbox']['limits']})")
+
+
+def shmem_kib() -> int:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("Shmem:"):
+            return int(line.split()[1])
+    return 0
+
+
+SHMEM_RISE_KIB = 100 << 10  # what the host's Shmem may rise while a 64 MiB run floods shared memory
+
+
+def t_shm_flood(d, _):
+    name = f"shm_flood-{d['argv'][1]}"
+    e = d["exit"]
+    refused = (e["state"] == "exited" and e["code"] == 0) or (e["state"] == "signaled" and e["signal"] in (7, 9))
+    check(refused, f"{name}: 256 MiB of shared memory refused under --memory 64M ({e})")
+    rise = d["_shmem_rise_kib"]
+    check(rise < SHMEM_RISE_KIB, f"{name}: the host's Shmem rose {rise >> 10} MiB (at most {SHMEM_RISE_KIB >> 10})")
+    limits = " ".join(d["sandbox"]["limits"])
+    if not any(n.startswith("no memory cgroup") for n in d["sandbox"]["notes"]):
+        check("memory cgroup" in limits and "limit 67108864" in limits, f"{name}: the memory cgroup reported ({limits})")
+    print(f"  {name}: {e['state']} {e['code'] if e['code'] is not None else e['signal']}, host Shmem +{rise >> 10} MiB at most")
 
 
 def t_kill_self(d, _):
@@ -305,14 +368,32 @@ CASES = [
     ("sandbox_escape", [], t_sandbox_escape, 10, True),
     ("stdin_env", [], t_stdin_env, 10, False),
     ("alloc", [], t_alloc_limited, 10, False),
+    ("shm_flood-anon", [], t_shm_flood, 20, False),
+    ("shm_flood-devshm", [], t_shm_flood, 20, False),
+    ("shm_flood-sysv", [], t_shm_flood, 20, False),
 ]
-SANDBOX_ONLY = {"sandbox_escape"}
+SANDBOX_ONLY = {"sandbox_escape", "shm_flood-anon", "shm_flood-devshm", "shm_flood-sysv"}
+LISTENER = None  # sandbox_escape: a Unix socket listening on the host under /var/tmp
 
 
 def program_args(name: str, out: Path) -> tuple[list[str], list[str]]:
     """The program's arguments and exray's own options for a fixture."""
     if name == "sandbox_escape":
-        return [str(out / MARKER_NAME)], []
+        global LISTENER
+        import socket
+        sock = Path("/var/tmp") / f"exray-escape-{os.getpid()}.sock"
+        sock.unlink(missing_ok=True)
+        try:
+            LISTENER = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            LISTENER.bind(str(sock))
+            LISTENER.listen(1)
+        except OSError as e:  # no /var/tmp here: the rest of the probe still runs
+            print(f"  note: no listener under /var/tmp ({e})")
+            LISTENER = None
+            return [str(out / MARKER_NAME)], []
+        return [str(out / MARKER_NAME), str(sock)], []
+    if name.startswith("shm_flood-"):
+        return [name.split("-")[1], "256"], ["--memory", "64M"]
     if name == "stdin_env":
         (out / "stdin.txt").write_text("from the stdin file")
         return ["from the stdin file", "passed value"], ["--stdin", str(out / "stdin.txt"), "--env",
@@ -423,6 +504,8 @@ def main() -> int:
             prog_args, opts = program_args(name, out)
             if name == "tiocsti":
                 doc, dt = run_on_terminal(args.exray, exe, timeout=timeout)
+            elif name.startswith("shm_flood-"):
+                doc, dt = run_watching_shmem(args.exray, exe, *prog_args, timeout=timeout, opts=opts)
             else:
                 doc, dt = run(args.exray, exe, *prog_args, timeout=timeout, opts=opts)
         except Exception as e:  # noqa: BLE001 - one fixture's failure is reported, the rest still run

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <climits>
@@ -98,7 +100,7 @@ TEST(Smaps, GroupsByKind) {
   in.stack_pointers = {0x7f0000800000};  // a clone child_stack: the top of its VMA
   in.go = true;
   auto g = GroupMemory(ParseSmaps(kSmaps), in);
-  ASSERT_EQ(g.size(), 8u);
+  ASSERT_EQ(g.size(), 9u);
   EXPECT_EQ(g[0].kind, "program-text");
   EXPECT_EQ(Group(g, "program-text").size_kb, 8u);
   EXPECT_EQ(Group(g, "program-data").vmas, 3u);  // r--, rw- and the bss after it
@@ -107,7 +109,21 @@ TEST(Smaps, GroupsByKind) {
   EXPECT_EQ(Group(g, "thread-stacks").vmas, 2u);  // [stack] and the clone stack
   EXPECT_EQ(Group(g, "anonymous").vmas, 1u);      // the rwx page
   EXPECT_EQ(Group(g, "libraries").rss_kb, 800u);
-  EXPECT_EQ(Group(g, "other").vmas, 2u);  // memfd and vdso
+  EXPECT_EQ(Group(g, "shared-memory").vmas, 1u);  // the memfd
+  EXPECT_EQ(Group(g, "other").vmas, 1u);          // [vdso]
+}
+
+// Shared memory escapes RLIMIT_DATA: it has a kind of its own, not "libraries".
+TEST(Smaps, SharedMemoryKind) {
+  auto g = GroupMemory(ParseSmaps("7f0000000000-7f0010000000 rw-s 00000000 00:01 5 /dev/zero (deleted)\n"
+                                  "7f0010000000-7f0010100000 rw-s 00000000 00:01 6 /SYSV00000000 (deleted)\n"
+                                  "7f0010100000-7f0010200000 rw-s 00000000 00:19 7 /dev/shm/exray-flood\n"
+                                  "7f0010200000-7f0010300000 rw-s 00000000 fd:01 8 /srv/data.bin\n"
+                                  "7f0010300000-7f0010400000 rw-p 00000000 00:05 9 /dev/zero\n"),
+                       GroupingInput{});
+  EXPECT_EQ(Group(g, "shared-memory").vmas, 3u);
+  EXPECT_EQ(Group(g, "shared-memory").size_kb, (256u << 10) + 2048u);
+  EXPECT_EQ(Group(g, "libraries").vmas, 2u);  // a shared file on disk, and a private map of /dev/zero
 }
 
 TEST(Smaps, NoGoArenasForOtherPrograms) {
@@ -389,7 +405,8 @@ TEST(Environment, CleanAndExtra) {
   EXPECT_EQ(CleanEnvironment().size(), 3u);
 }
 
-// The private /tmp hides the host's: what the run names beneath it is bound in.
+// The sandbox's root shows an allow-list of host directories and private
+// /tmp, /run, /dev/shm: what the run names elsewhere is bound in.
 TEST(Sandbox, HiddenPathsToExpose) {
   // The working directory counts too: make it one outside /tmp.
   char old_cwd[PATH_MAX];
@@ -410,6 +427,33 @@ TEST(Sandbox, HiddenPathsToExpose) {
   // Outside /tmp: nothing to expose; a file argument beneath /tmp is bound alone.
   EXPECT_EQ(HiddenPathsToExpose("/bin/true", {data}), std::vector<std::string>{data});
   EXPECT_TRUE(HiddenPathsToExpose("/bin/true", {"/nonexistent", ""}).empty());
+  // Shown by the root already, or the sandbox's own: never bound from the host.
+  EXPECT_TRUE(HiddenPathsToExpose("/bin/true", {"/", "/etc/hostname", "/usr/share", "/dev/null", "/proc/self/status",
+                                                "/tmp", "/home"})
+                  .empty());
+  // Outside the allow-list and outside /tmp: a directory under /var is bound too,
+  // but not a socket (a channel to the host).
+  char var_tmpl[] = "/var/tmp/exray-expose-XXXXXX";
+  if (mkdtemp(var_tmpl)) {
+    const std::string var_dir = var_tmpl, sock = var_dir + "/s";
+    EXPECT_EQ(HiddenPathsToExpose("/bin/true", {var_dir}), std::vector<std::string>{var_dir});
+    int s = socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un sun{};
+    sun.sun_family = AF_UNIX;
+    snprintf(sun.sun_path, sizeof sun.sun_path, "%s", sock.c_str());
+    ASSERT_EQ(bind(s, reinterpret_cast<sockaddr*>(&sun), sizeof sun), 0);
+    EXPECT_TRUE(HiddenPathsToExpose("/bin/true", {sock}).empty());
+    close(s);
+    unlink(sock.c_str());
+    rmdir(var_dir.c_str());
+  }
+  // The program directly in a directory the sandbox makes: bound alone.
+  const std::string lone = "/tmp/exray-expose-lone-" + std::to_string(getpid());
+  FILE* fp = fopen(lone.c_str(), "w");
+  ASSERT_NE(fp, nullptr);
+  fclose(fp);
+  EXPECT_EQ(HiddenPathsToExpose(lone, {}), std::vector<std::string>{lone});
+  unlink(lone.c_str());
   unlink(prog.c_str());
   unlink(data.c_str());
   rmdir((dir + "/sub").c_str());
