@@ -390,13 +390,13 @@ int RunRun(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   app.add_option("--timeout", timeout, "wall-clock limit in seconds; the whole process tree is killed after it")
       ->check(CLI::Range(0.01, 86400.0));
   app.add_option("--memory", memory,
-                 "limit on the program's writable memory (RLIMIT_DATA), e.g. 512M or 2G; default half of this "
-                 "machine's memory");
+                 "limit on the program's memory, shared memory and tmpfs included (a memory cgroup where one can be "
+                 "made, RLIMIT_DATA and tmpfs sizes always), e.g. 512M or 2G; default half of this machine's memory");
   app.add_option("--stdin", stdin_path, "a file to give the program as stdin (default /dev/null)")
       ->check(CLI::ExistingFile);
   app.add_option("--env", env,
                  "NAME=VALUE to add to the clean environment, or NAME to pass exray's own value (repeatable)");
-  std::vector<std::string> expose;  // sandbox-allowlist
+  std::vector<std::string> expose;
   app.add_option("--expose", expose, "a host path to show in the sandbox, read-only, at the same place (repeatable)");
   app.add_flag("--no-sandbox", no_sandbox,
                "run unconfined under the tracer, for hosts that block user namespaces (the program can read and "
@@ -440,7 +440,7 @@ int RunRun(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   const uint64_t half_ram = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE)) / 2;
   to.sandbox.memory_bytes = memory_bytes.value_or(half_ram);
   if (!no_sandbox) to.sandbox.expose = trace::HiddenPathsToExpose(path, args);
-  to.sandbox.expose.insert(to.sandbox.expose.end(), expose.begin(), expose.end());  // sandbox-allowlist
+  to.sandbox.expose.insert(to.sandbox.expose.end(), expose.begin(), expose.end());
   auto obs_or = trace::Trace(to);
   if (!obs_or) {
     err << "exray run: " << obs_or.error().message << '\n';

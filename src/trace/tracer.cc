@@ -1293,7 +1293,7 @@ Result<bool> Tracer::Run() {
   } else {
     main_pid_ = pid;
   }
-  // sandbox-allowlist: the init joins a memory cgroup before it is let go, so the program and its shared memory are in it.
+  // The init joins a memory cgroup before it is let go, so the program and its shared memory are in it.
   sandbox_internal::MemoryCgroup memcg = sandboxed ? sandbox_internal::JoinMemoryCgroup(pid, opts_.sandbox.memory_bytes, &obs_.sandbox)
                                                    : sandbox_internal::MemoryCgroup();
   const long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
@@ -1344,7 +1344,7 @@ Result<bool> Tracer::Run() {
                                  &obs_.sandbox, &fatal);
     if (!fatal.empty() && !obs_.started) obs_.start_error = "sandbox: " + fatal;
   }
-  memcg.Remove(&obs_.sandbox);  // sandbox-allowlist: its peak and OOM kills, then rmdir (the run is over)
+  memcg.Remove(&obs_.sandbox);  // its peak and OOM kills, then rmdir (the run is over)
   return true;
 }
 
