@@ -76,7 +76,7 @@ struct EscapeAttempt {
   int pid = 0;
   std::string what;    // clone3, ptrace, process_vm_writev, io_uring_setup, clone-untraced,
                        // seccomp-filter, proc-mem-write, foreign-arch, personality-exec,
-                       // signal-outside
+                       // signal-outside, host-socket
   std::string action;  // "denied (ENOSYS)", "denied (EPERM)", "flagged"
   std::string detail;
 };

@@ -15,6 +15,8 @@
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/shm.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -29,6 +31,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <climits>
+#include <cstddef>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -155,7 +159,7 @@ std::optional<uint64_t> ReadVmHwm(int tid) {
 
 /// The seccomp filter as BPF, built by libseccomp in the parent so that the
 /// child only has to load it (no allocation between fork and exec).
-Result<std::vector<sock_filter>> BuildFilter() {
+Result<std::vector<sock_filter>> BuildFilter(bool sandboxed) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
   if (!ctx) return MakeError("seccomp_init failed");
   struct Guard {
@@ -197,6 +201,11 @@ Result<std::vector<sock_filter>> BuildFilter() {
     }
     if (rc != 0) return MakeError(fmt::format("seccomp rule for {}: {}", *n, strerror(-rc)));
   }
+  // In the sandbox, connects to path sockets are checked as a second layer
+  // behind the allow-list root (host sockets should not be there at all).
+  if (sandboxed)
+    if (int rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(connect), 0); rc != 0)
+      return MakeError(fmt::format("seccomp rule for connect: {}", strerror(-rc)));
   // i386 only: mmap2 (mmap's arguments), and ipc(2), which multiplexes shmat.
   if (int nr = seccomp_syscall_resolve_name("mmap2"); nr != __NR_SCMP_ERROR)
     seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, prot_exec);
@@ -867,6 +876,35 @@ void Tracer::OnSeccomp(int tid) {
       }
       break;
     }
+    case SYS_connect: {
+      // A path socket outside the sandbox's private /tmp, /run and /dev/shm
+      // belongs to the host (one bound in with the program's directory, say).
+      sockaddr_un sun{};
+      const size_t len = std::min<uint64_t>(a[2], sizeof sun);
+      iovec local{&sun, len}, remote{reinterpret_cast<void*>(a[1]), len};
+      if (!opts_.sandbox.enabled || len <= offsetof(sockaddr_un, sun_path) ||
+          process_vm_readv(tid, &local, 1, &remote, 1, 0) != static_cast<ssize_t>(len) || sun.sun_family != AF_UNIX ||
+          sun.sun_path[0] == 0)
+        break;  // not a path socket (abstract ones are Landlock's, from ABI 6)
+      std::string path(sun.sun_path, strnlen(sun.sun_path, len - offsetof(sockaddr_un, sun_path)));
+      // Seen from the tracee's own root and working directory: a socket on
+      // one of the sandbox's private file systems is the run's own; any other
+      // (a host directory bound in) is the host's.
+      const std::string at = path[0] == '/' ? fmt::format("/proc/{}/root{}", tid, path) : fmt::format("/proc/{}/cwd/{}", tid, path);
+      struct stat sock{};
+      bool private_dir = stat(at.c_str(), &sock) != 0;  // nothing there: the kernel refuses the connect itself
+      for (const char* d : {"/tmp", "/run", "/dev/shm"}) {
+        struct stat fs{};
+        if (!private_dir && stat(fmt::format("/proc/{}/root{}", tid, d).c_str(), &fs) == 0 && fs.st_dev == sock.st_dev)
+          private_dir = true;
+      }
+      if (!private_dir) {
+        Escape(tid, "host-socket", "denied (EACCES)", fmt::format("connect to {}", path));
+        Deny(tid, EACCES);
+        return;
+      }
+      break;
+    }
     case SYS_exit_group:
       if (t.tgid == main_pid_) Snapshot(tid);
       Witness(t.tgid);
@@ -1197,7 +1235,7 @@ class TerminalState {
 };
 
 Result<bool> Tracer::Run() {
-  auto prog_or = BuildFilter();
+  auto prog_or = BuildFilter(opts_.sandbox.enabled);
   if (!prog_or) return prog_or.error();
   std::vector<sock_filter>& prog = *prog_or;
   sock_fprog fprog{static_cast<unsigned short>(prog.size()), prog.data()};

@@ -252,6 +252,16 @@ def t_sandbox_escape(d, dt, exe):
             pass
         Path(LISTENER.getsockname()).unlink(missing_ok=True)
         LISTENER.close()
+    if DIR_LISTENER is not None:
+        DIR_LISTENER.setblocking(False)
+        try:
+            DIR_LISTENER.accept()
+            check(False, "sandbox_escape: the host's socket in the program's directory was connected to")
+        except BlockingIOError:
+            pass
+        Path(DIR_LISTENER.getsockname()).unlink(missing_ok=True)
+        DIR_LISTENER.close()
+        check("host-socket" in escapes(d), f"sandbox_escape: the connect to a host socket was denied and reported ({escapes(d)})")
     fs = " ".join(d["sandbox"]["filesystem"])
     check("/etc/shadow" in fs and "masked" in fs, f"sandbox_escape: /etc/shadow masked, and reported ({fs})")
     check(not (exe.parent / MARKER_NAME).exists(), "sandbox_escape: the host file was not created")
@@ -374,6 +384,7 @@ CASES = [
 ]
 SANDBOX_ONLY = {"sandbox_escape", "shm_flood-anon", "shm_flood-devshm", "shm_flood-sysv"}
 LISTENER = None  # sandbox_escape: a Unix socket listening on the host under /var/tmp
+DIR_LISTENER = None  # and one in the program's directory, which the sandbox binds in
 
 
 def program_args(name: str, out: Path) -> tuple[list[str], list[str]]:
@@ -391,7 +402,15 @@ def program_args(name: str, out: Path) -> tuple[list[str], list[str]]:
             print(f"  note: no listener under /var/tmp ({e})")
             LISTENER = None
             return [str(out / MARKER_NAME)], []
-        return [str(out / MARKER_NAME), str(sock)], []
+        global DIR_LISTENER
+        dir_sock = out / "host-dir.sock"
+        dir_sock.unlink(missing_ok=True)
+        if len(str(dir_sock)) >= 108:  # sun_path's size
+            return [str(out / MARKER_NAME), str(sock)], []
+        DIR_LISTENER = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        DIR_LISTENER.bind(str(dir_sock))
+        DIR_LISTENER.listen(1)
+        return [str(out / MARKER_NAME), str(sock), str(dir_sock)], []
     if name.startswith("shm_flood-"):
         return [name.split("-")[1], "256"], ["--memory", "64M"]
     if name == "stdin_env":
