@@ -69,7 +69,8 @@ constexpr size_t kMaxJitEvents = 100000;   // exec mappings of run-time code kep
 constexpr size_t kMaxVmasPerCall = 64;     // VMAs looked at in one call's range
 constexpr uint64_t kMaxPagemapPages = 1u << 16;  // pages of one VMA checked for written copies
 constexpr size_t kMaxWrittenFiles = 65536; // files opened for writing, by device and inode
-constexpr size_t kMaxWitnessReads = 4096;  // smaps read at a process's exit
+constexpr size_t kMaxWitnessReads = 4096;  // processes whose executable memory is looked at on exit
+constexpr size_t kMaxWitnessVmas = 4096;   // executable VMAs looked at in one process
 constexpr size_t kMaxElfFiles = 4096;      // distinct ELF files opened
 constexpr size_t kMaxEscapes = 1000;
 constexpr size_t kMaxCloneStacks = 4096;   // clone child_stack values kept
@@ -461,30 +462,35 @@ void Tracer::Snapshot(int tid) {
   }
 }
 
+/// Whether code in this mapping is generated or changed at run time, from
+/// what the kernel says (the classification against the static closure
+/// comes later, in verdict.cc).
+bool RunTimeCode(const ExecMapping& m) {
+  return m.path.empty() || m.path.rfind("/memfd:", 0) == 0 || m.path.rfind("/dev/zero", 0) == 0 ||
+         m.path.rfind("/SYSV", 0) == 0 || m.tmpfs || m.written_pages > 0 || m.written_file ||
+         (m.writable && m.inode != 0);
+}
+
 // The second witness, at a process's exit: executable memory that holds
 // run-time code (anonymous, shared, or a file's pages the process wrote)
-// and that no traced call accounts for is recorded as seen at exit.
+// and that no traced call accounts for is recorded as seen at exit. Only
+// the executable VMAs are asked for, so a process with many mappings costs
+// no more than one with few.
 void Tracer::Witness(int tgid) {
   Process& p = Proc(tgid);
   if (p.witnessed || witness_reads_++ >= kMaxWitnessReads) return;
   p.witnessed = true;
-  const std::vector<Vma> vmas =
-      tgid == main_pid_ && obs_.memory_snapshot ? obs_.vmas : ParseSmaps(ReadFileText(fmt::format("/proc/{}/smaps", tgid)));
   const std::string image = Image(tgid);
-  for (const Vma& v : vmas) {
-    if (v.perms.size() < 4 || v.perms[2] != 'x') continue;
-    if (v.path == "[vdso]" || v.path == "[vsyscall]" || v.path == "[uprobes]") continue;
-    const bool anon = v.inode == 0;
-    if (!anon && v.anonymous_kb == 0) continue;  // a file's own pages
+  for (const VmaInfo& v : Maps(tgid).Executable(kMaxWitnessVmas)) {
+    if (v.name == "[vdso]" || v.name == "[vsyscall]" || v.name == "[uprobes]") continue;
+    const bool anon = !v.file_backed() || v.name.rfind("/dev/zero", 0) == 0;
+    uint64_t written = 0;
+    if (!anon && !v.shared) written = WrittenPrivatePages(tgid, v.start, v.end, kMaxPagemapPages).value_or(0);
+    if (!anon && !written && !v.write) continue;  // a file's own pages
     bool known = false;
-    for (const ExecMapping& m : obs_.exec_mappings) {
-      if (!m.ok || m.image != image || m.addr >= v.end || m.addr + std::max<uint64_t>(m.len, 1) <= v.start) continue;
-      if (m.source == MapSource::kAnonymous || m.source == MapSource::kMemfd || m.source == MapSource::kShared ||
-          m.source == MapSource::kWritten) {
-        known = true;
-        break;
-      }
-    }
+    for (auto m = obs_.exec_mappings.rbegin(); m != obs_.exec_mappings.rend() && !known; ++m)
+      known = m->ok && m->image == image && m->addr < v.end && m->addr + std::max<uint64_t>(m->len, 1) > v.start &&
+              RunTimeCode(*m);
     if (known) continue;
     ExecMapping m;
     m.seq = obs_.traced_calls;
@@ -494,26 +500,18 @@ void Tracer::Witness(int tgid) {
     m.call = "at-exit";
     m.addr = v.start;
     m.len = v.end - v.start;
-    m.prot = PROT_EXEC | (v.perms[0] == 'r' ? PROT_READ : 0) | (v.perms[1] == 'w' ? PROT_WRITE : 0);
-    m.writable = v.perms[1] == 'w';
-    m.shared = v.perms[3] == 's';
-    m.path = v.path.rfind("[", 0) == 0 ? "" : v.path;
+    m.prot = PROT_EXEC | (v.read ? PROT_READ : 0) | (v.write ? PROT_WRITE : 0);
+    m.writable = v.write;
+    m.shared = v.shared;
+    m.path = v.name.rfind("[", 0) == 0 ? "" : v.name;
     m.inode = v.inode;
-    m.written_pages = anon ? 0 : v.anonymous_kb / 4;
+    m.dev_major = v.dev_major;
+    m.dev_minor = v.dev_minor;
+    m.written_pages = written;
     m.adds_exec = true;
     m.image = image;
-    m.source = anon || m.path.rfind("/dev/zero", 0) == 0 ? MapSource::kAnonymous : MapSource::kWritten;
     Keep(std::move(m));
   }
-}
-
-/// Whether code in this mapping is generated or changed at run time, from
-/// what the kernel says (the classification against the static closure
-/// comes later, in verdict.cc).
-bool RunTimeCode(const ExecMapping& m) {
-  return m.path.empty() || m.path.rfind("/memfd:", 0) == 0 || m.path.rfind("/dev/zero", 0) == 0 ||
-         m.path.rfind("/SYSV", 0) == 0 || m.tmpfs || m.written_pages > 0 || m.written_file ||
-         (m.writable && m.inode != 0);
 }
 
 void Tracer::Keep(ExecMapping m) {

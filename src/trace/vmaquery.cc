@@ -75,6 +75,12 @@ ProcessMaps::~ProcessMaps() {
 }
 
 std::vector<VmaInfo> ProcessMaps::Overlapping(uint64_t start, uint64_t end, size_t max) {
+  return Query(start, end, max, false);
+}
+
+std::vector<VmaInfo> ProcessMaps::Executable(size_t max) { return Query(0, ~uint64_t{0}, max, true); }
+
+std::vector<VmaInfo> ProcessMaps::Query(uint64_t start, uint64_t end, size_t max, bool exec_only) {
   std::vector<VmaInfo> out;
   if (fd_ < 0 || end <= start) return out;
   if (fast_) {
@@ -83,7 +89,7 @@ std::vector<VmaInfo> ProcessMaps::Overlapping(uint64_t start, uint64_t end, size
     while (addr < end && out.size() < max) {
       ProcmapQuery q{};
       q.size = sizeof q;
-      q.query_flags = kCoveringOrNext;
+      q.query_flags = kCoveringOrNext | (exec_only ? kVmaExec : 0);
       q.query_addr = addr;
       q.vma_name_addr = reinterpret_cast<uint64_t>(name);
       q.vma_name_size = sizeof name;
@@ -117,6 +123,7 @@ std::vector<VmaInfo> ProcessMaps::Overlapping(uint64_t start, uint64_t end, size
   ++text_reads_;
   for (const Vma& m : ParseSmaps(ReadAll(fd_, kMapsTextCap))) {
     if (m.end <= start || m.start >= end) continue;
+    if (exec_only && (m.perms.size() < 3 || m.perms[2] != 'x')) continue;
     if (out.size() >= max) break;
     VmaInfo v;
     v.start = m.start;
