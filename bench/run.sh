@@ -26,7 +26,7 @@ if [ ! -d "$out/npm/node_modules/@oven/bun-linux-x64" ] || [ ! -d "$out/npm/node
   (cd "$out/npm" && npm install --no-save --force --ignore-scripts --no-audit --no-fund "$BUN" "$BIOME" "$BUF" >/dev/null)
 fi
 buf=$out/npm/node_modules/@bufbuild/buf-linux-x64/bin/buf
-# Debian's Go binaries (shared/README.md): fzf, restic, age, runc, hugo and the go command's tools.
+# Debian's Go binaries: fzf, restic, age, runc, hugo and the go command's tools.
 for p in fzf restic age runc hugo; do
   dpkg -s "$p" >/dev/null 2>&1 || apt-get install -y -qq "$p" >/dev/null 2>&1 || echo "could not install $p" >&2
 done

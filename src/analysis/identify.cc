@@ -1,5 +1,5 @@
 // Identification: detectors over the model's facts, then one merge step.
-// Signals and their strengths follow /work/shared/reference/identification.md.
+// Signals and their strengths are described in docs/identify.md.
 #include "analysis/identify.h"
 
 #include <fmt/format.h>

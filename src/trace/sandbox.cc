@@ -1,5 +1,5 @@
-// The namespace sandbox of `exray run` (see sandbox.h and
-// reference/runtime-tracing.md §4.2). Everything between the clone and the
+// The namespace sandbox of `exray run` (see sandbox.h and docs/run.md).
+// Everything between the clone and the
 // program's execve runs in children of a single-threaded parent, with every
 // string prepared beforehand; failures travel back on a pipe as fixed-size
 // records (one write each, below PIPE_BUF, so they never interleave).

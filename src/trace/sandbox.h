@@ -1,5 +1,5 @@
-// The sandbox of `exray run`, from plain system calls (reference/
-// runtime-tracing.md §4.2): new user, mount, PID, network, IPC, UTS and
+// The sandbox of `exray run`, from plain system calls (docs/run.md, "The
+// sandbox"): new user, mount, PID, network, IPC, UTS and
 // cgroup namespaces; a fresh root that shows an allow-list of the host's
 // system directories read-only (credentials masked), with a private /tmp,
 // /run, /dev and /proc; no network but loopback; no capabilities; Landlock

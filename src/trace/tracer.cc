@@ -1,4 +1,4 @@
-// The ptrace + seccomp RET_TRACE tracer (see reference/runtime-tracing.md §1-2).
+// The ptrace + seccomp RET_TRACE tracer (docs/run.md, "How it observes").
 #include "trace/tracer.h"
 
 #include <errno.h>

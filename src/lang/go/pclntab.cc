@@ -1,5 +1,5 @@
 // Go pclntab reader; layouts from debug/gosym (Go 1.19 src/debug/gosym/pclntab.go)
-// and runtime/symtab.go, summarised in /work/shared/reference/go-binary-format.md.
+// and runtime/symtab.go, summarised in docs/go.md.
 #include "lang/go/pclntab.h"
 
 #include <algorithm>

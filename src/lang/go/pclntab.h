@@ -1,6 +1,6 @@
 // Go pclntab reader: function names, entry/end addresses, and pc -> file:line,
 // for every pclntab layout (Go 1.2-1.15, 1.16-1.17, 1.18-1.19, 1.20+), read
-// through an AddressSpace (see /work/shared/reference/go-binary-format.md §2.5-2.8).
+// through an AddressSpace (the layouts by release are in docs/go.md).
 //
 // Lookup names the physical function at a pc, with the file:line the pcln
 // table records (that of the innermost inlined code); Frames adds the

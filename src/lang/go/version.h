@@ -1,7 +1,7 @@
 // The Go version of a gc-built binary without build info: the version string
 // the runtime keeps (runtime.buildVersion), checked against the Go releases
 // the binary's layout allows (pclntab magic, .go.module/.go.type sections).
-// See docs/go-version.md and /work/shared/reference/go-binary-format.md §2.5, §2.9.
+// See docs/go-version.md.
 #pragma once
 
 #include <climits>
