@@ -515,7 +515,7 @@ void Tracer::Witness(int tgid) {
 }
 
 void Tracer::Keep(ExecMapping m) {
-  const bool jit = RunTimeCode(m) || IsJit(m.source);
+  const bool jit = RunTimeCode(m);  // sources are set later, against the static closure
   uint64_t& n = jit ? jit_events_ : file_events_;
   if (n++ < (jit ? kMaxJitEvents : kMaxEvents)) obs_.exec_mappings.push_back(std::move(m));
   else ++obs_.exec_mappings_dropped;
