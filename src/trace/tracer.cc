@@ -77,6 +77,13 @@ constexpr size_t kMaxCloneStacks = 4096;   // clone child_stack values kept
 constexpr size_t kMaxFilesChecked = 16384; // distinct opened paths checked for ELF magic
 constexpr size_t kMaxString = 4096;        // bytes read of a path or argv[0]
 constexpr int kDrainSeconds = 5;           // reaping after SIGKILL
+// Every tracee's options. A thread that is not its process's leader drops
+// TRACEEXIT at its first stop: its exit needs no stop (the witness and the
+// memory snapshot come from exit_group and the leader's exit event), and a
+// program that makes many short threads saves a stop on each.
+constexpr long kPtraceOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
+                                PTRACE_O_TRACEVFORK | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL;
+constexpr long kThreadOptions = kPtraceOptions & ~PTRACE_O_TRACEEXIT;
 constexpr uint64_t kMaxRelayBytes = 64u << 20;  // of the program's output shown on exray's stderr
 constexpr int kRelayGraceMs = 500;         // copying what is left in the pipe after the run
 constexpr uint64_t kReadImpliesExec = 0x0400000;  // personality(2) READ_IMPLIES_EXEC
@@ -387,6 +394,7 @@ void Tracer::OnFirstStop(int tid) {
     announced_[tid] = -1;  // seen: its clone event, when it comes, only counts
   }
   AddLive(tid, tgid > 0 ? tgid : tid);
+  if (tgid > 0 && tgid != tid) ptrace(PTRACE_SETOPTIONS, tid, nullptr, reinterpret_cast<void*>(kThreadOptions));
   if (tgid > 0 && tgid != tid && clone_stacks_.size() < kMaxCloneStacks) {
     // A new thread stops before its first instruction: its stack pointer is
     // where clone put its stack (the grouping of memory at exit needs it).
@@ -988,6 +996,7 @@ void Tracer::OnExec(int tid) {
   }
   Tracee& t = live_[tid];
   if (t.tgid == 0) t.tgid = tid;
+  ptrace(PTRACE_SETOPTIONS, tid, nullptr, reinterpret_cast<void*>(kPtraceOptions));  // a leader now
   // A new address space and image: what was asked of the old one no longer applies.
   Process& p = Proc(t.tgid);
   p.maps.reset();
@@ -1332,8 +1341,7 @@ Result<bool> Tracer::Run() {
   // The init joins a memory cgroup before it is let go, so the program and its shared memory are in it.
   sandbox_internal::MemoryCgroup memcg = sandboxed ? sandbox_internal::JoinMemoryCgroup(pid, opts_.sandbox.memory_bytes, &obs_.sandbox)
                                                    : sandbox_internal::MemoryCgroup();
-  const long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
-                    PTRACE_O_TRACEVFORK | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL;
+  const long opts = kPtraceOptions;
   if (ptrace(PTRACE_SEIZE, pid, nullptr, reinterpret_cast<void*>(opts)) != 0) {
     return abandon(fmt::format("ptrace(PTRACE_SEIZE): {} (is ptrace allowed here? see "
                                "/proc/sys/kernel/yama/ptrace_scope)",
