@@ -582,7 +582,10 @@ bool Tracer::InsideRun(int64_t target, bool group) const {
   if (target == 0) return group;  // the caller's own group
   // A child announced by its clone event but not stopped yet is the run's
   // too: not reaped, so its number is still its own.
-  const auto ours = [&](int id) { return procs_.count(id) > 0 || live_.count(id) > 0 || announced_.count(id) > 0; };
+  const auto ours = [&](int id) {
+    auto a = announced_.find(id);
+    return procs_.count(id) > 0 || live_.count(id) > 0 || (a != announced_.end() && a->second > 0);
+  };
   if (target < 0 && target != -1) return ours(static_cast<int>(-target));
   if (target <= 0) return false;  // -1: every process the user may signal
   return ours(static_cast<int>(target));
@@ -1043,6 +1046,14 @@ void Tracer::KillAll() {
   if (init_pidfd_ >= 0) syscall(SYS_pidfd_send_signal, init_pidfd_, SIGKILL, nullptr, 0);
   for (const auto& [tgid, p] : procs_)
     if (p.pidfd >= 0) syscall(SYS_pidfd_send_signal, p.pidfd, SIGKILL, nullptr, 0);
+  // A process whose pidfd could not be opened is still a tracee: ptrace
+  // requests reach only this tracer's tracees, so an interrupt by number is
+  // safe; Drain kills it at the stop that follows.
+  if (init_pidfd_ < 0)
+    for (const auto& [tid, t] : live_) {
+      auto p = procs_.find(t.tgid);
+      if (p == procs_.end() || p->second.pidfd < 0) ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr);
+    }
 }
 
 // Reaps every child after SIGKILL, killing any that shows up stopped, for
@@ -1310,6 +1321,14 @@ Result<bool> Tracer::Run() {
   if (pid < 0) {
     return MakeError(fmt::format("{}: {}{}", sandboxed ? "clone of the sandbox" : "fork", strerror(errno),
                                  sandboxed ? " (are user namespaces allowed here? --no-sandbox runs without)" : ""));
+  }
+  // A pidfd and a maps handle for each process of the run (up to 512): the
+  // soft limit on open files goes up to the hard one (after the clone: the
+  // program keeps the limit it would have had).
+  rlimit nofile{};
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+    rlimit raised{nofile.rlim_max, nofile.rlim_max};
+    setrlimit(RLIMIT_NOFILE, &raised);
   }
   close(fds.go[0]);
   fds.go[0] = -1;
