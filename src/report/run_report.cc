@@ -27,6 +27,9 @@ std::string Prot(uint32_t p) {
   return s;
 }
 
+/// null for an empty string (a field that does not apply).
+std::optional<std::string> OrNull(const std::string& s) { return s.empty() ? std::nullopt : std::optional<std::string>(s); }
+
 /// "+12.3 ms": when, since the run began.
 std::string Ms(uint64_t us) { return fmt::format("+{:.1f} ms", us / 1000.0); }
 
@@ -207,7 +210,7 @@ std::string RunToJson(const RunReport& r, int indent) {
   w.Field("path", o.program);
   w.Field("argv", o.argv);
   w.Field("env", o.env);
-  w.Field("stdin", o.stdin_from.empty() ? std::optional<std::string>() : o.stdin_from);
+  w.Field("stdin", OrNull(o.stdin_from));
   const trace::SandboxReport& sb = o.sandbox;
   w.Key("sandbox");
   w.BeginObject();
@@ -232,7 +235,7 @@ std::string RunToJson(const RunReport& r, int indent) {
   else w.Field("code", nullptr);
   if (o.term_signal) w.Field("signal", o.term_signal);
   else w.Field("signal", nullptr);
-  w.Field("start_error", o.start_error.empty() ? std::optional<std::string>() : o.start_error);
+  w.Field("start_error", OrNull(o.start_error));
   w.EndObject();
   w.Key("time");
   w.BeginObject();
@@ -248,7 +251,7 @@ std::string RunToJson(const RunReport& r, int indent) {
   for (const trace::ExecEvent& e : o.execs) {
     w.BeginObject();
     w.Field("path", e.path);
-    w.Field("requested", e.requested.empty() ? std::optional<std::string>() : e.requested);
+    w.Field("requested", OrNull(e.requested));
     w.Field("generated", e.generated);
     w.Field("argv0", e.argv0);
     w.Field("pid", e.pid);
@@ -281,11 +284,11 @@ std::string RunToJson(const RunReport& r, int indent) {
     w.Field("addr", m.addr);
     w.Field("len", m.len);
     w.Field("prot", Prot(m.prot));
-    w.Field("prev_prot", m.prev_prot.empty() ? std::optional<std::string>() : m.prev_prot);
+    w.Field("prev_prot", OrNull(m.prev_prot));
     w.Field("adds_exec", m.call == "mmap" || m.call == "shmat" ? true : m.adds_exec);
     w.Field("rwx", m.writable);
-    w.Field("path", m.path.empty() ? std::optional<std::string>() : m.path);
-    w.Field("requested", m.requested.empty() ? std::optional<std::string>() : m.requested);
+    w.Field("path", OrNull(m.path));
+    w.Field("requested", OrNull(m.requested));
     w.Field("inode", m.inode);
     w.Field("shared", m.shared);
     w.Field("written_pages", m.written_pages);

@@ -34,6 +34,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from runprobe import skip_reason  # noqa: E402
 from typing import Callable
 
 HERE = Path(__file__).resolve().parent
@@ -646,18 +649,10 @@ def main() -> int:
         return SKIP
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    true_exe = shutil.which("true") or "/bin/true"
-    probe = subprocess.run([args.exray, "run", true_exe, "--no-sandbox", "--json"], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)
-    if probe.returncode != 0 and "PTRACE_SEIZE" in probe.stderr:
-        print(f"skip: {probe.stderr.strip()}")
+    reason = skip_reason(args.exray, SANDBOX)
+    if reason:
+        print(f"skip: {reason}")
         return SKIP
-    if SANDBOX:
-        probe = subprocess.run([args.exray, "run", true_exe, "--json"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-        if probe.returncode != 0 and "namespace" in probe.stderr:
-            print(f"skip: the sandbox needs user namespaces: {probe.stderr.strip()}")
-            return SKIP
     cases = [c for c in CASES if not args.only or c.name in args.only or c.finding in args.only
              or c.finding.rstrip("abcde") in args.only]
     if not SANDBOX:

@@ -27,6 +27,9 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from runprobe import skip_reason  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 SRC = HERE / "fixtures"
 SKIP = 77
@@ -240,27 +243,26 @@ def t_kill_parent(d, _):
 MARKER_NAME = "escape-marker"
 
 
+def never_connected(listener, what: str) -> None:
+    """No connection is waiting on a listener the test made on the host; it is closed and removed."""
+    if listener is None:
+        return
+    listener.setblocking(False)
+    try:
+        listener.accept()
+        check(False, f"sandbox_escape: {what} was connected to from the sandbox")
+    except BlockingIOError:
+        pass
+    Path(listener.getsockname()).unlink(missing_ok=True)
+    listener.close()
+
+
 def t_sandbox_escape(d, dt, exe):
     check(d["exit"]["state"] == "exited" and d["exit"]["code"] == 0,
           f"sandbox_escape: every attempt failed (exit {d['exit']}: see fixtures/sandbox_escape.c)")
-    if LISTENER is not None:
-        LISTENER.setblocking(False)
-        try:
-            LISTENER.accept()
-            check(False, "sandbox_escape: the host's socket under /var/tmp was connected to from the sandbox")
-        except BlockingIOError:
-            pass
-        Path(LISTENER.getsockname()).unlink(missing_ok=True)
-        LISTENER.close()
+    never_connected(LISTENER, "the host's socket under /var/tmp")
     if DIR_LISTENER is not None:
-        DIR_LISTENER.setblocking(False)
-        try:
-            DIR_LISTENER.accept()
-            check(False, "sandbox_escape: the host's socket in the program's directory was connected to")
-        except BlockingIOError:
-            pass
-        Path(DIR_LISTENER.getsockname()).unlink(missing_ok=True)
-        DIR_LISTENER.close()
+        never_connected(DIR_LISTENER, "the host's socket in the program's directory")
         check("host-socket" in escapes(d), f"sandbox_escape: the connect to a host socket was denied and reported ({escapes(d)})")
     fs = " ".join(d["sandbox"]["filesystem"])
     check("/etc/shadow" in fs and "masked" in fs, f"sandbox_escape: /etc/shadow masked, and reported ({fs})")
@@ -497,19 +499,10 @@ def main() -> int:
         return SKIP
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    # A probe: can this machine ptrace at all (containers without CAP_SYS_PTRACE, Yama 3)?
-    true_exe = shutil.which("true") or "/bin/true"
-    probe = subprocess.run([args.exray, "run", true_exe, "--no-sandbox", "--json"], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)
-    if probe.returncode != 0 and "PTRACE_SEIZE" in probe.stderr:
-        print(f"skip: {probe.stderr.strip()}")
+    reason = skip_reason(args.exray, SANDBOX)
+    if reason:
+        print(f"skip: {reason}")
         return SKIP
-    if SANDBOX:
-        probe = subprocess.run([args.exray, "run", true_exe, "--json"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-        if probe.returncode != 0 and "namespace" in probe.stderr:
-            print(f"skip: the sandbox needs user namespaces: {probe.stderr.strip()}")
-            return SKIP
     cases = [c for c in CASES if not args.only or c[0] in args.only]
     if not SANDBOX:
         cases = [c for c in cases if c[0] not in SANDBOX_ONLY]
