@@ -1119,9 +1119,9 @@ void Tracer::Loop() {
       case PTRACE_EVENT_VFORK: {
         unsigned long child = 0;
         if (ptrace(PTRACE_GETEVENTMSG, tid, nullptr, &child) == 0 && child > 0) {
-          if (tid == init_pid_ && main_pid_ < 0) {
-            // The init's fork of the program: counted as its start, not a fork.
-            if (!live_.count(static_cast<int>(child))) announced_[static_cast<int>(child)] = static_cast<int>(child);
+          if (tid == init_pid_) {
+            // The init's one fork, of the program: its start, not a fork of the run.
+            if (main_pid_ < 0) announced_[static_cast<int>(child)] = static_cast<int>(child);
           } else {
             OnCloneEvent(tid, static_cast<int>(child), event);
           }
