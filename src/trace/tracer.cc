@@ -73,6 +73,7 @@ constexpr size_t kMaxWitnessReads = 4096;  // processes whose executable memory 
 constexpr size_t kMaxWitnessVmas = 4096;   // executable VMAs looked at in one process
 constexpr size_t kMaxElfFiles = 4096;      // distinct ELF files opened
 constexpr size_t kMaxEscapes = 1000;
+constexpr size_t kMaxBatch = 4096;        // wait statuses taken before any is handled
 constexpr size_t kMaxCloneStacks = 4096;   // clone child_stack values kept
 constexpr size_t kMaxFilesChecked = 16384; // distinct opened paths checked for ELF magic
 constexpr size_t kMaxString = 4096;        // bytes read of a path or argv[0]
@@ -277,6 +278,7 @@ class Tracer {
 
  private:
   void Loop();
+  void Handle(pid_t tid, int status);  // one wait status
   void OnFirstStop(int tid);
   void OnCloneEvent(int parent, int child, int event);
   void AddLive(int tid, int tgid);
@@ -1080,6 +1082,7 @@ void Tracer::Drain() {
 void Tracer::Loop() {
   const auto deadline = start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                      std::chrono::duration<double>(opts_.timeout_seconds));
+  std::vector<std::pair<pid_t, int>> batch;
   while (!live_.empty()) {
     // steady_clock keeps counting while exray itself is stopped: a run
     // continued after its deadline ends at once.
@@ -1095,70 +1098,82 @@ void Tracer::Loop() {
       Drain();
       return;
     }
+    // One blocking wait, then everything else already waiting, before any of
+    // it is resumed. The kernel looks at real children before traced ones:
+    // taken one at a time, a busy main thread (exray's child without the
+    // sandbox) would be found first every time, and ended threads would
+    // wait unreaped, still counted as live, until the tracee cap.
+    batch.clear();
     int st = 0;
-    pid_t tid = waitpid(-1, &st, __WALL);
-    if (tid < 0) {
+    pid_t first = waitpid(-1, &st, __WALL);
+    if (first < 0) {
       if (errno == EINTR) continue;  // the periodic tick: look at the clock
       break;                         // ECHILD
     }
-    ++obs_.stops;
-    if (WIFEXITED(st) || WIFSIGNALED(st)) {
-      OnGone(tid, st);
-      continue;
-    }
-    if (!WIFSTOPPED(st)) continue;
-    if (!live_.count(tid)) OnFirstStop(tid);  // a new child's first stop can come before its parent's event
-    const int sig = WSTOPSIG(st);
-    const int event = st >> 16;
-    switch (event) {
-      case PTRACE_EVENT_SECCOMP:
-        OnSeccomp(tid);
-        break;
-      case PTRACE_EVENT_CLONE:
-      case PTRACE_EVENT_FORK:
-      case PTRACE_EVENT_VFORK: {
-        unsigned long child = 0;
-        if (ptrace(PTRACE_GETEVENTMSG, tid, nullptr, &child) == 0 && child > 0) {
-          if (tid == init_pid_) {
-            // The init's one fork, of the program: its start, not a fork of the run.
-            if (main_pid_ < 0) announced_[static_cast<int>(child)] = static_cast<int>(child);
-          } else {
-            OnCloneEvent(tid, static_cast<int>(child), event);
-          }
+    batch.emplace_back(first, st);
+    for (pid_t more; batch.size() < kMaxBatch && (more = waitpid(-1, &st, __WALL | WNOHANG)) > 0;) batch.emplace_back(more, st);
+    for (const auto& [tid, status] : batch) Handle(tid, status);
+  }
+}
+
+void Tracer::Handle(pid_t tid, int st) {
+  ++obs_.stops;
+  if (WIFEXITED(st) || WIFSIGNALED(st)) {
+    OnGone(tid, st);
+    return;
+  }
+  if (!WIFSTOPPED(st)) return;
+  if (!live_.count(tid)) OnFirstStop(tid);  // a new child's first stop can come before its parent's event
+  const int sig = WSTOPSIG(st);
+  const int event = st >> 16;
+  switch (event) {
+    case PTRACE_EVENT_SECCOMP:
+      OnSeccomp(tid);
+      break;
+    case PTRACE_EVENT_CLONE:
+    case PTRACE_EVENT_FORK:
+    case PTRACE_EVENT_VFORK: {
+      unsigned long child = 0;
+      if (ptrace(PTRACE_GETEVENTMSG, tid, nullptr, &child) == 0 && child > 0) {
+        if (tid == init_pid_) {
+          // The init's one fork, of the program: its start, not a fork of the run.
+          if (main_pid_ < 0) announced_[static_cast<int>(child)] = static_cast<int>(child);
+        } else {
+          OnCloneEvent(tid, static_cast<int>(child), event);
         }
-        Resume(tid);
-        break;
       }
-      case PTRACE_EVENT_EXEC:
-        OnExec(tid);
-        break;
-      case PTRACE_EVENT_EXIT: {
-        // The end of a thread: for a process's last one (exit without
-        // exit_group, or killed), the snapshot and the witness.
-        auto it = live_.find(tid);
-        if (it != live_.end()) {
-          auto p = procs_.find(it->second.tgid);
-          if (p != procs_.end() && p->second.threads == 1 && tid != init_pid_) {
-            if (it->second.tgid == main_pid_) Snapshot(tid);
-            Witness(it->second.tgid);
-          }
-        }
-        Resume(tid);
-        break;
-      }
-      case PTRACE_EVENT_STOP:
-        // Group-stop (SIGSTOP and friends) under SEIZE: stay stopped until SIGCONT.
-        if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) Resume(tid, PTRACE_LISTEN);
-        else Resume(tid);  // a new tracee's first stop, or the end of a group-stop
-        break;
-      case 0:
-        if (sig == (SIGTRAP | 0x80)) OnSyscallExit(tid);
-        else Resume(tid, PTRACE_CONT, sig);  // signal-delivery-stop: deliver it
-        break;
-      default:
-        Resume(tid);
-        break;
+      Resume(tid);
+      break;
     }
+    case PTRACE_EVENT_EXEC:
+      OnExec(tid);
+      break;
+    case PTRACE_EVENT_EXIT: {
+      // The end of a thread: for a process's last one (exit without
+      // exit_group, or killed), the snapshot and the witness.
+      auto it = live_.find(tid);
+      if (it != live_.end()) {
+        auto p = procs_.find(it->second.tgid);
+        if (p != procs_.end() && p->second.threads == 1 && tid != init_pid_) {
+          if (it->second.tgid == main_pid_) Snapshot(tid);
+          Witness(it->second.tgid);
+        }
+      }
+      Resume(tid);
+      break;
+    }
+    case PTRACE_EVENT_STOP:
+      // Group-stop (SIGSTOP and friends) under SEIZE: stay stopped until SIGCONT.
+      if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) Resume(tid, PTRACE_LISTEN);
+      else Resume(tid);  // a new tracee's first stop, or the end of a group-stop
+      break;
+    case 0:
+      if (sig == (SIGTRAP | 0x80)) OnSyscallExit(tid);
+      else Resume(tid, PTRACE_CONT, sig);  // signal-delivery-stop: deliver it
+      break;
+    default:
+      Resume(tid);
+      break;
   }
 }
 
