@@ -337,6 +337,10 @@ def c_threads_serial(r: Run, ctx) -> None:
     check(exited(r), f"threads_serial: exits 0 ({d['exit']})")
     check(d["threads"]["started"] == ctx["total"], f"threads_serial: {ctx['total']} threads started ({d['threads']})")
     check(d["processes_forked"] == 0, f"threads_serial: no process forked ({d['processes_forked']})")
+    # Never more than 2 alive; a new thread's first stop may be taken just
+    # before the exit of the one before it, hence 3. More means ended threads
+    # were still counted as live (unreaped, or never removed).
+    check(d["threads"]["peak"] <= 3, f"threads_serial: ended threads are not counted as live ({d['threads']})")
 
 
 def jit_file_checker(label: str, want: set[str]):
