@@ -21,6 +21,7 @@
 #include "trace/smaps.h"
 #include "trace/tracer.h"
 #include "trace/verdict.h"
+#include "trace/vmaquery.h"
 
 namespace exray::trace {
 namespace {
@@ -492,3 +493,58 @@ TEST(EscapeTerminal, IncompleteTail) {
 
 }  // namespace
 }  // namespace exray
+
+namespace exray::trace {
+namespace {
+
+// The kernel's answer by ioctl and the maps text must agree (the text is the
+// fallback on kernels before 6.11), and a private file mapping's written
+// pages must show in pagemap.
+TEST(ProcessMaps, QueryAgreesWithMapsText) {
+  const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  char path[] = "/tmp/exray-vmaquery-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  std::string data(4 * page, 'x');
+  ASSERT_EQ(write(fd, data.data(), data.size()), static_cast<ssize_t>(data.size()));
+  void* m = mmap(nullptr, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  ASSERT_NE(m, MAP_FAILED);
+  const uint64_t start = reinterpret_cast<uint64_t>(m);
+  ProcessMaps maps(getpid());
+  auto vmas = maps.Overlapping(start, start + 4 * page, 8);
+  ASSERT_EQ(vmas.size(), 1u);
+  EXPECT_EQ(vmas[0].start, start);
+  EXPECT_EQ(vmas[0].end, start + 4 * page);
+  EXPECT_EQ(vmas[0].Perms(), "rw-p");
+  EXPECT_NE(vmas[0].inode, 0u);
+  EXPECT_EQ(vmas[0].name, path);
+  // Nothing written yet: every page is the file's.
+  EXPECT_EQ(WrittenPrivatePages(getpid(), start, start + 4 * page, 1024).value_or(99), 0u);
+  static_cast<char*>(m)[page] = 'y';  // one copy on write
+  EXPECT_EQ(WrittenPrivatePages(getpid(), start, start + 4 * page, 1024).value_or(99), 1u);
+  ASSERT_EQ(mprotect(m, 4 * page, PROT_READ | PROT_EXEC), 0);
+  auto exec = maps.Executable(4096);
+  bool found = false;
+  for (const VmaInfo& v : exec) found |= v.start == start && v.exec && !v.write;
+  EXPECT_TRUE(found);
+  // The same VMAs as the maps text, address for address.
+  std::string text;
+  {
+    FILE* f = fopen("/proc/self/maps", "r");
+    ASSERT_NE(f, nullptr);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+    fclose(f);
+  }
+  size_t text_exec = 0;
+  // [vsyscall] is the kernel's gate page, not a VMA: the ioctl does not return it.
+  for (const Vma& v : ParseSmaps(text)) text_exec += v.perms.size() > 2 && v.perms[2] == 'x' && v.path != "[vsyscall]";
+  EXPECT_EQ(exec.size(), text_exec);
+  munmap(m, 4 * page);
+  close(fd);
+  unlink(path);
+}
+
+}  // namespace
+}  // namespace exray::trace
