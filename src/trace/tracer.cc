@@ -210,11 +210,16 @@ Result<std::vector<sock_filter>> BuildFilter(bool sandboxed) {
     }
     if (rc != 0) return MakeError(fmt::format("seccomp rule for {}: {}", *n, strerror(-rc)));
   }
-  // In the sandbox, connects to path sockets are checked as a second layer
-  // behind the allow-list root (host sockets should not be there at all).
-  if (sandboxed)
+  // In the sandbox, connects and addressed sends to path sockets are
+  // checked as a second layer behind the allow-list root (host sockets
+  // should not be there at all). sendmsg's address is in memory the filter
+  // cannot read: it is not checked.
+  if (sandboxed) {
     if (int rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(connect), 0); rc != 0)
       return MakeError(fmt::format("seccomp rule for connect: {}", strerror(-rc)));
+    if (int rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(sendto), 1, SCMP_A4(SCMP_CMP_NE, 0)); rc != 0)
+      return MakeError(fmt::format("seccomp rule for sendto: {}", strerror(-rc)));
+  }
   // i386 only: mmap2 (mmap's arguments), and ipc(2), which multiplexes shmat.
   if (int nr = seccomp_syscall_resolve_name("mmap2"); nr != __NR_SCMP_ERROR)
     seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, prot_exec);
@@ -637,6 +642,31 @@ bool Tracer::SignalAllowed(int tid, uint64_t nr, const uint64_t* a, std::string*
   return true;
 }
 
+/// The path of a Unix socket address in the tracee's memory when it names a
+/// socket on a host file system: resolved from the tracee's own root and
+/// working directory, a socket on one of the sandbox's private file systems
+/// (/tmp, /run, /dev/shm) is the run's own; any other (a host directory
+/// bound in) is the host's. "" otherwise (not a path socket, or nothing there:
+/// the kernel refuses the call itself).
+std::string HostSocketPath(int tid, uint64_t addr, uint64_t addr_len) {
+  sockaddr_un sun{};
+  const size_t len = std::min<uint64_t>(addr_len, sizeof sun);
+  iovec local{&sun, len}, remote{reinterpret_cast<void*>(addr), len};
+  if (len <= offsetof(sockaddr_un, sun_path) || process_vm_readv(tid, &local, 1, &remote, 1, 0) != static_cast<ssize_t>(len) ||
+      sun.sun_family != AF_UNIX || sun.sun_path[0] == 0)
+    return "";  // not a path socket (abstract ones are Landlock's, from ABI 6)
+  std::string path(sun.sun_path, strnlen(sun.sun_path, len - offsetof(sockaddr_un, sun_path)));
+  const std::string at =
+      path[0] == '/' ? fmt::format("/proc/{}/root{}", tid, path) : fmt::format("/proc/{}/cwd/{}", tid, path);
+  struct stat sock{};
+  if (stat(at.c_str(), &sock) != 0) return "";
+  for (const char* d : {"/tmp", "/run", "/dev/shm"}) {
+    struct stat fs{};
+    if (stat(fmt::format("/proc/{}/root{}", tid, d).c_str(), &fs) == 0 && fs.st_dev == sock.st_dev) return "";
+  }
+  return path;
+}
+
 void Tracer::OnSeccomp(int tid) {
   __ptrace_syscall_info info{};
   if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) <= 0 || info.op != PTRACE_SYSCALL_INFO_SECCOMP) {
@@ -887,30 +917,14 @@ void Tracer::OnSeccomp(int tid) {
       }
       break;
     }
-    case SYS_connect: {
+    case SYS_connect:
+    case SYS_sendto: {
       // A path socket outside the sandbox's private /tmp, /run and /dev/shm
       // belongs to the host (one bound in with the program's directory, say).
-      sockaddr_un sun{};
-      const size_t len = std::min<uint64_t>(a[2], sizeof sun);
-      iovec local{&sun, len}, remote{reinterpret_cast<void*>(a[1]), len};
-      if (!opts_.sandbox.enabled || len <= offsetof(sockaddr_un, sun_path) ||
-          process_vm_readv(tid, &local, 1, &remote, 1, 0) != static_cast<ssize_t>(len) || sun.sun_family != AF_UNIX ||
-          sun.sun_path[0] == 0)
-        break;  // not a path socket (abstract ones are Landlock's, from ABI 6)
-      std::string path(sun.sun_path, strnlen(sun.sun_path, len - offsetof(sockaddr_un, sun_path)));
-      // Seen from the tracee's own root and working directory: a socket on
-      // one of the sandbox's private file systems is the run's own; any other
-      // (a host directory bound in) is the host's.
-      const std::string at = path[0] == '/' ? fmt::format("/proc/{}/root{}", tid, path) : fmt::format("/proc/{}/cwd/{}", tid, path);
-      struct stat sock{};
-      bool private_dir = stat(at.c_str(), &sock) != 0;  // nothing there: the kernel refuses the connect itself
-      for (const char* d : {"/tmp", "/run", "/dev/shm"}) {
-        struct stat fs{};
-        if (!private_dir && stat(fmt::format("/proc/{}/root{}", tid, d).c_str(), &fs) == 0 && fs.st_dev == sock.st_dev)
-          private_dir = true;
-      }
-      if (!private_dir) {
-        Escape(tid, "host-socket", "denied (EACCES)", fmt::format("connect to {}", path));
+      const uint64_t addr = nr == SYS_connect ? a[1] : a[4], len = nr == SYS_connect ? a[2] : a[5];
+      if (!opts_.sandbox.enabled || addr == 0) break;
+      if (std::string path = HostSocketPath(tid, addr, len); !path.empty()) {
+        Escape(tid, "host-socket", "denied (EACCES)", fmt::format("{} to {}", nr == SYS_connect ? "connect" : "sendto", path));
         Deny(tid, EACCES);
         return;
       }

@@ -261,9 +261,20 @@ def t_sandbox_escape(d, dt, exe):
     check(d["exit"]["state"] == "exited" and d["exit"]["code"] == 0,
           f"sandbox_escape: every attempt failed (exit {d['exit']}: see fixtures/sandbox_escape.c)")
     never_connected(LISTENER, "the host's socket under /var/tmp")
+    if DGRAM is not None:
+        DGRAM.setblocking(False)
+        try:
+            DGRAM.recv(16)
+            check(False, "sandbox_escape: the host's datagram socket in the program's directory was written to")
+        except BlockingIOError:
+            pass
+        Path(DGRAM.getsockname()).unlink(missing_ok=True)
+        DGRAM.close()
     if DIR_LISTENER is not None:
         never_connected(DIR_LISTENER, "the host's socket in the program's directory")
-        check("host-socket" in escapes(d), f"sandbox_escape: the connect to a host socket was denied and reported ({escapes(d)})")
+        want = 2 if DGRAM is not None else 1  # connect, and sendto
+        check(d["escape_counts"].get("host-socket", 0) == want,
+              f"sandbox_escape: connect and sendto to host sockets denied and reported ({d['escape_counts']})")
     fs = " ".join(d["sandbox"]["filesystem"])
     check("/etc/shadow" in fs and "masked" in fs, f"sandbox_escape: /etc/shadow masked, and reported ({fs})")
     check(not (exe.parent / MARKER_NAME).exists(), "sandbox_escape: the host file was not created")
@@ -387,6 +398,7 @@ CASES = [
 SANDBOX_ONLY = {"sandbox_escape", "shm_flood-anon", "shm_flood-devshm", "shm_flood-sysv"}
 LISTENER = None  # sandbox_escape: a Unix socket listening on the host under /var/tmp
 DIR_LISTENER = None  # and one in the program's directory, which the sandbox binds in
+DGRAM = None  # and a datagram socket there
 
 
 def program_args(name: str, out: Path) -> tuple[list[str], list[str]]:
@@ -412,7 +424,12 @@ def program_args(name: str, out: Path) -> tuple[list[str], list[str]]:
         DIR_LISTENER = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         DIR_LISTENER.bind(str(dir_sock))
         DIR_LISTENER.listen(1)
-        return [str(out / MARKER_NAME), str(sock), str(dir_sock)], []
+        global DGRAM
+        dgram = out / "host-dgram.sock"
+        dgram.unlink(missing_ok=True)
+        DGRAM = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        DGRAM.bind(str(dgram))
+        return [str(out / MARKER_NAME), str(sock), str(dir_sock), str(dgram)], []
     if name.startswith("shm_flood-"):
         return [name.split("-")[1], "256"], ["--memory", "64M"]
     if name == "stdin_env":
