@@ -45,7 +45,6 @@ struct ExecMapping {
   std::string path;          // the VMA's file as the kernel mapped it ("" when anonymous)
   std::string requested;     // mmap: the file behind the fd at the call, when it is not what was mapped
   uint64_t inode = 0;        // of the mapped file (0: anonymous)
-  uint32_t dev_major = 0, dev_minor = 0;
   bool shared = false;       // MAP_SHARED (shared anonymous memory is shmem)
   uint64_t written_pages = 0;  // private file pages the process had written (pagemap)
   bool written_file = false;   // the file was opened for writing by the run

@@ -45,6 +45,7 @@
 
 #include "trace/relay.h"
 #include "trace/smaps.h"
+#include "trace/verdict.h"
 #include "trace/vmaquery.h"
 
 namespace exray::trace {
@@ -477,14 +478,6 @@ void Tracer::Snapshot(int tid) {
   }
 }
 
-/// Whether code in this mapping is generated or changed at run time, from
-/// what the kernel says (the classification against the static closure
-/// comes later, in verdict.cc).
-bool RunTimeCode(const ExecMapping& m) {
-  return m.path.empty() || m.path.rfind("/memfd:", 0) == 0 || m.path.rfind("/dev/zero", 0) == 0 ||
-         m.path.rfind("/SYSV", 0) == 0 || m.tmpfs || m.written_pages > 0 || m.written_file ||
-         (m.writable && m.inode != 0);
-}
 
 // The second witness, at a process's exit: executable memory that holds
 // run-time code (anonymous, shared, or a file's pages the process wrote)
@@ -505,7 +498,7 @@ void Tracer::Witness(int tgid) {
     bool known = false;
     for (auto m = obs_.exec_mappings.rbegin(); m != obs_.exec_mappings.rend() && !known; ++m)
       known = m->ok && m->image == image && m->addr < v.end && m->addr + std::max<uint64_t>(m->len, 1) > v.start &&
-              RunTimeCode(*m);
+              RunTimeSource(*m).has_value();
     if (known) continue;
     ExecMapping m;
     m.seq = obs_.traced_calls;
@@ -520,8 +513,6 @@ void Tracer::Witness(int tgid) {
     m.shared = v.shared;
     m.path = v.name.rfind("[", 0) == 0 ? "" : v.name;
     m.inode = v.inode;
-    m.dev_major = v.dev_major;
-    m.dev_minor = v.dev_minor;
     m.written_pages = written;
     m.adds_exec = true;
     m.image = image;
@@ -530,7 +521,7 @@ void Tracer::Witness(int tgid) {
 }
 
 void Tracer::Keep(ExecMapping m) {
-  const bool jit = RunTimeCode(m);  // sources are set later, against the static closure
+  const bool jit = RunTimeSource(m).has_value();  // the other sources are set later, against the static closure
   uint64_t& n = jit ? jit_events_ : file_events_;
   if (n++ < (jit ? kMaxJitEvents : kMaxEvents)) obs_.exec_mappings.push_back(std::move(m));
   else ++obs_.exec_mappings_dropped;
@@ -564,8 +555,6 @@ void Tracer::RecordMapping(int tid, Tracee& t, int64_t rval) {
     if (!fd_path.empty() && fd_path != m.path) m.requested = fd_path;
     if (base.call == "shmat" && m.path.empty()) m.path = base.path;
     m.inode = v.inode;
-    m.dev_major = v.dev_major;
-    m.dev_minor = v.dev_minor;
     m.shared = v.shared;
     m.writable = m.writable || v.write;
     if (v.file_backed() && !v.shared) {

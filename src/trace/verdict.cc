@@ -209,12 +209,11 @@ Expected ComputeExpected(const Analysis& a, const std::string& program_real) {
   return ex;
 }
 
-MapSource Classify(const ExecMapping& m, const Expected& e) {
-  std::string path = m.path;
-  const std::string deleted = " (deleted)";
-  if (path.size() > deleted.size() && path.compare(path.size() - deleted.size(), deleted.size(), deleted) == 0)
-    path.resize(path.size() - deleted.size());
-  // Run-time code first, from what the kernel mapped, in any program of the run.
+std::optional<MapSource> RunTimeSource(const ExecMapping& m) {
+  std::string_view path = m.path;
+  constexpr std::string_view kDeleted = " (deleted)";
+  if (path.size() > kDeleted.size() && path.substr(path.size() - kDeleted.size()) == kDeleted)
+    path.remove_suffix(kDeleted.size());
   if (path.empty() || path == "/dev/zero") return MapSource::kAnonymous;  // shared anonymous memory is /dev/zero
   if (path.rfind("/memfd:", 0) == 0) return MapSource::kMemfd;
   if (path.rfind("/SYSV", 0) == 0 || path.rfind("SYSV shm", 0) == 0) return MapSource::kShared;
@@ -222,6 +221,16 @@ MapSource Classify(const ExecMapping& m, const Expected& e) {
   // mapping, pages copied on write, or a file the run wrote itself.
   if (m.written_pages > 0 || m.written_file || (m.writable && m.call != "shmat")) return MapSource::kWritten;
   if (m.tmpfs || path.rfind("/dev/shm/", 0) == 0) return MapSource::kShared;
+  return std::nullopt;
+}
+
+MapSource Classify(const ExecMapping& m, const Expected& e) {
+  // Run-time code first, from what the kernel mapped, in any program of the run.
+  if (auto jit = RunTimeSource(m)) return *jit;
+  std::string path = m.path;
+  const std::string deleted = " (deleted)";
+  if (path.size() > deleted.size() && path.compare(path.size() - deleted.size(), deleted.size(), deleted) == 0)
+    path.resize(path.size() - deleted.size());
   if (!m.image.empty() && !e.program.empty() && m.image != e.program) return MapSource::kOtherImage;
   if (path == e.program) return MapSource::kProgram;
   if (!e.interpreter.empty() && path == e.interpreter) return MapSource::kInterpreter;

@@ -2,6 +2,7 @@
 // classification of what the run mapped, and the claims side by side.
 #pragma once
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -35,6 +36,11 @@ struct Expected {
 /// is parsed for its own DT_NEEDED. Bounded by kMaxClosure libraries.
 Expected ComputeExpected(const Analysis& a, const std::string& program_real);
 inline constexpr size_t kMaxClosure = 512;
+
+/// The run-time code source of a mapping from what the kernel mapped alone
+/// (anonymous, memfd, shared memory, written file code), or nullopt for a
+/// file's own code, which Classify places against the static closure. Pure.
+std::optional<MapSource> RunTimeSource(const ExecMapping& m);
 
 /// Where one executable mapping came from. Pure.
 MapSource Classify(const ExecMapping& m, const Expected& e);

@@ -120,7 +120,6 @@ std::vector<VmaInfo> ProcessMaps::Query(uint64_t start, uint64_t end, size_t max
     }
     if (fast_) return out;
   }
-  ++text_reads_;
   for (const Vma& m : ParseSmaps(ReadAll(fd_, kMapsTextCap))) {
     if (m.end <= start || m.start >= end) continue;
     if (exec_only && (m.perms.size() < 3 || m.perms[2] != 'x')) continue;

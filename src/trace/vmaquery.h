@@ -40,17 +40,13 @@ class ProcessMaps {
   std::vector<VmaInfo> Overlapping(uint64_t start, uint64_t end, size_t max);
   /// The executable VMAs of the whole address space, at most `max`.
   std::vector<VmaInfo> Executable(size_t max);
-  /// Whether the ioctl answers (false: every query reads the maps text).
-  bool fast() const { return fast_; }
-  uint64_t text_reads() const { return text_reads_; }
 
  private:
   std::vector<VmaInfo> Query(uint64_t start, uint64_t end, size_t max, bool exec_only);
 
   pid_t pid_;
   int fd_ = -1;
-  bool fast_ = true;
-  uint64_t text_reads_ = 0;
+  bool fast_ = true;  // the ioctl answers (false: every query reads the maps text)
 };
 
 /// Pages of [start, end) in `pid` that are present or swapped and not the
