@@ -16,12 +16,14 @@
 
 #include "analysis/analyze.h"
 #include "analysis/check.h"
+#include "analysis/code.h"
 #include "analysis/elf_facts.h"
 #include "formats/elf/address_space.h"
 #include "formats/elf/parser.h"
 #include "lang/go/buildinfo.h"
 #include "lang/go/pclntab.h"
 #include "lang/go/version.h"
+#include "report/code.h"
 #include "report/report.h"
 #include "report/run_report.h"
 #include "support/mapped_file.h"
@@ -283,6 +285,59 @@ int RunRust(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   return rc;
 }
 
+// `exray code FILE [--json] [--function NAME|ADDR]`: the machine code as
+// evidence (docs/code.md). Exits 1 when the file cannot be read, is not code
+// exray decodes, or has no such function.
+int RunCode(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{"exray code: functions, calling conventions, direct syscalls, executable-memory requests and "
+               "dispatch loops, read from the machine code", "exray code"};
+  std::string path, function;
+  bool json = false;
+  app.add_option("file", path, "the binary")->required();
+  app.add_flag("--json", json, "print the JSON document (docs/json.md)");
+  app.add_option("--function", function, "one function, by name or by an address inside it (0x...), with its listing");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e, out, err);
+    return code == 0 ? 0 : 2;
+  }
+  ReadBuffer buffer;
+  auto opened = OpenElf(path, &buffer, err);
+  if (!opened) return 1;
+  std::string why;
+  auto ci = MakeCodeInput(opened->elf, &why);
+  if (!ci) {
+    err << "exray code: " << path << ": " << why << '\n';
+    return 1;
+  }
+  code::Result r = code::Analyze((*ci)->input);
+  for (const std::string& w : (*ci)->diag.warnings()) r.diag.Warn(w);
+  if (function.empty()) {
+    if (json) CodeToJson(path, r, (*ci)->fde_source, out);
+    else CodeToText(path, r, (*ci)->fde_source, out);
+    return 0;
+  }
+  int64_t idx = -1;
+  for (uint32_t i = 0; i < r.functions.size() && idx < 0; ++i)
+    if (r.functions[i].name == function || r.NameOf(i) == function) idx = i;
+  if (idx < 0 && function.rfind("0x", 0) == 0) {
+    char* end = nullptr;
+    errno = 0;
+    const uint64_t a = std::strtoull(function.c_str(), &end, 16);
+    if (*end == '\0' && errno != ERANGE) idx = r.FunctionAt(a);
+  }
+  if (idx < 0) {
+    err << "exray code: " << path << ": no function " << function << '\n';
+    return 1;
+  }
+  CodeFunctionView v{&r, static_cast<uint32_t>(idx),
+                     code::List((*ci)->input, r.functions[idx].start, r.functions[idx].end)};
+  if (json) CodeFunctionToJson(path, v, out);
+  else CodeFunctionToText(path, v, out);
+  return 0;
+}
+
 // `exray check FILE --require LIST`: 0 when every requirement holds, 3 with
 // one line per failed one naming its evidence, 2 on usage errors, 1 when the
 // file cannot be read.
@@ -483,13 +538,15 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   if (argc >= 2 && std::string_view(argv[1]) == "check") return RunCheck(argc - 1, argv + 1, out, err);
   if (argc >= 2 && std::string_view(argv[1]) == "rust") return RunRust(argc - 1, argv + 1, out, err);
   if (argc >= 2 && std::string_view(argv[1]) == "run") return RunRun(argc - 1, argv + 1, out, err);
+  if (argc >= 2 && std::string_view(argv[1]) == "code") return RunCode(argc - 1, argv + 1, out, err);
   CLI::App app{"exray: what a compiled program is made of and what it needs, with evidence"};
   app.set_version_flag("--version", "exray 0.1.0");
   app.footer("Subcommands:\n  exray go FILE... [--json]   Go version, modules and build settings (like `go version -m`)\n"
              "  exray rust FILE... [--json] rustc version and crate list of a Rust binary\n"
              "  exray check FILE --require LIST   exit 3 unless every requirement holds\n"
+             "  exray code FILE [--json] [--function NAME|ADDR]   functions, conventions, syscalls, dispatch loops\n"
              "  exray run FILE [--json] [--timeout S] -- ARGS   one sandboxed, traced run, checked against the verdict\n"
-             "  a file named go, rust, check or run is given as ./go, ./rust, ./check, ./run");
+             "  a file named go, rust, check, run or code is given as ./go, ./rust, ./check, ./run, ./code");
   std::vector<std::string> files;
   bool json = false, hash = false;
   ReportOptions ro;

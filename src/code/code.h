@@ -1,0 +1,177 @@
+// Machine code as evidence (docs/code.md): function boundaries, calling
+// conventions, direct syscall sites, executable-memory requests and bytecode
+// dispatch loops, read from the code through a disassembler front end
+// (code/decoder.h). Format-neutral: the caller hands in an AddressSpace, the
+// function starts it knows (symbols, the Go pclntab, unwind tables) and the
+// GOT slots of imported functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "code/decoder.h"
+#include "lang/address_space.h"
+#include "support/diag.h"
+
+namespace exray::code {
+
+/// Caps that bound the work on any input.
+/// Functions analysed; real binaries reach ~300k (a 100 MB Rust program).
+inline constexpr uint64_t kMaxFunctions = 2'000'000;
+/// Bytes one function may span before it is cut; a function without end (no
+/// seed after it) in a huge text section is damage or data.
+inline constexpr uint64_t kMaxFunctionBytes = 4ull << 20;
+/// Rounds of adding call targets found in gaps as new functions.
+inline constexpr int kMaxCallTargetRounds = 4;
+/// Instructions read at a function's start to infer its convention.
+inline constexpr int kConventionWindow = 48;
+/// Instructions walked back from a use to find where a register's value came from.
+inline constexpr int kMaxBacktrack = 64;
+/// Levels of wrappers a syscall number or a prot argument is followed up through.
+inline constexpr int kMaxWrapperDepth = 5;
+/// Direct calls remembered (16 bytes each) for following arguments to their callers.
+inline constexpr uint64_t kMaxCallEdges = 8'000'000;
+/// Call sites examined when following arguments (all wrappers together).
+inline constexpr uint64_t kMaxWrapperCalls = 200'000;
+/// Entries read from one jump table; no interpreter has more opcodes.
+inline constexpr uint64_t kMaxTableEntries = 4096;
+/// A dispatch loop: at least this many distinct handlers in the function.
+inline constexpr uint32_t kMinThreadedHandlers = 32;
+inline constexpr uint32_t kMinSwitchHandlers = 48;
+/// Threaded code: at least this many indirect jumps through one table.
+inline constexpr uint32_t kMinThreadedJumps = 8;
+/// Threaded code without a table (the handler's address or offset is in
+/// the op, as in PHP, Ruby and OCaml): this many indirect jumps computing
+/// their target the same way from fetched memory, each the end of a handler.
+inline constexpr uint32_t kMinFetchedJumps = 48;
+/// Of those, at least this many (and a sixteenth) step the op pointer
+/// forward right before jumping; tail calls through a vtable never do (PHP:
+/// 169 of 1211, most handlers move it in a helper).
+inline constexpr uint32_t kMinAdvancingJumps = 8;
+/// Switch dispatch away from the fetch: instructions that step or reload
+/// the op pointer elsewhere in the function (at least this, and a quarter
+/// of the handlers; V8's Scavenger steps its slot pointer 12 times for 86 handlers).
+inline constexpr uint32_t kMinPointerSteps = 4;
+/// Switch dispatch: share of handlers that must flow back to the dispatch.
+inline constexpr double kMinFlowBackShare = 0.5;
+/// Instructions followed from one handler looking for the way back.
+inline constexpr int kMaxFlowSteps = 512;
+/// Bytes before the dispatch jump that count as the dispatch point (the
+/// fetch, the bounds check and the jump).
+inline constexpr uint64_t kDispatchWindow = 96;
+/// A call-threaded loop fits in this many bytes (Perl's: 15).
+inline constexpr uint64_t kMaxCallLoopBytes = 64;
+/// Entries kept per list in the result (sites, requests, loops).
+inline constexpr size_t kMaxListed = 100'000;
+
+enum class FuncSource : uint8_t { kSymbols, kPclntab, kEhFrame, kCallTargets, kEntry, kMaxValue = kEntry };
+std::string_view FuncSourceName(FuncSource s);
+
+/// A function start the container or the toolchain's metadata knows.
+struct Seed {
+  uint64_t start = 0, end = 0;  // end 0: unknown (runs to the next start)
+  std::string_view name;
+  FuncSource source = FuncSource::kSymbols;
+};
+
+struct ImportSlot {
+  uint64_t slot = 0;       // the GOT entry an import's address is written to
+  std::string_view name;   // the imported function
+};
+
+struct Input {
+  const AddressSpace* as = nullptr;
+  Arch arch = Arch::kX86_64;
+  std::vector<Seed> seeds;
+  std::vector<ImportSlot> imports;  // sorted by slot
+  uint64_t entry = 0;
+  bool go = false;  // a gc-compiled Go binary: pclntab functions are Go code
+};
+
+enum class Convention : uint8_t { kUnknown, kSysV, kGoAbiInternal, kGoAbi0, kCgoBridge, kMaxValue = kCgoBridge };
+/// "unknown", "sysv", "go-abiinternal", "go-abi0", "cgo-bridge".
+std::string_view ConventionName(Convention c);
+
+struct Function {
+  uint64_t start = 0, end = 0;
+  std::string_view name;  // empty: no name known (shown as sub_ADDR)
+  FuncSource source = FuncSource::kSymbols;
+  Convention convention = Convention::kUnknown;
+  std::string convention_why;  // the deciding observation
+  bool go_code = false;       // the pclntab lists it
+  bool stack_check = false;   // a stack-growth check in the prologue
+  int64_t frame = -1;         // bytes the prologue reserves; -1 unknown
+  std::string_view import;    // an import stub: the imported name
+  uint32_t instructions = 0;
+  uint32_t arg_regs_read = 0; // registers read before written at entry
+};
+
+enum class ValueFrom : uint8_t { kConstant, kCaller, kUnknown, kMaxValue = kUnknown };
+std::string_view ValueFromName(ValueFrom v);
+
+struct SyscallSite {
+  uint64_t addr = 0;
+  uint32_t function = 0;  // index into functions
+  std::string_view insn;  // syscall, sysenter, int 0x80, svc #0
+  std::vector<int64_t> numbers;  // sorted, unique; constants that reach the number register
+  ValueFrom from = ValueFrom::kUnknown;
+  bool some_unknown = false;  // a caller passes a number we could not follow
+};
+
+struct ExecRequest {
+  uint64_t addr = 0;       // the syscall or call instruction
+  uint32_t function = 0;
+  std::string via;         // "syscall mmap", "call mprotect", "call mprotect <- caller at 0x..."
+  int64_t prot = 0;
+};
+
+enum class LoopShape : uint8_t { kSwitch, kThreaded, kCallThreaded, kMaxValue = kCallThreaded };
+std::string_view LoopShapeName(LoopShape s);
+
+struct DispatchLoop {
+  uint32_t function = 0;
+  uint64_t addr = 0;        // the dispatch jump (or call)
+  LoopShape shape = LoopShape::kSwitch;
+  uint32_t handlers = 0;    // distinct handler addresses (0 when the ops carry them)
+  uint64_t table = 0;       // 0: none
+  uint32_t jumps = 0;       // indirect jumps through the table
+  std::string evidence;
+};
+
+struct Result {
+  Arch arch = Arch::kX86_64;
+  uint64_t text_bytes = 0, decoded_bytes = 0, instructions = 0, invalid = 0;
+  std::vector<Function> functions;  // sorted by start
+  uint64_t by_source[static_cast<int>(FuncSource::kMaxValue) + 1] = {};
+  uint64_t bytes_by_source[static_cast<int>(FuncSource::kMaxValue) + 1] = {};
+  uint64_t by_convention[static_cast<int>(Convention::kMaxValue) + 1] = {};
+  std::vector<SyscallSite> syscall_sites;
+  std::vector<ExecRequest> exec_requests;
+  uint64_t exec_checked = 0;        // memory requests whose protection was resolved
+  uint64_t exec_undetermined = 0;   // memory requests whose protection could not be followed
+  std::vector<DispatchLoop> loops;
+  Diagnostics diag;
+
+  /// The index of the function holding addr; -1 when none.
+  int64_t FunctionAt(uint64_t addr) const;
+  /// A function's display name: its own, or sub_<hex start>.
+  std::string NameOf(uint32_t i) const;
+};
+
+/// Analyses the code. Never fails: what could not be read becomes a warning.
+Result Analyze(const Input& in);
+
+/// The name of syscall nr on arch ("write"); empty when unknown.
+std::string SyscallName(Arch arch, int64_t nr);
+
+struct ListedInsn {
+  uint64_t addr = 0;
+  uint8_t len = 0;
+  std::string text;  // empty when the bytes do not decode
+};
+/// The instructions of [start, end), linear, as the decoder prints them.
+std::vector<ListedInsn> List(const Input& in, uint64_t start, uint64_t end);
+
+}  // namespace exray::code
