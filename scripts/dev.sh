@@ -11,6 +11,8 @@ jobs=${JOBS:-2}
 install_deps() {
   # Debian 12 packages: build tools, libraries, and the toolchains the fixture tests compile with.
   local pkgs=(cmake ninja-build g++ clang llvm-14 llvm-14-tools libclang-rt-14-dev pkg-config libseccomp-dev
+              # exray code: Zydis 4 decodes x86, Capstone arm64.
+              libzydis-dev libcapstone-dev
               libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev libzstd-dev nettle-dev
               libgtest-dev libgmock-dev python3 python3-jsonschema binutils file zstd
               golang-go musl-tools gccgo
@@ -21,6 +23,8 @@ install_deps() {
               gfortran gnat fp-compiler ldc gdc nim ocaml-nox libc++-dev libc++abi-dev rustc
               # Bytecode differential test (tests/bytecode): luac5.4, ~0.5 MB.
               lua5.4
+              # exray code fixtures (tests/code): a host linking Lua's static library.
+              liblua5.4-dev
               # exray run (tests/run): strace for the differential test; the runtimes of the
               # documented examples (luajit ~0.5 MB, nodejs ~12 MB, the JRE ~45 MB).
               strace luajit nodejs openjdk-17-jre-headless)

@@ -28,24 +28,30 @@ Result<std::vector<CheckOutcome>> CheckRequirements(const Analysis& a, const std
       o.why = "linking is " + a.linking;
       o.where = Where(Find(a, a.linking == "dynamic" ? "linking.interp" : "linking.dynamic"));
     } else if (r == "no-interpreter") {
+      // Neither a program interpreter (PT_INTERP) nor a bytecode interpreter in the code.
       const bool interp = a.elf && a.elf->interpreter;
-      o.holds = a.elf && !interp;
+      const Evidence* loop = Find(a, "code.dispatch");
+      const bool bytecode = loop && loop->holds;
+      o.holds = a.elf && !interp && !bytecode;
       o.why = interp ? "PT_INTERP names " + std::string(*a.elf->interpreter)
-                     : (a.elf ? "no PT_INTERP" : "not an ELF file");
-      o.where = Where(Find(a, "linking.interp"));
+              : bytecode ? "the code contains a bytecode dispatch loop"
+                         : (a.elf ? "no PT_INTERP" : "not an ELF file");
+      o.where = Where(bytecode && !interp ? loop : Find(a, "linking.interp"));
     } else if (r == "no-vm") {
       const std::string model = a.execution ? a.execution->model : "unknown";
       o.holds = model == "native";
       o.why = "execution model is " + model + (a.execution && !a.execution->engine.empty()
                                                    ? " (engine " + a.execution->engine + ")"
                                                    : "");
-      const Evidence* e = Find(a, "execution.engine");
+      const Evidence* loop = Find(a, "code.dispatch");
+      const Evidence* e = loop && loop->holds ? loop : Find(a, "execution.engine");
       o.where = Where(e ? e : Find(a, "execution.native"));
     } else if (r == "no-jit") {
       const std::string jit = a.execution ? a.execution->jit : "unknown";
       o.holds = jit == "no";
       o.why = "JIT is " + jit;
-      const Evidence* e = Find(a, "execution.jit");
+      const Evidence* asks = Find(a, "code.exec_memory");
+      const Evidence* e = asks && asks->holds ? asks : Find(a, "execution.jit");
       o.where = Where(e ? e : Find(a, "execution.native"));
     } else if (r == "pie") {
       o.holds = a.pie;

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
+#include "analysis/analyze.h"
 #include "formats/elf/eh_frame.h"
 #include "formats/elf/imports.h"
 
@@ -57,6 +60,77 @@ std::optional<std::unique_ptr<CodeInput>> MakeCodeInput(const elf::File& f, std:
   std::sort(in.imports.begin(), in.imports.end(),
             [](const code::ImportSlot& a, const code::ImportSlot& b) { return a.slot < b.slot; });
   return ci;
+}
+
+void AnalyzeCode(Analysis* a) {
+  if (!a->elf) return;
+  std::string why;
+  auto ci = MakeCodeInput(*a->elf, &why);
+  if (!ci) {
+    a->evidence.push_back({"code.decoded", "the machine code was read", false, Strength::kPattern, "code", why});
+    return;
+  }
+  const code::Result r = code::Analyze((*ci)->input);
+  for (const std::string& w : r.diag.warnings()) a->warnings.push_back("code: " + w);
+  a->evidence.push_back({"code.decoded", "the machine code was read", true, Strength::kPattern, "executable sections",
+                         fmt::format("{} instructions in {} functions, {} invalid", r.instructions,
+                                     r.functions.size(), r.invalid)});
+  // Direct kernel calls, by package (Go) or function.
+  if (!r.syscall_sites.empty()) {
+    std::vector<std::string> groups;
+    for (const code::SyscallSite& s : r.syscall_sites) {
+      const code::Function& f = r.functions[s.function];
+      std::string g = f.go_code && !f.name.empty() ? std::string(go::PackageOf(f.name)) : r.NameOf(s.function);
+      if (g.empty()) g = r.NameOf(s.function);
+      if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
+    }
+    std::string list;
+    for (size_t i = 0; i < groups.size() && i < 6; ++i) list += (i ? ", " : "") + groups[i];
+    if (groups.size() > 6) list += fmt::format(" and {} more", groups.size() - 6);
+    a->evidence.push_back({"code.syscalls", "calls the kernel directly", true, Strength::kPattern,
+                           fmt::format("{} syscall sites", r.syscall_sites.size()), "in " + list});
+  } else {
+    a->evidence.push_back({"code.syscalls", "calls the kernel directly", false, Strength::kPattern,
+                           "executable sections", "no syscall instruction"});
+  }
+  // The dominant calling convention of the program's own functions.
+  uint64_t total = 0, best = 0;
+  int best_c = 0;
+  for (int c = 0; c <= static_cast<int>(code::Convention::kMaxValue); ++c) {
+    total += r.by_convention[c];
+    if (c != static_cast<int>(code::Convention::kUnknown) && r.by_convention[c] > best) best = r.by_convention[c], best_c = c;
+  }
+  if (best)
+    a->evidence.push_back({"code.convention", fmt::format("functions use {}", code::ConventionName(static_cast<code::Convention>(best_c))),
+                           true, Strength::kPattern, "function prologues",
+                           fmt::format("{} of {} functions", best, total)});
+  // Executable memory asked for in the code.
+  if (!r.exec_requests.empty()) {
+    const code::ExecRequest& e = r.exec_requests.front();
+    a->evidence.push_back({"code.exec_memory", "asks for executable memory", true, Strength::kPattern,
+                           fmt::format("{:#x} in {}", e.addr, r.NameOf(e.function)),
+                           fmt::format("{}, prot {:#x}{}", e.via, e.prot,
+                                       r.exec_requests.size() > 1 ? fmt::format(" (+{} more)", r.exec_requests.size() - 1) : "")});
+    if (a->execution && a->execution->jit == "no") a->execution->jit = "capable";
+  } else {
+    a->evidence.push_back({"code.exec_memory", "asks for executable memory", false, Strength::kPattern,
+                           "mmap and mprotect calls and syscalls",
+                           fmt::format("{} resolved without PROT_EXEC, {} undetermined", r.exec_checked, r.exec_undetermined)});
+  }
+  // A bytecode dispatch loop: an interpreter, whatever the names say.
+  if (!r.loops.empty()) {
+    const code::DispatchLoop& l = r.loops.front();
+    a->evidence.push_back({"code.dispatch", "contains a bytecode dispatch loop", true, Strength::kPattern,
+                           fmt::format("{:#x} in {}", l.addr, r.NameOf(l.function)),
+                           fmt::format("{}: {}", code::LoopShapeName(l.shape), l.evidence)});
+    if (a->execution && a->execution->model == "native") {
+      a->execution->model = "vm";
+      if (a->execution->engine.empty()) a->execution->engine = "unknown interpreter";
+    }
+  } else {
+    a->evidence.push_back({"code.dispatch", "contains a bytecode dispatch loop", false, Strength::kPattern,
+                           "every function", "no dispatch loop found"});
+  }
 }
 
 }  // namespace exray

@@ -27,4 +27,14 @@ struct CodeInput {
 /// The code analysis input of f; nullopt, with why, when the machine is not one exray decodes.
 std::optional<std::unique_ptr<CodeInput>> MakeCodeInput(const elf::File& f, std::string* why);
 
+struct Analysis;
+
+/// Reads the machine code of an analysed ELF file and adds what it shows to
+/// the verdict (docs/code.md, "In the verdict"): evidence "code.syscalls",
+/// "code.convention", "code.exec_memory" and "code.dispatch"; a bytecode
+/// dispatch loop makes a native program a vm ("unknown interpreter" unless
+/// identification named the engine), and a constant PROT_EXEC request makes
+/// "no JIT" at most "capable". Run on demand: it decodes all of the text.
+void AnalyzeCode(Analysis* a);
+
 }  // namespace exray

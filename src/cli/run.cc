@@ -321,6 +321,9 @@ int RunCode(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   int64_t idx = -1;
   for (uint32_t i = 0; i < r.functions.size() && idx < 0; ++i)
     if (r.functions[i].name == function || r.NameOf(i) == function) idx = i;
+  // A name the file gives to a function known under another (an alias at the same start).
+  for (const code::Seed& sd : (*ci)->input.seeds)
+    if (idx < 0 && sd.name == function) idx = r.FunctionAt(sd.start);
   if (idx < 0 && function.rfind("0x", 0) == 0) {
     char* end = nullptr;
     errno = 0;
@@ -359,6 +362,13 @@ int RunCheck(int argc, const char* const* argv, std::ostream& out, std::ostream&
   }
   auto opened = OpenAndAnalyze(path, err);
   if (!opened) return 1;
+  // The machine code answers no-jit, no-vm and no-interpreter too (a dispatch
+  // loop, a PROT_EXEC request); it is read only when one of them is asked.
+  for (const std::string& r : reqs)
+    if (r == "no-jit" || r == "no-vm" || r == "no-interpreter") {
+      AnalyzeCode(&opened->analysis);
+      break;
+    }
   const Analysis& analysis = opened->analysis;
   auto results = CheckRequirements(analysis, reqs);
   if (!results) {
@@ -559,6 +569,10 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   app.add_flag("--symbols", ro.symbols, "list .dynsym and .symtab entries");
   app.add_flag("--dynamic", ro.dynamic, "list the dynamic table and version needs");
   app.add_flag("--notes", ro.notes, "list notes");
+  bool with_code = false;
+  app.add_flag("--code", with_code,
+               "read the machine code too: direct syscalls, conventions, exec-memory requests and dispatch loops join "
+               "the verdict (decodes all of the text; see exray code)");
   bool no_identify = false;
   app.add_flag("--no-identify", no_identify, "skip the toolchain and execution verdicts (to measure their cost)")
       ->group("");  // hidden: for bench/run.sh
@@ -588,6 +602,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     opts.source = file_or->get();
     auto a_or = Analyze(path, (*file_or)->view(), opts);
     if (!a_or) return {"", "exray: " + path + ": " + a_or.error().message + "\n"};
+    if (with_code && !no_identify) AnalyzeCode(&*a_or);
     return {json ? ToJson(*a_or, ro, indent) + "\n" : ToText(*a_or, ro), ""};
   };
   unsigned n_jobs = jobs > 0 ? static_cast<unsigned>(jobs) : std::clamp(std::thread::hardware_concurrency(), 1u, 8u);

@@ -137,8 +137,9 @@ bool IsMemoryProtectImport(std::string_view name) {
 }
 
 bool IsCgoBridge(std::string_view n) {
+  // The C side of cgo (_cgo_*_Cfunc_*, x_cgo_*) is ordinary System V code.
   return n == "crosscall2" || n.starts_with("runtime.asmcgocall") || n.starts_with("runtime.cgocallback") ||
-         n == "runtime.cgocall" || n.starts_with("_cgoexp_") || n.starts_with("x_cgo_") || n.starts_with("_cgo_");
+         n == "runtime.cgocall" || n.starts_with("_cgoexp_");
 }
 
 class Analyzer {
@@ -189,14 +190,25 @@ class Analyzer {
     for (const Seed& s : in_.seeds)
       if (RegionAt(s.start)) seeds.push_back(s);
     if (in_.entry && RegionAt(in_.entry)) seeds.push_back({in_.entry, 0, {}, FuncSource::kEntry});
+    // PLT sections hold one stub per import, 16 bytes each (8 in x86's
+    // .plt.got without IBT): each is a function, named after its GOT slot.
+    for (const Region& g : regions_) {
+      if (g.name != ".plt" && g.name != ".plt.sec" && g.name != ".plt.got") continue;
+      const uint64_t step = g.name == ".plt.got" && dec_.arch() != Arch::kArm64 ? 8 : 16;
+      for (uint64_t a = g.start; a < g.end && a - g.start < kMaxPltBytes; a += step)
+        seeds.push_back({a, a + step, {}, FuncSource::kEntry});
+    }
     // A region no seed starts in is decoded from its start.
     for (const Region& g : regions_) {
       bool any = false;
       for (const Seed& s : seeds) any = any || (s.start >= g.start && s.start < g.end);
       if (!any) seeds.push_back({g.start, 0, {}, FuncSource::kEntry});
     }
-    std::sort(seeds.begin(), seeds.end(), [](const Seed& a, const Seed& b) {
-      return a.start != b.start ? a.start < b.start : a.source < b.source;
+    // At one start the best source names the function: the pclntab (the Go
+    // toolchain's own table) over symbols, symbols over unwind tables.
+    auto rank = [](FuncSource s) { return s == FuncSource::kPclntab ? -1 : static_cast<int>(s); };
+    std::sort(seeds.begin(), seeds.end(), [&](const Seed& a, const Seed& b) {
+      return a.start != b.start ? a.start < b.start : rank(a.source) < rank(b.source);
     });
     if (seeds.size() > kMaxFunctions) {
       r_.diag.Warn(fmt::format("{} function starts; the first {} are analysed", seeds.size(), kMaxFunctions));
@@ -429,6 +441,9 @@ class Analyzer {
       const Insn& i = insns_[k];
       switch (i.flow) {
         case Flow::kCall:
+          if (int64_t t = r_.FunctionAt(i.target); t >= 0 && r_.functions[t].start == i.target &&
+                                                  !r_.functions[t].import.empty())
+            ImportCall(k, r_.functions[t].import);  // call mprotect@plt
           if (edges_.size() < kMaxCallEdges) edges_.push_back({i.target, i.addr});
           else edges_capped_ = true;
           if (!std::binary_search(starts_.begin(), starts_.end(), i.target)) call_targets_.push_back(i.target);
@@ -437,10 +452,10 @@ class Analyzer {
           if (i.mem_target) ImportCall(k, Import(i.target));
           break;
         case Flow::kIndirectJump:
-          if (i.mem_target && (plt || k <= 1)) {
+          if (i.mem_target) {
             if (std::string_view name = Import(i.target); !name.empty()) {
-              if (k <= 1 || plt) f.import = name;
-              ImportCall(k, name);  // a tail call through the GOT
+              if (k <= 1 || plt) f.import = name;  // a stub: endbr64; bnd jmp [rip+slot]
+              else ImportCall(k, name);            // a tail call through the GOT
               break;
             }
           }
@@ -878,7 +893,7 @@ class Analyzer {
     for (const auto& [key, e] : fetched) {
       if (((key >> 56) & 0x3f) == 4) {
         // Through a table in a register: the many jumps are the signal (no op pointer to advance).
-        if (e.jumps < kMinFetchedJumps) continue;
+        if (e.jumps < kMinThreadedHandlers) continue;
         AddLoop({fi, e.first, LoopShape::kThreaded, e.jumps, 0, e.jumps,
                  fmt::format("{} indirect jumps through one table addressed by a register, indexed by the opcode",
                              e.jumps)});

@@ -23,6 +23,8 @@ inline constexpr uint64_t kMaxFunctions = 2'000'000;
 /// Bytes one function may span before it is cut; a function without end (no
 /// seed after it) in a huge text section is damage or data.
 inline constexpr uint64_t kMaxFunctionBytes = 4ull << 20;
+/// PLT bytes split into stubs; a real PLT of 100k imports is 1.6 MB.
+inline constexpr uint64_t kMaxPltBytes = 16ull << 20;
 /// Rounds of adding call targets found in gaps as new functions.
 inline constexpr int kMaxCallTargetRounds = 4;
 /// Instructions read at a function's start to infer its convention.

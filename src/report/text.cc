@@ -159,9 +159,10 @@ void Verdict(const Analysis& a, Out& out) {
     if (!t.libc.empty()) tc += fmt::format(" · {} ({})", t.libc, t.libc_linking);
     out.Field("toolchain", Safe(tc));
   }
-  // Toolchain first, then what runs the code, then the Go runtime's parts.
+  // Toolchain first, then what runs the code, then the Go runtime's parts,
+  // then what the machine code shows (with --code).
   static constexpr std::string_view kRanks[] = {"toolchain.", "go.version", "execution.", "go.runtime.gc",
-                                                "go.runtime.scheduler"};
+                                                "go.runtime.scheduler", "code."};
   std::vector<std::pair<size_t, const Evidence*>> shown;
   for (const Evidence& e : a.evidence)
     for (size_t r = 0; r < std::size(kRanks); ++r)
