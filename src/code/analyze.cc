@@ -604,12 +604,16 @@ class Analyzer {
     uint64_t first_jump = 0;
     bool index_from_memory = false;
     uint8_t fetch_base = kNoReg;    // the op pointer the index was fetched through
+    uint64_t entries = 0;           // entries read from the table
     std::vector<uint64_t> targets;  // distinct, in-function
   };
 
   // The instruction that last wrote reg before k, following register copies; SIZE_MAX when none is found.
-  size_t DefOf(uint8_t* reg, size_t k) {
+  // With stop_at_joins, stops where other code jumps in: used to name a
+  // loop-carried register by the name it has at the loop's head.
+  size_t DefOf(uint8_t* reg, size_t k, bool stop_at_joins = false) {
     for (int steps = 0; steps < kMaxBacktrack && k > 0; ++steps) {
+      if (stop_at_joins && targets_.count(insns_[k].addr)) return SIZE_MAX;
       const size_t j = k - 1;
       const Insn& ij = insns_[j];
       if (ij.flow == Flow::kJump || ij.flow == Flow::kReturn || ij.flow == Flow::kIndirectJump ||
@@ -641,6 +645,7 @@ class Analyzer {
       const Detail& d = D(j);
       if (d.op == Op::kLoad) {
         *fetch_base = d.mem.base;
+        DefOf(fetch_base, j, /*stop_at_joins=*/true);  // named after any copies since the loop's head
         return IsFetch(d.mem);
       }
       if (d.op != Op::kAndImm && d.op != Op::kShiftImm && d.op != Op::kAddImm) return false;
@@ -658,12 +663,22 @@ class Analyzer {
   // one function with the same key go through the same field of the current
   // op (PHP's handler pointer, Ruby's direct-threaded iseq) or add a fetched
   // offset to one base (OCaml's threaded code). 0 when no fetch is seen.
-  uint64_t FetchKey(size_t k) {
+  //
+  // Jumps through the op (kinds 1-3) are grouped by kind alone: the op
+  // pointer moves between registers and the handler field's offset varies
+  // with the op's length (Ruby's jmp [reg+8*len], SWI-Prolog's jmp [rax],
+  // [rbx], [rdx+8]). *base is the op pointer of this jump, named after any
+  // copies (OCaml: mov rax, r15; lea r15, [r15+4]; movsxd rax, [rax]).
+  uint64_t FetchKey(size_t k, uint8_t* op_base) {
     const Detail& d = D(k);
-    // The op pointer is named after any copies (OCaml: mov rax, r15; lea r15, [r15+4]; movsxd rax, [rax]).
     auto key = [&](int kind, const MemOperand& m, size_t at) {
       uint8_t base = m.base;
-      DefOf(&base, at);
+      DefOf(&base, at, /*stop_at_joins=*/true);
+      *op_base = base;
+      if (kind != 4) return (uint64_t{1} << 62) | (uint64_t(kind) << 56);
+      // A table in a register: the op pointer is what the opcode was fetched through.
+      uint8_t fetched_from = kNoReg;
+      *op_base = IndexFromMemory(m.index, at, &fetched_from) ? fetched_from : kNoReg;
       return (uint64_t{1} << 62) | (uint64_t(kind) << 56) | (uint64_t(base) << 48) | (uint64_t(m.disp) & 0xffffffffffff);
     };
     // A table whose address is kept in a register (LuaJIT's DISPATCH): jmp [base+op*8+disp].
@@ -695,12 +710,13 @@ class Analyzer {
   // straight-line code before the jump at k (the "pc += n" of a handler's
   // end): what tells threaded code from tail calls through a vtable.
   bool Advances(uint8_t reg, size_t k) {
+    if (reg == kNoReg) return false;
     for (size_t steps = 0; steps < 12 && k > 0; ++steps) {
       const size_t j = --k;
       if (insns_[j].flow != Flow::kNext) return false;
       const Detail& d = D(j);
-      if (d.op == Op::kAddImm && d.dst == reg && d.imm > 0) return true;
-      if (d.op == Op::kLea && d.dst == reg && d.mem.base == reg && d.mem.index == kNoReg && d.mem.disp > 0) return true;
+      // pc += n, or the next pc computed beside this one (SWI-Prolog: lea rbx, [rax+8]; jmp [rax]).
+      if (IsStep(d, reg, /*any_dst=*/true)) return true;
       if (d.written & (1u << reg)) return false;
     }
     return false;
@@ -746,7 +762,57 @@ class Analyzer {
   uint64_t ConstBase(uint8_t reg, size_t k) {
     if (reg == kNoReg) return 0;
     const Value v = ValueOf(reg, 0, k, /*stop_at_joins=*/false);
-    return v.kind == Value::kConst ? static_cast<uint64_t>(v.v) : UINT64_MAX;
+    if (v.kind == Value::kConst) return static_cast<uint64_t>(v.v);
+    return FunctionConst(reg);
+  }
+
+  // The one constant reg holds wherever it is read in the function: every
+  // write of it in the function sets the same address (lea reg, [rip+X] or
+  // mov reg, X), or reloads it from a stack slot that only ever receives
+  // reg itself (a spill). A compiler keeps a jump table's base so, set once
+  // before the interpreter's loop. UINT64_MAX when there is no such constant.
+  uint64_t FunctionConst(uint8_t reg) {
+    if (reg >= 32) return UINT64_MAX;
+    if (const_cache_fn_ != cur_) const_cache_.clear(), const_cache_fn_ = cur_;
+    if (auto it = const_cache_.find(reg); it != const_cache_.end()) return it->second;
+    uint64_t value = UINT64_MAX;
+    bool ok = true;
+    std::set<int64_t> reloads;  // entry-relative stack slots reg is reloaded from
+    std::set<int64_t> spills;   // slots reg is stored to
+    std::map<int64_t, bool> slot_others;  // slots written by anything else
+    const bool x86 = dec_.arch() != Arch::kArm64;
+    for (size_t k = 0; k < insns_.size() && ok && k < kMaxConstScan; ++k) {
+      const Detail& d = D(k);
+      if (x86 && (d.op == Op::kStore || d.op == Op::kStoreImm) && d.mem.base == kX86Rsp && d.mem.index == kNoReg) {
+        auto dl = Delta(k);
+        if (!dl) continue;
+        const int64_t slot = d.mem.disp + *dl;
+        if (d.op == Op::kStore && d.src == reg) spills.insert(slot);
+        else slot_others[slot] = true;
+      }
+      if (!(d.written & (1u << reg))) continue;
+      uint64_t v = UINT64_MAX;
+      if (d.op == Op::kLea && d.dst == reg && (d.mem.rip || (d.mem.base == kNoReg && d.mem.index == kNoReg)))
+        v = d.mem.abs;
+      else if (d.op == Op::kMovImm && d.dst == reg && d.imm != 0)
+        v = static_cast<uint64_t>(d.imm);
+      else if (x86 && d.op == Op::kLoad && d.dst == reg && d.mem.base == kX86Rsp && d.mem.index == kNoReg) {
+        auto dl = Delta(k);
+        if (!dl) ok = false;
+        else reloads.insert(d.mem.disp + *dl);
+        continue;
+      } else {
+        ok = false;
+        break;
+      }
+      if (value == UINT64_MAX) value = v;
+      else if (value != v) ok = false;
+    }
+    for (int64_t slot : reloads) ok = ok && spills.count(slot) && !slot_others.count(slot);
+    if (insns_.size() > kMaxConstScan) ok = false;
+    const uint64_t out = ok ? value : UINT64_MAX;
+    const_cache_[reg] = out;
+    return out;
   }
 
   // Resolves the table of the indirect jump at k: its address, how its
@@ -793,7 +859,8 @@ class Analyzer {
     return false;
   }
 
-  std::vector<uint64_t> TableTargets(uint64_t table, bool relative, const Function& f) {
+  // The distinct targets of a table; *entries: how many entries were read.
+  std::vector<uint64_t> TableTargets(uint64_t table, bool relative, const Function& f, uint64_t* entries) {
     std::vector<uint64_t> out;
     const int w = relative ? 4 : ptr_;
     for (uint64_t i = 0; i < kMaxTableEntries; ++i) {
@@ -817,6 +884,7 @@ class Analyzer {
       if (relative ? (t < f.start || t >= f.end) : !RegionAt(t)) break;
       out.push_back(t);
     }
+    *entries = out.size();
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
@@ -873,10 +941,11 @@ class Analyzer {
       uint8_t index = kNoReg;
       size_t at = 0;
       if (!ResolveTable(k, &table, &relative, &index, &at)) {
-        if (uint64_t key = FetchKey(k)) {
+        uint8_t op_base = kNoReg;
+        if (uint64_t key = FetchKey(k, &op_base)) {
           Fetched& e = fetched[key];
           if (e.jumps++ == 0) e.first = insns_[k].addr;
-          e.advancing += Advances(static_cast<uint8_t>((key >> 48) & 0xff), k);
+          e.advancing += Advances(op_base, k);
         }
         continue;
       }
@@ -884,7 +953,7 @@ class Analyzer {
       if (u.jumps == 0) {
         u.table = table;
         u.first_jump = insns_[k].addr;
-        u.targets = TableTargets(table, relative, f);
+        u.targets = TableTargets(table, relative, f, &u.entries);
       }
       ++u.jumps;
       jumps_of[table].push_back(insns_[k].addr);
@@ -892,8 +961,8 @@ class Analyzer {
     }
     for (const auto& [key, e] : fetched) {
       if (((key >> 56) & 0x3f) == 4) {
-        // Through a table in a register: the many jumps are the signal (no op pointer to advance).
-        if (e.jumps < kMinThreadedHandlers) continue;
+        // Through a table in a register, indexed by an opcode fetched through a pointer that steps forward.
+        if (e.jumps < kMinThreadedHandlers || e.advancing < kMinAdvancingJumps || e.advancing * 16 < e.jumps) continue;
         AddLoop({fi, e.first, LoopShape::kThreaded, e.jumps, 0, e.jumps,
                  fmt::format("{} indirect jumps through one table addressed by a register, indexed by the opcode",
                              e.jumps)});
@@ -911,9 +980,14 @@ class Analyzer {
       uint32_t inside = 0;
       for (uint64_t t : u.targets) inside += t >= f.start && t < f.end;
       if (inside * 2 < handlers) continue;  // a table of other functions' code (a vtable, a list of callbacks)
-      if (u.jumps >= kMinThreadedJumps && handlers >= kMinThreadedHandlers) {
+      // One jump per handler (compilers merge some), and a handler per
+      // opcode: a byte lexer's table of 256 entries has a few dozen distinct
+      // targets, a switch duplicated into a few of its cases a few jumps.
+      if (u.jumps >= kMinThreadedJumps && handlers >= kMinThreadedHandlers && u.jumps * 3 >= handlers &&
+          handlers * 3 >= u.entries) {
         AddLoop({fi, u.first_jump, LoopShape::kThreaded, handlers, table, u.jumps,
-                 fmt::format("{} indirect jumps through one table of {} handlers in the function", u.jumps, handlers)});
+                 fmt::format("{} indirect jumps through one table of {} handlers ({} entries) in the function", u.jumps,
+                             handlers, u.entries)});
         continue;
       }
       if (handlers < kMinSwitchHandlers || !u.index_from_memory) continue;
@@ -1120,6 +1194,8 @@ class Analyzer {
   std::vector<bool> described_;
   std::vector<std::optional<int64_t>> deltas_;
   std::unordered_set<uint64_t> targets_;
+  std::map<uint8_t, uint64_t> const_cache_;  // FunctionConst of the current function
+  uint32_t const_cache_fn_ = UINT32_MAX;
 };
 
 }  // namespace

@@ -37,6 +37,9 @@ inline constexpr int kMaxWrapperDepth = 5;
 inline constexpr uint64_t kMaxCallEdges = 8'000'000;
 /// Call sites examined when following arguments (all wrappers together).
 inline constexpr uint64_t kMaxWrapperCalls = 200'000;
+/// Instructions scanned for a register that holds one constant throughout a
+/// function (a jump table's base set before the loop); beyond, not assumed.
+inline constexpr size_t kMaxConstScan = 200'000;
 /// Entries read from one jump table; no interpreter has more opcodes.
 inline constexpr uint64_t kMaxTableEntries = 4096;
 /// A dispatch loop: at least this many distinct handlers in the function.

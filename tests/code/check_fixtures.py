@@ -67,14 +67,7 @@ UNISTD = Path("/usr/include/x86_64-linux-gnu/asm/unistd_64.h")
 
 # Misses exray does not fix yet, each explained (docs/code.md, "Not yet"):
 # printed as KNOWN, not counted as failures. Remove a row when it passes.
-KNOWN_MISSES = {
-    "interp_switch.clang.pie":
-        "clang keeps the switch's table base in a register set before the loop; the base is not followed across the loop's join",
-    "interp_goto.gcc.pie":
-        "gcc keeps the label table's address in a register set before the loop: the loop is found, its table address not",
-    "interp_goto.clang.pie":
-        "clang's label table is found as jumps through a register, so its address and one merged jump are not reported",
-}
+KNOWN_MISSES: dict[str, str] = {}
 
 
 class Report:

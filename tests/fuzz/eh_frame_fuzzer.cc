@@ -59,20 +59,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const ImportSlot& s = slots[i];
     FUZZ_CHECK(!s.name.empty() && Inside(s.name, bytes), "slot names point into the file");
     FUZZ_CHECK(s.slot <= addr_max, "slots fit the address size");
-    if (i) FUZZ_CHECK(std::tie(slots[i - 1].slot, slots[i - 1].name) < std::tie(s.slot, s.name), "slots sorted, unique");
+    if (i)
+      FUZZ_CHECK(std::tie(slots[i - 1].slot, slots[i - 1].name) < std::tie(s.slot, s.name), "slots sorted, unique");
   }
   FUZZ_CHECK(diag.warnings().size() <= exray::Diagnostics::kMaxWarnings, "warning cap");
 
   // Without a warning sink the readers must give the same answer.
+  auto same_range = [](const FdeRange& a, const FdeRange& b) { return a.begin == b.begin && a.size == b.size; };
+  auto same_slot = [](const ImportSlot& a, const ImportSlot& b) { return a.slot == b.slot && a.name == b.name; };
   EhFrameRanges again = ReadFdeRanges(f, nullptr);
-  FUZZ_CHECK(again.from == r.from && again.fdes.size() == r.fdes.size() &&
-                 std::equal(again.fdes.begin(), again.fdes.end(), r.fdes.begin(),
-                            [](const FdeRange& a, const FdeRange& b) { return a.begin == b.begin && a.size == b.size; }),
+  FUZZ_CHECK(again.from == r.from && std::equal(again.fdes.begin(), again.fdes.end(), r.fdes.begin(), r.fdes.end(),
+                                                same_range),
              "FDE ranges are deterministic");
   std::vector<ImportSlot> slots_again = ReadImportSlots(f, nullptr);
-  FUZZ_CHECK(slots_again.size() == slots.size() &&
-                 std::equal(slots_again.begin(), slots_again.end(), slots.begin(),
-                            [](const ImportSlot& a, const ImportSlot& b) { return a.slot == b.slot && a.name == b.name; }),
+  FUZZ_CHECK(std::equal(slots_again.begin(), slots_again.end(), slots.begin(), slots.end(), same_slot),
              "import slots are deterministic");
   return 0;
 }

@@ -239,6 +239,7 @@ TEST(EhFrameReal, SparseReadGivesTheSameAnswer) {
     auto file = MappedFile::Open(path, &buffer);
     ASSERT_TRUE(file) << path;
     ASSERT_TRUE((*file)->sparse()) << path;
+    (*file)->Ensure(0, 4);  // the magic, as Analyze brings it in before Parse
     ParseOptions opts;
     opts.source = file->get();
     auto sparse = Parse((*file)->view(), opts);
@@ -263,7 +264,10 @@ TEST(EhFrameReal, CrossTargetLibrariesMatchReadelf) {
                                   "int ext_fn(int);\n"
                                   "static int helper(int x) { return x > 3 ? ext_fn(x - 1) : x; }\n"
                                   "int api_one(int x) { return helper(x) * 3 + ext_var; }\n"
-                                  "int api_two(int x) { int (*volatile p)(int) = ext_fn; return p(x) + helper(x + 1); }\n";
+                                  "int api_two(int x) {\n"
+                                  "  int (*volatile p)(int) = ext_fn;\n"
+                                  "  return p(x) + helper(x + 1);\n"
+                                  "}\n";
   struct Target {
     const char* triple;
     bool slots;  // a machine ReadImportSlots knows

@@ -168,8 +168,8 @@ bool ReadEncoded(Reader& r, uint64_t view_addr, uint8_t enc, const Bases& b, boo
         if (!b.data) return false;
         v += *b.data;
         break;
-      // Relative to the function's start, which for pc_begin is what is being
-      // read: taken as base 0, as libgcc's base_from_object does for bases it lacks.
+      // Relative to the function's start, which for pc_begin is the value
+      // being read: no base to add (libgcc and LLVM libunwind refuse it).
       case DW_EH_PE_funcrel: break;
       default: return false;
     }
@@ -178,7 +178,9 @@ bool ReadEncoded(Reader& r, uint64_t view_addr, uint8_t enc, const Bases& b, boo
   return true;
 }
 
-bool RangeLess(const FdeRange& a, const FdeRange& b) { return a.begin != b.begin ? a.begin < b.begin : a.size < b.size; }
+bool RangeLess(const FdeRange& a, const FdeRange& b) {
+  return a.begin != b.begin ? a.begin < b.begin : a.size < b.size;
+}
 
 // Sorts by begin, then size. The search table gives sorted ranges; a walk of
 // .eh_frame gives hundreds of ascending runs (595 in libLLVM-14.so's 95k FDEs),
@@ -312,7 +314,11 @@ class FdeReader {
     ByteView body = a.data.Sub(0, rec.end);
     Reader r(body, endian_, rec.content + 4);
     uint8_t version = r.U8();
-    if (r.ok() && version != 1 && version != 3 && version != 4) {
+    if (!r.ok()) {
+      Damage("{}: CIE at offset {:#x} is truncated", where, cie_off);
+      return c;
+    }
+    if (version != 1 && version != 3 && version != 4) {
       Damage("{}: CIE at offset {:#x}: version {} is not 1, 3 or 4", where, cie_off, version);
       return c;
     }

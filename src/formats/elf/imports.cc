@@ -40,7 +40,6 @@ std::optional<SlotTypes> SlotTypesFor(uint16_t machine) {
 struct RelocTable {
   ByteView data;
   bool rela = false;
-  std::string where;  // "DT_JMPREL" or a section name, for messages
 };
 
 class ImportReader {
@@ -55,7 +54,9 @@ class ImportReader {
     const SymbolTable* syms = Symbols();
     uint64_t total = 0;
     for (const RelocTable& t : tables_) total += t.data.size() / EntSize(t.rela);
-    out.reserve(std::min(total, kMaxRelocations));
+    // Most relocations are RELATIVE; a named symbol rarely fills more than
+    // two slots (its PLT slot and a GOT entry). A hint, not a cap.
+    out.reserve(std::min({total, kMaxRelocations, 2 * syms->readable + 64}));
     uint64_t read = 0, bad_symbol = 0;
     const uint64_t word = f_.header.is64 ? 8 : 4;
     for (const RelocTable& t : tables_) {
@@ -100,11 +101,11 @@ class ImportReader {
     if (bad_symbol)
       Warn(fmt::format("{} relocations name a symbol past the end of the dynamic symbol table ({} symbols)",
                        bad_symbol, syms->readable));
-    auto less = [](const ImportSlot& a, const ImportSlot& b) { return a.slot != b.slot ? a.slot < b.slot : a.name < b.name; };
-    std::sort(out.begin(), out.end(), less);
-    out.erase(std::unique(out.begin(), out.end(),
-                          [](const ImportSlot& a, const ImportSlot& b) { return a.slot == b.slot && a.name == b.name; }),
-              out.end());
+    std::sort(out.begin(), out.end(), [](const ImportSlot& a, const ImportSlot& b) {
+      return a.slot != b.slot ? a.slot < b.slot : a.name < b.name;
+    });
+    auto same = [](const ImportSlot& a, const ImportSlot& b) { return a.slot == b.slot && a.name == b.name; };
+    out.erase(std::unique(out.begin(), out.end(), same), out.end());
     return out;
   }
 
@@ -140,7 +141,7 @@ class ImportReader {
     if (*size % EntSize(rela))
       Warn(fmt::format("{} {:#x} is not a multiple of the entry size {}", DynamicTagName(size_tag), *size,
                        EntSize(rela)));
-    tables_.push_back(RelocTable{f_.Load(*off, *size), rela, what});
+    tables_.push_back(RelocTable{f_.Load(*off, *size), rela});
   }
 
   // The tables the dynamic section names; false when it names none.
@@ -170,7 +171,7 @@ class ImportReader {
                          EntSize(rela)));
         continue;
       }
-      tables_.push_back(RelocTable{f_.SectionData(s), rela, std::string(s.name)});
+      tables_.push_back(RelocTable{f_.SectionData(s), rela});
     }
   }
 
