@@ -24,8 +24,8 @@ files=("$out/npm/node_modules/@bufbuild/buf-linux-x64/bin/buf" "$out/npm/node_mo
   for f in "${files[@]}"; do
     echo
     echo "## $(basename "$f"), $(stat -c %s "$f") bytes"
-    hyperfine -w 1 -r 5 -N --export-markdown /dev/stdout --output=null \
-      "$exray code $f --json" "objdump -d --no-show-raw-insn $f" 2>/dev/null | sed -n '/^|/p'
+    hyperfine -w 1 -r 5 -N --style none --export-markdown /dev/stdout --output=null \
+      "$exray code $f --json" "objdump -d --no-show-raw-insn $f" 2>/dev/null
     rss=$(/usr/bin/time -f %M "$exray" code "$f" --json 2>&1 >/dev/null | tail -1)
     echo
     echo "exray peak RSS: ${rss} KiB"
