@@ -122,10 +122,13 @@ struct Pending {
   }
 };
 
+// The mask bit of canonical register r; none for kNoReg (or any id past the mask).
+constexpr uint32_t Bit(unsigned r) { return r < 32 ? 1u << r : 0; }
+
 bool IsCalleeSaved(Arch a, bool go, uint8_t r) {
   if (go) return false;  // Go's ABIInternal saves nothing across a call (but R14/R15, fixed)
   if (a == Arch::kArm64) return r >= 19 && r <= 28;
-  return r == kX86Rbx || r == kX86Rbp || r >= 12 && r <= 15 || (a == Arch::kX86 && (r == kX86Rsi || r == kX86Rdi));
+  return r == kX86Rbx || r == kX86Rbp || (r >= 12 && r <= 15) || (a == Arch::kX86 && (r == kX86Rsi || r == kX86Rdi));
 }
 
 bool IsMemoryProtectSyscall(std::string_view name) {
@@ -152,6 +155,7 @@ class Analyzer {
     // Decode every function once; call targets in gaps become functions for the next round.
     size_t done = 0;
     for (int round = 0; round <= kMaxCallTargetRounds; ++round) {
+      IndexSpans();
       for (size_t i = done; i < r_.functions.size(); ++i) {
         Decode(static_cast<uint32_t>(i));
         AnalyzeFunction(static_cast<uint32_t>(i));
@@ -247,41 +251,55 @@ class Analyzer {
     if (capped) r_.diag.Warn(fmt::format("a function longer than {} bytes was cut there", kMaxFunctionBytes));
   }
 
+  // The functions so far, sorted by start (r_.functions is sorted only after
+  // the sweep: call-target functions are appended round by round).
+  struct Span {
+    uint64_t start = 0, end = 0;
+    uint32_t index = 0;
+  };
+  void IndexSpans() {
+    spans_.clear();
+    spans_.reserve(r_.functions.size());
+    for (uint32_t i = 0; i < r_.functions.size(); ++i) spans_.push_back({r_.functions[i].start, r_.functions[i].end, i});
+    std::sort(spans_.begin(), spans_.end(), [](const Span& a, const Span& b) { return a.start < b.start; });
+  }
+  // The function holding addr; null when none.
+  const Span* SpanAt(uint64_t addr) const {
+    auto it = std::upper_bound(spans_.begin(), spans_.end(), addr, [](uint64_t a, const Span& s) { return a < s.start; });
+    if (it == spans_.begin()) return nullptr;
+    --it;
+    return addr < it->end ? &*it : nullptr;
+  }
+
   bool AddCallTargetFunctions() {
     std::vector<uint64_t> fresh;
     std::sort(call_targets_.begin(), call_targets_.end());
     call_targets_.erase(std::unique(call_targets_.begin(), call_targets_.end()), call_targets_.end());
     for (uint64_t t : call_targets_)
-      if (RegionAt(t) && r_.FunctionAt(t) < 0) fresh.push_back(t);
+      if (RegionAt(t) && !SpanAt(t)) fresh.push_back(t);
     call_targets_.clear();
     if (fresh.empty() || r_.functions.size() + fresh.size() > kMaxFunctions) return false;
-    // New functions go after the existing ones (they are decoded next), then all are re-sorted in Finish.
-    const size_t first = r_.functions.size();
+    // New functions go after the existing ones (they are decoded next); Reorder sorts them all.
     for (uint64_t t : fresh) {
       Function f;
       f.start = t, f.source = FuncSource::kCallTargets;
-      // Up to the next known start or the region's end.
-      const Region* g = RegionAt(t);
-      uint64_t end = g->end;
-      auto it = std::upper_bound(starts_.begin(), starts_.end(), t);
-      if (it != starts_.end()) end = std::min(end, *it);
+      // Up to the next function (known or new) or the region's end.
+      uint64_t end = RegionAt(t)->end;
+      auto it = std::upper_bound(spans_.begin(), spans_.end(), t, [](uint64_t a, const Span& s) { return a < s.start; });
+      if (it != spans_.end()) end = std::min(end, it->start);
       auto nt = std::upper_bound(fresh.begin(), fresh.end(), t);
       if (nt != fresh.end()) end = std::min(end, *nt);
       f.end = std::min(end, t + kMaxFunctionBytes);
       r_.functions.push_back(f);
     }
-    (void)first;
     return true;
   }
 
   // ---- the sweep ----------------------------------------------------------------
   // count: add to the totals (false when a caller is decoded again to follow an argument).
   void Decode(uint32_t fi, bool count = true) {
-    if (starts_.empty()) {
-      starts_.reserve(r_.functions.size());
-      for (const Function& f : r_.functions) starts_.push_back(f.start);
-    }
     cur_ = fi;
+    jump_sources_fn_ = const_cache_fn_ = UINT32_MAX;  // per-function caches start over
     insns_.clear();
     details_.clear();
     deltas_.clear();
@@ -347,16 +365,41 @@ class Analyzer {
   // Where the value of register reg (or of the stack slot at entry-relative
   // offset slot, when reg is kNoReg) before instruction k comes from.
   Value ValueOf(uint8_t reg, int64_t slot, size_t k, bool stop_at_joins = true) {
+    Walk w;
+    w.joins = stop_at_joins;
+    w.budget = stop_at_joins ? kMaxBacktrack * kMaxJoinPaths : kMaxBacktrack;
+    bool cycled = false;
+    const Value v = WalkBack(reg, slot, k, &w, 0, false, &cycled);
+    return cycled ? Value{} : v;
+  }
+
+  // One backward search: instructions left to examine, and the joins being
+  // evaluated (a way back into one of them is a loop: it adds no value).
+  struct Walk {
+    bool joins = true;  // false: walk linearly, ignoring other ways in
+    int budget = 0;
+    std::vector<size_t> open;
+  };
+
+  // The value before instruction k. At a point other code jumps to (when
+  // w->joins), every way in must give the same value: the fall-through and
+  // each jump there, followed back in turn. *cycled: the only ways back ran
+  // into a join already open (a loop).
+  Value WalkBack(uint8_t reg, int64_t slot, size_t k, Walk* w, int depth, bool skip_join, bool* cycled) {
+    *cycled = false;
     const Function& f = r_.functions[cur_];
     const bool sp_is_x86 = dec_.arch() != Arch::kArm64;
-    for (int steps = 0; steps < kMaxBacktrack; ++steps) {
-      if (stop_at_joins && k < insns_.size() && targets_.count(insns_[k].addr)) return {};  // another path joins here
+    for (;;) {
+      if (--w->budget < 0) return {};
+      if (w->joins && !skip_join && k < insns_.size() && targets_.count(insns_[k].addr))
+        return AtJoin(reg, slot, k, w, depth, cycled);
+      skip_join = false;
       if (k == 0) break;
       const size_t j = k - 1;
       const Insn& ij = insns_[j];
       if (ij.flow == Flow::kJump || ij.flow == Flow::kReturn || ij.flow == Flow::kIndirectJump ||
           ij.flow == Flow::kStop || ij.flow == Flow::kInvalid)
-        return {};  // k is reached only by a branch
+        return {};  // k is reached only by a branch (handled at joins)
       if (ij.flow == Flow::kCall || ij.flow == Flow::kIndirectCall) {
         if (reg != kNoReg && !IsCalleeSaved(dec_.arch(), f.go_code, reg)) return {};
         k = j;
@@ -364,7 +407,7 @@ class Analyzer {
       }
       const Detail& d = D(j);
       if (reg != kNoReg) {
-        if (d.written & (1u << reg)) {
+        if (d.written & Bit(reg)) {
           if (d.op == Op::kMovImm && d.dst == reg) return {Value::kConst, d.imm};
           if (d.op == Op::kMovReg && d.dst == reg && d.src != kNoReg) {
             reg = d.src;
@@ -413,10 +456,59 @@ class Analyzer {
       }
       k = j;
     }
-    if (k != 0) return {};
     if (reg != kNoReg) return {Value::kArgReg, reg};
     if (slot >= ptr_) return {Value::kArgStack, slot};
     return {};
+  }
+
+  Value AtJoin(uint8_t reg, int64_t slot, size_t k, Walk* w, int depth, bool* cycled) {
+    if (std::find(w->open.begin(), w->open.end(), k) != w->open.end()) {
+      *cycled = true;
+      return {};
+    }
+    if (depth >= kMaxJoinDepth) return {};
+    if (jump_sources_fn_ != cur_) IndexJumpSources();
+    w->open.push_back(k);
+    std::optional<Value> agreed;
+    bool failed = false;
+    int paths = 0;
+    auto merge = [&](const Value& v, bool cyc) {
+      if (cyc) return;  // a loop back to an open join adds nothing
+      if (!agreed) agreed = v;
+      else if (agreed->kind != v.kind || agreed->v != v.v) failed = true;
+      if (v.kind == Value::kUnknown) failed = true;
+    };
+    // The fall-through into k, when the instruction before k can fall through.
+    if (k > 0) {
+      const Flow fl = insns_[k - 1].flow;
+      if (fl != Flow::kJump && fl != Flow::kReturn && fl != Flow::kIndirectJump && fl != Flow::kStop &&
+          fl != Flow::kInvalid) {
+        bool cyc = false;
+        merge(WalkBack(reg, slot, k, w, depth + 1, /*skip_join=*/true, &cyc), cyc);
+        ++paths;
+      }
+    } else {
+      bool cyc = false;
+      merge(WalkBack(reg, slot, k, w, depth + 1, /*skip_join=*/true, &cyc), cyc);
+      ++paths;
+    }
+    auto range = jump_sources_.equal_range(insns_[k].addr);
+    for (auto it = range.first; it != range.second && !failed; ++it) {
+      if (++paths > kMaxJoinPaths) {
+        failed = true;
+        break;
+      }
+      bool cyc = false;
+      // The value at the jump is the value before it: a jump writes no register.
+      merge(WalkBack(reg, slot, it->second, w, depth + 1, false, &cyc), cyc);
+    }
+    w->open.pop_back();
+    if (failed) return {};
+    if (!agreed) {
+      *cycled = true;
+      return {};
+    }
+    return *agreed;
   }
 
   // The value a callee receives as arg, seen at call instruction k of the current function.
@@ -441,12 +533,11 @@ class Analyzer {
       const Insn& i = insns_[k];
       switch (i.flow) {
         case Flow::kCall:
-          if (int64_t t = r_.FunctionAt(i.target); t >= 0 && r_.functions[t].start == i.target &&
-                                                  !r_.functions[t].import.empty())
-            ImportCall(k, r_.functions[t].import);  // call mprotect@plt
+          if (const Span* sp = SpanAt(i.target); sp && sp->start == i.target && !r_.functions[sp->index].import.empty())
+            ImportCall(k, r_.functions[sp->index].import);  // call mprotect@plt
           if (edges_.size() < kMaxCallEdges) edges_.push_back({i.target, i.addr});
           else edges_capped_ = true;
-          if (!std::binary_search(starts_.begin(), starts_.end(), i.target)) call_targets_.push_back(i.target);
+          if (!SpanAt(i.target)) call_targets_.push_back(i.target);
           break;
         case Flow::kIndirectCall:
           if (i.mem_target) ImportCall(k, Import(i.target));
@@ -550,9 +641,9 @@ class Analyzer {
         break;
       const Detail& d = D(k);
       uint32_t reads = d.read & ~written;
-      if (d.op == Op::kPush) reads &= ~(1u << d.src);  // a save, not a use
+      if (d.op == Op::kPush) reads &= ~Bit(d.src);  // a save, not a use
       read_first |= reads;
-      if (d.has_mem && d.mem.base == g_reg && (d.mem.disp == 0x10 || d.mem.disp == 0x18) && (reads & (1u << g_reg)))
+      if (d.has_mem && d.mem.base == g_reg && (d.mem.disp == 0x10 || d.mem.disp == 0x18) && (reads & Bit(g_reg)))
         go_check = true;
       if (x86 && d.op == Op::kLoad && d.mem.fs && d.mem.base == kNoReg && d.mem.index == kNoReg && d.mem.disp < 0 &&
           d.mem.disp >= -16)
@@ -568,7 +659,7 @@ class Analyzer {
     f.stack_check = go_check || tls_g;
     auto has = [&](std::initializer_list<uint8_t> regs) {
       for (uint8_t r : regs)
-        if (read_first & (1u << r)) return true;
+        if (read_first & Bit(r)) return true;
       return false;
     };
     Convention c = Convention::kUnknown;
@@ -603,7 +694,8 @@ class Analyzer {
     uint32_t jumps = 0;
     uint64_t first_jump = 0;
     bool index_from_memory = false;
-    uint8_t fetch_base = kNoReg;    // the op pointer the index was fetched through
+    uint8_t fetch_base = kNoReg;    // the op pointer the index was fetched through (most ways in)
+    std::vector<uint8_t> fetch_bases;  // every name it has on the ways in
     uint64_t entries = 0;           // entries read from the table
     std::vector<uint64_t> targets;  // distinct, in-function
   };
@@ -620,7 +712,7 @@ class Analyzer {
           ij.flow == Flow::kCall || ij.flow == Flow::kIndirectCall || ij.flow == Flow::kInvalid)
         return SIZE_MAX;
       const Detail& d = D(j);
-      if (d.written & (1u << *reg)) {
+      if (d.written & Bit(*reg)) {
         if (d.op == Op::kMovReg && d.dst == *reg && d.src != kNoReg && d.src != *reg) {
           *reg = d.src;
           k = j;
@@ -638,20 +730,76 @@ class Analyzer {
   // indexed by another value is a table lookup (a parser's state table, a
   // regex program indexed by position) and a load from the stack frame is a
   // state variable: neither is a fetch.
-  bool IndexFromMemory(uint8_t reg, size_t k, uint8_t* fetch_base) {
-    for (int hops = 0; hops < 6; ++hops) {
-      const size_t j = DefOf(&reg, k);
-      if (j == SIZE_MAX) return false;
-      const Detail& d = D(j);
-      if (d.op == Op::kLoad) {
-        *fetch_base = d.mem.base;
-        DefOf(fetch_base, j, /*stop_at_joins=*/true);  // named after any copies since the loop's head
-        return IsFetch(d.mem);
-      }
-      if (d.op != Op::kAndImm && d.op != Op::kShiftImm && d.op != Op::kAddImm) return false;
-      k = j;
+  bool IndexFromMemory(uint8_t reg, size_t k, uint8_t* fetch_base, std::vector<uint8_t>* all_bases = nullptr) {
+    // Along the straight line back from k, else (when a join is met first)
+    // along every way into it: compilers copy the fetch into each handler's
+    // tail (gawk: mov rbx, [rbx]; movsxd r14, [rbx+0x24]; jmp head). The op
+    // pointer most ways in fetch through decides.
+    std::map<uint8_t, uint32_t> votes;
+    uint32_t ways = 0;
+    std::vector<size_t> open;
+    Vote(reg, k, 0, &votes, &ways, &open);
+    // The pointer moves between registers from one handler to the next
+    // (Lua: rbx on one way in, r13 on another): every name counts.
+    uint8_t best = kNoReg;
+    uint32_t most = 0, fetching = 0;
+    for (const auto& [b, n] : votes) {
+      fetching += n;
+      if (n > most) best = b, most = n;
+      if (all_bases) all_bases->push_back(b);
     }
-    return false;
+    if (best == kNoReg || fetching * 2 < ways) return false;
+    *fetch_base = best;
+    return true;
+  }
+
+  // Adds to votes the op pointer the value of reg before k was fetched
+  // through, on each way back (kNoReg for a way with no fetch).
+  void Vote(uint8_t reg, size_t k, int depth, std::map<uint8_t, uint32_t>* votes, uint32_t* ways,
+            std::vector<size_t>* open) {
+    if (*ways >= kMaxFetchVotes) return;
+    const size_t limit = k > static_cast<size_t>(kMaxBacktrack) ? k - kMaxBacktrack : 0;
+    for (size_t x = k; x > limit; --x) {
+      if (x != k && targets_.count(insns_[x].addr)) {
+        // A join: vote along every way in.
+        if (depth >= kMaxJoinDepth || std::find(open->begin(), open->end(), x) != open->end()) return;
+        open->push_back(x);
+        if (jump_sources_fn_ != cur_) IndexJumpSources();
+        auto range = jump_sources_.equal_range(insns_[x].addr);
+        for (auto it = range.first; it != range.second; ++it) Vote(reg, it->second, depth + 1, votes, ways, open);
+        const Flow fl = insns_[x - 1].flow;
+        if (fl != Flow::kJump && fl != Flow::kReturn && fl != Flow::kIndirectJump && fl != Flow::kStop &&
+            fl != Flow::kInvalid)
+          Vote(reg, x, depth + 1, votes, ways, open);  // the fall-through (x itself is not re-judged)
+        open->pop_back();
+        return;
+      }
+      const Flow fl = insns_[x - 1].flow;
+      if (fl == Flow::kJump || fl == Flow::kReturn || fl == Flow::kIndirectJump || fl == Flow::kCall ||
+          fl == Flow::kIndirectCall || fl == Flow::kStop || fl == Flow::kInvalid)
+        break;
+      const Detail& d = D(x - 1);
+      if (!(d.written & Bit(reg))) continue;
+      if (d.op == Op::kMovReg && d.dst == reg && d.src != kNoReg) {
+        reg = d.src;
+        continue;
+      }
+      if (d.op == Op::kAndImm || d.op == Op::kShiftImm || d.op == Op::kAddImm) continue;  // masked or shifted in place
+      ++*ways;
+      if (d.op == Op::kLoad && IsFetch(d.mem)) {
+        uint8_t base = d.mem.base;
+        DefOf(&base, x - 1, /*stop_at_joins=*/true);
+        ++(*votes)[base];
+      }
+      return;
+    }
+    ++*ways;  // nothing found on this way
+  }
+  void IndexJumpSources() {
+    jump_sources_.clear();
+    jump_sources_fn_ = cur_;
+    for (size_t i = 0; i < insns_.size(); ++i)
+      if (insns_[i].flow == Flow::kJump || insns_[i].flow == Flow::kCondJump) jump_sources_.emplace(insns_[i].target, i);
   }
 
   bool IsFetch(const MemOperand& m) const {
@@ -688,7 +836,7 @@ class Analyzer {
     if (d.has_mem) return IsFetch(d.mem) ? key(1, d.mem, k) : in_register(d.mem) ? key(4, d.mem, k) | 1 : 0;
     uint8_t r = kNoReg;
     for (uint8_t b = 0; b < 32; ++b)
-      if (d.read & (1u << b)) r = b;
+      if (d.read & Bit(b)) r = b;
     if (r == kNoReg) return 0;
     const size_t j = DefOf(&r, k);
     if (j == SIZE_MAX) return 0;
@@ -717,7 +865,7 @@ class Analyzer {
       const Detail& d = D(j);
       // pc += n, or the next pc computed beside this one (SWI-Prolog: lea rbx, [rax+8]; jmp [rax]).
       if (IsStep(d, reg, /*any_dst=*/true)) return true;
-      if (d.written & (1u << reg)) return false;
+      if (d.written & Bit(reg)) return false;
     }
     return false;
   }
@@ -790,7 +938,7 @@ class Analyzer {
         if (d.op == Op::kStore && d.src == reg) spills.insert(slot);
         else slot_others[slot] = true;
       }
-      if (!(d.written & (1u << reg))) continue;
+      if (!(d.written & Bit(reg))) continue;
       uint64_t v = UINT64_MAX;
       if (d.op == Op::kLea && d.dst == reg && (d.mem.rip || (d.mem.base == kNoReg && d.mem.index == kNoReg)))
         v = d.mem.abs;
@@ -833,7 +981,7 @@ class Analyzer {
     // jmp reg: a loaded pointer, or a 32-bit offset added to the table's base.
     uint8_t r = kNoReg;
     for (uint8_t b = 0; b < 32; ++b)
-      if (d.read & (1u << b)) r = b;
+      if (d.read & Bit(b)) r = b;
     if (r == kNoReg) return false;
     const size_t j = DefOf(&r, k);
     if (j == SIZE_MAX) return false;
@@ -957,7 +1105,7 @@ class Analyzer {
       }
       ++u.jumps;
       jumps_of[table].push_back(insns_[k].addr);
-      if (!u.index_from_memory) u.index_from_memory = IndexFromMemory(index, at, &u.fetch_base);
+      if (!u.index_from_memory) u.index_from_memory = IndexFromMemory(index, at, &u.fetch_base, &u.fetch_bases);
     }
     for (const auto& [key, e] : fetched) {
       if (((key >> 56) & 0x3f) == 4) {
@@ -995,9 +1143,11 @@ class Analyzer {
       // lea r13, [rbx+4] beside the fetch) or, in many places, stepped or
       // reloaded from the op itself (gawk: pc = pc->nexti). A worklist
       // visitor's object pointer does neither.
-      const uint32_t steps = PointerSteps(u.fetch_base);
-      if (!SteppedNear(u.fetch_base, u.first_jump) && steps < std::max<uint32_t>(kMinPointerSteps, handlers / 4))
-        continue;
+      bool moves = false;
+      for (uint8_t b : u.fetch_bases)
+        moves = moves || SteppedNear(b, u.first_jump) ||
+                PointerSteps(b) >= std::max<uint32_t>(kMinPointerSteps, handlers / 4);
+      if (!moves) continue;
       const std::vector<uint64_t>& js = jumps_of[table];
       std::unordered_set<uint64_t> same(js.begin(), js.end());
       uint32_t back = 0;
@@ -1039,7 +1189,7 @@ class Analyzer {
       } else {
         uint8_t r = kNoReg;
         for (uint8_t x = 0; x < 32; ++x)
-          if (dc.read & (1u << x)) r = x;
+          if (dc.read & Bit(x)) r = x;
         if (r == kNoReg) continue;
         size_t j = DefOf(&r, call);
         if (j == SIZE_MAX || j < a) continue;
@@ -1048,7 +1198,7 @@ class Analyzer {
         base = dj.mem.base;
         // The base must not be written between the loop head and the load.
         bool w = false;
-        for (size_t x = a; x < j; ++x) w = w || (D(x).written & (1u << base));
+        for (size_t x = a; x < j; ++x) w = w || (D(x).written & Bit(base));
         if (w) continue;
       }
       if (base != ret) continue;
@@ -1056,7 +1206,7 @@ class Analyzer {
       // loop head to the call and from the call to the back edge.
       bool written = false;
       for (size_t x = a; x <= k; ++x)
-        if (x != call) written = written || (D(x).written & (1u << ret));
+        if (x != call) written = written || (D(x).written & Bit(ret));
       if (written) continue;
       AddLoop({fi, insns_[call].addr, LoopShape::kCallThreaded, 0, 0, 1,
                fmt::format("a {}-byte loop calls through the pointer the previous call returned", b.end() - b.target)});
@@ -1181,7 +1331,7 @@ class Analyzer {
   Result& r_;
   const int ptr_;
   std::vector<Region> regions_;
-  std::vector<uint64_t> starts_;        // the starts known before the sweep, sorted
+  std::vector<Span> spans_;             // the functions of this round, by start
   std::vector<uint64_t> call_targets_;  // call targets that are not known starts
   std::vector<CallEdge> edges_;
   std::set<Pending> pending_;
@@ -1195,6 +1345,8 @@ class Analyzer {
   std::vector<std::optional<int64_t>> deltas_;
   std::unordered_set<uint64_t> targets_;
   std::map<uint8_t, uint64_t> const_cache_;  // FunctionConst of the current function
+  std::unordered_multimap<uint64_t, size_t> jump_sources_;  // target -> jump, in the current function
+  uint32_t jump_sources_fn_ = UINT32_MAX;
   uint32_t const_cache_fn_ = UINT32_MAX;
 };
 

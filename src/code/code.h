@@ -31,6 +31,12 @@ inline constexpr int kMaxCallTargetRounds = 4;
 inline constexpr int kConventionWindow = 48;
 /// Instructions walked back from a use to find where a register's value came from.
 inline constexpr int kMaxBacktrack = 64;
+/// Joins (points other code jumps to) a backward search goes through, and
+/// ways into one join it follows; every way in must give the same value.
+inline constexpr int kMaxJoinDepth = 6;
+inline constexpr int kMaxJoinPaths = 16;
+/// Ways into a dispatch's head examined to find which pointer the opcode is fetched through.
+inline constexpr uint32_t kMaxFetchVotes = 512;
 /// Levels of wrappers a syscall number or a prot argument is followed up through.
 inline constexpr int kMaxWrapperDepth = 5;
 /// Direct calls remembered (16 bytes each) for following arguments to their callers.
@@ -44,7 +50,10 @@ inline constexpr size_t kMaxConstScan = 200'000;
 inline constexpr uint64_t kMaxTableEntries = 4096;
 /// A dispatch loop: at least this many distinct handlers in the function.
 inline constexpr uint32_t kMinThreadedHandlers = 32;
-inline constexpr uint32_t kMinSwitchHandlers = 48;
+/// A switch needs more: format interpreters (glibc's strptime: 55 directives)
+/// have switch loops too; bytecode sets have 60 opcodes and more (jq's 41
+/// distinct handlers fall below).
+inline constexpr uint32_t kMinSwitchHandlers = 60;
 /// Threaded code: at least this many indirect jumps through one table.
 inline constexpr uint32_t kMinThreadedJumps = 8;
 /// Threaded code without a table (the handler's address or offset is in
