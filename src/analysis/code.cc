@@ -79,9 +79,7 @@ void AnalyzeCode(Analysis* a) {
   if (!r.syscall_sites.empty()) {
     std::vector<std::string> groups;
     for (const code::SyscallSite& s : r.syscall_sites) {
-      const code::Function& f = r.functions[s.function];
-      std::string g = f.go_code && !f.name.empty() ? std::string(go::PackageOf(f.name)) : r.NameOf(s.function);
-      if (g.empty()) g = r.NameOf(s.function);
+      const std::string g = r.SiteGroup(s.function);
       if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
     }
     std::string list;

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "code/code.h"
+#include "lang/go/pclntab.h"
 
 namespace exray::code {
 
@@ -26,6 +27,7 @@ std::string_view FuncSourceName(FuncSource s) {
     case FuncSource::kEhFrame: return "eh_frame";
     case FuncSource::kCallTargets: return "call_targets";
     case FuncSource::kEntry: return "entry";
+    case FuncSource::kGaps: return "gaps";
   }
   return "unknown";
 }
@@ -82,6 +84,16 @@ std::string Result::NameOf(uint32_t i) const {
   const Function& f = functions[i];
   if (!f.name.empty()) return std::string(f.name);
   return fmt::format("sub_{:x}", f.start);
+}
+
+std::string Result::SiteGroup(uint32_t fn) const {
+  if (fn >= functions.size()) return "?";
+  const Function& f = functions[fn];
+  if (f.go_code && !f.name.empty()) {
+    std::string_view p = go::PackageOf(f.name);
+    if (!p.empty()) return std::string(p);
+  }
+  return NameOf(fn);
 }
 
 namespace {
@@ -152,16 +164,26 @@ class Analyzer {
   void Run() {
     FindRegions();
     BuildFunctions();
-    // Decode every function once; call targets in gaps become functions for the next round.
-    size_t done = 0;
-    for (int round = 0; round <= kMaxCallTargetRounds; ++round) {
+    // Decode every function once: first those a source names, then the gaps,
+    // split at the calls the first ones make into them; call targets in
+    // bytes still uncovered become functions for the next round.
+    IndexSpans();
+    for (uint32_t i = 0; i < r_.functions.size(); ++i)
+      if (r_.functions[i].source != FuncSource::kGaps) Decode(i), AnalyzeFunction(i);
+    const size_t named = r_.functions.size();
+    SplitGaps();
+    IndexSpans();
+    for (uint32_t i = 0; i < r_.functions.size(); ++i)
+      if (r_.functions[i].source == FuncSource::kGaps || i >= named) Decode(i), AnalyzeFunction(i);
+    size_t done = r_.functions.size();
+    for (int round = 1; round <= kMaxCallTargetRounds; ++round) {
+      if (!AddCallTargetFunctions()) break;
       IndexSpans();
       for (size_t i = done; i < r_.functions.size(); ++i) {
         Decode(static_cast<uint32_t>(i));
         AnalyzeFunction(static_cast<uint32_t>(i));
       }
       done = r_.functions.size();
-      if (round == kMaxCallTargetRounds || !AddCallTargetFunctions()) break;
     }
     Reorder();
     FollowCallers();
@@ -234,6 +256,71 @@ class Analyzer {
       fs.push_back(f);
     }
     SetEnds();
+    AddGaps();
+  }
+
+  // Text between functions (or before the first) that is more than padding:
+  // split at the direct calls that land in it, from a first linear pass over
+  // the gaps themselves, and kept as functions (source call_targets for a
+  // piece that starts at a call target, gaps otherwise).
+  void AddGaps() {
+    struct Gap {
+      uint64_t start, end;
+    };
+    std::vector<Gap> gaps;
+    std::vector<Function>& fs = r_.functions;
+    for (const Region& g : regions_) {
+      uint64_t at = g.start;
+      auto it = std::lower_bound(fs.begin(), fs.end(), g.start, [](const Function& f, uint64_t a) { return f.start < a; });
+      for (;; ++it) {
+        const uint64_t next = it != fs.end() && it->start < g.end ? it->start : g.end;
+        if (next > at && next - at > kMinGapBytes && !AllPadding(at, next)) gaps.push_back({at, next});
+        if (it == fs.end() || it->start >= g.end) break;
+        at = std::max(at, it->end);
+      }
+    }
+    if (gaps.empty()) return;
+    // Call targets inside the gaps, from the gaps' own code.
+    std::vector<uint64_t> cuts;
+    Insn insn;
+    for (const Gap& g : gaps) {
+      ByteView b = in_.as->Read(g.start, g.end - g.start);
+      for (uint64_t off = 0; off < b.size();) {
+        dec_.Decode(b.From(off), g.start + off, &insn);
+        if (insn.flow == Flow::kCall && insn.target > g.start) cuts.push_back(insn.target);
+        off += insn.len ? insn.len : 1;
+      }
+    }
+    std::sort(cuts.begin(), cuts.end());
+    cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+    uint64_t added = 0;
+    for (const Gap& g : gaps) {
+      auto c = std::lower_bound(cuts.begin(), cuts.end(), g.start + 1);
+      uint64_t at = g.start;
+      FuncSource src = FuncSource::kGaps;
+      for (;; ++c) {
+        const uint64_t next = c != cuts.end() && *c < g.end ? *c : g.end;
+        if (next > at && fs.size() + added < kMaxFunctions && (src == FuncSource::kCallTargets || !AllPadding(at, next))) {
+          Function f;
+          f.start = at, f.end = std::min(next, at + kMaxFunctionBytes), f.source = src;
+          fs.push_back(f);
+          ++added;
+        }
+        if (c == cuts.end() || *c >= g.end) break;
+        at = *c;
+        src = FuncSource::kCallTargets;
+      }
+    }
+    std::sort(fs.begin(), fs.end(), [](const Function& a, const Function& b) { return a.start < b.start; });
+  }
+
+  bool AllPadding(uint64_t start, uint64_t end) const {
+    ByteView b = in_.as->Read(start, end - start);
+    for (uint64_t i = 0; i < b.size(); ++i) {
+      const uint8_t c = b.At(i);
+      if (c != 0x90 && c != 0xcc && c != 0x00) return false;
+    }
+    return true;
   }
 
   // Ends: the function's own size where known, never past the next start or its region.
@@ -269,6 +356,34 @@ class Analyzer {
     if (it == spans_.begin()) return nullptr;
     --it;
     return addr < it->end ? &*it : nullptr;
+  }
+
+  // Cuts the gap functions (not decoded yet) at the call targets that land
+  // inside them: each piece from a target on is a function of its own.
+  void SplitGaps() {
+    std::sort(call_targets_.begin(), call_targets_.end());
+    call_targets_.erase(std::unique(call_targets_.begin(), call_targets_.end()), call_targets_.end());
+    std::vector<uint64_t> rest;
+    std::unordered_map<uint32_t, uint32_t> last_piece;  // gap -> the piece its next target falls in
+    for (uint64_t t : call_targets_) {
+      const Span* sp = SpanAt(t);
+      if (!sp) {
+        rest.push_back(t);
+        continue;
+      }
+      if (r_.functions[sp->index].source != FuncSource::kGaps) continue;
+      // Targets are sorted: a later one in the same gap cuts the last piece made from it.
+      auto lp = last_piece.find(sp->index);
+      const uint32_t cur = lp == last_piece.end() ? sp->index : lp->second;
+      Function& c = r_.functions[cur];
+      if (t <= c.start || t >= c.end || r_.functions.size() >= kMaxFunctions) continue;
+      Function piece;
+      piece.start = t, piece.end = c.end, piece.source = FuncSource::kCallTargets;
+      c.end = t;
+      r_.functions.push_back(piece);
+      last_piece[sp->index] = static_cast<uint32_t>(r_.functions.size() - 1);
+    }
+    call_targets_ = std::move(rest);
   }
 
   bool AddCallTargetFunctions() {
@@ -537,7 +652,9 @@ class Analyzer {
             ImportCall(k, r_.functions[sp->index].import);  // call mprotect@plt
           if (edges_.size() < kMaxCallEdges) edges_.push_back({i.target, i.addr});
           else edges_capped_ = true;
-          if (!SpanAt(i.target)) call_targets_.push_back(i.target);
+          if (const Span* sp = SpanAt(i.target);
+              !sp || (sp->start != i.target && r_.functions[sp->index].source == FuncSource::kGaps))
+            call_targets_.push_back(i.target);
           break;
         case Flow::kIndirectCall:
           if (i.mem_target) ImportCall(k, Import(i.target));

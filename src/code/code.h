@@ -25,6 +25,9 @@ inline constexpr uint64_t kMaxFunctions = 2'000'000;
 inline constexpr uint64_t kMaxFunctionBytes = 4ull << 20;
 /// PLT bytes split into stubs; a real PLT of 100k imports is 1.6 MB.
 inline constexpr uint64_t kMaxPltBytes = 16ull << 20;
+/// A stretch of text no function covers is decoded as code when it is
+/// longer than this and not all padding (nop, int3, zero).
+inline constexpr uint64_t kMinGapBytes = 16;
 /// Rounds of adding call targets found in gaps as new functions.
 inline constexpr int kMaxCallTargetRounds = 4;
 /// Instructions read at a function's start to infer its convention.
@@ -80,7 +83,9 @@ inline constexpr uint64_t kMaxCallLoopBytes = 64;
 /// Entries kept per list in the result (sites, requests, loops).
 inline constexpr size_t kMaxListed = 100'000;
 
-enum class FuncSource : uint8_t { kSymbols, kPclntab, kEhFrame, kCallTargets, kEntry, kMaxValue = kEntry };
+// kGaps: code no other source covers (a static binary whose own code has no
+// unwind tables), decoded from the end of the function before it.
+enum class FuncSource : uint8_t { kSymbols, kPclntab, kEhFrame, kCallTargets, kEntry, kGaps, kMaxValue = kGaps };
 std::string_view FuncSourceName(FuncSource s);
 
 /// A function start the container or the toolchain's metadata knows.
@@ -172,6 +177,8 @@ struct Result {
   int64_t FunctionAt(uint64_t addr) const;
   /// A function's display name: its own, or sub_<hex start>.
   std::string NameOf(uint32_t i) const;
+  /// How syscall sites are grouped: the Go package of a Go function, else the function's name.
+  std::string SiteGroup(uint32_t fn) const;
 };
 
 /// Analyses the code. Never fails: what could not be read becomes a warning.

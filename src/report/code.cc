@@ -6,7 +6,6 @@
 
 #include <fmt/format.h>
 
-#include "lang/go/pclntab.h"
 #include "report/json_writer.h"
 #include "report/safe.h"
 
@@ -26,7 +25,7 @@ struct Group {
 std::map<std::string, Group> GroupSites(const code::Result& r) {
   std::map<std::string, Group> groups;
   for (const code::SyscallSite& s : r.syscall_sites) {
-    Group& g = groups[CodeSiteGroup(r, s.function)];
+    Group& g = groups[r.SiteGroup(s.function)];
     ++g.sites;
     g.numbers.insert(s.numbers.begin(), s.numbers.end());
     if (s.from == code::ValueFrom::kCaller) ++g.from_caller;
@@ -65,16 +64,6 @@ void SiteJson(JsonWriter& w, const code::Result& r, const code::SyscallSite& s) 
 }
 
 }  // namespace
-
-std::string CodeSiteGroup(const code::Result& r, uint32_t fn) {
-  if (fn >= r.functions.size()) return "?";
-  const code::Function& f = r.functions[fn];
-  if (f.go_code && !f.name.empty()) {
-    std::string_view p = go::PackageOf(f.name);
-    if (!p.empty()) return std::string(p);
-  }
-  return r.NameOf(fn);
-}
 
 void CodeToJson(std::string_view path, const code::Result& r, std::string_view fde_source, std::ostream& out) {
   JsonWriter w(2);

@@ -20,8 +20,4 @@ void CodeToText(std::string_view path, const code::Result& r, std::string_view f
 void CodeFunctionToJson(std::string_view path, const CodeFunctionView& v, std::ostream& out);
 void CodeFunctionToText(std::string_view path, const CodeFunctionView& v, std::ostream& out);
 
-/// The Go package of a function in a Go binary, else the function's name:
-/// how syscall sites are grouped.
-std::string CodeSiteGroup(const code::Result& r, uint32_t fn);
-
 }  // namespace exray

@@ -180,5 +180,29 @@ TEST(Code, DataInTextAndACutInstructionAreBounded) {
   EXPECT_LE(listing.back().addr + listing.back().len, kText + t.size());
 }
 
+TEST(Code, UncoveredCodeIsSplitAtTheCallsIntoIt) {
+  // A seeded function [0, 6) calls 0x20; bytes [6, 0x20) are code no source names (a gap), and
+  // [0x20, 0x28) is reached only by the call: a function from call targets.
+  std::vector<uint8_t> t = {0xe8};
+  Append32(&t, 0x20 - 5);                                    // call 0x20
+  t.push_back(0xc3);                                         // ret
+  while (t.size() < 0x20) Append(&t, {0x48, 0x89, 0xc3});   // mov rbx, rax ...
+  t.resize(0x20, 0x90);
+  Append(&t, {0xb8, 0x27, 0, 0, 0, 0x0f, 0x05, 0xc3});      // mov eax, 39; syscall; ret
+  Built b;
+  b.space = std::make_unique<Space>(t, std::vector<uint8_t>(8, 0));
+  Input in;
+  in.as = b.space.get();
+  in.seeds.push_back({kText, kText + 6, "seeded", FuncSource::kSymbols});
+  b.result = Analyze(in);
+  ASSERT_EQ(b.result.functions.size(), 3u);
+  EXPECT_EQ(b.result.functions[1].source, FuncSource::kGaps);
+  EXPECT_EQ(b.result.functions[2].source, FuncSource::kCallTargets);
+  EXPECT_EQ(b.result.functions[2].start, kText + 0x20);
+  EXPECT_EQ(b.result.decoded_bytes, t.size());
+  ASSERT_EQ(b.result.syscall_sites.size(), 1u);
+  EXPECT_EQ(b.result.syscall_sites[0].function, 2u);
+}
+
 }  // namespace
 }  // namespace exray::code
