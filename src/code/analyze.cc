@@ -1156,7 +1156,7 @@ class Analyzer {
   }
 
   // Whether code from handler t flows back to the dispatch at jump (within kDispatchWindow before it).
-  bool FlowsBack(uint64_t t, uint64_t jump, uint64_t table, const std::unordered_set<uint64_t>& same_table) {
+  bool FlowsBack(uint64_t t, uint64_t jump, const std::unordered_set<uint64_t>& same_table) {
     std::vector<size_t> work;
     std::unordered_set<size_t> seen;
     size_t k = IndexOf(t);
@@ -1268,7 +1268,7 @@ class Analyzer {
       const std::vector<uint64_t>& js = jumps_of[table];
       std::unordered_set<uint64_t> same(js.begin(), js.end());
       uint32_t back = 0;
-      for (uint64_t t : u.targets) back += FlowsBack(t, u.first_jump, table, same);
+      for (uint64_t t : u.targets) back += FlowsBack(t, u.first_jump, same);
       if (back >= kMinFlowBackShare * handlers) {
         AddLoop({fi, u.first_jump, LoopShape::kSwitch, handlers, table, u.jumps,
                  fmt::format("jump table of {} handlers indexed by a value loaded from memory; {} of them lead back "

@@ -44,6 +44,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "identify", "corpus"))
 sys.path.insert(0, HERE)
 from check import file_of, read_rows  # noqa: E402  tests/identify/corpus/check.py: the corpus layout
+from check import analyse as run_exray  # noqa: E402  and how exray is run and its crashes told
 from inspect_dispatch import symbols  # noqa: E402  .symtab/.dynsym FUNC ranges via readelf
 
 SKIP = 77
@@ -56,22 +57,9 @@ MIN_PRECISION = 1.0
 
 def analyse(exray, path, timeout):
     """(code object or None, error text or None)."""
-    try:
-        p = subprocess.run([exray, "code", path, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           stdin=subprocess.DEVNULL, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return None, "timed out after %ds" % timeout
-    except OSError as e:
-        return None, "cannot run exray: %s" % e
-    err = p.stderr.decode("utf-8", "replace").strip()
-    if p.returncode < 0 or "Sanitizer" in err or "runtime error:" in err:
-        return None, "CRASH (exit %d): %s" % (p.returncode, err[-300:])
-    if p.returncode != 0:
-        return None, "exit %d: %s" % (p.returncode, err.splitlines()[-1] if err else "")
-    try:
-        doc = json.loads(p.stdout)
-    except ValueError as e:
-        return None, "output is not JSON: %s" % e
+    doc, err = run_exray(exray, path, timeout, ["code"])
+    if err:
+        return None, err
     code = doc.get("code") if isinstance(doc, dict) else None
     if not isinstance(code, dict) or not isinstance(code.get("dispatch_loops"), list):
         return None, "no code.dispatch_loops in the output"

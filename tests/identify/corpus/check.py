@@ -63,10 +63,10 @@ def want_value(v):
     return None if v == "null" else v
 
 
-def analyse(exray, path, timeout):
-    """(report dict or None, error text or None)."""
+def analyse(exray, path, timeout, subcommand=()):
+    """(report dict or None, error text or None): `exray [SUBCOMMAND] PATH --json`."""
     try:
-        p = subprocess.run([exray, path, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        p = subprocess.run([exray, *subcommand, path, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            stdin=subprocess.DEVNULL, timeout=timeout)
     except subprocess.TimeoutExpired:
         return None, "timed out after %ds" % timeout
