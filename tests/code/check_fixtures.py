@@ -479,6 +479,29 @@ def loop_in(loops, rng: tuple[int, int] | None, name: str, stripped: bool):
     return hits
 
 
+def check_verdict(rep: Report, ex: Exray, b: Built, has_loop: bool) -> None:
+    """The code's evidence in the verdict: `exray --code` says whether a dispatch loop is
+    there, and `exray check --require no-vm` fails on one (exit 3) and holds without."""
+    what = f"{b.name}: verdict with --code"
+    rc, out, err = ex.run([str(b.path), "--code", "--json"])
+    try:
+        ev = {e["id"]: e for e in json.loads(out).get("evidence", [])} if rc == 0 else {}
+    except ValueError:
+        ev = {}
+    d = ev.get("code.dispatch")
+    model = None
+    try:
+        model = json.loads(out).get("execution", {}).get("model") if rc == 0 else None
+    except (ValueError, AttributeError):
+        pass
+    rep.check(d is not None and d.get("holds") == has_loop and (model == "vm") == has_loop, what,
+              f"code.dispatch holds={has_loop}, model {model}",
+              f"want code.dispatch holds={has_loop} and model {'vm' if has_loop else 'not vm'}; got {d}, model {model}, exit {rc} {tail(err, 200)}")
+    rc, out, err = ex.run(["check", str(b.path), "--require", "no-vm"])
+    rep.check(rc == (3 if has_loop else 0), f"{b.name}: check --require no-vm",
+              f"exit {rc}", f"want exit {3 if has_loop else 0}, got {rc}: {tail(out + err, 200)}")
+
+
 def check_dispatch(rep: Report, ex: Exray, b: Built) -> None:
     doc, err = ex.code(b.path)
     what = f"{b.name}: dispatch loops"
@@ -490,6 +513,7 @@ def check_dispatch(rep: Report, ex: Exray, b: Built) -> None:
         rep.bad(what, f"no dispatch_loops list: {tail(json.dumps(doc), 200)}")
         return
     fx = b.fixture
+    check_verdict(rep, ex, b, bool(loops))
     if fx in ("bigswitch", "hello", "rawsyscall", "jitlike"):
         rep.check(not loops, what, "none, as expected (no interpreter here)",
                   f"expected none ({'a dense 72-case switch per input line, not a dispatch loop' if fx == 'bigswitch' else 'no interpreter'}), exray said {loops_text(loops)}")
