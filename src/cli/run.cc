@@ -296,6 +296,9 @@ int RunCode(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   app.add_option("file", path, "the binary")->required();
   app.add_flag("--json", json, "print the JSON document (docs/json.md)");
   app.add_option("--function", function, "one function, by name or by an address inside it (0x...), with its listing");
+  unsigned jobs = 0;
+  app.add_option("-j,--jobs", jobs, "threads decoding the code (default: one per CPU, at most 8)")
+      ->check(CLI::Range(1u, code::kMaxThreads));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -311,6 +314,7 @@ int RunCode(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     err << "exray code: " << path << ": " << why << '\n';
     return 1;
   }
+  (*ci)->input.threads = jobs;
   code::Result r = code::Analyze((*ci)->input);
   for (const std::string& w : (*ci)->diag.warnings()) r.diag.Warn(w);
   if (function.empty()) {

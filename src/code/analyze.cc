@@ -7,9 +7,11 @@
 #include <seccomp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <map>
 #include <set>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -118,6 +120,8 @@ struct CallEdge {
 };
 
 // A value the kernel or an import receives, still to be followed up through callers.
+constexpr uint32_t kNoSite = UINT32_MAX;  // a request from an import call: no syscall site
+
 struct Pending {
   uint32_t fn = 0;      // the function that received it as an argument
   Value arg;
@@ -159,7 +163,13 @@ bool IsCgoBridge(std::string_view n) {
 
 class Analyzer {
  public:
-  Analyzer(const Input& in, const Decoder& dec, Result* r) : in_(in), dec_(dec), r_(*r), ptr_(dec.ptr_size()) {}
+  Analyzer(const Input& in, const Decoder& dec, Result* r)
+      : in_(in), dec_(dec), r_(*r), fns_(r->functions), ptr_(dec.ptr_size()) {}
+  // A worker of parent's sweep: its own decoder and caches, its outputs to
+  // *shard, the functions and their index shared with the parent.
+  Analyzer(const Analyzer& parent, const Decoder& dec, Result* shard)
+      : in_(parent.in_), dec_(dec), r_(*shard), fns_(parent.fns_), ptr_(dec.ptr_size()),
+        regs_(&parent.regions_), spans_view_(&parent.spans_) {}
 
   void Run() {
     FindRegions();
@@ -168,22 +178,25 @@ class Analyzer {
     // split at the calls the first ones make into them; call targets in
     // bytes still uncovered become functions for the next round.
     IndexSpans();
-    for (uint32_t i = 0; i < r_.functions.size(); ++i)
-      if (r_.functions[i].source != FuncSource::kGaps) Decode(i), AnalyzeFunction(i);
-    const size_t named = r_.functions.size();
+    std::vector<uint32_t> order;
+    for (uint32_t i = 0; i < fns_.size(); ++i)
+      if (fns_[i].source != FuncSource::kGaps) order.push_back(i);
+    Sweep(order);
+    const size_t named = fns_.size();
     SplitGaps();
     IndexSpans();
-    for (uint32_t i = 0; i < r_.functions.size(); ++i)
-      if (r_.functions[i].source == FuncSource::kGaps || i >= named) Decode(i), AnalyzeFunction(i);
-    size_t done = r_.functions.size();
+    order.clear();
+    for (uint32_t i = 0; i < fns_.size(); ++i)
+      if (fns_[i].source == FuncSource::kGaps || i >= named) order.push_back(i);
+    Sweep(order);
+    size_t done = fns_.size();
     for (int round = 1; round <= kMaxCallTargetRounds; ++round) {
       if (!AddCallTargetFunctions()) break;
       IndexSpans();
-      for (size_t i = done; i < r_.functions.size(); ++i) {
-        Decode(static_cast<uint32_t>(i));
-        AnalyzeFunction(static_cast<uint32_t>(i));
-      }
-      done = r_.functions.size();
+      order.clear();
+      for (size_t i = done; i < fns_.size(); ++i) order.push_back(static_cast<uint32_t>(i));
+      Sweep(order);
+      done = fns_.size();
     }
     Reorder();
     FollowCallers();
@@ -203,9 +216,8 @@ class Analyzer {
   }
 
   const Region* RegionAt(uint64_t a) const {
-    auto it = std::upper_bound(regions_.begin(), regions_.end(), a,
-                               [](uint64_t x, const Region& g) { return x < g.start; });
-    if (it == regions_.begin()) return nullptr;
+    auto it = std::upper_bound(regs_->begin(), regs_->end(), a, [](uint64_t x, const Region& g) { return x < g.start; });
+    if (it == regs_->begin()) return nullptr;
     --it;
     return a < it->end ? &*it : nullptr;
   }
@@ -240,7 +252,7 @@ class Analyzer {
       r_.diag.Warn(fmt::format("{} function starts; the first {} are analysed", seeds.size(), kMaxFunctions));
       seeds.resize(kMaxFunctions);
     }
-    std::vector<Function>& fs = r_.functions;
+    std::vector<Function>& fs = fns_;
     fs.reserve(seeds.size());
     for (const Seed& s : seeds) {
       if (!fs.empty() && fs.back().start == s.start) {
@@ -268,7 +280,7 @@ class Analyzer {
       uint64_t start, end;
     };
     std::vector<Gap> gaps;
-    std::vector<Function>& fs = r_.functions;
+    std::vector<Function>& fs = fns_;
     for (const Region& g : regions_) {
       uint64_t at = g.start;
       auto it = std::lower_bound(fs.begin(), fs.end(), g.start, [](const Function& f, uint64_t a) { return f.start < a; });
@@ -325,7 +337,7 @@ class Analyzer {
 
   // Ends: the function's own size where known, never past the next start or its region.
   void SetEnds() {
-    std::vector<Function>& fs = r_.functions;
+    std::vector<Function>& fs = fns_;
     bool capped = false;
     for (size_t i = 0; i < fs.size(); ++i) {
       const Region* g = RegionAt(fs[i].start);
@@ -338,7 +350,7 @@ class Analyzer {
     if (capped) r_.diag.Warn(fmt::format("a function longer than {} bytes was cut there", kMaxFunctionBytes));
   }
 
-  // The functions so far, sorted by start (r_.functions is sorted only after
+  // The functions so far, sorted by start (fns_ is sorted only after
   // the sweep: call-target functions are appended round by round).
   struct Span {
     uint64_t start = 0, end = 0;
@@ -346,14 +358,15 @@ class Analyzer {
   };
   void IndexSpans() {
     spans_.clear();
-    spans_.reserve(r_.functions.size());
-    for (uint32_t i = 0; i < r_.functions.size(); ++i) spans_.push_back({r_.functions[i].start, r_.functions[i].end, i});
+    spans_.reserve(fns_.size());
+    for (uint32_t i = 0; i < fns_.size(); ++i) spans_.push_back({fns_[i].start, fns_[i].end, i});
     std::sort(spans_.begin(), spans_.end(), [](const Span& a, const Span& b) { return a.start < b.start; });
   }
   // The function holding addr; null when none.
   const Span* SpanAt(uint64_t addr) const {
-    auto it = std::upper_bound(spans_.begin(), spans_.end(), addr, [](uint64_t a, const Span& s) { return a < s.start; });
-    if (it == spans_.begin()) return nullptr;
+    auto it = std::upper_bound(spans_view_->begin(), spans_view_->end(), addr,
+                               [](uint64_t a, const Span& s) { return a < s.start; });
+    if (it == spans_view_->begin()) return nullptr;
     --it;
     return addr < it->end ? &*it : nullptr;
   }
@@ -371,17 +384,17 @@ class Analyzer {
         rest.push_back(t);
         continue;
       }
-      if (r_.functions[sp->index].source != FuncSource::kGaps) continue;
+      if (fns_[sp->index].source != FuncSource::kGaps) continue;
       // Targets are sorted: a later one in the same gap cuts the last piece made from it.
       auto lp = last_piece.find(sp->index);
       const uint32_t cur = lp == last_piece.end() ? sp->index : lp->second;
-      Function& c = r_.functions[cur];
-      if (t <= c.start || t >= c.end || r_.functions.size() >= kMaxFunctions) continue;
+      Function& c = fns_[cur];
+      if (t <= c.start || t >= c.end || fns_.size() >= kMaxFunctions) continue;
       Function piece;
       piece.start = t, piece.end = c.end, piece.source = FuncSource::kCallTargets;
       c.end = t;
-      r_.functions.push_back(piece);
-      last_piece[sp->index] = static_cast<uint32_t>(r_.functions.size() - 1);
+      fns_.push_back(piece);
+      last_piece[sp->index] = static_cast<uint32_t>(fns_.size() - 1);
     }
     call_targets_ = std::move(rest);
   }
@@ -393,7 +406,7 @@ class Analyzer {
     for (uint64_t t : call_targets_)
       if (RegionAt(t) && !SpanAt(t)) fresh.push_back(t);
     call_targets_.clear();
-    if (fresh.empty() || r_.functions.size() + fresh.size() > kMaxFunctions) return false;
+    if (fresh.empty() || fns_.size() + fresh.size() > kMaxFunctions) return false;
     // New functions go after the existing ones (they are decoded next); Reorder sorts them all.
     for (uint64_t t : fresh) {
       Function f;
@@ -405,12 +418,116 @@ class Analyzer {
       auto nt = std::upper_bound(fresh.begin(), fresh.end(), t);
       if (nt != fresh.end()) end = std::min(end, *nt);
       f.end = std::min(end, t + kMaxFunctionBytes);
-      r_.functions.push_back(f);
+      fns_.push_back(f);
     }
     return true;
   }
 
   // ---- the sweep ----------------------------------------------------------------
+  // Decodes and analyses the functions order lists (indices into fns_). With
+  // enough code, on several threads, each taking the next chunk of consecutive
+  // functions with a worker of its own; the chunks' findings are merged in
+  // chunk order, so the result is the one a single thread gives.
+  void Sweep(const std::vector<uint32_t>& order) {
+    MarkImportStubs(order);
+    uint64_t bytes = 0;
+    for (uint32_t i : order) bytes += fns_[i].end - fns_[i].start;
+    const unsigned threads =
+        in_.threads ? in_.threads : std::clamp(std::thread::hardware_concurrency(), 1u, kMaxThreads);
+    if (threads <= 1 || bytes < kMinParallelBytes) {
+      for (uint32_t i : order) Decode(i), AnalyzeFunction(i);
+      return;
+    }
+    struct Chunk {
+      size_t begin = 0, end = 0;  // positions in order
+      Result shard;
+      std::set<Pending> pending;
+      std::vector<CallEdge> edges;
+      std::vector<uint64_t> call_targets;
+      bool edges_capped = false;
+    };
+    std::vector<Chunk> chunks;
+    const uint64_t per = std::max<uint64_t>(bytes / (uint64_t{threads} * kChunksPerThread), 1);
+    uint64_t acc = 0;
+    for (size_t k = 0; k < order.size(); ++k) {
+      if (chunks.empty() || acc >= per) chunks.emplace_back().begin = k, acc = 0;
+      chunks.back().end = k + 1;
+      acc += fns_[order[k]].end - fns_[order[k]].start;
+    }
+    std::atomic<size_t> next{0};
+    auto work = [&](const Decoder& dec) {
+      for (size_t c; (c = next.fetch_add(1)) < chunks.size();) {
+        Chunk& ch = chunks[c];
+        Analyzer w(*this, dec, &ch.shard);
+        for (size_t k = ch.begin; k < ch.end; ++k) w.Decode(order[k]), w.AnalyzeFunction(order[k]);
+        ch.pending = std::move(w.pending_);
+        ch.edges = std::move(w.edges_);
+        ch.call_targets = std::move(w.call_targets_);
+        ch.edges_capped = w.edges_capped_;
+      }
+    };
+    std::vector<std::unique_ptr<Decoder>> decoders;
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t) {
+      decoders.push_back(MakeDecoder(in_.arch));
+      if (decoders.back()) pool.emplace_back(work, std::cref(*decoders.back()));
+    }
+    work(dec_);
+    for (std::thread& t : pool) t.join();
+    for (Chunk& ch : chunks) Merge(&ch.shard, &ch.pending, &ch.edges, &ch.call_targets, ch.edges_capped);
+  }
+
+  // Adds a worker's findings to this one's, after those of the chunks before.
+  void Merge(Result* s, std::set<Pending>* pending, std::vector<CallEdge>* edges, std::vector<uint64_t>* targets,
+             bool edges_capped) {
+    r_.invalid += s->invalid;
+    r_.instructions += s->instructions;
+    r_.decoded_bytes += s->decoded_bytes;
+    r_.exec_checked += s->exec_checked;
+    r_.exec_undetermined += s->exec_undetermined;
+    const size_t base = r_.syscall_sites.size();
+    const size_t kept = std::min(s->syscall_sites.size(), kMaxListed - base);
+    std::move(s->syscall_sites.begin(), s->syscall_sites.begin() + kept, std::back_inserter(r_.syscall_sites));
+    for (auto it = pending->begin(); it != pending->end();) {
+      auto node = pending->extract(it++);
+      Pending& p = node.value();
+      if (p.site != kNoSite) {
+        if (!p.prot && p.site >= kept) continue;  // a site past the listing's limit
+        p.site += static_cast<uint32_t>(base);
+      }
+      pending_.insert(std::move(node));
+    }
+    for (ExecRequest& e : s->exec_requests)
+      if (r_.exec_requests.size() < kMaxListed) r_.exec_requests.push_back(std::move(e));
+    for (DispatchLoop& l : s->loops) AddLoop(std::move(l));
+    const size_t room = kMaxCallEdges - std::min<size_t>(edges_.size(), kMaxCallEdges);
+    if (edges->size() > room || edges_capped) edges_capped_ = true;
+    edges_.insert(edges_.end(), edges->begin(), edges->begin() + std::min(room, edges->size()));
+    call_targets_.insert(call_targets_.end(), targets->begin(), targets->end());
+  }
+
+  // Import stubs are named before the sweep (a stub jumps through an import's
+  // GOT slot first thing, or sits in a PLT section), so that every call into
+  // one is seen as a call of the import, whichever thread decodes the caller.
+  void MarkImportStubs(const std::vector<uint32_t>& order) {
+    if (in_.imports.empty()) return;
+    Insn insn;
+    for (uint32_t fi : order) {
+      Function& f = fns_[fi];
+      const Region* g = RegionAt(f.start);
+      const bool plt = g && g->name.starts_with(".plt");
+      ByteView b = in_.as->Read(f.start, std::min<uint64_t>(f.end - f.start, plt ? kMaxStubBytes : 2 * kMaxInsnBytes));
+      uint64_t off = 0;
+      for (int k = 0; off < b.size() && (plt || k <= 1); ++k) {
+        dec_.Decode(b.From(off), f.start + off, &insn);
+        if (off + insn.len > b.size() || insn.flow == Flow::kInvalid) break;
+        if (insn.flow == Flow::kIndirectJump && insn.mem_target)
+          if (std::string_view name = Import(insn.target); !name.empty()) f.import = name;
+        off += insn.len;
+      }
+    }
+  }
+
   // count: add to the totals (false when a caller is decoded again to follow an argument).
   void Decode(uint32_t fi, bool count = true) {
     cur_ = fi;
@@ -419,7 +536,7 @@ class Analyzer {
     details_.clear();
     deltas_.clear();
     targets_.clear();
-    Function& f = r_.functions[fi];
+    Function& f = fns_[fi];
     bytes_ = in_.as->Read(f.start, f.end - f.start);
     const uint64_t n = bytes_.size();
     uint64_t off = 0;
@@ -443,7 +560,7 @@ class Analyzer {
   }
 
   ByteView BytesAt(size_t k) const {
-    const uint64_t off = insns_[k].addr - r_.functions[cur_].start;
+    const uint64_t off = insns_[k].addr - fns_[cur_].start;
     return bytes_.From(off);
   }
   const Detail& D(size_t k) {
@@ -502,7 +619,7 @@ class Analyzer {
   // into a join already open (a loop).
   Value WalkBack(uint8_t reg, int64_t slot, size_t k, Walk* w, int depth, bool skip_join, bool* cycled) {
     *cycled = false;
-    const Function& f = r_.functions[cur_];
+    const Function& f = fns_[cur_];
     const bool sp_is_x86 = dec_.arch() != Arch::kArm64;
     for (;;) {
       if (--w->budget < 0) return {};
@@ -640,7 +757,7 @@ class Analyzer {
 
   // ---- per function -------------------------------------------------------------
   void AnalyzeFunction(uint32_t fi) {
-    Function& f = r_.functions[fi];
+    Function& f = fns_[fi];
     const Region* g = RegionAt(f.start);
     const bool plt = g && g->name.starts_with(".plt");
     bool has_indirect_jump = false;
@@ -648,12 +765,12 @@ class Analyzer {
       const Insn& i = insns_[k];
       switch (i.flow) {
         case Flow::kCall:
-          if (const Span* sp = SpanAt(i.target); sp && sp->start == i.target && !r_.functions[sp->index].import.empty())
-            ImportCall(k, r_.functions[sp->index].import);  // call mprotect@plt
+          if (const Span* sp = SpanAt(i.target); sp && sp->start == i.target && !fns_[sp->index].import.empty())
+            ImportCall(k, fns_[sp->index].import);  // call mprotect@plt
           if (edges_.size() < kMaxCallEdges) edges_.push_back({i.target, i.addr});
           else edges_capped_ = true;
           if (const Span* sp = SpanAt(i.target);
-              !sp || (sp->start != i.target && r_.functions[sp->index].source == FuncSource::kGaps))
+              !sp || (sp->start != i.target && fns_[sp->index].source == FuncSource::kGaps))
             call_targets_.push_back(i.target);
           break;
         case Flow::kIndirectCall:
@@ -662,8 +779,8 @@ class Analyzer {
         case Flow::kIndirectJump:
           if (i.mem_target) {
             if (std::string_view name = Import(i.target); !name.empty()) {
-              if (k <= 1 || plt) f.import = name;  // a stub: endbr64; bnd jmp [rip+slot]
-              else ImportCall(k, name);            // a tail call through the GOT
+              // A stub (endbr64; bnd jmp [rip+slot]) was named by MarkImportStubs.
+              if (k > 1 && !plt) ImportCall(k, name);  // a tail call through the GOT
               break;
             }
           }
@@ -697,7 +814,7 @@ class Analyzer {
   void ImportCall(size_t k, std::string_view name) {
     if (!IsMemoryProtectImport(name)) return;
     Value v = ArgumentAt(ProtArgOfImport(), k);
-    NoteProt(v, insns_[k].addr, cur_, fmt::format("call {}", name), 0, 0);
+    NoteProt(v, insns_[k].addr, cur_, fmt::format("call {}", name), kNoSite, 0);
   }
 
   void NoteProt(const Value& v, uint64_t origin, uint32_t fn, std::string via, uint32_t site, int depth) {
@@ -721,6 +838,7 @@ class Analyzer {
              : BytesAt(k).At(1) == 0x34                                      ? "sysenter"
                                                                               : "syscall";
     const Value v = ValueOf(dec_.SyscallNumberReg(), 0, k);
+    if (r_.syscall_sites.size() >= kMaxListed) return;  // counted nowhere: the listing is full
     const uint32_t idx = static_cast<uint32_t>(r_.syscall_sites.size());
     if (v.kind == Value::kConst) {
       s.numbers.push_back(v.v);
@@ -732,7 +850,6 @@ class Analyzer {
       // The prot beside the number, should callers make this an mmap or mprotect.
       pending_.insert({cur_, v, false, idx, 0, i.addr, {}, ValueOf(dec_.SyscallArgReg(2), 0, k)});
     }
-    if (r_.syscall_sites.size() >= kMaxListed) return;
     r_.syscall_sites.push_back(std::move(s));
     // A memory request: its prot, here or from callers; when the number comes
     // from callers, the prot is followed once the number is known (FollowCallers).
@@ -744,7 +861,7 @@ class Analyzer {
 
   // ---- conventions --------------------------------------------------------------
   void InferConvention(uint32_t fi) {
-    Function& f = r_.functions[fi];
+    Function& f = fns_[fi];
     const bool x86 = dec_.arch() != Arch::kArm64;
     uint32_t written = 0, read_first = 0;
     bool go_check = false, tls_g = false, stack_arg = false;
@@ -1191,7 +1308,7 @@ class Analyzer {
   }
 
   void FindTableLoops(uint32_t fi) {
-    const Function& f = r_.functions[fi];
+    const Function& f = fns_[fi];
     std::map<uint64_t, TableUse> uses;
     std::map<uint64_t, std::vector<uint64_t>> jumps_of;
     struct Fetched {
@@ -1346,7 +1463,7 @@ class Analyzer {
       Pending p = *pending_.begin();
       pending_.erase(pending_.begin());
       if (!done.insert(p).second) continue;
-      const uint64_t callee = r_.functions[p.fn].start;
+      const uint64_t callee = fns_[p.fn].start;
       auto lo = std::lower_bound(edges_.begin(), edges_.end(), callee,
                                  [](const CallEdge& e, uint64_t t) { return e.target < t; });
       bool any = false;
@@ -1415,15 +1532,15 @@ class Analyzer {
 
   // Functions sorted by start (call-target functions were appended); indices follow.
   void Reorder() {
-    std::vector<uint32_t> order(r_.functions.size());
+    std::vector<uint32_t> order(fns_.size());
     for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
     std::sort(order.begin(), order.end(),
-              [&](uint32_t a, uint32_t b) { return r_.functions[a].start < r_.functions[b].start; });
+              [&](uint32_t a, uint32_t b) { return fns_[a].start < fns_[b].start; });
     std::vector<uint32_t> where(order.size());
     std::vector<Function> sorted;
     sorted.reserve(order.size());
-    for (uint32_t i = 0; i < order.size(); ++i) where[order[i]] = i, sorted.push_back(std::move(r_.functions[order[i]]));
-    r_.functions = std::move(sorted);
+    for (uint32_t i = 0; i < order.size(); ++i) where[order[i]] = i, sorted.push_back(std::move(fns_[order[i]]));
+    fns_ = std::move(sorted);
     for (SyscallSite& s : r_.syscall_sites) s.function = where[s.function];
     for (ExecRequest& e : r_.exec_requests) e.function = where[e.function];
     for (DispatchLoop& l : r_.loops) l.function = where[l.function];
@@ -1435,7 +1552,7 @@ class Analyzer {
 
   void Finish() {
     for (SyscallSite& s : r_.syscall_sites) std::sort(s.numbers.begin(), s.numbers.end());
-    for (const Function& f : r_.functions) {
+    for (const Function& f : fns_) {
       const int s = static_cast<int>(f.source);
       ++r_.by_source[s];
       r_.bytes_by_source[s] += f.end - f.start;
@@ -1446,9 +1563,12 @@ class Analyzer {
   const Input& in_;
   const Decoder& dec_;
   Result& r_;
+  std::vector<Function>& fns_;  // the parent's r_.functions in a worker
   const int ptr_;
   std::vector<Region> regions_;
-  std::vector<Span> spans_;             // the functions of this round, by start
+  std::vector<Span> spans_;  // the functions of this round, by start
+  const std::vector<Region>* regs_ = &regions_;       // the parent's in a worker
+  const std::vector<Span>* spans_view_ = &spans_;     // the parent's in a worker
   std::vector<uint64_t> call_targets_;  // call targets that are not known starts
   std::vector<CallEdge> edges_;
   std::set<Pending> pending_;

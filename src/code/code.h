@@ -82,6 +82,16 @@ inline constexpr uint64_t kDispatchWindow = 96;
 inline constexpr uint64_t kMaxCallLoopBytes = 64;
 /// Entries kept per list in the result (sites, requests, loops).
 inline constexpr size_t kMaxListed = 100'000;
+/// Threads the sweep uses at most (Input::threads 0: one per CPU up to this).
+inline constexpr unsigned kMaxThreads = 8;
+/// Below this much code one thread does the sweep: starting more costs more.
+inline constexpr uint64_t kMinParallelBytes = 512 * 1024;
+/// Chunks of consecutive functions per thread, so that threads finish together.
+inline constexpr uint64_t kChunksPerThread = 16;
+/// The longest x86 instruction; arm64's are 4 bytes.
+inline constexpr uint64_t kMaxInsnBytes = 15;
+/// Bytes of a PLT entry read for the GOT slot it jumps through.
+inline constexpr uint64_t kMaxStubBytes = 32;
 
 // kGaps: code no other source covers (a static binary whose own code has no
 // unwind tables), decoded from the end of the function before it.
@@ -107,6 +117,7 @@ struct Input {
   std::vector<ImportSlot> imports;  // sorted by slot
   uint64_t entry = 0;
   bool go = false;  // a gc-compiled Go binary: pclntab functions are Go code
+  unsigned threads = 0;  // for the sweep; 0: one per CPU, at most kMaxThreads
 };
 
 enum class Convention : uint8_t { kUnknown, kSysV, kGoAbiInternal, kGoAbi0, kCgoBridge, kMaxValue = kCgoBridge };
