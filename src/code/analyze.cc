@@ -1120,6 +1120,29 @@ class Analyzer {
     }
     return false;
   }
+  // Whether reg is set, right before the jump, from another pointer (lea
+  // reg, [other+k], or a load through other): a field of an object just
+  // reached (V8's marking visitor reads the type at map+10), so the ways the
+  // function steps reg elsewhere do not reach this fetch. Copies, reloads
+  // from the stack and steps of reg itself keep the op pointer.
+  bool DerivedAtDispatch(uint8_t reg, uint64_t jump) {
+    if (reg == kNoReg) return false;
+    for (size_t k = IndexOf(jump); k != SIZE_MAX && k > 0;) {
+      --k;
+      if (insns_[k].addr + kDispatchWindow < jump) break;
+      if (insns_[k].flow == Flow::kCondJump) continue;  // the way on falls through
+      if (insns_[k].flow != Flow::kNext) break;
+      const Detail& d = D(k);
+      if (!(d.written & Bit(reg))) continue;  // on the way that falls through into the dispatch
+      if (d.op == Op::kMovReg && d.dst == reg && d.src != kNoReg) {
+        reg = d.src;
+        continue;
+      }
+      const bool other = d.mem.base != reg && d.mem.base != kX86Rsp && d.mem.base != kX86Rbp && !d.mem.rip;
+      return (d.op == Op::kLea || d.op == Op::kLoad) && d.dst == reg && other && dec_.arch() != Arch::kArm64;
+    }
+    return false;
+  }
   // The most instructions of the function that step reg the same way: by
   // one constant, or by reloading it from one field of what it points at
   // (pc = pc->next). A register reused for unrelated values moves in many
@@ -1380,7 +1403,8 @@ class Analyzer {
       bool moves = false;
       for (uint8_t b : u.fetch_bases)
         moves = moves || SteppedNear(b, u.first_jump) ||
-                PointerSteps(b) >= std::max<uint32_t>(kMinPointerSteps, handlers / 4);
+                (!DerivedAtDispatch(b, u.first_jump) &&
+                 PointerSteps(b) >= std::max<uint32_t>(kMinPointerSteps, handlers / 4));
       if (!moves) continue;
       const std::vector<uint64_t>& js = jumps_of[table];
       std::unordered_set<uint64_t> same(js.begin(), js.end());

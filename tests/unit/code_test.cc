@@ -149,6 +149,51 @@ TEST(Code, FewHandlersAreNoInterpreter) {
   EXPECT_TRUE(b.result.loops.empty());
 }
 
+// A switch loop of n handlers over a 4-byte relative table at kData. As an
+// interpreter, the opcode is read at [rbx] and each handler steps rbx on its
+// way back; as a worklist visitor (V8's marking loop), the byte is a field of
+// an object just reached (rax = [rdx]; r14 = rax + 10) and the handlers step
+// r14 for their own loops, which the next visit overwrites.
+std::vector<uint8_t> SwitchLoop(int n, bool visitor, std::vector<uint8_t>* table) {
+  std::vector<uint8_t> t;
+  if (visitor) Append(&t, {0x48, 0x8b, 0x02, 0x4c, 0x8d, 0x70, 0x0a, 0x41, 0x0f, 0xb6, 0x06});
+  else Append(&t, {0x0f, 0xb6, 0x03});  // movzx eax, byte [rbx]
+  Append(&t, {0x3c, static_cast<uint8_t>(n - 1), 0x0f, 0x87});  // cmp al, n-1; ja end
+  const size_t ja = t.size();
+  Append32(&t, 0);
+  Append(&t, {0x48, 0x8d, 0x3d});  // lea rdi, [rip+table]
+  Append32(&t, static_cast<uint32_t>(kData - (kText + t.size() + 4)));
+  Append(&t, {0x48, 0x63, 0x04, 0x87, 0x48, 0x01, 0xf8, 0xff, 0xe0});  // movsxd rax,[rdi+rax*4]; add rax,rdi; jmp rax
+  for (int i = 0; i < n; ++i) {
+    Append32(table, static_cast<uint32_t>(kText + t.size() - kData));
+    if (visitor) Append(&t, {0x49, 0x83, 0xc6, 0x08});  // add r14, 8
+    else Append(&t, {0x48, 0x83, 0xc3, 0x01});          // add rbx, 1
+    Append(&t, {0xe9});                                  // jmp head
+    Append32(&t, static_cast<uint32_t>(-static_cast<int64_t>(t.size() + 4)));
+  }
+  const uint32_t end = static_cast<uint32_t>(t.size() - (ja + 4));
+  std::memcpy(t.data() + ja, &end, 4);
+  Append(&t, {0xc3});
+  return t;
+}
+
+TEST(Code, SwitchLoopSteppingItsOpPointer) {
+  std::vector<uint8_t> table;
+  auto t = SwitchLoop(64, false, &table);
+  auto b = Analyse(t, {0}, table);
+  ASSERT_EQ(b.result.loops.size(), 1u);
+  EXPECT_EQ(b.result.loops[0].shape, LoopShape::kSwitch);
+  EXPECT_EQ(b.result.loops[0].handlers, 64u);
+  EXPECT_EQ(b.result.loops[0].table, kData);
+}
+
+TEST(Code, VisitorSwitchingOnAFieldIsNoInterpreter) {
+  std::vector<uint8_t> table;
+  auto t = SwitchLoop(64, true, &table);
+  auto b = Analyse(t, {0}, table);
+  EXPECT_TRUE(b.result.loops.empty());
+}
+
 TEST(Code, CallThreadedLoop) {
   // push rbx; mov rbx, rdi; mov rax, [rdi+8]; L: mov rdi, rbx; call [rax+0x10]; mov [rbx+8], rax;
   // test rax, rax; jne L; pop rbx; ret   (Perl's runops)
