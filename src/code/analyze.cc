@@ -446,6 +446,7 @@ class Analyzer {
       std::vector<uint64_t> call_targets;
       bool edges_capped = false;
     };
+    in_.as->ReadEverySegment();  // workers then share it read-only
     std::vector<Chunk> chunks;
     const uint64_t per = std::max<uint64_t>(bytes / (uint64_t{threads} * kChunksPerThread), 1);
     uint64_t acc = 0;

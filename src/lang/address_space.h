@@ -26,6 +26,8 @@ class AddressSpace {
   virtual int ptr_size() const = 0;
   /// The bytes at [vaddr, vaddr+len) backed by the file; shorter (possibly
   /// empty) where the range leaves the file-backed part of a region.
+  /// Reading may fill the file's lazy cache: threads may share an address
+  /// space only after one thread has read every segment (ReadEverySegment).
   virtual ByteView Read(uint64_t vaddr, uint64_t len) const = 0;
   /// Sections with an address (empty list for a file without section headers).
   virtual const std::vector<MemRegion>& Sections() const = 0;
@@ -33,6 +35,11 @@ class AddressSpace {
   virtual const std::vector<MemRegion>& Segments() const = 0;
   /// The address of a symbol by exact name, from any symbol table; nullopt when absent or stripped.
   virtual std::optional<uint64_t> Symbol(std::string_view name) const = 0;
+
+  /// Reads every loadable segment once, so that later reads from any thread only look.
+  void ReadEverySegment() const {
+    for (const MemRegion& r : Segments()) Read(r.vaddr, r.size);
+  }
 
   const MemRegion* FindSection(std::string_view name) const {
     for (const MemRegion& r : Sections())
