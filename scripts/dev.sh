@@ -63,6 +63,11 @@ case "${1:-run}" in
       -DEXRAY_ENABLE_ASAN=ON -DEXRAY_ENABLE_UBSAN=ON
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
       ctest --test-dir build-san --output-on-failure -j "$jobs" -LE slow
+    # Threads: exray alone, under ThreadSanitizer (ASan and TSan exclude each other).
+    cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+      -DEXRAY_ENABLE_TSAN=ON -DEXRAY_BUILD_TESTS=OFF >/dev/null
+    ninja -C build-tsan -j "$jobs" exray
+    bash scripts/tsan-smoke.sh build-tsan
     ;;
   fuzz)
     install_deps
