@@ -24,8 +24,10 @@ files=("$out/npm/node_modules/@bufbuild/buf-linux-x64/bin/buf" "$out/npm/node_mo
   for f in "${files[@]}"; do
     echo
     echo "## $(basename "$f"), $(stat -c %s "$f") bytes"
-    hyperfine -w 1 -r 5 -N --style none --export-markdown /dev/stdout --output=null \
-      "$exray code $f --json" "objdump -d --no-show-raw-insn $f" 2>/dev/null
+    # hyperfine rewrites its export after each command: print the final table once.
+    hyperfine -w 1 -r 5 -N --style none --export-markdown "$out/code.tmp.md" --output=null \
+      "$exray code $f --json" "objdump -d --no-show-raw-insn $f" >/dev/null 2>&1
+    cat "$out/code.tmp.md"
     rss=$(/usr/bin/time -f %M "$exray" code "$f" --json 2>&1 >/dev/null | tail -1)
     echo
     echo "exray peak RSS: ${rss} KiB"

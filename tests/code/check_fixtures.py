@@ -920,6 +920,19 @@ def check_contract(rep: Report, ex: Exray, files: list[Built], out: Path) -> Non
             rep.check(n_sites == n_list == n_groups, f"contract: {b.name} site counts",
                       f"syscalls.sites {n_sites} = len(syscall_sites) = sum of groups",
                       f"syscalls.sites {n_sites}, len(syscall_sites) {n_list}, sum over groups {n_groups}")
+    # Threads: the sweep's chunks are merged in order, so any number of
+    # threads gives the same document. Only files with more code than
+    # kMinParallelBytes (512 KiB) go parallel: exray itself always has.
+    for path in [ex.path] + [b.path for b in files if b.name.startswith("go-")]:
+        runs = [ex.run(["code", str(path), "--json", "-j", str(j)]) for j in (1, 2, 8)]
+        text = (json.loads(runs[0][1]).get("code") or {}).get("text_bytes", 0) if runs[0][0] == 0 else 0
+        if text < 512 * 1024:
+            rep.skip(f"contract: {path.name} with 1, 2 and 8 threads", f"{text} bytes of code: one thread only")
+            continue
+        rep.check(all(r[0] == 0 for r in runs) and runs[0][1] == runs[1][1] == runs[2][1],
+                  f"contract: {path.name} with 1, 2 and 8 threads", f"the same document ({text} bytes of code)",
+                  "the documents differ: " + ", ".join(f"-j{j}: exit {r[0]}, {len(r[1])} bytes"
+                                                      for j, r in zip((1, 2, 8), runs)))
     # --function by address on a stripped file: boundaries from .eh_frame.
     for b in files:
         if b.stripped and b.fixture == "interp_switch":
