@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "analysis/analyze.h"
+#include "analysis/identify.h"
 #include "formats/elf/eh_frame.h"
 #include "formats/elf/imports.h"
 
@@ -123,7 +124,13 @@ void AnalyzeCode(Analysis* a) {
                            fmt::format("{}: {}", code::LoopShapeName(l.shape), l.evidence)});
     if (a->execution && a->execution->model == "native") {
       a->execution->model = "vm";
-      if (a->execution->engine.empty()) a->execution->engine = "unknown interpreter";
+      if (a->execution->engine.empty() && !NameInterpreter(a)) a->execution->engine = "unknown interpreter";
+      // The metadata's "no VM" stands corrected by the code.
+      for (Evidence& e : a->evidence)
+        if (e.id == "execution.native") {
+          e.holds = false;
+          e.detail += "; but the code holds a bytecode dispatch loop (code.dispatch)";
+        }
     }
   } else {
     a->evidence.push_back({"code.dispatch", "contains a bytecode dispatch loop", false, Strength::kPattern,

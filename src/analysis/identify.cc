@@ -421,6 +421,21 @@ constexpr StringMarks kEngineStrings[] = {
     {"cpython", {"_PyEval_EvalFrameDefault", "PYTHONHOME", "Py_Initialize", ""}},
 };
 
+// Strings of interpreters whose engine is linked in statically and
+// stripped, looked for only once the code shows a bytecode dispatch loop
+// (NameInterpreter). Each needle was seen in .rodata of the engine's Debian 12
+// build (and, for Lua, of a host linking liblua5.4.a).
+constexpr StringMarks kInterpreterStrings[] = {
+    {"lua",
+     {"'for' step is zero", "attempt to compare two %s values", "'__index' chain too long; possible loop",
+      "attempt to %s a %s value"}},
+    {"cpython", {"PYTHONHOME", "Fatal Python error", "Py_Initialize", "_PyEval_EvalFrameDefault"}},
+    {"perl", {"PERL5LIB", "PERL_HASH_SEED", "Can't locate object method", ""}},
+    {"ruby", {"RUBYLIB", "RUBYOPT", "-- Control frame information", ""}},
+    {"php", {"Zend Engine v", "PHP_INI_SCAN_DIR", "", ""}},
+    {"ocamlrun", {"OCAMLRUNPARAM", "unknown C primitive", "", ""}},
+};
+
 struct MarksFound {
   std::string_view name;
   int found = 0;
@@ -1223,6 +1238,19 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
 }
 
 }  // namespace
+
+bool NameInterpreter(Analysis* a) {
+  if (!a->elf || !a->execution || !a->execution->engine.empty()) return false;
+  RodataStrings strings(*a->elf);
+  auto m = FindMarks(strings, kInterpreterStrings, kMaxRodataScan);
+  if (!m) return false;
+  SetEngine(&*a->execution, m->name);
+  a->evidence.push_back({"execution.engine", fmt::format("is the {} engine", m->name), true, Strength::kString,
+                         strings.Where(m->first),
+                         fmt::format("{} of its strings, beside its dispatch loop: {}", m->found, m->detail)});
+  AddJitEvidence(a, m->name);
+  return true;
+}
 
 std::string_view EngineJitByDefault(std::string_view engine) {
   const EngineInfo* e = EngineByName(engine);

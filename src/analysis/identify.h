@@ -65,6 +65,11 @@ inline constexpr int kMinStringMarks = 2;
 /// is in identify.cc (docs/identify.md, "Engines and JIT by default").
 std::string_view EngineJitByDefault(std::string_view engine);
 
+/// For a program whose machine code holds a bytecode dispatch loop and whose
+/// engine no symbol or library named: the engine its strings name (a stripped
+/// host with Lua linked in), with evidence. False when they name none.
+bool NameInterpreter(Analysis* a);
+
 /// Fills a->toolchain and a->execution, and adds evidence ("toolchain.*",
 /// "engine.*", "execution.*") for ELF files and scripts.
 void Identify(Analysis* a);

@@ -497,6 +497,16 @@ def check_verdict(rep: Report, ex: Exray, b: Built, has_loop: bool) -> None:
     rep.check(d is not None and d.get("holds") == has_loop and (model == "vm") == has_loop, what,
               f"code.dispatch holds={has_loop}, model {model}",
               f"want code.dispatch holds={has_loop} and model {'vm' if has_loop else 'not vm'}; got {d}, model {model}, exit {rc} {tail(err, 200)}")
+    if has_loop and rc == 0:
+        # The engine: Lua by its strings in the host that links liblua5.4.a
+        # (stripped or not), none for the interpreters written for the test.
+        doc = json.loads(out)
+        engine = (doc.get("execution") or {}).get("engine")
+        want = "lua" if b.fixture == "luahost" else "unknown interpreter"
+        native = ev.get("execution.native")
+        rep.check(engine == want and (native is None or native.get("holds") is False), f"{b.name}: engine with --code",
+                  f"{engine}{'' if native is None else ', execution.native no longer holds'}",
+                  f"want engine {want} and execution.native not holding; got {engine}, {native}")
     rc, out, err = ex.run(["check", str(b.path), "--require", "no-vm"])
     rep.check(rc == (3 if has_loop else 0), f"{b.name}: check --require no-vm",
               f"exit {rc}", f"want exit {3 if has_loop else 0}, got {rc}: {tail(out + err, 200)}")
