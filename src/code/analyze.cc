@@ -621,7 +621,7 @@ class Analyzer {
   Value WalkBack(uint8_t reg, int64_t slot, size_t k, Walk* w, int depth, bool skip_join, bool* cycled) {
     *cycled = false;
     const Function& f = fns_[cur_];
-    const bool sp_is_x86 = dec_.arch() != Arch::kArm64;
+    const uint8_t sp = SpReg();
     for (;;) {
       if (--w->budget < 0) return {};
       if (w->joins && !skip_join && k < insns_.size() && targets_.count(insns_[k].addr))
@@ -648,7 +648,7 @@ class Analyzer {
             continue;
           }
           if (d.op == Op::kLea && d.dst == reg && d.mem.rip) return {Value::kConst, static_cast<int64_t>(d.mem.abs)};
-          if (sp_is_x86 && d.op == Op::kLoad && d.dst == reg && d.mem.base == kX86Rsp && d.mem.index == kNoReg) {
+          if (d.op == Op::kLoad && d.dst == reg && d.mem.base == sp && d.mem.index == kNoReg) {
             auto dl = Delta(j);
             if (!dl) return {};
             slot = d.mem.disp + *dl;
@@ -656,7 +656,7 @@ class Analyzer {
             k = j;
             continue;
           }
-          if (sp_is_x86 && d.op == Op::kPop && d.dst == reg) {
+          if (d.op == Op::kPop && d.dst == reg) {
             auto dl = Delta(j);
             if (!dl) return {};
             slot = *dl;
@@ -667,8 +667,7 @@ class Analyzer {
           return {};
         }
       } else {
-        if (!sp_is_x86) return {};
-        if ((d.op == Op::kStore || d.op == Op::kStoreImm) && d.mem.base == kX86Rsp && d.mem.index == kNoReg) {
+        if ((d.op == Op::kStore || d.op == Op::kStoreImm) && d.mem.base == sp && d.mem.index == kNoReg) {
           auto dl = Delta(j);
           if (!dl) return {};
           if (d.mem.disp + *dl == slot) {
@@ -750,8 +749,9 @@ class Analyzer {
     if (arg.kind == Value::kArgStack) {
       auto dl = Delta(k);
       if (!dl) return {};
-      // At the callee's entry the return address sits where the caller's stack pointer was.
-      return ValueOf(kNoReg, arg.v - ptr_ + *dl, k);
+      // x86: at the callee's entry the return address sits where the
+      // caller's stack pointer was; arm64 keeps it in x30 and sp is unchanged.
+      return ValueOf(kNoReg, arg.v - (dec_.arch() == Arch::kArm64 ? 0 : ptr_) + *dl, k);
     }
     return {};
   }
@@ -799,6 +799,8 @@ class Analyzer {
     if (has_indirect_jump) FindTableLoops(fi);
     FindCallLoops(fi);
   }
+
+  uint8_t SpReg() const { return dec_.arch() == Arch::kArm64 ? kArm64Sp : kX86Rsp; }
 
   std::string_view Import(uint64_t slot) const {
     auto it = std::lower_bound(in_.imports.begin(), in_.imports.end(), slot,
@@ -883,11 +885,13 @@ class Analyzer {
       if (x86 && d.op == Op::kLoad && d.mem.fs && d.mem.base == kNoReg && d.mem.index == kNoReg && d.mem.disp < 0 &&
           d.mem.disp >= -16)
         tls_g = true;
-      if (x86 && d.op == Op::kLoad && d.mem.base == kX86Rsp && d.mem.index == kNoReg) {
+      if (d.op == Op::kLoad && d.mem.base == SpReg() && d.mem.index == kNoReg) {
         auto dl = Delta(k);
         if (dl && d.mem.disp + *dl >= ptr_) stack_arg = true;
       }
-      if (f.frame < 0 && d.op == Op::kAddImm && d.dst == (x86 ? kX86Rsp : kArm64Sp) && d.imm < 0) f.frame = -d.imm;
+      if (f.frame < 0 && d.op == Op::kAddImm && d.dst == SpReg() && d.imm < 0) f.frame = -d.imm;
+      // arm64: Go saves the link register as it moves sp (str x30, [sp, #-N]!).
+      if (!x86 && f.frame < 0 && i.moves_sp && d.sp_known && d.sp_delta < 0) f.frame = -d.sp_delta;
       written |= d.written;
     }
     f.arg_regs_read = read_first;
@@ -903,7 +907,9 @@ class Analyzer {
       c = Convention::kGoAbi0, why = "named .abi0";
     } else if (IsCgoBridge(f.name)) {
       c = Convention::kCgoBridge, why = "cgo bridge by name";
-    } else if (go_check) {
+    } else if (go_check && !(!x86 && f.go_code && stack_arg && (read_first & 0xffff) == 0)) {
+      // arm64 keeps g in R28 in both of Go's conventions: there an ABI0
+      // function is told by its arguments, read from the caller's frame.
       c = Convention::kGoAbiInternal, why = x86 ? "stack check through g in R14" : "stack check through g in R28";
     } else if (tls_g && (f.go_code || in_.go)) {
       c = Convention::kGoAbi0, why = "g loaded from TLS";

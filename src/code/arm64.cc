@@ -69,6 +69,12 @@ class Arm64Decoder final : public Decoder {
     } else if ((w & 0xFFE0001Fu) == 0xD4200000u || (w >> 16) == 0) {
       out->flow = Flow::kStop;  // brk, udf
     }
+    // What moves the stack pointer: add/sub (immediate) into sp (Rd 31 with
+    // S clear; mov sp, xN is add sp, xN, #0), and a load or store, single or
+    // pair, that writes its base sp back (pre- or post-indexed).
+    const bool rn_sp = ((w >> 5) & 31) == 31;
+    out->moves_sp = ((w & 0x1F800000u) == 0x11000000u && !(w & 0x20000000u) && (w & 31) == 31) ||
+                    ((w & 0x3B200400u) == 0x38000400u && rn_sp) || ((w & 0x3A800000u) == 0x28800000u && rn_sp);
   }
 
   bool Describe(ByteView bytes, uint64_t addr, Detail* out) const override {
@@ -94,6 +100,10 @@ class Arm64Decoder final : public Decoder {
       out->mem.disp = a.operands[i].mem.disp;
       out->mem.abs = static_cast<uint64_t>(out->mem.disp);
     }
+    auto is_zero_reg = [&](int i) {
+      return i < a.op_count && a.operands[i].type == ARM64_OP_REG &&
+             (a.operands[i].reg == ARM64_REG_XZR || a.operands[i].reg == ARM64_REG_WZR);
+    };
     switch (insn_->id) {
       case ARM64_INS_MOV:
       case ARM64_INS_MOVZ:
@@ -107,22 +117,54 @@ class Arm64Decoder final : public Decoder {
           out->op = Op::kMovImm, out->dst = reg(0), out->imm = 0;
         }
         break;
+      case ARM64_INS_MOVN:
+        // Capstone 4 lists movn's destination as read too: it is only written.
+        if (a.op_count == 2 && is_imm(1) && reg(0) != kNoReg) {
+          const int shift = a.operands[1].shift.type == ARM64_SFT_LSL ? a.operands[1].shift.value : 0;
+          uint64_t v = ~(static_cast<uint64_t>(a.operands[1].imm) << shift);
+          if (a.operands[0].reg >= ARM64_REG_W0 && a.operands[0].reg <= ARM64_REG_W30) v &= 0xffffffffu;
+          out->op = Op::kMovImm, out->dst = reg(0), out->imm = static_cast<int64_t>(v);
+          out->read &= ~(1u << reg(0));
+        }
+        break;
+      case ARM64_INS_ORR:
+        // mov xN, #bitmask is orr xN, xzr, #imm (Go: orr x8, xzr, #0x38 for openat).
+        if (a.op_count == 3 && is_zero_reg(1) && is_imm(2)) out->op = Op::kMovImm, out->dst = reg(0), out->imm = a.operands[2].imm;
+        break;
+      case ARM64_INS_SVC:
+        out->written &= ~(1u << 30);  // Capstone 4 has svc write x30; the kernel keeps it
+        break;
       case ARM64_INS_ADR:
       case ARM64_INS_ADRP:
         if (is_imm(1)) out->op = Op::kMovImm, out->dst = reg(0), out->imm = a.operands[1].imm;
         break;
       case ARM64_INS_ADD:
+      case ARM64_INS_SUB:
         if (a.op_count == 3 && is_imm(2)) {
-          out->op = Op::kAddImm, out->dst = reg(0), out->src = reg(1), out->imm = a.operands[2].imm;
-        } else if (a.op_count == 3 && reg(2) != kNoReg) {
+          const int64_t imm = a.operands[2].imm << (a.operands[2].shift.type == ARM64_SFT_LSL ? a.operands[2].shift.value : 0);
+          out->op = Op::kAddImm, out->dst = reg(0), out->src = reg(1);
+          out->imm = insn_->id == ARM64_INS_SUB ? -imm : imm;
+        } else if (a.op_count == 3 && reg(2) != kNoReg && insn_->id == ARM64_INS_ADD) {
           out->op = Op::kAddReg, out->dst = reg(0), out->src = reg(2);
         }
         break;
       case ARM64_INS_LDR:
+      case ARM64_INS_LDUR:
       case ARM64_INS_LDRB:
       case ARM64_INS_LDRH:
       case ARM64_INS_LDRSW:
         if (out->has_mem) out->op = Op::kLoad, out->dst = reg(0);
+        break;
+      case ARM64_INS_STR:
+      case ARM64_INS_STUR:
+        if (out->has_mem) {
+          if (is_zero_reg(0)) out->op = Op::kStoreImm, out->imm = 0;
+          else out->op = Op::kStore, out->src = reg(0);
+          out->mem.size = insn_->detail->arm64.operands[0].reg >= ARM64_REG_W0 &&
+                                  insn_->detail->arm64.operands[0].reg <= ARM64_REG_W30
+                              ? 4
+                              : 8;
+        }
         break;
       case ARM64_INS_CMP:
       case ARM64_INS_TST:
@@ -130,6 +172,18 @@ class Arm64Decoder final : public Decoder {
         break;
       default:
         break;
+    }
+    // How sp moves: by a constant (add/sub sp, sp, #imm; a pre-indexed
+    // access by its offset, a post-indexed one by the immediate after the
+    // address), or to a value the function alone knows (mov sp, x29).
+    if (a.writeback && out->has_mem && out->mem.base == kArm64Sp) {
+      int64_t step = out->mem.disp;
+      if (a.op_count > 0 && a.operands[a.op_count - 1].type == ARM64_OP_IMM) step = a.operands[a.op_count - 1].imm;
+      out->sp_delta = step;
+    } else if (reg(0) == kArm64Sp && (insn_->id == ARM64_INS_ADD || insn_->id == ARM64_INS_SUB ||
+                                      insn_->id == ARM64_INS_MOV)) {
+      if (out->op == Op::kAddImm && out->src == kArm64Sp) out->sp_delta = out->imm;
+      else out->sp_known = false;
     }
     return true;
   }

@@ -406,12 +406,18 @@ def build_c(rep: Report, out: Path) -> list[Built]:
     return built
 
 
-GO_BUILDS = [  # name, source dir, flags, CGO_ENABLED
-    ("go-abi", "abi", [], "0"),
-    ("go-abi-s-w", "abi", ["-ldflags=-s -w"], "0"),
-    ("go-abi-pie", "abi", ["-buildmode=pie"], "0"),
-    ("go-cgo", "cgo", [], "1"),
+GO_BUILDS = [  # name, source dir, flags, CGO_ENABLED, GOARCH
+    ("go-abi", "abi", [], "0", "amd64"),
+    ("go-abi-s-w", "abi", ["-ldflags=-s -w"], "0", "amd64"),
+    ("go-abi-pie", "abi", ["-buildmode=pie"], "0", "amd64"),
+    ("go-cgo", "cgo", [], "1", "amd64"),
+    # arm64, cross-compiled: Capstone's side of the code (not run here).
+    ("go-abi-arm64", "abi", [], "0", "arm64"),
 ]
+# Syscalls the amd64 build makes directly that its arm64 build cannot or does
+# not: arch_prctl and epoll_create do not exist on arm64, and Go's arm64
+# runtime installs no signal restorer (the kernel's vDSO one does rt_sigreturn).
+NOT_ON_ARM64 = {"arch_prctl", "epoll_create", "rt_sigreturn"}
 
 
 def go_env(out: Path) -> dict[str, str]:
@@ -431,7 +437,7 @@ def build_go(rep: Report, out: Path) -> list[tuple[Built, Path]]:
     gdir = out / "go"
     gdir.mkdir(parents=True, exist_ok=True)
     res = []
-    for name, src, flags, cgo in GO_BUILDS:
+    for name, src, flags, cgo, goarch in GO_BUILDS:
         if not rep.wanted(name):
             continue
         if cgo == "1" and not shutil.which("gcc"):
@@ -445,10 +451,13 @@ def build_go(rep: Report, out: Path) -> list[tuple[Built, Path]]:
         # -S makes the compiler print its listing for package main only; the
         # build cache replays it when nothing changed, so it is always there.
         cmd = [go, "build", "-p=1", "-o", target, "-gcflags=-S", "-asmflags=-S", *flags, "."]
-        p = sh(cmd, cwd=work, env=dict(go_env(out), CGO_ENABLED=cgo), timeout=900)
+        p = sh(cmd, cwd=work, env=dict(go_env(out), CGO_ENABLED=cgo, GOARCH=goarch), timeout=900)
         listing.write_text(p.stderr)
         if p.returncode != 0:
             rep.bad(f"build {name}", tail(p.stderr))
+            continue
+        if goarch != "amd64":
+            res.append((Built(name, target, cc="go", fixture=src), listing))
             continue
         r = sh([target], timeout=60)
         want = "15 3 6 0.75 140 1\n" if src == "abi" else "42 21\n"
@@ -902,6 +911,24 @@ def check_strace(rep: Report, ex: Exray, b: Built, out: Path) -> None:
         print(f"  note: not in {UNISTD}: {unknown} (compared by name)")
 
 
+def check_arm64_syscalls(rep: Report, ex: Exray, amd: Built, arm: Built) -> None:
+    """The same Go source for arm64: every syscall its amd64 build makes directly
+    (checked against strace above) is at a site of the arm64 build too, by
+    name (the numbers differ), but for NOT_ON_ARM64."""
+    names = []
+    for b in (amd, arm):
+        doc, err = ex.code(b.path)
+        names.append(None if doc is None else {n for s in doc.get("syscall_sites") or [] for n in s.get("names") or []})
+        if doc is None:
+            rep.bad(f"{b.name}: syscalls", err)
+    if None in names:
+        return
+    missing = sorted(names[0] - names[1] - NOT_ON_ARM64)
+    rep.check(not missing and len(names[1]) >= 20, f"{arm.name}: syscalls against {amd.name}",
+              f"{len(names[1])} names, all {len(names[0] - NOT_ON_ARM64)} of amd64's that arm64 has",
+              f"missing on arm64: {missing} (arm64 has {sorted(names[1])})")
+
+
 # ---------------------------------------------------------------- checks: the contract
 
 
@@ -1025,6 +1052,9 @@ def main() -> int:
         check_go_conventions(rep, ex, b, listing, kept_from)
     if plain is not None:
         check_strace(rep, ex, plain, out)
+        arm = next((b for b, _ in go_built if b.name == "go-abi-arm64"), None)
+        if arm is not None:
+            check_arm64_syscalls(rep, ex, plain, arm)
 
     if c_built or go_built:
         check_contract(rep, ex, c_built or [b for b, _ in go_built], out)
