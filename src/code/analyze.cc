@@ -434,7 +434,7 @@ class Analyzer {
     for (uint32_t i : order) bytes += fns_[i].end - fns_[i].start;
     const unsigned threads =
         in_.threads ? in_.threads : std::clamp(std::thread::hardware_concurrency(), 1u, kMaxThreads);
-    if (threads <= 1 || bytes < kMinParallelBytes) {
+    if (threads <= 1 || bytes < in_.parallel_min_bytes) {
       for (uint32_t i : order) Decode(i), AnalyzeFunction(i);
       return;
     }

@@ -118,6 +118,7 @@ struct Input {
   uint64_t entry = 0;
   bool go = false;  // a gc-compiled Go binary: pclntab functions are Go code
   unsigned threads = 0;  // for the sweep; 0: one per CPU, at most kMaxThreads
+  uint64_t parallel_min_bytes = kMinParallelBytes;  // less code: one thread (tests lower it)
 };
 
 enum class Convention : uint8_t { kUnknown, kSysV, kGoAbiInternal, kGoAbi0, kCgoBridge, kMaxValue = kCgoBridge };

@@ -71,6 +71,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const exray::code::SyscallSite& s : r.syscall_sites) FUZZ_CHECK(s.function < r.functions.size(), "a syscall site names no function");
     for (const exray::code::DispatchLoop& l : r.loops) FUZZ_CHECK(l.function < r.functions.size(), "a loop names no function");
     for (const exray::code::ExecRequest& e : r.exec_requests) FUZZ_CHECK(e.function < r.functions.size(), "a request names no function");
+    // The sweep on three threads, chunk by chunk, finds the same.
+    exray::code::Input par = in;
+    par.threads = 3;
+    par.parallel_min_bytes = 0;
+    const exray::code::Result p = exray::code::Analyze(par);
+    FUZZ_CHECK(p.functions.size() == r.functions.size() && p.instructions == r.instructions &&
+                   p.invalid == r.invalid && p.syscall_sites.size() == r.syscall_sites.size() &&
+                   p.loops.size() == r.loops.size() && p.exec_requests.size() == r.exec_requests.size() &&
+                   p.exec_checked == r.exec_checked && p.exec_undetermined == r.exec_undetermined,
+               "three threads and one disagree");
+    for (size_t i = 0; i < r.syscall_sites.size() && i < p.syscall_sites.size(); ++i)
+      FUZZ_CHECK(p.syscall_sites[i].addr == r.syscall_sites[i].addr &&
+                     p.syscall_sites[i].numbers == r.syscall_sites[i].numbers,
+                 "three threads and one disagree on a syscall site");
     const auto listing = exray::code::List(in, kText, kText + size);
     uint64_t next = kText;
     for (const exray::code::ListedInsn& i : listing) {
