@@ -78,15 +78,25 @@ void AnalyzeLinking(const File& f, Analysis* a) {
                          f.symtab.present ? fmt::format("section {} {}", f.symtab.section_index, f.symtab.section_name)
                                           : "no SHT_SYMTAB section",
                          f.symtab.present ? fmt::format("{} entries", f.symtab.count) : ""});
+  // .debug_gdb_scripts is a GDB script to auto-load (rustc adds one), not
+  // debug information; nor is an empty or SHT_NOBITS .debug_* section (what
+  // `strip --only-keep-debug` leaves of the others).
   std::vector<std::string> debug;
-  for (const Section& s : f.sections)
-    if (s.name.rfind(".debug_", 0) == 0 || s.name.rfind(".zdebug_", 0) == 0) debug.emplace_back(s.name);
+  bool gdb_scripts = false;
+  for (const Section& s : f.sections) {
+    if (s.name.rfind(".debug_", 0) != 0 && s.name.rfind(".zdebug_", 0) != 0) continue;
+    if (s.name == ".debug_gdb_scripts") gdb_scripts = true;
+    else if (s.size > 0 && s.type != 8 /* SHT_NOBITS */) debug.emplace_back(s.name);
+  }
   a->debug_info = !debug.empty();
   std::string list;
   for (size_t i = 0; i < debug.size() && i < 4; ++i) list += (i ? ", " : "") + debug[i];
   if (debug.size() > 4) list += fmt::format(", and {} more", debug.size() - 4);
   a->evidence.push_back({"symbols.debug_info", "carries debug information", a->debug_info, Strength::kStructure,
-                         a->debug_info ? "sections" : "no .debug_* sections", list});
+                         a->debug_info ? "sections"
+                         : gdb_scripts ? "only .debug_gdb_scripts (a GDB script to load, not debug information)"
+                                       : "no .debug_* sections",
+                         list});
 
   // The newest glibc symbol version this file needs, from the version-needs table.
   std::string best, from;
