@@ -415,6 +415,50 @@ std::string GoReportToText(const GoReport& r) {
   return s;
 }
 
+namespace {
+// A Go string literal as strconv.Quote writes it: quotes and backslashes
+// escaped, control bytes as \n, \t or \xNN; valid UTF-8 beyond ASCII is
+// kept (Quote escapes the few non-printable code points too; build values
+// do not carry them).
+std::string GoQuote(std::string_view v) {
+  std::string out = "\"";
+  for (size_t i = 0; i < v.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(v[i]);
+    switch (c) {
+      case '"': out += "\\\""; continue;
+      case '\\': out += "\\\\"; continue;
+      case '\a': out += "\\a"; continue;
+      case '\b': out += "\\b"; continue;
+      case '\f': out += "\\f"; continue;
+      case '\n': out += "\\n"; continue;
+      case '\r': out += "\\r"; continue;
+      case '\t': out += "\\t"; continue;
+      case '\v': out += "\\v"; continue;
+      default: break;
+    }
+    if (c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+      continue;
+    }
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+      continue;
+    }
+    // A whole UTF-8 sequence, or \xNN for a byte that starts none.
+    const size_t n = c >= 0xf5 ? 0 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
+    bool ok = n > 0 && i + n <= v.size();
+    for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(v[i + k]) & 0xc0) == 0x80;
+    if (!ok) {
+      out += fmt::format("\\x{:02x}", c);
+      continue;
+    }
+    out.append(v.substr(i, n));
+    i += n - 1;
+  }
+  return out + "\"";
+}
+}  // namespace
+
 std::string GoToText(std::string_view path, const go::BuildInfo& bi) {
   // The layout of `go version -m` (cmd/go/internal/version, BuildInfo.String).
   std::string s = fmt::format("{}: {}\n", Safe(path), Safe(bi.version));
@@ -431,7 +475,13 @@ std::string GoToText(std::string_view path, const go::BuildInfo& bi) {
   if (!bi.mod.path.empty()) s += fmt::format("\tpath\t{}\n", Safe(bi.mod.path));
   if (bi.mod.main) mod("mod", *bi.mod.main);
   for (const go::Dep& d : bi.mod.deps) mod("dep", d);
-  for (const auto& [k, v] : bi.mod.settings) s += fmt::format("\tbuild\t{}={}\n", Safe(k), Safe(v));
+  // Go quotes a key that is empty or holds any of `= \t\r\n"` and a backquote,
+  // and a value that holds any of ` \t\r\n"` and a backquote (debug.BuildInfo.String).
+  for (const auto& [k, v] : bi.mod.settings) {
+    const bool qk = k.empty() || k.find_first_of("= \t\r\n\"`") != std::string::npos;
+    const bool qv = v.find_first_of(" \t\r\n\"`") != std::string::npos;
+    s += fmt::format("\tbuild\t{}={}\n", Safe(qk ? GoQuote(k) : k), Safe(qv ? GoQuote(v) : v));
+  }
   return s;
 }
 
