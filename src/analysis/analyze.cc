@@ -38,6 +38,10 @@ Result<Analysis> Analyze(std::string path, ByteView bytes, const AnalyzeOptions&
     if (opts.source) opts.source->Ensure(0, bytes.size());
     a.sha256 = Sha256Hex(bytes);
   }
+  if (bytes.empty()) {
+    a.format = "empty";  // not an unknown format: there is nothing to read
+    return a;
+  }
 
   if (elf::IsElf(bytes)) {
     elf::ParseOptions po;

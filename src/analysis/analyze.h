@@ -81,7 +81,7 @@ struct Analysis {
   std::string path;
   uint64_t size = 0;
   std::optional<std::string> sha256;
-  std::string format = "unknown";  // elf, script, pe, java-class, jar, zip, pyc, wasm, lua-bytecode, beam, unknown
+  std::string format = "unknown";  // elf, script, pe, java-class, jar, zip, pyc, wasm, lua-bytecode, beam, empty, unknown
   std::string arch;                // empty when not known
   std::optional<elf::File> elf;
   std::optional<script::Shebang> script;

@@ -42,6 +42,12 @@ struct FileReport {
   std::string output, error;
 };
 
+/// Why a file could not be opened, without the path MappedFile puts first.
+std::string FileErrorReason(const std::string& path, const std::string& message) {
+  const std::string prefix = path + ": ";
+  return message.rfind(prefix, 0) == 0 ? message.substr(prefix.size()) : message;
+}
+
 /// Runs work(i) for i in [0, n) on up to `jobs` threads and hands each result
 /// to emit(i, result) on the calling thread in index order. Workers stay at
 /// most kWindow items ahead of the output, so memory stays bounded.
@@ -567,6 +573,8 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   std::string color = "auto";
   app.add_option("files", files, "files to analyse")->required();
   app.add_flag("--json", json, "print the JSON document (one object per line for several files)");
+  bool jsonl = false;
+  app.add_flag("--jsonl", jsonl, "JSON Lines: one compact object per line, however many files (for line-based tools)");
   app.add_flag("--hash", hash, "compute the SHA-256 of each file (reads every byte)");
   app.add_flag("--sections", ro.sections, "list section headers");
   app.add_flag("--segments", ro.segments, "list program headers");
@@ -596,16 +604,22 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   ao.hash = hash;
   ao.symbol_list = ro.symbols;
   ao.identify = !no_identify;
-  const int indent = files.size() == 1 ? 2 : -1;
+  json = json || jsonl;
+  const int indent = files.size() == 1 && !jsonl ? 2 : -1;
   // One file's report, or its one-line error. Pure, so files can be done in parallel.
   auto report = [&](const std::string& path) -> FileReport {
     thread_local ReadBuffer buffer;  // one per worker, reused file after file
+    // A file that cannot be read still gets a record in JSON, so that a
+    // consumer sees every path it asked for.
+    auto failed = [&](const std::string& message, const std::string& why) -> FileReport {
+      return {json ? ErrorToJson(path, why, indent) + "\n" : "", "exray: " + message + "\n"};
+    };
     auto file_or = MappedFile::Open(path, &buffer);
-    if (!file_or) return {"", "exray: " + file_or.error().message + "\n"};
+    if (!file_or) return failed(file_or.error().message, FileErrorReason(path, file_or.error().message));
     AnalyzeOptions opts = ao;
     opts.source = file_or->get();
     auto a_or = Analyze(path, (*file_or)->view(), opts);
-    if (!a_or) return {"", "exray: " + path + ": " + a_or.error().message + "\n"};
+    if (!a_or) return failed(path + ": " + a_or.error().message, a_or.error().message);
     if (with_code && !no_identify) AnalyzeCode(&*a_or);
     return {json ? ToJson(*a_or, ro, indent) + "\n" : ToText(*a_or, ro), ""};
   };
@@ -617,6 +631,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
                    if (!r.error.empty()) {
                      err << r.error;
                      rc = 1;
+                     out << r.output;  // the error record, in JSON
                      return;
                    }
                    if (!json && !first) out << '\n';

@@ -348,6 +348,16 @@ void BytecodeJson(JsonWriter& w, const BytecodeFacts& f) {
 
 }  // namespace
 
+std::string ErrorToJson(std::string_view path, std::string_view error, int indent) {
+  JsonWriter w(indent);
+  w.BeginObject();
+  w.Field("schema_version", kSchemaVersion);
+  w.Field("path", path);
+  w.Field("error", error);
+  w.EndObject();
+  return w.Take();
+}
+
 std::string ToJson(const Analysis& a, const ReportOptions& opts, int indent) {
   JsonWriter w(indent);
   w.BeginObject();

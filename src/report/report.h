@@ -23,6 +23,10 @@ struct ReportOptions {
 /// the environment, so output is deterministic.
 std::string ToJson(const Analysis& a, const ReportOptions& opts, int indent = -1);
 
+/// The record that stands for a file exray could not read or parse:
+/// {schema_version, path, error} (docs/json.md).
+std::string ErrorToJson(std::string_view path, std::string_view error, int indent = -1);
+
 /// The one-screen text report, ending with a newline.
 std::string ToText(const Analysis& a, const ReportOptions& opts);
 

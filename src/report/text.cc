@@ -332,6 +332,9 @@ std::string ToText(const Analysis& a, const ReportOptions& o) {
     out.Field("interpreter", s.interpreter + (s.args.empty() ? "" : " " + s.args), "#! line");
     if (s.via_env) out.Field("runs", fmt::format("{} found on PATH by env", s.command));
     if (a.sha256) out.Field("sha256", *a.sha256);
+  } else if (a.format == "empty") {
+    out.Line(fmt::format("{}  empty file, 0 B", out.Bold(Safe(a.path))));
+    if (a.sha256) out.Field("sha256", *a.sha256);
   } else if (a.format != "unknown") {
     BytecodeReport(a, out);
   } else {

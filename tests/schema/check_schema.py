@@ -66,6 +66,8 @@ def main():
     files += sorted(glob.glob("/usr/lib/go-*/pkg/tool/linux_amd64/*"))[:2]  # Go, if installed
     files += ["/usr/bin/hyperfine", "/usr/bin/rg"]  # Rust (the rust object), if installed
     files = [f for f in files if os.path.isfile(f)] + extra
+    open(os.path.join(tmp, "empty"), "wb").close()
+    files += [os.path.join(tmp, "empty"), tmp]  # format empty; a directory: an error record
     checked = failed = 0
     for opts in ([], ["--sections", "--segments", "--symbols", "--dynamic", "--notes", "--hash"]):
         out = subprocess.run([exray, "--json", *opts, *files], capture_output=True, text=True)

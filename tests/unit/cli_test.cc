@@ -64,6 +64,42 @@ TEST(Cli, UnreadableInputsExitOneWithAReason) {
   EXPECT_EQ(std::count(t.err.begin(), t.err.end(), '\n'), 1);
 }
 
+TEST(Cli, UnreadableInputsGetAnErrorRecordInJson) {
+  // Every path asked for has a record, in order: a consumer can match them up.
+  CliRun r = Cli({"/", "/bin/ls", "/nonexistent/file", "--json"});
+  EXPECT_EQ(r.rc, 1);
+  std::istringstream lines(r.out);
+  std::vector<nlohmann::json> docs;
+  for (std::string line; std::getline(lines, line);) docs.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(docs.size(), 3u) << r.out;
+  EXPECT_EQ(docs[0]["path"], "/");
+  EXPECT_EQ(docs[0]["error"], "a directory");
+  EXPECT_EQ(docs[0].size(), 3u);  // schema_version, path, error
+  EXPECT_EQ(docs[1]["format"], "elf");
+  EXPECT_EQ(docs[2]["path"], "/nonexistent/file");
+  EXPECT_TRUE(docs[2]["error"].is_string());
+  // One file: the record alone, pretty-printed like a report.
+  CliRun one = Cli({"/", "--json"});
+  EXPECT_EQ(one.rc, 1);
+  EXPECT_EQ(nlohmann::json::parse(one.out)["error"], "a directory");
+}
+
+TEST(Cli, JsonLinesForOneFileToo) {
+  CliRun r = Cli({"/bin/ls", "--jsonl"});
+  ASSERT_EQ(r.rc, 0);
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1);
+  EXPECT_EQ(nlohmann::json::parse(r.out)["format"], "elf");
+}
+
+TEST(Cli, AnEmptyFileIsEmptyNotUnknown) {
+  std::string p = TempFile("empty.bin", "");
+  CliRun r = Cli({p.c_str(), "--json"});
+  EXPECT_EQ(r.rc, 0);
+  EXPECT_EQ(nlohmann::json::parse(r.out)["format"], "empty");
+  CliRun t = Cli({p.c_str()});
+  EXPECT_NE(t.out.find("empty file, 0 B"), std::string::npos) << t.out;
+}
+
 TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(Cli({}).rc, 2);
   EXPECT_EQ(Cli({"/bin/ls", "--no-such-flag"}).rc, 2);
