@@ -391,7 +391,8 @@ int RunCheck(int argc, const char* const* argv, std::ostream& out, std::ostream&
     ++failed;
     out << path << ": " << o.requirement << " fails: " << o.why << " [" << o.where << "]\n";
   }
-  if (failed == 0) out << path << ": " << results->size() << " requirements hold\n";
+  if (failed == 0)
+    out << path << ": " << (results->size() == 1 ? "the requirement holds" : std::to_string(results->size()) + " requirements hold") << "\n";
   return failed ? 3 : 0;
 }
 
@@ -479,6 +480,11 @@ int RunRun(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   app.footer("Arguments for the program follow --: exray run ./a.out --timeout 5 -- -v input.txt");
   try {
     app.parse(static_cast<int>(own.size()), own.data());
+  } catch (const CLI::ExtrasError& e) {
+    // `exray run prog arg`: the program's arguments belong after --.
+    err << "exray run: " << e.what() << "\n"
+        << "the program's own arguments go after --: exray run FILE [OPTIONS] -- ARGS...\n";
+    return 2;
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e, out, err);
     return code == 0 ? 0 : 2;

@@ -160,6 +160,8 @@ TEST(Cli, CheckRequirements) {
   CliRun ok = Cli({"check", "/bin/ls", "--require", "no-vm,no-jit,nx,language=c"});
   EXPECT_EQ(ok.rc, 0) << ok.out << ok.err;
   EXPECT_NE(ok.out.find("4 requirements hold"), std::string::npos);
+  CliRun one = Cli({"check", "/bin/ls", "--require", "nx"});
+  EXPECT_NE(one.out.find("/bin/ls: the requirement holds"), std::string::npos) << one.out;
 
   CliRun bad = Cli({"check", "/bin/ls", "--require", "static,no-interpreter", "--require", "language=go"});
   EXPECT_EQ(bad.rc, 3);

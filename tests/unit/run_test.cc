@@ -366,6 +366,10 @@ TEST(RunCli, UsageErrors) {
   EXPECT_NE(unset.err.find("not set in exray's environment"), std::string::npos);
   auto no_stdin = exray::testing::Cli({"run", "/bin/true", "--stdin", "/nonexistent/stdin"});
   EXPECT_EQ(no_stdin.rc, 2);
+  // The program's arguments without --: say where they go.
+  auto no_dashes = exray::testing::Cli({"run", "/bin/echo", "hi"});
+  EXPECT_EQ(no_dashes.rc, 2);
+  EXPECT_NE(no_dashes.err.find("go after --"), std::string::npos) << no_dashes.err;
 }
 
 // What the traced program names (paths, argv, its files) must not forge report
