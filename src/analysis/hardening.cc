@@ -4,6 +4,8 @@
 #include <set>
 
 #include "analysis/elf_facts.h"
+#include "code/code.h"
+#include "formats/elf/address_space.h"
 #include "formats/elf/parser.h"
 #include "formats/elf/raw.h"
 
@@ -85,11 +87,18 @@ void AnalyzeHardening(const File& f, Analysis* a) {
   std::set<std::string_view> fortify;
   std::string canary_where;
   std::string_view fortify_from;
+  // A dynamic file that defines __stack_chk_fail is a C library providing it
+  // (glibc's libc.so.6, musl's libc.so): its own use shows only in its code.
+  uint64_t provided_canary = 0, provided_fortify = 0;
   auto scan = [&](const SymbolTable& t, bool undefined_only) {
     for (uint64_t i = 0; i < t.readable; ++i) {
       if (!t.NameStartsWith(i, "__")) continue;  // both kinds are "__" names; skip the rest cheaply
       const Symbol s = t.At(i);
-      if (undefined_only && s.defined()) continue;
+      if (undefined_only && s.defined()) {
+        if (s.name == "__stack_chk_fail" && s.value) provided_canary = s.value;
+        provided_fortify += IsFortifyName(s.name);
+        continue;
+      }
       if (canary_where.empty() && IsCanaryName(s.name))
         canary_where = fmt::format("{} ({}, {})", s.name, t.section_name, s.defined() ? "defined" : "imported");
       if (IsFortifyName(s.name) && fortify.insert(s.name).second && fortify_from.empty()) fortify_from = t.section_name;
@@ -99,18 +108,38 @@ void AnalyzeHardening(const File& f, Analysis* a) {
   // A dynamic file imports both kinds through .dynsym; .symtab adds only for files without one.
   if (!f.dynsym.present) scan(f.symtab, /*undefined_only=*/!is_static);
   h.canary = !canary_where.empty();
-  add("hardening.canary", "uses stack canaries", h.canary, Strength::kSymbol,
-      h.canary ? canary_where : "no __stack_chk_fail symbol",
-      h.canary && is_static ? "a static C library brings its own, so this may not cover the program's code" : "");
+  if (!h.canary && provided_canary) {
+    // Count the direct calls its own code makes to it (glibc: 870).
+    code::Arch arch = code::Arch::kX86_64;
+    const bool known = f.header.machine == 62 || f.header.machine == 3 || f.header.machine == 183;
+    if (f.header.machine == 3) arch = code::Arch::kX86;
+    if (f.header.machine == 183) arch = code::Arch::kArm64;
+    const ElfAddressSpace as(f);
+    const uint64_t calls = known ? code::CountDirectCalls(as, arch, provided_canary) : 0;
+    h.canary = calls > 0;
+    add("hardening.canary", "uses stack canaries", h.canary, Strength::kPattern,
+        fmt::format("__stack_chk_fail defined at {:#x} (.dynsym): the C library that provides it", provided_canary),
+        !known  ? "its own calls are counted on x86 and arm64 only"
+        : calls ? fmt::format("{} direct calls to it from its own code", calls)
+                : "no direct call to it from its own code");
+  } else {
+    add("hardening.canary", "uses stack canaries", h.canary, Strength::kSymbol,
+        h.canary ? canary_where : "no __stack_chk_fail symbol",
+        h.canary && is_static ? "a static C library brings its own, so this may not cover the program's code" : "");
+  }
   h.fortify = !fortify.empty();
   for (std::string_view n : fortify) h.fortify_functions.emplace_back(n);
   std::string flist;
   for (size_t i = 0; i < h.fortify_functions.size() && i < 6; ++i) flist += (i ? ", " : "") + h.fortify_functions[i];
   if (h.fortify_functions.size() > 6) flist += fmt::format(", and {} more", h.fortify_functions.size() - 6);
   add("hardening.fortify", "uses FORTIFY_SOURCE checked functions", h.fortify, Strength::kSymbol,
-      h.fortify ? fmt::format("{} _chk functions ({})", h.fortify_functions.size(), fortify_from)
-                : "no __*_chk symbols",
-      flist);
+      h.fortify            ? fmt::format("{} _chk functions ({})", h.fortify_functions.size(), fortify_from)
+      : provided_fortify   ? fmt::format("imports no __*_chk symbol; defines {} for other programs (.dynsym)",
+                                         provided_fortify)
+                           : "no __*_chk symbols",
+      h.fortify ? flist
+      : provided_fortify ? "it is the C library that provides FORTIFY's checks; calls inside it are not counted"
+                         : flist);
 
   // CET: the linker sets IBT/SHSTK in the GNU property note only when every
   // input object was built with -fcf-protection.

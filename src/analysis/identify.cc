@@ -598,6 +598,30 @@ std::optional<Embedded> FindOcamlCustom(const elf::File& f, uint64_t file_size) 
 
 // ---- The C library. ----
 
+// The C library itself: "glibc" by its SONAME (libc.so.6), "musl" by its
+// SONAME (libc.so, Alpine's libc.musl-ARCH.so.1) or, as Debian builds it
+// (no SONAME: it is its own loader, no PT_INTERP, nothing needed), by the
+// banner its loader prints, "musl libc (ARCH)"; empty for anything else.
+// *where and *detail say how it was told.
+std::string_view CLibraryItself(const elf::File& f, std::string* where = nullptr, std::string* detail = nullptr) {
+  auto found = [&](std::string_view lib, std::string w, std::string d) {
+    if (where) *where = std::move(w);
+    if (detail) *detail = std::move(d);
+    return lib;
+  };
+  if (f.soname) {
+    if (*f.soname == "libc.so.6") return found("glibc", "DT_SONAME", std::string(*f.soname));
+    if (*f.soname == "libc.so" || f.soname->starts_with("libc.musl-"))
+      return found("musl", "DT_SONAME", std::string(*f.soname));
+    return {};
+  }
+  if (f.header.type != 3 /* ET_DYN */ || f.interpreter || !f.needed.empty() || !f.has_dynamic) return {};
+  RodataStrings strings(f);
+  if (auto at = strings.Find("musl libc (", kMaxLanguageScan))
+    return found("musl", strings.Where(*at), "\"" + strings.Context(*at) + "\", the banner of its own loader");
+  return {};
+}
+
 void IdentifyLibc(const elf::File& f, Toolchain* t, Analysis* a) {
   auto needs = [&](std::string_view prefix) {
     for (std::string_view n : f.needed)
@@ -610,7 +634,10 @@ void IdentifyLibc(const elf::File& f, Toolchain* t, Analysis* a) {
   std::string_view musl = needs("libc.musl");
   for (std::string_view n : f.needed)
     if (n == "libc.so") musl = n;
-  if (std::string_view n = musl; !n.empty() || interp.find("ld-musl") != std::string_view::npos) {
+  bool self = false;
+  if (std::string_view lib = CLibraryItself(f, &where, &detail); !lib.empty()) {
+    t->libc = std::string(lib), t->libc_linking = "shared", self = true;
+  } else if (std::string_view n = musl; !n.empty() || interp.find("ld-musl") != std::string_view::npos) {
     t->libc = "musl", t->libc_linking = "shared";
     where = n.empty() ? "PT_INTERP" : "DT_NEEDED", detail = n.empty() ? std::string(interp) : std::string(n);
   } else if (std::string_view n = needs("libc.so.6"); !n.empty()) {
@@ -627,7 +654,10 @@ void IdentifyLibc(const elf::File& f, Toolchain* t, Analysis* a) {
       }
   }
   if (!t->libc.empty())
-    a->evidence.push_back({"toolchain.libc", fmt::format("runs on {} ({})", t->libc, t->libc_linking), true,
+    a->evidence.push_back({"toolchain.libc",
+                           self ? fmt::format("is {} itself", t->libc)
+                                                : fmt::format("runs on {} ({})", t->libc, t->libc_linking),
+                           true,
                            Strength::kStructure, where, detail});
 }
 
@@ -984,6 +1014,9 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
       t.language = "c";
       add("written in C", true, Strength::kProducer, ".comment",
           "C compiler producers only; no C++ or other runtime symbols or libraries");
+    } else if (std::string where, detail; !CLibraryItself(f, &where, &detail).empty()) {
+      t.language = "c";
+      add("written in C", true, Strength::kStructure, where, "the C library itself: " + detail);
     } else if (std::any_of(f.needed.begin(), f.needed.end(), [](std::string_view n) {
                  return n.starts_with("libc.so") || n.starts_with("libc.musl");
                })) {

@@ -1632,6 +1632,32 @@ Result Analyze(const Input& in) {
   return r;
 }
 
+uint64_t CountDirectCalls(const AddressSpace& as, Arch arch, uint64_t target) {
+  uint64_t n = 0;
+  for (const MemRegion& s : as.Sections()) {
+    if (!s.exec || !s.size) continue;
+    ByteView b = as.Read(s.vaddr, s.size);
+    if (arch == Arch::kArm64) {
+      for (uint64_t i = (4 - (s.vaddr & 3)) & 3; i + 4 <= b.size(); i += 4) {
+        uint32_t w = 0;
+        if (!b.ReadInt(i, Endian::kLittle, &w) || (w & 0xFC000000u) != 0x94000000u) continue;
+        const int64_t off = static_cast<int64_t>(static_cast<int32_t>(w << 6) >> 6) * 4;  // imm26, sign-extended
+        n += s.vaddr + i + off == target;
+      }
+      continue;
+    }
+    for (uint64_t i = 0; i + 5 <= b.size(); ++i) {
+      if (b.At(i) != 0xe8) continue;
+      uint32_t rel = 0;
+      if (!b.ReadInt(i + 1, Endian::kLittle, &rel)) continue;
+      uint64_t to = s.vaddr + i + 5 + static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(rel)));
+      if (arch == Arch::kX86) to &= 0xffffffffu;
+      n += to == target;
+    }
+  }
+  return n;
+}
+
 std::vector<ListedInsn> List(const Input& in, uint64_t start, uint64_t end) {
   std::vector<ListedInsn> out;
   std::unique_ptr<Decoder> dec = MakeDecoder(in.arch);

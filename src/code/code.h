@@ -196,6 +196,12 @@ struct Result {
 /// Analyses the code. Never fails: what could not be read becomes a warning.
 Result Analyze(const Input& in);
 
+/// Direct calls to target in the executable sections, by their encoding
+/// alone (x86 `call rel32`, arm64 `bl`), without decoding: cheap enough for
+/// the main report. A false match needs 5 (x86) or 4 aligned (arm64) bytes
+/// that happen to encode a call to exactly target.
+uint64_t CountDirectCalls(const AddressSpace& as, Arch arch, uint64_t target);
+
 /// The name of syscall nr on arch ("write"); empty when unknown.
 std::string SyscallName(Arch arch, int64_t nr);
 

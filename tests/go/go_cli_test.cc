@@ -110,9 +110,10 @@ TEST(GoJson, SettingsKeepFileOrderEscapeKeysAndKeepTheLastDuplicate) {
   EXPECT_EQ(j["go"]["settings"]["b"], "2");
   EXPECT_EQ(j["go"]["main"], nullptr);
   EXPECT_EQ(j["go"]["deps"][0]["replace"]["path"], "./d");
-  // The text form: the => line follows its dep, an empty version prints as (devel).
+  // The text form: the => line follows its dep, an empty version prints as
+  // (devel), and a key with a quote or a line break is quoted as Go quotes it.
   EXPECT_EQ(GoToText("f", bi), "f: go1.21\n\tdep\td\tv1\n\t=>\t./d\t(devel)\t\n\tbuild\tb=1\n"
-                               "\tbuild\ta \"key\"\\x0a=x\n\tbuild\tb=2\n\tbuild\tc=\n");
+                               "\tbuild\t\"a \\\"key\\\"\\n\"=x\n\tbuild\tb=2\n\tbuild\tc=\n");
 }
 
 }  // namespace

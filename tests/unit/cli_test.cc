@@ -100,6 +100,30 @@ TEST(Cli, AnEmptyFileIsEmptyNotUnknown) {
   EXPECT_NE(t.out.find("empty file, 0 B"), std::string::npos) << t.out;
 }
 
+// The C library itself: written in C, is that libc, and its canary use is
+// read from its own calls to the __stack_chk_fail it defines (glibc 2.36: 870).
+TEST(Cli, TheCLibraryItself) {
+  struct Lib {
+    const char* path;
+    const char* libc;
+  };
+  int seen = 0;
+  for (const Lib& lib : {Lib{"/usr/lib/x86_64-linux-gnu/libc.so.6", "glibc"},
+                         Lib{"/usr/lib/x86_64-linux-musl/libc.so", "musl"}}) {
+    if (!std::ifstream(lib.path)) continue;
+    ++seen;
+    CliRun r = Cli({lib.path, "--json"});
+    ASSERT_EQ(r.rc, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["toolchain"]["language"], "c") << lib.path;
+    EXPECT_EQ(j["toolchain"]["libc"]["name"], lib.libc) << lib.path;
+    EXPECT_EQ(j["hardening"]["canary"], true) << lib.path;
+    for (const auto& e : j["evidence"])
+      if (e["id"] == "hardening.canary") EXPECT_NE(e["detail"].get<std::string>().find("direct calls"), std::string::npos) << e;
+  }
+  if (seen == 0) GTEST_SKIP() << "no glibc or musl libc.so here";
+}
+
 TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(Cli({}).rc, 2);
   EXPECT_EQ(Cli({"/bin/ls", "--no-such-flag"}).rc, 2);
