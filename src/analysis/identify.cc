@@ -1240,9 +1240,20 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
     a->execution = x;
     return;
   }
+  // Every engine whose library it needs, once each (vim.nox: Perl, Python,
+  // Ruby, Lua and Tcl), in DT_NEEDED order; LuaJIT stands for Lua when both
+  // marks name its library.
+  std::vector<const EngineHit*> embeds;
   if (linked)
-    a->evidence.push_back({"execution.embeds", fmt::format("links the {} engine for scripting", linked->engine), true,
-                           Strength::kStructure, linked->where, linked->detail});
+    for (const EngineHit& h : facts.engines) {
+      if (h.where != "DT_NEEDED" || h.engine == "napi") continue;
+      const EngineHit* e = (h.engine == "lua" && linked->engine == "luajit") ? linked : &h;
+      if (std::none_of(embeds.begin(), embeds.end(), [&](const EngineHit* o) { return o->engine == e->engine; }))
+        embeds.push_back(e);
+    }
+  for (const EngineHit* e : embeds)
+    a->evidence.push_back({"execution.embeds", fmt::format("links the {} engine for scripting", e->engine), true,
+                           Strength::kStructure, e->where, e->detail});
   // A stripped engine linked in statically shows only its strings: looked
   // for in JavaScript runtimes that name no engine (Deno: Node-API defined,
   // V8 stripped), and in programs whose language was C by default (an
@@ -1263,10 +1274,18 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
   // No engine among the symbols, libraries and strings looked at: compiled
   // ahead of time, nothing that JITs.
   x.jit = "no";
-  a->evidence.push_back({"execution.native", "its own logic is machine code; no VM, interpreter or JIT engine", true,
-                         Strength::kStructure, "symbols, DT_NEEDED",
-                         fmt::format("none of {} engine symbols or {} engine libraries", std::size(kEngineSymbols),
-                                     std::size(kEngineLibraries))});
+  std::string names;
+  for (const EngineHit* e : embeds) names += (names.empty() ? "" : ", ") + std::string(e->engine);
+  a->evidence.push_back(
+      {"execution.native",
+       embeds.empty() ? "its own logic is machine code; no VM, interpreter or JIT engine"
+                      : "its own logic is machine code; the engines it links run only the scripts it hands them",
+       true, Strength::kStructure, "symbols, DT_NEEDED",
+       embeds.empty()
+           ? fmt::format("none of {} engine symbols or {} engine libraries", std::size(kEngineSymbols),
+                         std::size(kEngineLibraries))
+           : fmt::format("no engine's core or launcher among {} engine symbols; {} linked for scripting (execution.embeds)",
+                         std::size(kEngineSymbols), names)});
   a->execution = x;
 }
 
