@@ -71,6 +71,7 @@ constexpr EngineSymbol kEngineSymbols[] = {
     {"rb_vm_exec", "ruby", false},
     {"php_execute_script", "php", true},
     {"zend_execute", "php", false},
+    {"caml_interprete", "ocamlrun", false},  // the bytecode interpreter of ocamlrun (and of ocamlc -custom programs)
     {"Tcl_Main", "tcl", true},
     {"Tcl_EvalEx", "tcl", false},
     {"scm_shell", "guile", true},
@@ -906,9 +907,15 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
   // too), in order of how specific their marks are; then C++, then C.
   static constexpr std::string_view kOrder[] = {"pascal", "rust", "haskell", "ocaml", "nim", "d", "ada",
                                                 "fortran", "swift", "c++"};
+  // ocamlrun, the C program that runs OCaml bytecode, carries the OCaml
+  // runtime's caml_* names too; its bytecode interpreter defined here says
+  // the runtime is all there is, with no OCaml-compiled code.
+  const bool ocaml_bytecode_runtime = std::any_of(x.engines.begin(), x.engines.end(), [](const EngineHit& h) {
+    return h.engine == "ocamlrun" && h.defined && h.where != "DT_NEEDED";
+  });
   const LangHit* hit = nullptr;
   for (std::string_view l : kOrder)
-    if ((hit = FindLang(x, l))) break;
+    if ((l != "ocaml" || !ocaml_bytecode_runtime) && (hit = FindLang(x, l))) break;
 
   // rustc's producer line is easy to forge or to inherit from one linked
   // object: it counts with Rust symbols (legacy Rust names are "_ZN...",
@@ -1086,6 +1093,11 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
   // in Rust are Rust's own legacy mangling, and C is everyone's.
   for (const LangHit& h : x.langs) {
     if (h.language == t.language || (h.language == "c++" && t.language == "rust")) continue;
+    // ocamlrun's caml_* names are its own C runtime, not OCaml code.
+    if (h.language == "ocaml" && std::any_of(x.engines.begin(), x.engines.end(), [](const EngineHit& e) {
+          return e.engine == "ocamlrun" && e.defined && e.where != "DT_NEEDED";
+        }))
+      continue;
     if (std::any_of(a->evidence.begin(), a->evidence.end(), [&](const Evidence& e) {
           return e.id == "toolchain.also" && e.claim.ends_with(" " + std::string(h.language));
         }))
