@@ -686,8 +686,16 @@ std::string_view ScriptLanguage(std::string_view cmd, std::string_view* engine) 
       {"sbcl", "lisp", "sbcl"},        {"racket", "scheme", "racket"}, {"sh", "shell", ""},
       {"bash", "shell", ""},           {"dash", "shell", ""},          {"zsh", "shell", ""},
       {"ksh", "shell", ""},            {"mksh", "shell", ""},          {"busybox", "shell", ""},
-      {"java", "java", "hotspot"},     {"awk", "unknown", ""},         {"ocamlrun", "ocaml", "ocamlrun"},
+      {"java", "java", "hotspot"},     {"awk", "awk", ""},             {"ocamlrun", "ocaml", "ocamlrun"},
       {"lua-any", "lua", "lua"},  // Debian's chooser among the installed Lua 5.x
+      {"elixir", "elixir", "beam"},    {"erl", "erlang", "beam"},      {"Rscript", "r", ""},
+      {"julia", "julia", ""},          {"fish", "shell", ""},          {"tcsh", "shell", ""},
+      {"csh", "shell", ""},            {"gawk", "awk", ""},            {"mawk", "awk", ""},
+      {"nawk", "awk", ""},             {"sed", "sed", ""},             {"make", "make", ""},
+      {"gforth", "forth", ""},         {"swipl", "prolog", ""},        {"clisp", "lisp", ""},
+      {"ocaml", "ocaml", ""},          {"runghc", "haskell", ""},      {"scala", "scala", "hotspot"},
+      {"kotlin", "kotlin", "hotspot"}, {"groovy", "groovy", "hotspot"}, {"pwsh", "powershell", "coreclr"},
+      {"osascript", "applescript", ""}, {"expect", "tcl", "tcl"},
   };
   for (const Row& r : kRows)
     if (stem == r.stem) {
@@ -718,8 +726,13 @@ void IdentifyScript(Analysis* a) {
   if (const EngineInfo* e = EngineByName(engine)) x.jit = std::string(e->jit);
   else if (lang == "shell") x.jit = "no";  // no shell compiles to machine code
   a->execution = x;
-  a->evidence.push_back({"toolchain.language", "written in " + t.language, true, Strength::kStructure, "#! line",
-                         s.command.empty() ? s.interpreter : s.command});
+  // An interpreter exray does not know names no language: say that, rather
+  // than "written in unknown".
+  a->evidence.push_back({"toolchain.language",
+                         lang == "unknown" ? "written in a language exray knows" : "written in " + t.language,
+                         lang != "unknown", Strength::kStructure, "#! line",
+                         std::string(s.command.empty() ? s.interpreter : s.command) +
+                             (lang == "unknown" ? " (an interpreter not in exray's table)" : "")});
 }
 
 // Symbol patterns indexed by their first two bytes: a name's first bytes pick

@@ -140,6 +140,18 @@ TEST(Cli, ScriptIsReportedWithItsInterpreter) {
   EXPECT_EQ(j["execution"]["model"], "script");
 }
 
+TEST(Cli, ScriptLanguagesFromTheInterpreter) {
+  std::string ex = TempFile("hello.exs", "#!/usr/bin/env elixir\nIO.puts 1\n");
+  auto j = nlohmann::json::parse(Cli({ex.c_str(), "--json"}).out);
+  EXPECT_EQ(j["toolchain"]["language"], "elixir");
+  EXPECT_EQ(j["execution"]["engine"], "beam");
+  // An interpreter exray does not know: no "written in unknown".
+  std::string odd = TempFile("odd.sh", "#!/usr/bin/env frobnicate\n");
+  CliRun r = Cli({odd.c_str()});
+  EXPECT_EQ(r.out.find("written in unknown"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("not in exray's table"), std::string::npos) << r.out;
+}
+
 TEST(Cli, UnknownDataIsNotAnError) {
   std::string p = TempFile("data.bin", std::string(100, 'x'));
   CliRun r = Cli({p.c_str(), "--json"});
