@@ -477,6 +477,10 @@ int RunRun(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   app.add_flag("--no-sandbox", no_sandbox,
                "run unconfined under the tracer, for hosts that block user namespaces (the program can read and "
                "write your files and use the network)");
+  bool fail_on_refuted = false;
+  app.add_flag("--fail-on-refuted", fail_on_refuted,
+               "exit 3 when the run refutes a static claim (for CI: a JIT, a run-time load or threads the file's "
+               "structure said it would not have)");
   app.footer("Arguments for the program follow --: exray run ./a.out --timeout 5 -- -v input.txt");
   try {
     app.parse(static_cast<int>(own.size()), own.data());
@@ -552,6 +556,16 @@ int RunRun(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   if (!obs.started && obs.start_error.rfind("sandbox: ", 0) == 0) {
     err << "exray run: " << obs.start_error << " (--no-sandbox runs without it)\n";
     return 1;
+  }
+  if (fail_on_refuted) {
+    int refuted = 0;
+    for (const trace::Claim& c : rr.claims)
+      if (c.status == "refuted") {
+        err << "exray run: " << c.name << " refuted: the file says " << c.static_says << ", the run saw " << c.observed
+            << "\n";
+        ++refuted;
+      }
+    if (refuted) return 3;
   }
   return 0;
 }

@@ -553,6 +553,15 @@ def main() -> int:
             fn(doc, dt, exe)
         else:
             fn(doc, dt)
+        if name in ("rwx_mmap", "hello") and not args.strace:
+            # --fail-on-refuted: exit 3 and a line naming the claim when the run
+            # refutes one (rwx_mmap's "no JIT engine"), 0 when none is.
+            mode = [] if SANDBOX else ["--no-sandbox"]
+            p = subprocess.run([args.exray, "run", str(exe), *mode, "--fail-on-refuted", "--timeout", str(timeout)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=timeout + 30)
+            want = 3 if name == "rwx_mmap" else 0
+            check(p.returncode == want and (want == 0 or "exray run: jit refuted:" in p.stderr),
+                  f"{name}: --fail-on-refuted exits {p.returncode} (want {want}); stderr {p.stderr.strip()[-200:]!r}")
     if failures:
         print(f"{len(failures)} check(s) failed")
         return 1
