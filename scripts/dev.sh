@@ -27,7 +27,9 @@ install_deps() {
               liblua5.4-dev
               # exray run (tests/run): strace for the differential test; the runtimes of the
               # documented examples (luajit ~0.5 MB, nodejs ~12 MB, the JRE ~45 MB).
-              strace luajit nodejs openjdk-17-jre-headless)
+              strace luajit nodejs openjdk-17-jre-headless
+              # Core files of real processes (tests/fixtures, core rows): gdb's gcore, ~4 MB.
+              gdb)
   local missing=()
   for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
   if ((${#missing[@]})); then

@@ -28,6 +28,21 @@ std::string Sha256Hex(ByteView bytes) {
   return hex;
 }
 
+namespace {
+// What an ELF file is for: e_type, and for ET_DYN whether it is a PIE
+// (DF_1_PIE, or PT_INTERP without a SONAME) or a static-pie executable, or a
+// shared library (glibc's libc.so.6 has PT_INTERP too, and a SONAME).
+std::string ElfKind(const elf::File& f, const Analysis& a) {
+  switch (f.header.type) {
+    case 1: return f.FindSection(".modinfo") ? "kernel-module" : "relocatable";
+    case 2: return "executable";
+    case 3: return a.pie || a.linking == "static-pie" ? "executable" : "shared-library";
+    case 4: return "core";
+    default: return "other";
+  }
+}
+}  // namespace
+
 Result<Analysis> Analyze(std::string path, ByteView bytes, const AnalyzeOptions& opts) {
   Analysis a;
   a.path = std::move(path);
@@ -58,6 +73,16 @@ Result<Analysis> Analyze(std::string path, ByteView bytes, const AnalyzeOptions&
     if (a.arch == "s390x" && !f.header.is64) a.arch = "s390";
     if (a.arch == "arm" && f.header.is64) a.arch = "arm";  // EM_ARM is 32-bit only
     AnalyzeLinking(f, &a);
+    a.kind = ElfKind(f, a);
+    if (a.kind == "core") {
+      a.core = elf::ReadCoreFacts(f);
+      for (const std::string& w : a.core->warnings) a.warnings.push_back("core: " + w);
+      a.evidence.push_back({"kind.core", "is a core dump of a process", true, Strength::kStructure, "e_type CORE",
+                            a.core->program.empty() ? std::string("no NT_PRPSINFO note")
+                                                    : fmt::format("NT_PRPSINFO: {} ({})", a.core->program, a.core->args)});
+      for (const std::string& w : f.diag.warnings()) a.warnings.push_back(w);
+      return a;
+    }
     AnalyzeHardening(f, &a);
     a.warnings = f.diag.warnings();
     if (f.diag.dropped()) a.warnings.push_back(fmt::format("{} more warnings not shown", f.diag.dropped()));

@@ -8,6 +8,7 @@
 #include "analysis/bytecode.h"
 #include "analysis/evidence.h"
 #include "analysis/identify.h"
+#include "formats/elf/core.h"
 #include "formats/elf/model.h"
 #include "formats/script/shebang.h"
 #include "lang/go/buildinfo.h"
@@ -83,6 +84,11 @@ struct Analysis {
   std::optional<std::string> sha256;
   std::string format = "unknown";  // elf, script, pe, java-class, jar, zip, pyc, wasm, lua-bytecode, beam, empty, unknown
   std::string arch;                // empty when not known
+  // ELF only: executable, shared-library, relocatable, kernel-module, core,
+  // other; empty for other formats. A core or a relocatable object gets no
+  // hardening block and no verdict: neither is a program to run.
+  std::string kind;
+  std::optional<elf::CoreFacts> core;  // kind core: the process it came from
   std::optional<elf::File> elf;
   std::optional<script::Shebang> script;
   std::optional<BytecodeFacts> bytecode;  // bytecode and archive files (analysis/bytecode.h)

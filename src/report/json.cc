@@ -366,7 +366,34 @@ std::string ToJson(const Analysis& a, const ReportOptions& opts, int indent) {
   w.Field("size", a.size);
   w.Field("sha256", a.sha256);
   w.Field("format", a.format);
+  w.Field("kind", a.kind.empty() ? std::nullopt : std::optional<std::string_view>(a.kind));
   w.Field("arch", a.arch.empty() ? std::nullopt : std::optional<std::string_view>(a.arch));
+  if (a.core) {
+    const elf::CoreFacts& c = *a.core;
+    w.Key("core");
+    w.BeginObject();
+    w.Field("program", c.program);
+    w.Field("args", c.args);
+    w.Key("pid");
+    if (c.pid) w.Value(uint64_t{*c.pid});
+    else w.Null();
+    w.Key("signal");
+    if (c.signal) w.Value(uint64_t{*c.signal});
+    else w.Null();
+    w.Field("file_count", c.file_count);
+    w.Key("files");
+    w.BeginArray();
+    for (const elf::CoreFile& m : c.files) {
+      w.BeginObject();
+      w.Field("start", m.start);
+      w.Field("end", m.end);
+      w.Field("offset", m.offset);
+      w.Field("path", m.path);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
   w.Key("elf");
   if (a.elf) ElfJson(w, *a.elf, a, opts);
   else w.Null();
@@ -390,7 +417,7 @@ std::string ToJson(const Analysis& a, const ReportOptions& opts, int indent) {
   w.Field("stripped", a.stripped);
   w.Field("debug_info", a.debug_info);
   w.Key("hardening");
-  if (a.elf) {
+  if (a.elf && !a.core) {
     const Hardening& h = a.hardening;
     w.BeginObject();
     w.Field("relro", h.relro);

@@ -192,6 +192,27 @@ void ElfReport(const Analysis& a, const ReportOptions& o, Out& out) {
   out.Line(fmt::format("{}  ELF {}-bit {}-endian {}, {}, {}", out.Bold(Safe(a.path)), f.header.is64 ? 64 : 32,
                        f.header.endian == Endian::kLittle ? "little" : "big", elf::TypeName(f.header.type), a.arch,
                        HumanSize(a.size)));
+  if (a.core) {
+    // A core dump: the process it came from, not a program to judge.
+    const elf::CoreFacts& c = *a.core;
+    std::string who = c.program.empty() ? "a process (no NT_PRPSINFO note)" : c.program;
+    if (c.pid) who += fmt::format(", pid {}", *c.pid);
+    if (c.signal && *c.signal) who += fmt::format(", signal {}", *c.signal);
+    out.Field("core of", Safe(who), "NT_PRPSINFO, NT_PRSTATUS");
+    if (!c.args.empty()) out.Field("command", Safe(c.args), "pr_psargs (first 80 bytes)");
+    if (c.file_count) {
+      out.Field("mapped", fmt::format("{} file mappings", c.file_count), "NT_FILE");
+      std::vector<std::string> seen;
+      for (const elf::CoreFile& m : c.files)
+        if (std::find(seen.begin(), seen.end(), m.path) == seen.end() && seen.size() < 8) {
+          seen.push_back(m.path);
+          out.Field("", Safe(m.path));
+        }
+    }
+    if (f.build_id) out.Field("build-id", *f.build_id, "NT_GNU_BUILD_ID note");
+    if (a.sha256) out.Field("sha256", *a.sha256);
+    return;
+  }
   Verdict(a, out);
   out.Field("entry", fmt::format("{:#x}", f.header.entry), "e_entry");
   if (f.build_id) out.Field("build-id", *f.build_id, "NT_GNU_BUILD_ID note");

@@ -6,6 +6,7 @@ and a truncated ELF file, each with and without the list options. Uses
 Debian's python3-jsonschema, so run it with /usr/bin/python3.
 """
 import glob
+import shutil
 import importlib.util
 import io
 import json
@@ -67,6 +68,15 @@ def main():
     files += ["/usr/bin/hyperfine", "/usr/bin/rg"]  # Rust (the rust object), if installed
     files = [f for f in files if os.path.isfile(f)] + extra
     open(os.path.join(tmp, "empty"), "wb").close()
+    # A core file of a real process (the core object), when gdb's gcore is here.
+    if shutil.which("gcore"):
+        proc = subprocess.Popen(["/bin/sleep", "30"])
+        subprocess.run(["gcore", "-o", os.path.join(tmp, "core"), str(proc.pid)], capture_output=True)
+        proc.kill()
+        proc.wait()
+        core = os.path.join(tmp, f"core.{proc.pid}")
+        if os.path.isfile(core):
+            files.append(core)
     files += [os.path.join(tmp, "empty"), tmp]  # format empty; a directory: an error record
     checked = failed = 0
     for opts in ([], ["--sections", "--segments", "--symbols", "--dynamic", "--notes", "--hash"]):
