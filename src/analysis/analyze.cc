@@ -41,6 +41,52 @@ std::string ElfKind(const elf::File& f, const Analysis& a) {
     default: return "other";
   }
 }
+// A shared library a language's host loads: a CPython extension (defines
+// PyInit_NAME, imports the C API) or a Node addon (defines
+// napi_register_module_v1 or node_register_module_vN, imports Node-API). It
+// runs only inside that host: said with the symbols as evidence.
+void DetectExtension(const elf::File& f, Analysis* a) {
+  const elf::SymbolTable& t = f.dynsym;
+  std::string py_init, node_init;
+  uint64_t py_imports = 0, napi_imports = 0;
+  for (uint64_t i = 0; i < t.readable && i < kMaxIdentifySymbols; ++i) {
+    if (!t.NameStartsWith(i, "Py") && !t.NameStartsWith(i, "_Py") && !t.NameStartsWith(i, "napi_") &&
+        !t.NameStartsWith(i, "node_register_module_v"))
+      continue;
+    const elf::Symbol s = t.At(i);
+    if (s.defined()) {
+      if (py_init.empty() && s.name.starts_with("PyInit_")) py_init = std::string(s.name);
+      if (node_init.empty() && (s.name == "napi_register_module_v1" || s.name.starts_with("node_register_module_v")))
+        node_init = std::string(s.name);
+    } else {
+      py_imports += !s.name.starts_with("napi_");
+      napi_imports += s.name.starts_with("napi_");
+    }
+  }
+  if (!node_init.empty() || (napi_imports && py_init.empty())) {
+    a->kind = "extension-module";
+    a->evidence.push_back({"kind.extension", "is a Node addon: it runs inside a host that implements Node-API (node, bun, deno)",
+                           true, Strength::kSymbol, ".dynsym",
+                           fmt::format("{}{}{}{} napi_* functions imported", node_init.empty() ? "" : "defines ",
+                                       node_init, node_init.empty() ? "" : "; ", napi_imports)});
+  } else if (!py_init.empty()) {
+    // CPython's own tag in the file name says which release's API it was built for.
+    std::string api = "CPython's C API";
+    const std::string_view name = std::string_view(a->path).substr(a->path.rfind('/') + 1);
+    if (size_t at = name.find(".cpython-"); at != std::string_view::npos) {
+      std::string_view tag = name.substr(at + 9, name.find('-', at + 9) - (at + 9));  // "311"
+      if (tag.size() >= 2) api = fmt::format("CPython {}.{}'s C API", tag.substr(0, 1), tag.substr(1));
+    } else if (name.find(".abi3.") != std::string_view::npos) {
+      api = "CPython's stable ABI (abi3)";
+    }
+    a->kind = "extension-module";
+    a->evidence.push_back({"kind.extension",
+                           fmt::format("is a CPython extension module: it runs inside the interpreter, on {}", api),
+                           true, Strength::kSymbol, ".dynsym",
+                           fmt::format("defines {}; {} Py* functions imported", py_init, py_imports)});
+  }
+}
+
 }  // namespace
 
 Result<Analysis> Analyze(std::string path, ByteView bytes, const AnalyzeOptions& opts) {
@@ -83,6 +129,7 @@ Result<Analysis> Analyze(std::string path, ByteView bytes, const AnalyzeOptions&
       for (const std::string& w : f.diag.warnings()) a.warnings.push_back(w);
       return a;
     }
+    if (a.kind == "shared-library") DetectExtension(f, &a);
     AnalyzeHardening(f, &a);
     a.warnings = f.diag.warnings();
     if (f.diag.dropped()) a.warnings.push_back(fmt::format("{} more warnings not shown", f.diag.dropped()));

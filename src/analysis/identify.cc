@@ -643,6 +643,12 @@ void IdentifyLibc(const elf::File& f, Toolchain* t, Analysis* a) {
     where = n.empty() ? "PT_INTERP" : "DT_NEEDED", detail = n.empty() ? std::string(interp) : std::string(n);
   } else if (std::string_view n = needs("libc.so.6"); !n.empty()) {
     t->libc = "glibc", t->libc_linking = "shared", where = "DT_NEEDED", detail = std::string(n);
+  } else if (f.header.osabi == 9 /* ELFOSABI_FREEBSD */ || interp.starts_with("/libexec/ld-elf")) {
+    // FreeBSD's own C library (libc.so.7), never glibc.
+    if (std::string_view n = needs("libc.so.7"); !n.empty()) {
+      t->libc = "freebsd", t->libc_linking = "shared", where = "DT_NEEDED", detail = std::string(n);
+      if (f.header.osabi == 9) detail += "; e_ident OS/ABI FreeBSD";
+    }
   } else if (interp.starts_with("/system/bin/linker")) {
     t->libc = "bionic", t->libc_linking = "shared", where = "PT_INTERP", detail = std::string(interp);
   } else if (f.needed.empty() && interp.empty()) {

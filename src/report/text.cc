@@ -214,6 +214,9 @@ void ElfReport(const Analysis& a, const ReportOptions& o, Out& out) {
     return;
   }
   Verdict(a, out);
+  if (const Evidence* e = Find(a, "kind.extension"))
+    out.Field("extension", Safe(e->claim.substr(e->claim.find("is ") == 0 ? 3 : 0)),
+              fmt::format("{}: {}", e->where, Safe(e->detail)));
   out.Field("entry", fmt::format("{:#x}", f.header.entry), "e_entry");
   if (f.build_id) out.Field("build-id", *f.build_id, "NT_GNU_BUILD_ID note");
   if (f.go_build_id) out.Field("go build-id", *f.go_build_id, "Go build-id note");

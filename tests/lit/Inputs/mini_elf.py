@@ -4,7 +4,7 @@
 Usage: mini_elf.py OUT [--needed LIB]... [--undef SYM]... [--def SYM]...
                    [--text-size N] [--rodata TEXT]... [--comment TEXT]...
                    [--section NAME=HEX]... [--note SECTION:OWNER:DESCHEX]...
-                   [--append HEX] [--machine N] [--rodata-pad N]
+                   [--append HEX] [--machine N] [--rodata-pad N] [--osabi N]
 
 Each --rodata string is NUL-terminated; "@IMAGE_END@" in one is replaced by
 the file offset where the ELF image ends, padded to 20 characters (as
@@ -35,6 +35,7 @@ def main():
     ap.add_argument("--note", action="append", default=[])
     ap.add_argument("--append", default="")
     ap.add_argument("--machine", type=int, default=62)
+    ap.add_argument("--osabi", type=int, default=0, help="e_ident[EI_OSABI] (9: FreeBSD)")
     ap.add_argument("--rodata-pad", type=lambda s: int(s, 0), default=0, help="zero bytes before the --rodata strings")
     a = ap.parse_args()
 
@@ -100,7 +101,7 @@ def main():
     rodata = rodata.replace(b"@IMAGE_END@".ljust(20), str(image_end).ljust(20).encode())
 
     f = bytearray(image_end)
-    f[0:16] = b"\x7fELF\x02\x01\x01" + b"\0" * 9
+    f[0:16] = b"\x7fELF\x02\x01\x01" + bytes([a.osabi]) + b"\0" * 8
     f[16:64] = struct.pack("<HHIQQQIHHHHHH", 3, a.machine, 1, text_addr, 64, sh_off, 0, 64, 56, 4, 64, shnum, 7)
     phdrs = [
         (1, 4, 0, 0, ro_end, ro_end, 0x1000),                                     # PT_LOAD R
