@@ -129,6 +129,15 @@ Result<Analysis> Analyze(std::string path, ByteView bytes, const AnalyzeOptions&
       for (const std::string& w : f.diag.warnings()) a.warnings.push_back(w);
       return a;
     }
+    if (a.kind == "kernel-module") {
+      // Runs in the kernel: the kernel's facts (.modinfo), not user space's hardening or a verdict.
+      a.module = elf::ReadModuleFacts(f);
+      a.evidence.push_back({"kind.kernel_module", "is a Linux kernel module", true, Strength::kStructure, ".modinfo",
+                            fmt::format("{}{}", a.module->name.empty() ? "" : "name " + a.module->name + ", ",
+                                        a.module->vermagic.empty() ? "no vermagic" : "vermagic " + a.module->vermagic)});
+      a.warnings = f.diag.warnings();
+      return a;
+    }
     if (a.kind == "shared-library") DetectExtension(f, &a);
     AnalyzeHardening(f, &a);
     a.warnings = f.diag.warnings();

@@ -89,6 +89,7 @@ struct Analysis {
   // hardening block and no verdict: neither is a program to run.
   std::string kind;
   std::optional<elf::CoreFacts> core;  // kind core: the process it came from
+  std::optional<elf::ModuleFacts> module;  // kind kernel-module: its .modinfo
   std::optional<elf::File> elf;
   std::optional<script::Shebang> script;
   std::optional<BytecodeFacts> bytecode;  // bytecode and archive files (analysis/bytecode.h)

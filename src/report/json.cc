@@ -394,6 +394,21 @@ std::string ToJson(const Analysis& a, const ReportOptions& opts, int indent) {
     w.EndArray();
     w.EndObject();
   }
+  if (a.module) {
+    const elf::ModuleFacts& m = *a.module;
+    w.Key("module");
+    w.BeginObject();
+    w.Field("name", m.name);
+    w.Field("license", m.license);
+    w.Field("vermagic", m.vermagic);
+    w.Field("version", m.version);
+    w.Field("srcversion", m.srcversion);
+    w.Field("description", m.description);
+    w.Field("depends", m.depends);
+    w.Field("retpoline", m.retpoline);
+    w.Field("intree", m.intree);
+    w.EndObject();
+  }
   w.Key("elf");
   if (a.elf) ElfJson(w, *a.elf, a, opts);
   else w.Null();
@@ -417,7 +432,7 @@ std::string ToJson(const Analysis& a, const ReportOptions& opts, int indent) {
   w.Field("stripped", a.stripped);
   w.Field("debug_info", a.debug_info);
   w.Key("hardening");
-  if (a.elf && !a.core) {
+  if (a.elf && !a.core && !a.module) {
     const Hardening& h = a.hardening;
     w.BeginObject();
     w.Field("relro", h.relro);

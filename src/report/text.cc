@@ -213,6 +213,21 @@ void ElfReport(const Analysis& a, const ReportOptions& o, Out& out) {
     if (a.sha256) out.Field("sha256", *a.sha256);
     return;
   }
+  if (a.module) {
+    const elf::ModuleFacts& m = *a.module;
+    out.Field("module", Safe(m.name.empty() ? std::string("Linux kernel module") : "Linux kernel module " + m.name),
+              ".modinfo");
+    if (!m.description.empty()) out.Field("", Safe(m.description));
+    if (!m.vermagic.empty()) out.Field("vermagic", Safe(m.vermagic), "the kernel it was built for");
+    if (!m.license.empty()) out.Field("license", Safe(m.license));
+    std::string deps;
+    for (const std::string& d : m.depends) deps += (deps.empty() ? "" : ", ") + d;
+    out.Field("depends", deps.empty() ? "no other module" : Safe(deps));
+    out.Field("retpoline", m.retpoline ? "yes (retpoline=Y)" : "not marked", ".modinfo");
+    for (size_t i = 0; i < f.comment.size() && i < 3; ++i) out.Field(i ? "" : "producers", f.comment[i], i ? "" : ".comment");
+    if (a.sha256) out.Field("sha256", *a.sha256);
+    return;
+  }
   Verdict(a, out);
   if (const Evidence* e = Find(a, "kind.extension"))
     out.Field("extension", Safe(e->claim.substr(e->claim.find("is ") == 0 ? 3 : 0)),

@@ -68,6 +68,14 @@ def main():
     files += ["/usr/bin/hyperfine", "/usr/bin/rg"]  # Rust (the rust object), if installed
     files = [f for f in files if os.path.isfile(f)] + extra
     open(os.path.join(tmp, "empty"), "wb").close()
+    # A kernel module's shape (the module object): an object file with .modinfo.
+    if shutil.which("gcc") and shutil.which("objcopy"):
+        src, obj, info, ko = (os.path.join(tmp, n) for n in ("m.c", "m.o", "m.modinfo", "m.ko"))
+        open(src, "w").write("int init_module(void) { return 0; }\n")
+        open(info, "wb").write(b"license=GPL\0vermagic=6.1.0 SMP mod_unload \0name=m\0depends=\0")
+        if subprocess.run(["gcc", "-c", src, "-o", obj]).returncode == 0 and subprocess.run(
+                ["objcopy", "--add-section", f".modinfo={info}", obj, ko]).returncode == 0:
+            files.append(ko)
     # A core file of a real process (the core object), when gdb's gcore is here.
     if shutil.which("gcore"):
         proc = subprocess.Popen(["/bin/sleep", "30"])

@@ -84,4 +84,41 @@ CoreFacts ReadCoreFacts(const File& f) {
   return c;
 }
 
+std::optional<ModuleFacts> ReadModuleFacts(const File& f) {
+  const Section* s = f.FindSection(".modinfo");
+  if (!s) return std::nullopt;
+  ModuleFacts m;
+  std::string_view all = f.SectionData(*s).AsString();
+  for (uint64_t n = 0; !all.empty() && n < kMaxModinfoEntries; ++n) {
+    const size_t end = all.find('\0');
+    std::string_view entry = all.substr(0, end);
+    all = end == std::string_view::npos ? std::string_view() : all.substr(end + 1);
+    if (entry.empty()) continue;  // padding between entries
+    ++m.entries;
+    const size_t eq = entry.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string_view k = entry.substr(0, eq), v = entry.substr(eq + 1);
+    auto first = [&](std::string* field) {
+      if (field->empty()) *field = std::string(v);
+    };
+    if (k == "name") first(&m.name);
+    else if (k == "license") first(&m.license);
+    else if (k == "vermagic") first(&m.vermagic);
+    else if (k == "version") first(&m.version);
+    else if (k == "srcversion") first(&m.srcversion);
+    else if (k == "description") first(&m.description);
+    else if (k == "retpoline") m.retpoline = v == "Y";
+    else if (k == "intree") m.intree = v == "Y";
+    else if (k == "depends")
+      for (size_t at = 0; at < v.size() && m.depends.size() < kMaxModinfoEntries;) {
+        const size_t comma = v.find(',', at);
+        std::string_view d = v.substr(at, comma == std::string_view::npos ? std::string_view::npos : comma - at);
+        if (!d.empty()) m.depends.emplace_back(d);
+        if (comma == std::string_view::npos) break;
+        at = comma + 1;
+      }
+  }
+  return m;
+}
+
 }  // namespace exray::elf

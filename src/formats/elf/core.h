@@ -34,4 +34,18 @@ struct CoreFacts {
 /// The facts of a core file's notes; empty fields for notes that are absent or short.
 CoreFacts ReadCoreFacts(const File& f);
 
+/// Entries kept from a kernel module's .modinfo.
+inline constexpr uint64_t kMaxModinfoEntries = 1024;
+
+/// A Linux kernel module's .modinfo: NUL-separated key=value strings.
+struct ModuleFacts {
+  std::string name, license, vermagic, version, srcversion, description;
+  std::vector<std::string> depends;  // the modules it needs loaded first
+  bool retpoline = false;            // built with retpolines (retpoline=Y)
+  bool intree = false;               // built in the kernel's tree (intree=Y)
+  uint64_t entries = 0;
+};
+/// The facts of .modinfo; nullopt when the file has none.
+std::optional<ModuleFacts> ReadModuleFacts(const File& f);
+
 }  // namespace exray::elf
