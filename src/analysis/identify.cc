@@ -1031,6 +1031,12 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
         t.version = std::string(v.substr(0, v.find('/')));
       }
       add("written in Rust", true, Strength::kString, strings.Where(*rust_at), context);
+    } else if (const elf::Section* mi = f.FindSection("__minfo") ? f.FindSection("__minfo") : f.FindSection("minfo")) {
+      // D's ModuleInfo records, one per module compiled in: ldc names the
+      // section __minfo, gdc minfo. Stripping keeps section headers.
+      t.language = "d";
+      add("written in D", true, Strength::kStructure, "section headers",
+          fmt::format("{} ({} bytes of D ModuleInfo records)", mi->name, mi->size));
     } else if (auto m = engine_core ? std::nullopt : FindMarks(strings, kLanguageStrings, kMaxLanguageScan)) {
       // Symbols stripped and no producer: the runtime's own strings.
       t.language = std::string(m->name);
