@@ -904,10 +904,30 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
   std::vector<Producer> producers;
   for (const std::string& c : f.comment)
     if (auto p = ParseProducer(c)) producers.push_back(*p);
+  // Of several lines of one compiler, the newest: a C library's crt objects
+  // keep the line of the compiler that built the library (musl's crt1.o:
+  // GCC 11.2.0), while the driver that links the program adds its own
+  // crtbegin.o, compiled by the same GCC as the program (12.2.0).
+  auto newer = [](std::string_view a, std::string_view b) {  // a > b, by numeric dotted parts
+    while (!a.empty() || !b.empty()) {
+      auto part = [](std::string_view* v) {
+        uint64_t n = 0;
+        size_t i = 0;
+        for (; i < v->size() && std::isdigit(static_cast<unsigned char>((*v)[i])) && n < (1ull << 40); ++i)
+          n = n * 10 + static_cast<uint64_t>((*v)[i] - '0');
+        *v = v->substr(std::min(v->size(), i + 1));
+        return n;
+      };
+      const uint64_t x = part(&a), y = part(&b);
+      if (x != y) return x > y;
+    }
+    return false;
+  };
   auto producer = [&](std::string_view compiler) -> const Producer* {
+    const Producer* best = nullptr;
     for (const Producer& p : producers)
-      if (p.compiler == compiler) return &p;
-    return nullptr;
+      if (p.compiler == compiler && (!best || newer(p.version, best->version))) best = &p;
+    return best;
   };
   auto add = [&](std::string claim, bool holds, Strength s, std::string where, std::string detail) {
     a->evidence.push_back({"toolchain.language", std::move(claim), holds, s, std::move(where), std::move(detail)});
