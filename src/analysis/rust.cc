@@ -56,6 +56,11 @@ bool HasRustSymbols(const elf::File& f) {
     const uint64_t n = std::min(t->readable, kMaxRustSymbolScan);
     for (uint64_t i = 1; i < n; ++i)
       if (t->NameStartsWith(i, "rust_") || t->NameStartsWith(i, "__rust_")) return true;
+      else if (t->NameStartsWith(i, "_R")) {
+        // Rust's v0 mangling: _R, then a capital tag (_RNvCs..._12rustc_driver...).
+        std::string_view n = t->NameBytes(i, 3);
+        if (n.size() == 3 && n[2] >= 'A' && n[2] <= 'Z') return true;
+      }
   }
   return false;
 }
@@ -110,11 +115,31 @@ void AnalyzeRust(const elf::File& f, Analysis* a, bool search_always) {
   auto where_of = [&](uint64_t off) {
     return fmt::format("{} at file offset {:#x}", f.FindSection(".rodata") ? ".rodata" : "read-only segment", off);
   };
+  // rustup's std is built by the Rust project, whose build vendors std's own
+  // dependencies under /rust/deps too: in a program that shows no other
+  // /rust/deps crate they are std's, not the program's (a hello world would
+  // list addr2line, gimli, libc, memchr, miniz_oxide, object and
+  // rustc-demangle). The Rust project's own tools (cargo) list them all.
+  static constexpr std::string_view kStdDeps[] = {
+      "addr2line", "adler", "adler2", "allocator-api2", "cc", "cfg-if", "compiler_builtins", "dlmalloc",
+      "fortanix-sgx-abi", "getopts", "gimli", "hashbrown", "hermit-abi", "libc", "memchr", "miniz_oxide",
+      "object", "r-efi", "r-efi-alloc", "rand", "rand_xorshift", "rustc-demangle", "std_detect", "unicode-width",
+      "unwinding", "wasi", "windows-targets", "windows-sys"};
+  auto std_dep = [&](const rust::PathCrate& c) {
+    return c.source == "vendored" && std::find(std::begin(kStdDeps), std::end(kStdDeps), c.name) != std::end(kStdDeps);
+  };
+  const bool own_vendored = std::any_of(scan.crates.begin(), scan.crates.end(), [&](const rust::PathCrate& c) {
+    return c.source == "vendored" && !std_dep(c);
+  });
+  if (!own_vendored) std::erase_if(scan.crates, std_dep);
   if (!scan.commits.empty() || scan.debian_rustc || !scan.crates.empty()) rust = true;
   // rustc's producer line is easy to forge, or to inherit from one linked
   // object (tests/identify/fixtures/src/neg_fake_rustc_comment.c): alone it
   // counts only with Rust's runtime symbols beside it.
-  if (!rust && producer && HasRustSymbols(f)) rust = true;
+  // `exray rust` also takes Rust's runtime or v0-mangled names alone, as the
+  // main report's identification does (Debian's rustc: a stub importing
+  // rustc_driver's _RNv... functions).
+  if (!rust && (producer || search_always) && HasRustSymbols(f)) rust = true;
   if (!rust) return;
   if (scan.scan_capped)
     a->warnings.push_back(fmt::format("rust: scanned only the first {} MiB of read-only data for paths",

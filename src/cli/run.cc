@@ -280,7 +280,7 @@ int RunRust(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     for (const std::string& w : a.warnings) err << "exray: " << path << ": warning: " << w << '\n';
     if (!a.rust) {
       err << "exray: " << path
-          << ": not a Rust binary (no .dep-v0, no rustc or cargo paths, no rustc producer backed by Rust symbols)\n";
+          << ": not a Rust binary (no .dep-v0, no rustc or cargo paths, no Rust runtime or mangled symbols)\n";
       return 1;
     }
     out << (json ? RustToJson(path, *a.rust, indent) + "\n" : RustToText(path, *a.rust));

@@ -234,6 +234,25 @@ def diff_part(exray, scratch, extra):
     return done
 
 
+def vendored_part(exray):
+    """The Rust project's own tools, as rustup installs them, vendor their crates
+    under /rust/deps/NAME-VERSION: exray rust lists them (cargo: 155 in 1.95),
+    and Debian's rustc stub, which imports rustc_driver's v0-mangled names, is
+    Rust for `exray rust` as for the main report."""
+    for rustc in rustcs():
+        sysroot = run([rustc, "--print", "sysroot"]).stdout.strip()
+        cargo = os.path.join(sysroot, "bin", "cargo")
+        if not sysroot or not os.path.isfile(cargo):
+            continue
+        r, doc = exray_rust(exray, cargo)
+        crates = doc["rust"]["crates"] if doc else []
+        vendored = [c for c in crates if c["source"] == "vendored"]
+        check(len(vendored) >= 20, f"{cargo}: {len(vendored)} vendored crates from /rust/deps paths (want >= 20)")
+    if os.path.isfile("/usr/bin/rustc"):
+        r, doc = exray_rust(exray, "/usr/bin/rustc")
+        check(r.returncode == 0 and doc is not None, f"/usr/bin/rustc is Rust for exray rust ({r.stderr.strip()})")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--exray", required=True)
@@ -247,6 +266,7 @@ def main():
         return 77
     built = toolchain_part(a.exray, a.scratch, a.src)
     forged_part(a.exray, a.scratch)
+    vendored_part(a.exray)
     diffed = diff_part(a.exray, a.scratch, a.diff)
     if not built and not diffed:
         print("skip: no rustc and no Rust binary to compare")

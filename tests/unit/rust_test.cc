@@ -182,6 +182,19 @@ TEST(RustPaths, FindsCratesCommitAndDebianRelease) {
   EXPECT_EQ(at(5), "tokio 9b3b4c2 git");
 }
 
+// The Rust project's own tools (rustup's cargo: 155 crates) vendor theirs under /rust/deps.
+TEST(RustPaths, RustProjectVendoredDeps) {
+  std::string ro =
+      "/rust/deps/aho-corasick-1.1.4/src/nfa/noncontiguous.rs"
+      "/rust/deps/im-rc-15.1.0/src/ord/map.rs"
+      "/rust/deps/aho-corasick-1.1.4/src/util/prefilter/mod.rs"
+      "/rust/deps/not a crate/x.rs";
+  PathScan p = Scan(ro);
+  ASSERT_EQ(p.crates.size(), 2u);
+  EXPECT_EQ(p.crates[0].name + " " + p.crates[0].version + " " + p.crates[0].source, "aho-corasick 1.1.4 vendored");
+  EXPECT_EQ(p.crates[1].name + " " + p.crates[1].version + " " + p.crates[1].source, "im-rc 15.1.0 vendored");
+}
+
 TEST(RustPaths, PathCutAtTheEndOfTheBufferIsSkipped) {
   // "serde-1.0.1" may be the start of "serde-1.0.193": no '/' after it, no crate.
   PathScan p = Scan("/root/.cargo/registry/src/index.crates.io-6f17d22bba15001f/serde-1.0.1");

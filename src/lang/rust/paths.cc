@@ -135,6 +135,13 @@ void ScanText(std::string_view text, uint64_t base, Collector& c) {
     if (!dir) return;
     if (auto split = SplitCrateVersion(*dir)) c.AddCrate(split->first, split->second, "debian-vendored", "", base + at);
   });
+  // The Rust project's own builds (rustup's cargo, rustfmt, clippy, rustdoc)
+  // vendor their dependencies under /rust/deps/<crate>-<version>/.
+  ForEachHit(text, "/rust/deps/", [&](size_t at, size_t p) {
+    auto dir = Component(text, p);
+    if (!dir) return;
+    if (auto split = SplitCrateVersion(*dir)) c.AddCrate(split->first, split->second, "vendored", "", base + at);
+  });
 }
 
 }  // namespace

@@ -31,7 +31,7 @@ struct ScanRegion {
 
 struct PathCrate {
   std::string name, version;
-  std::string source;    // "crates.io", "registry", "git", "debian-vendored"
+  std::string source;    // "crates.io", "registry", "git", "debian-vendored", "vendored"
   std::string registry;  // the index dir ("index.crates.io-6f17d22bba15001f") or git checkout dir; "" for Debian
   uint64_t file_offset = 0;  // first place seen
 };
