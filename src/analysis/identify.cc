@@ -32,6 +32,10 @@ constexpr EngineInfo kEngines[] = {
     {"php", "php", "capable"},       {"tcl", "tcl", "no"},          {"guile", "scheme", "yes"},
     {"beam", "erlang", "yes"},       {"mono", "csharp", "yes"},     {"coreclr", "csharp", "yes"},
     {"sbcl", "lisp", "yes"},         {"racket", "scheme", "yes"},  {"ocamlrun", "ocaml", "no"},
+    // Interpreters and VMs written in C, told by their own strings (kEngineStrings).
+    {"bash", "shell", "no"},         {"gawk", "awk", "no"},         {"chez", "scheme", "yes"},
+    {"gforth", "forth", "yes"},      {"emacs", "elisp", "capable"}, {"clisp", "lisp", "no"},
+    {"swipl", "prolog", "no"},       {"regina", "rexx", "no"},
 };
 
 const EngineInfo* EngineByName(std::string_view n) {
@@ -93,7 +97,7 @@ constexpr std::pair<std::string_view, std::string_view> kEngineLibraries[] = {
     {"libjli.so", "hotspot"},  {"libnode.so", "v8"},      {"libv8.so", "v8"},     {"libjavascriptcore", "jsc"},
     {"libluajit", "luajit"},   {"liblua", "lua"},         {"libperl.so", "perl"}, {"libruby", "ruby"},
     {"libphp", "php"},         {"libtcl", "tcl"},         {"libguile", "guile"},  {"libmonosgen", "mono"},
-    {"libmono-2", "mono"},     {"libcoreclr", "coreclr"},
+    {"libmono-2", "mono"},     {"libcoreclr", "coreclr"},   {"libswipl", "swipl"}, {"libregina", "regina"},
 };
 
 // ---- Languages from their runtimes' symbols and libraries. ----
@@ -420,6 +424,16 @@ constexpr StringMarks kEngineStrings[] = {
     {"jsc", {"JSC::", "JavaScriptCore", "WebKit", ""}},
     {"sbcl", {"SBCL_HOME", "sbcl.core", "This is SBCL %s", ""}},
     {"cpython", {"_PyEval_EvalFrameDefault", "PYTHONHOME", "Py_Initialize", ""}},
+    // Interpreters written in C, by strings every build of them carries
+    // (each pair checked on the Debian 12 build; none in busybox, sudo or login).
+    {"bash", {"GNU bash, version", "BASH_VERSINFO", "BASH_COMPAT", ""}},
+    {"gawk", {"GNU Awk", "AWKLIBPATH", "AWKPATH", ""}},
+    {"chez", {"SCHEMEHEAPDIRS", "CHEZSCHEMELIBDIRS", "", ""}},
+    {"gforth", {"GFORTHPATH", "Gforth", "", ""}},
+    {"emacs", {"EMACSLOADPATH", "EMACSDATA", "Invalid byte opcode", ""}},
+    {"clisp", {"GNU CLISP", "lispinit.mem", "", ""}},
+    {"swipl", {"SWI-Prolog", "SWIPL", "", ""}},
+    {"regina", {"REGINA_MACROS", "REXX-Regina", "", ""}},
 };
 
 // Strings of interpreters whose engine is linked in statically and

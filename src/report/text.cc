@@ -111,7 +111,9 @@ std::string_view EngineLabel(std::string_view e) {
       {"cpython", "CPython"}, {"pypy", "PyPy"}, {"hotspot", "HotSpot"}, {"v8", "V8"}, {"jsc", "JavaScriptCore"},
       {"lua", "Lua"},         {"luajit", "LuaJIT"}, {"perl", "Perl"},   {"ruby", "Ruby"}, {"php", "PHP"},
       {"tcl", "Tcl"},         {"guile", "Guile"}, {"beam", "BEAM"},     {"mono", "Mono"}, {"coreclr", "CoreCLR"},
-      {"sbcl", "SBCL"},       {"racket", "Racket"}};
+      {"sbcl", "SBCL"},       {"racket", "Racket"}, {"bash", "Bash"},   {"gawk", "GNU Awk"}, {"chez", "Chez Scheme"},
+      {"gforth", "Gforth"},   {"emacs", "Emacs Lisp"}, {"clisp", "CLISP"}, {"swipl", "SWI-Prolog"},
+      {"regina", "Regina REXX"}, {"ocamlrun", "ocamlrun"}};
   for (auto [k, v] : kLabels)
     if (k == e) return v;
   return e;
