@@ -122,11 +122,12 @@ Result<Analysis> Analyze(std::string path, ByteView bytes, const AnalyzeOptions&
     a.kind = ElfKind(f, a);
     if (a.kind == "core") {
       a.core = elf::ReadCoreFacts(f);
-      for (const std::string& w : a.core->warnings) a.warnings.push_back("core: " + w);
+      a.warnings = f.diag.warnings();
+      for (const std::string& w : a.core->warnings)
+        if (a.warnings.size() < Diagnostics::kMaxWarnings) a.warnings.push_back("core: " + w);
       a.evidence.push_back({"kind.core", "is a core dump of a process", true, Strength::kStructure, "e_type CORE",
                             a.core->program.empty() ? std::string("no NT_PRPSINFO note")
                                                     : fmt::format("NT_PRPSINFO: {} ({})", a.core->program, a.core->args)});
-      for (const std::string& w : f.diag.warnings()) a.warnings.push_back(w);
       return a;
     }
     if (a.kind == "kernel-module") {

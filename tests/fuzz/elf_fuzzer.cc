@@ -117,7 +117,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   const exray::Analysis& a = *a_or;
   FUZZ_CHECK(a.size == size, "size");
-  FUZZ_CHECK(a.format == (elf ? "elf" : a.script ? "script" : "unknown"), "format");
+  FUZZ_CHECK(a.format == (elf ? "elf" : a.script ? "script" : size == 0 ? "empty" : "unknown"), "format");
   FUZZ_CHECK(a.warnings.size() <= exray::Diagnostics::kMaxWarnings + 1, "warnings capped");
   if (a.elf) CheckElf(*a.elf, bytes);
 
