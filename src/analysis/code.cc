@@ -25,17 +25,24 @@ void AddSymbols(const elf::SymbolTable& t, std::vector<code::Seed>* seeds) {
 
 }  // namespace
 
+std::optional<code::Arch> CodeArch(const elf::File& f) {
+  switch (f.header.machine) {
+    case kEmX86_64: return code::Arch::kX86_64;
+    case kEm386: return code::Arch::kX86;
+    case kEmAarch64: return code::Arch::kArm64;
+    default: return std::nullopt;
+  }
+}
+
 std::optional<std::unique_ptr<CodeInput>> MakeCodeInput(const elf::File& f, std::string* why) {
   auto ci = std::make_unique<CodeInput>();
   code::Input& in = ci->input;
-  switch (f.header.machine) {
-    case kEmX86_64: in.arch = code::Arch::kX86_64; break;
-    case kEm386: in.arch = code::Arch::kX86; break;
-    case kEmAarch64: in.arch = code::Arch::kArm64; break;
-    default:
-      *why = "exray decodes x86-64, i386 and arm64 code only";
-      return std::nullopt;
+  const std::optional<code::Arch> arch = CodeArch(f);
+  if (!arch) {
+    *why = "exray decodes x86-64, i386 and arm64 code only";
+    return std::nullopt;
   }
+  in.arch = *arch;
   if ((in.arch == code::Arch::kX86_64 || in.arch == code::Arch::kArm64) != f.header.is64) {
     *why = "the ELF class does not match the machine";
     return std::nullopt;

@@ -24,6 +24,9 @@ struct CodeInput {
   Diagnostics diag;
 };
 
+/// The decoder architecture of f's machine; nullopt for one exray does not decode.
+std::optional<code::Arch> CodeArch(const elf::File& f);
+
 /// The code analysis input of f; nullopt, with why, when the machine is not one exray decodes.
 std::optional<std::unique_ptr<CodeInput>> MakeCodeInput(const elf::File& f, std::string* why);
 

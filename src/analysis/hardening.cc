@@ -4,6 +4,7 @@
 #include <set>
 
 #include "analysis/elf_facts.h"
+#include "analysis/code.h"
 #include "code/code.h"
 #include "formats/elf/address_space.h"
 #include "formats/elf/parser.h"
@@ -110,12 +111,10 @@ void AnalyzeHardening(const File& f, Analysis* a) {
   h.canary = !canary_where.empty();
   if (!h.canary && provided_canary) {
     // Count the direct calls its own code makes to it (glibc: 870).
-    code::Arch arch = code::Arch::kX86_64;
-    const bool known = f.header.machine == 62 || f.header.machine == 3 || f.header.machine == 183;
-    if (f.header.machine == 3) arch = code::Arch::kX86;
-    if (f.header.machine == 183) arch = code::Arch::kArm64;
+    const std::optional<code::Arch> arch = CodeArch(f);
+    const bool known = arch.has_value();
     const ElfAddressSpace as(f);
-    const uint64_t calls = known ? code::CountDirectCalls(as, arch, provided_canary) : 0;
+    const uint64_t calls = known ? code::CountDirectCalls(as, *arch, provided_canary) : 0;
     h.canary = calls > 0;
     add("hardening.canary", "uses stack canaries", h.canary, Strength::kPattern,
         fmt::format("__stack_chk_fail defined at {:#x} (.dynsym): the C library that provides it", provided_canary),

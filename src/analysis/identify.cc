@@ -616,28 +616,25 @@ std::optional<Embedded> FindOcamlCustom(const elf::File& f, uint64_t file_size) 
 // The C library itself: "glibc" by its SONAME (libc.so.6), "musl" by its
 // SONAME (libc.so, Alpine's libc.musl-ARCH.so.1) or, as Debian builds it
 // (no SONAME: it is its own loader, no PT_INTERP, nothing needed), by the
-// banner its loader prints, "musl libc (ARCH)"; empty for anything else.
-// *where and *detail say how it was told.
-std::string_view CLibraryItself(const elf::File& f, std::string* where = nullptr, std::string* detail = nullptr) {
-  auto found = [&](std::string_view lib, std::string w, std::string d) {
-    if (where) *where = std::move(w);
-    if (detail) *detail = std::move(d);
-    return lib;
-  };
+// banner its loader prints, "musl libc (ARCH)"; empty lib for anything else.
+// where and detail say how it was told. Decided once per file (Identify).
+struct CLibSelf {
+  std::string_view lib;
+  std::string where, detail;
+};
+CLibSelf CLibraryItself(const elf::File& f, RodataStrings& strings) {
   if (f.soname) {
-    if (*f.soname == "libc.so.6") return found("glibc", "DT_SONAME", std::string(*f.soname));
-    if (*f.soname == "libc.so" || f.soname->starts_with("libc.musl-"))
-      return found("musl", "DT_SONAME", std::string(*f.soname));
+    if (*f.soname == "libc.so.6") return {"glibc", "DT_SONAME", std::string(*f.soname)};
+    if (*f.soname == "libc.so" || f.soname->starts_with("libc.musl-")) return {"musl", "DT_SONAME", std::string(*f.soname)};
     return {};
   }
   if (f.header.type != 3 /* ET_DYN */ || f.interpreter || !f.needed.empty() || !f.has_dynamic) return {};
-  RodataStrings strings(f);
   if (auto at = strings.Find("musl libc (", kMaxLanguageScan))
-    return found("musl", strings.Where(*at), "\"" + strings.Context(*at) + "\", the banner of its own loader");
+    return {"musl", strings.Where(*at), "\"" + strings.Context(*at) + "\", the banner of its own loader"};
   return {};
 }
 
-void IdentifyLibc(const elf::File& f, Toolchain* t, Analysis* a) {
+void IdentifyLibc(const elf::File& f, const CLibSelf& libc_self, Toolchain* t, Analysis* a) {
   auto needs = [&](std::string_view prefix) {
     for (std::string_view n : f.needed)
       if (n.starts_with(prefix)) return n;
@@ -649,9 +646,9 @@ void IdentifyLibc(const elf::File& f, Toolchain* t, Analysis* a) {
   std::string_view musl = needs("libc.musl");
   for (std::string_view n : f.needed)
     if (n == "libc.so") musl = n;
-  bool self = false;
-  if (std::string_view lib = CLibraryItself(f, &where, &detail); !lib.empty()) {
-    t->libc = std::string(lib), t->libc_linking = "shared", self = true;
+  const bool self = !libc_self.lib.empty();
+  if (self) {
+    t->libc = std::string(libc_self.lib), t->libc_linking = "shared", where = libc_self.where, detail = libc_self.detail;
   } else if (std::string_view n = musl; !n.empty() || interp.find("ld-musl") != std::string_view::npos) {
     t->libc = "musl", t->libc_linking = "shared";
     where = n.empty() ? "PT_INTERP" : "DT_NEEDED", detail = n.empty() ? std::string(interp) : std::string(n);
@@ -908,7 +905,8 @@ void CollectLinkFacts(const elf::File& f, Analysis* a, ElfFacts* x) {
 }
 
 // The language of the file's own code, and its compiler.
-Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, RodataStrings& strings) {
+Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, RodataStrings& strings,
+                         const CLibSelf& libc_self) {
   Toolchain t;
   // An engine's own binary (its core or its launcher) is in the language its
   // marks say, C or C++: the runtime-string search is spared.
@@ -1080,9 +1078,9 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
       t.language = "c";
       add("written in C", true, Strength::kProducer, ".comment",
           "C compiler producers only; no C++ or other runtime symbols or libraries");
-    } else if (std::string where, detail; !CLibraryItself(f, &where, &detail).empty()) {
+    } else if (!libc_self.lib.empty()) {
       t.language = "c";
-      add("written in C", true, Strength::kStructure, where, "the C library itself: " + detail);
+      add("written in C", true, Strength::kStructure, libc_self.where, "the C library itself: " + libc_self.detail);
     } else if (std::any_of(f.needed.begin(), f.needed.end(), [](std::string_view n) {
                  return n.starts_with("libc.so") || n.starts_with("libc.musl");
                })) {
@@ -1200,8 +1198,9 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
   ElfFacts facts;
   CollectLinkFacts(f, a, &facts);
   RodataStrings strings(f);
-  Toolchain t = DecideLanguage(f, a, facts, strings);
-  IdentifyLibc(f, &t, a);
+  const CLibSelf libc_self = CLibraryItself(f, strings);
+  Toolchain t = DecideLanguage(f, a, facts, strings, libc_self);
+  IdentifyLibc(f, libc_self, &t, a);
   const bool fallback_c = t.language == "c" && std::none_of(a->evidence.begin(), a->evidence.end(), [](const Evidence& e) {
                             return e.id == "toolchain.language" && e.strength == Strength::kSymbol;
                           });
@@ -1322,9 +1321,11 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
       if (std::none_of(embeds.begin(), embeds.end(), [&](const EngineHit* o) { return o->engine == e->engine; }))
         embeds.push_back(e);
     }
-  for (const EngineHit* e : embeds)
+  for (const EngineHit* e : embeds) {
+    x.embeds.emplace_back(e->engine);
     a->evidence.push_back({"execution.embeds", fmt::format("links the {} engine for scripting", e->engine), true,
                            Strength::kStructure, e->where, e->detail});
+  }
   // A stripped engine linked in statically shows only its strings: looked
   // for in JavaScript runtimes that name no engine (Deno: Node-API defined,
   // V8 stripped), and in programs whose language was C by default (an

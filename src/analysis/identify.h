@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace exray {
 
@@ -28,6 +29,8 @@ struct Execution {
   std::string model;  // native, vm, embedded, script, bytecode
   std::string engine;
   std::string jit = "unknown";  // yes, capable, no, unknown
+  /// For model "native": the engines it links for scripting, in DT_NEEDED order.
+  std::vector<std::string> embeds;
   /// For model "embedded": what carries the program ("node-sea", "pkg",
   /// "bun", "pyinstaller", "ocamlc-custom") and where its bytes are.
   std::string payload_kind;

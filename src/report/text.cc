@@ -129,9 +129,7 @@ void Verdict(const Analysis& a, Out& out) {
     // Engines it links for scripting (vim.nox: five) run its users' scripts,
     // not its own logic: named here, so "no interpreter" is not read as none at all.
     std::string embeds;
-    for (const Evidence& e : a.evidence)
-      if (e.id == "execution.embeds" && e.holds && e.claim.starts_with("links the "))
-        embeds += std::string(embeds.empty() ? "" : ", ") + std::string(EngineLabel(e.claim.substr(10, e.claim.find(" engine") - 10)));
+    for (const std::string& e : x.embeds) embeds += std::string(embeds.empty() ? "" : ", ") + std::string(EngineLabel(e));
     v += " · no VM · no interpreter";
     v += x.jit == "no" ? " · no JIT engine" : " · JIT " + x.jit;
     if (!embeds.empty()) v += " · embeds for scripting: " + embeds;
