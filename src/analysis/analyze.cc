@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <nettle/sha2.h>
 
 #include "analysis/elf_facts.h"
@@ -41,26 +42,69 @@ std::string ElfKind(const elf::File& f, const Analysis& a) {
     default: return "other";
   }
 }
-// A shared library a language's host loads: a CPython extension (defines
-// PyInit_NAME, imports the C API) or a Node addon (defines
-// napi_register_module_v1 or node_register_module_vN, imports Node-API). It
-// runs only inside that host: said with the symbols as evidence.
+// A shared library a language's host loads, known by the entry point the
+// host looks up (and, where the host has a C API of its own, the calls into
+// it): it runs only inside that host, said with the symbols as evidence.
+struct ExtensionHost {
+  std::string_view init;      // a defined symbol with this prefix (or this name, when exact)
+  bool exact;
+  std::string_view imports;   // an imported symbol with this prefix, when the host has a C API ("" = none needed)
+  std::string_view also;      // a second defined symbol both must have ("" = none)
+  std::string_view library;   // a DT_NEEDED prefix that stands in for the imports ("" = none)
+  std::string_view claim;
+};
+constexpr ExtensionHost kExtensionHosts[] = {
+    // Ruby's encoding tables (enc/gb2312.so) call nothing but need libruby.
+    {"Init_", false, "rb_", "", "libruby", "is a Ruby extension: it runs inside the Ruby interpreter (libruby)"},
+    {"boot_", false, "Perl_", "", "", "is a Perl XS module: it runs inside the perl interpreter"},
+    {"get_module", true, "zend_", "", "", "is a PHP extension: it runs inside the PHP engine (Zend)"},
+    {"luaopen_", false, "lua", "", "", "is a Lua module: it runs inside a Lua interpreter"},
+    {"scm_init_", false, "scm_", "", "", "is a Guile extension: it runs inside Guile"},
+    {"JNI_OnLoad", true, "", "", "", "is a JNI library: native code a Java VM loads for its classes"},
+    {"Java_", false, "", "", "", "is a JNI library: native code a Java VM loads for its classes"},
+    {"Agent_OnLoad", true, "", "", "", "is a JVM TI agent: native code a Java VM loads to inspect itself"},
+    {"Pg_magic_func", true, "", "", "", "is a PostgreSQL extension: it runs inside the database server"},
+    {"dl_load", true, "", "plugin_is_GPL_compatible", "", "is a gawk extension: it runs inside gawk"},
+    {"emacs_module_init", true, "", "plugin_is_GPL_compatible", "", "is an Emacs module: it runs inside Emacs"},
+};
+
 void DetectExtension(const elf::File& f, Analysis* a) {
   const elf::SymbolTable& t = f.dynsym;
   std::string py_init, node_init;
   uint64_t py_imports = 0, napi_imports = 0;
+  constexpr size_t kHosts = std::size(kExtensionHosts);
+  std::array<std::string, kHosts> init, also;
+  std::array<uint64_t, kHosts> imports{};
   for (uint64_t i = 0; i < t.readable && i < kMaxIdentifySymbols; ++i) {
-    if (!t.NameStartsWith(i, "Py") && !t.NameStartsWith(i, "_Py") && !t.NameStartsWith(i, "napi_") &&
-        !t.NameStartsWith(i, "node_register_module_v"))
-      continue;
+    std::string_view head = t.NameBytes(i, 2);
+    if (head.size() < 2) continue;
+    const bool py = head == "Py" || head == "_P" || head == "na" || head == "no";
+    bool other = false;
+    for (const ExtensionHost& h : kExtensionHosts)
+      other = other || head == h.init.substr(0, 2) || (!h.imports.empty() && head == h.imports.substr(0, 2)) ||
+              (!h.also.empty() && head == h.also.substr(0, 2));
+    if (!py && !other) continue;
     const elf::Symbol s = t.At(i);
-    if (s.defined()) {
-      if (py_init.empty() && s.name.starts_with("PyInit_")) py_init = std::string(s.name);
-      if (node_init.empty() && (s.name == "napi_register_module_v1" || s.name.starts_with("node_register_module_v")))
-        node_init = std::string(s.name);
-    } else {
-      py_imports += !s.name.starts_with("napi_");
-      napi_imports += s.name.starts_with("napi_");
+    if (py && (s.name.starts_with("Py") || s.name.starts_with("_Py") || s.name.starts_with("napi_") ||
+               s.name.starts_with("node_register_module_v"))) {
+      if (s.defined()) {
+        if (py_init.empty() && s.name.starts_with("PyInit_")) py_init = std::string(s.name);
+        if (node_init.empty() && (s.name == "napi_register_module_v1" || s.name.starts_with("node_register_module_v")))
+          node_init = std::string(s.name);
+      } else {
+        py_imports += !s.name.starts_with("napi_");
+        napi_imports += s.name.starts_with("napi_");
+      }
+    }
+    for (size_t k = 0; k < kHosts; ++k) {
+      const ExtensionHost& h = kExtensionHosts[k];
+      if (s.defined()) {
+        if (init[k].empty() && (h.exact ? s.name == h.init : s.name.starts_with(h.init) && s.name.size() > h.init.size()))
+          init[k] = std::string(s.name);
+        if (!h.also.empty() && s.name == h.also) also[k] = std::string(s.name);
+      } else if (!h.imports.empty() && s.name.starts_with(h.imports)) {
+        ++imports[k];
+      }
     }
   }
   if (!node_init.empty() || (napi_imports && py_init.empty())) {
@@ -69,7 +113,9 @@ void DetectExtension(const elf::File& f, Analysis* a) {
                            true, Strength::kSymbol, ".dynsym",
                            fmt::format("{}{}{}{} napi_* functions imported", node_init.empty() ? "" : "defines ",
                                        node_init, node_init.empty() ? "" : "; ", napi_imports)});
-  } else if (!py_init.empty()) {
+    return;
+  }
+  if (!py_init.empty()) {
     // CPython's own tag in the file name says which release's API it was built for.
     std::string api = "CPython's C API";
     const std::string_view name = std::string_view(a->path).substr(a->path.rfind('/') + 1);
@@ -84,6 +130,23 @@ void DetectExtension(const elf::File& f, Analysis* a) {
                            fmt::format("is a CPython extension module: it runs inside the interpreter, on {}", api),
                            true, Strength::kSymbol, ".dynsym",
                            fmt::format("defines {}; {} Py* functions imported", py_init, py_imports)});
+    return;
+  }
+  for (size_t k = 0; k < kHosts; ++k) {
+    const ExtensionHost& h = kExtensionHosts[k];
+    std::string_view lib;
+    if (!h.library.empty())
+      for (std::string_view n : f.needed)
+        if (n.starts_with(h.library)) lib = n;
+    if (init[k].empty() || (!h.imports.empty() && !imports[k] && lib.empty()) || (!h.also.empty() && also[k].empty()))
+      continue;
+    a->kind = "extension-module";
+    std::string detail = "defines " + init[k];
+    if (!h.also.empty()) detail += " and " + also[k];
+    if (!h.imports.empty() && imports[k]) detail += fmt::format("; {} {}* functions imported", imports[k], h.imports);
+    else if (!lib.empty()) detail += fmt::format("; needs {}", lib);
+    a->evidence.push_back({"kind.extension", std::string(h.claim), true, Strength::kSymbol, ".dynsym", detail});
+    return;
   }
 }
 

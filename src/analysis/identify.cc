@@ -120,10 +120,17 @@ constexpr LangSymbol kLangSymbols[] = {
     {"_d_run_main", "d", ""},
     {"NimMain", "nim", "nim"},
     {"caml_startup", "ocaml", "ocamlopt"},
+    {"caml_plugin_header", "ocaml", "ocamlopt"},  // a natively compiled OCaml plugin (.cmxs)
     {"caml_main", "ocaml", "ocamlopt"},
     {"hs_main", "haskell", "ghc"},
     {"hs_init_ghc", "haskell", "ghc"},
     {"swift_", "swift", "swiftc"},
+    // Crystal keeps its own readable names ("Crystal::Hasher::seed", "__crystal_main").
+    {"Crystal::", "crystal", "crystal"},
+    {"__crystal_", "crystal", "crystal"},
+    // Emacs Lisp compiled to machine code by Emacs through libgccjit (.eln):
+    // the table through which it calls Emacs's primitives.
+    {"freloc_link_table", "elisp", "libgccjit"},
     {"__gxx_personality_v0", "c++", ""},
     {"_ZNSt", "c++", ""},
     {"_ZSt", "c++", ""},
@@ -139,6 +146,8 @@ constexpr std::pair<std::string_view, std::string_view> kLangLibraries[] = {
     {"libstdc++.so", "c++"},  {"libc++.so", "c++"},        {"libgfortran.so", "fortran"},
     {"libgnat", "ada"},       {"libgphobos.so", "d"},      {"libphobos2-ldc", "d"},
     {"libdruntime-ldc", "d"}, {"libswiftCore.so", "swift"},
+    // CHICKEN compiles Scheme through C; its output calls the runtime library.
+    {"libchicken.so", "scheme"},
 };
 
 // ---- Facts gathered in one pass. ----
@@ -197,7 +206,10 @@ std::optional<Producer> ParseProducer(std::string_view c) {
 std::string_view DefaultCompiler(std::string_view language) {
   static constexpr std::pair<std::string_view, std::string_view> kDefaults[] = {
       {"fortran", "gfortran"}, {"ada", "gnat"}, {"pascal", "fpc"}, {"nim", "nim"},
-      {"ocaml", "ocamlopt"},   {"haskell", "ghc"}, {"swift", "swiftc"}, {"rust", "rustc"}};
+      {"ocaml", "ocamlopt"},   {"haskell", "ghc"}, {"swift", "swiftc"}, {"rust", "rustc"},
+      // Scheme is only found in machine code through libchicken (Guile's
+      // compiled modules are bytecode, named on their own path).
+      {"scheme", "chicken"}};
   for (auto [l, c] : kDefaults)
     if (l == language) return c;
   return {};
@@ -613,6 +625,16 @@ std::optional<Embedded> FindOcamlCustom(const elf::File& f, uint64_t file_size) 
 
 // ---- The C library. ----
 
+// A static program on musl: no library needed, no loader, and two of musl's
+// own strings (its locale path variable, its strerror(0)). The offset of
+// the first, or nothing.
+std::optional<uint64_t> StaticMusl(const elf::File& f, RodataStrings& strings) {
+  if (!f.needed.empty() || f.interpreter) return std::nullopt;
+  auto at = strings.Find("MUSL_LOCPATH", kMaxLanguageScan);
+  if (!at || !strings.Find("No error information", kMaxLanguageScan)) return std::nullopt;
+  return at;
+}
+
 // The C library itself: "glibc" by its SONAME (libc.so.6), "musl" by its
 // SONAME (libc.so, Alpine's libc.musl-ARCH.so.1) or, as Debian builds it
 // (no SONAME: it is its own loader, no PT_INTERP, nothing needed), by the
@@ -625,6 +647,7 @@ struct CLibSelf {
 CLibSelf CLibraryItself(const elf::File& f, RodataStrings& strings) {
   if (f.soname) {
     if (*f.soname == "libc.so.6") return {"glibc", "DT_SONAME", std::string(*f.soname)};
+    if (f.soname->starts_with("ld-linux")) return {"glibc", "DT_SONAME", std::string(*f.soname) + " (glibc's dynamic loader)"};
     if (*f.soname == "libc.so" || f.soname->starts_with("libc.musl-")) return {"musl", "DT_SONAME", std::string(*f.soname)};
     return {};
   }
@@ -634,7 +657,7 @@ CLibSelf CLibraryItself(const elf::File& f, RodataStrings& strings) {
   return {};
 }
 
-void IdentifyLibc(const elf::File& f, const CLibSelf& libc_self, Toolchain* t, Analysis* a) {
+void IdentifyLibc(const elf::File& f, const CLibSelf& libc_self, RodataStrings& strings, Toolchain* t, Analysis* a) {
   auto needs = [&](std::string_view prefix) {
     for (std::string_view n : f.needed)
       if (n.starts_with(prefix)) return n;
@@ -662,6 +685,8 @@ void IdentifyLibc(const elf::File& f, const CLibSelf& libc_self, Toolchain* t, A
     }
   } else if (interp.starts_with("/system/bin/linker")) {
     t->libc = "bionic", t->libc_linking = "shared", where = "PT_INTERP", detail = std::string(interp);
+  } else if (auto at = StaticMusl(f, strings)) {
+    t->libc = "musl", t->libc_linking = "static", where = strings.Where(*at), detail = "MUSL_LOCPATH, \"No error information\"";
   } else if (f.needed.empty() && interp.empty()) {
     // Static glibc keeps its own sections for freeing resources at exit and
     // for its stdio vtables; they survive stripping.
@@ -869,6 +894,12 @@ void CollectLinkFacts(const elf::File& f, Analysis* a, ElfFacts* x) {
               {l->language, l->compiler, std::string(t->section_name), std::string(sym.name), Strength::kSymbol});
         }
       }
+      // D's mangling: "_D" and a length ("_D2rt3dso12register_dsoFZv").
+      if (head[0] == '_' && head[1] == 'D' && std::isdigit(static_cast<unsigned char>(head[2])) && !FindLang(*x, "d")) {
+        const elf::Symbol sym = t->At(i);
+        x->langs.push_back({"d", "", std::string(t->section_name), "D-mangled " + std::string(sym.name.substr(0, 96)),
+                            Strength::kSymbol});
+      }
       // Imported Rust names count too: only Rust calls into a Rust dylib
       // (Debian's rustc is a stub over librustc_driver).
       if (x->rust_mangled.empty() && rust_sampled < kRustSample &&
@@ -902,6 +933,32 @@ void CollectLinkFacts(const elf::File& f, Analysis* a, ElfFacts* x) {
     }
     x->langs.insert(x->langs.begin(), {"pascal", "fpc", ".fpcdata", detail, Strength::kStructure});
   }
+}
+
+// Whether .dynsym imports a symbol of exactly this name (bounded like the pass).
+bool ImportsSymbol(const elf::File& f, std::string_view name) {
+  const uint64_t n = std::min<uint64_t>(f.dynsym.readable, kMaxIdentifySymbols);
+  for (uint64_t i = 1; i < n; ++i)
+    if (f.dynsym.NameStartsWith(i, name) && !f.dynsym.Defined(i) && f.dynsym.At(i).name == name) return true;
+  return false;
+}
+
+// A shared library or object file that calls functions by plain C names
+// only (its host's C API, the C library's), with no other language's
+// runtime: C. Extension modules often need no library at all, the host
+// having loaded the C library before them. (count of such imports, or 0)
+uint64_t PlainCImports(const elf::File& f) {
+  const elf::SymbolTable& t = f.header.type == 1 /* ET_REL */ ? f.symtab : f.dynsym;
+  const uint64_t n = std::min<uint64_t>(t.readable, kMaxIdentifySymbols);
+  uint64_t plain = 0;
+  for (uint64_t i = 1; i < n; ++i) {
+    if (t.Defined(i)) continue;
+    const elf::Symbol s = t.At(i);
+    if (s.name.empty()) continue;
+    if (s.name.starts_with("_Z") || s.name.starts_with("_R")) return 0;
+    ++plain;
+  }
+  return plain;
 }
 
 // The language of the file's own code, and its compiler.
@@ -956,14 +1013,17 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
   }
   // Languages with their own runtimes first (they link C and C++ runtimes
   // too), in order of how specific their marks are; then C++, then C.
-  static constexpr std::string_view kOrder[] = {"pascal", "rust", "haskell", "ocaml", "nim", "d", "ada",
-                                                "fortran", "swift", "c++"};
+  static constexpr std::string_view kOrder[] = {"pascal", "rust",    "haskell", "ocaml", "nim",   "d",     "ada",
+                                                "fortran", "swift", "crystal", "elisp", "scheme", "c++"};
   // ocamlrun, the C program that runs OCaml bytecode, carries the OCaml
   // runtime's caml_* names too; its bytecode interpreter defined here says
   // the runtime is all there is, with no OCaml-compiled code.
-  const bool ocaml_bytecode_runtime = std::any_of(x.engines.begin(), x.engines.end(), [](const EngineHit& h) {
-    return h.engine == "ocamlrun" && h.defined && h.where != "DT_NEEDED";
-  });
+  // The native runtime as a library (libasmrun_shared.so) defines
+  // caml_startup but imports caml_program, which OCaml-compiled code defines.
+  const bool ocaml_bytecode_runtime =
+      std::any_of(x.engines.begin(), x.engines.end(),
+                  [](const EngineHit& h) { return h.engine == "ocamlrun" && h.defined && h.where != "DT_NEEDED"; }) ||
+      ImportsSymbol(f, "caml_program");
   const LangHit* hit = nullptr;
   for (std::string_view l : kOrder)
     if ((l != "ocaml" || !ocaml_bytecode_runtime) && (hit = FindLang(x, l))) break;
@@ -974,6 +1034,8 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
   // Stripped Rust without the line (Debian's rustc 1.63) needs libgcc_s for
   // unwinding and keeps its library paths.
   const Producer* rustc = producer("rustc");
+  // Exported C++ functions that make a library's API C++ (see below).
+  constexpr uint64_t kMinCxxApi = 16;
   const bool needs_gcc_s =
       std::any_of(f.needed.begin(), f.needed.end(), [](std::string_view n) { return n.starts_with("libgcc_s.so"); });
   // Every string looked for below, in one pass over the first
@@ -1037,6 +1099,33 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
     return t;
   }
   const std::string kStdDetail = "imports __xpg_strerror_r, __cxa_thread_atexit_impl and _Unwind_Resume (Rust std's set)";
+  // A shared library whose exported API is C++ is C++ code that bundles a
+  // Rust library, not Rust (sharp's libvips-cpp.so carries librsvg): Rust
+  // exports C names or its own manglings, never Itanium C++ API names.
+  std::string cxx_api;
+  bool std_name_example = false;
+  uint64_t cxx_exports = 0;
+  if (rustc && hit && hit->language == "c++" && a->kind == "shared-library") {
+    const uint64_t n = std::min<uint64_t>(f.dynsym.readable, kMaxIdentifySymbols);
+    for (uint64_t i = 1; i < n && cxx_exports < kMinCxxApi; ++i) {
+      if (!f.dynsym.NameStartsWith(i, "_Z") || f.dynsym.NameStartsWith(i, "_ZGV") || !f.dynsym.Defined(i)) continue;
+      const elf::Symbol sym = f.dynsym.At(i);
+      if (sym.type != 2 /* STT_FUNC */ || sym.bind == 0 /* STB_LOCAL */ || IsRustMangled(sym.name)) continue;
+      // The example: the library's own API rather than a std:: instantiation.
+      const bool std_name = sym.name.starts_with("_ZNSt") || sym.name.starts_with("_ZNKSt") || sym.name.starts_with("_ZSt");
+      if (cxx_api.empty() || (std_name_example && !std_name))
+        cxx_api = std::string(sym.name.substr(0, 96)), std_name_example = std_name;
+      ++cxx_exports;
+    }
+  }
+  if (cxx_exports >= kMinCxxApi) {
+    a->evidence.push_back({"toolchain.conflict", "rustc's producer line speaks for the whole library", false,
+                           Strength::kSymbol, ".dynsym",
+                           fmt::format("rustc version {} compiled a bundled Rust library; it exports {}+ C++ "
+                                       "functions, such as {}",
+                                       rustc->version, kMinCxxApi, cxx_api)});
+    rustc = nullptr;
+  }
   if (rustc && (!hit || hit->language == "rust" || hit->language == "c++") && (hit || rust_at || rust_std)) {
     t.language = "rust", t.compiler = "rustc", t.version = rustc->version;
     add("written in Rust", true, Strength::kProducer, ".comment",
@@ -1094,6 +1183,19 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
       t.language = "c";
       add("written in C", true, Strength::kStructure, "section headers",
           "carries glibc statically (__libc_freeres_fn) and no other language's runtime, symbols or strings");
+    } else if (auto musl = StaticMusl(f, strings)) {
+      t.language = "c";
+      add("written in C", true, Strength::kString, strings.Where(*musl),
+          "carries musl statically (its strings MUSL_LOCPATH and \"No error information\") and no other "
+          "language's runtime, symbols or strings");
+    } else if (f.header.type != 2 /* ET_EXEC */ && !f.interpreter) {
+      if (const uint64_t n = PlainCImports(f)) {
+        t.language = "c";
+        add("written in C", true, Strength::kSymbol, f.header.type == 1 ? ".symtab" : ".dynsym",
+            fmt::format("a {} that calls {} functions by plain C names (its host's or the C library's) and "
+                        "carries no other language's runtime, symbols or strings",
+                        f.header.type == 1 ? "object file" : "shared object", n));
+      }
     }
   }
   // Rust without a producer line: the release from std's paths, Debian's
@@ -1200,7 +1302,7 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
   RodataStrings strings(f);
   const CLibSelf libc_self = CLibraryItself(f, strings);
   Toolchain t = DecideLanguage(f, a, facts, strings, libc_self);
-  IdentifyLibc(f, libc_self, &t, a);
+  IdentifyLibc(f, libc_self, strings, &t, a);
   const bool fallback_c = t.language == "c" && std::none_of(a->evidence.begin(), a->evidence.end(), [](const Evidence& e) {
                             return e.id == "toolchain.language" && e.strength == Strength::kSymbol;
                           });
@@ -1246,6 +1348,17 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
   core = prefer(core, "lua", "luajit", false);
   linked = prefer(linked, "lua", "luajit", true);
   const EngineHit* is = core ? core : launcher;
+  uint64_t exec_bytes = 0;
+  for (const elf::Segment& s : f.segments)
+    if (s.type == 1 && (s.flags & 1)) exec_bytes += s.filesz;
+  // Lua's core in a large program without Lua's standalone interpreter
+  // (lua.c reads LUA_INIT) is there for scripting: redis-server's EVAL.
+  const EngineHit* static_embed = nullptr;
+  if (core && core->engine == "lua" && !launcher && exec_bytes >= kLauncherMaxText &&
+      !strings.Find("LUA_INIT", kMaxRodataScan)) {
+    static_embed = core;
+    core = nullptr, is = nullptr;
+  }
 
   // A program carried inside this host decides the model: the host's engine
   // runs it.
@@ -1290,17 +1403,40 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
   }
   a->toolchain = t;
 
+  // An extension module runs inside its host: an engine library it needs is
+  // the host's, not one it carries (libjava.so needs libjvm.so, a Ruby
+  // extension libruby).
+  // A library named as an engine's own (libswipl.so also holds an Emacs
+  // module's entry point) is the engine, whatever plug-in entry it exports.
+  const bool engine_soname = f.soname && std::any_of(std::begin(kEngineLibraries), std::end(kEngineLibraries),
+                                                     [&](const auto& l) { return f.soname->starts_with(l.first); });
+  if (a->kind == "extension-module" && engine_soname) {
+    a->kind = "shared-library";
+    for (Evidence& e : a->evidence)
+      if (e.id == "kind.extension") e.holds = false, e.detail += fmt::format("; but its DT_SONAME {} names an engine's library", *f.soname);
+  }
+  if (a->kind == "extension-module" && !core) {
+    x.jit = "no";
+    a->evidence.push_back({"execution.native",
+                           "its own logic is machine code, run inside its host's process; no engine of its own", true,
+                           Strength::kSymbol, "kind.extension",
+                           linked ? fmt::format("needs {}: its host's engine, not carried here", linked->detail)
+                                  : std::string("no engine's core among its symbols")});
+    a->execution = x;
+    return;
+  }
+
   // A small program that needs an engine's library, or calls its main, is
   // its launcher (lua5.4, the java command's libjli, node's stub); a large
   // one embeds it for scripting (gdb and libpython, perf and libperl).
-  uint64_t exec_bytes = 0;
-  for (const elf::Segment& s : f.segments)
-    if (s.type == 1 && (s.flags & 1)) exec_bytes += s.filesz;
   if (!core && launcher && exec_bytes >= kLauncherMaxText) {
     linked = launcher;
     is = nullptr;
   }
-  if (!is && linked && f.dynsym.readable > 0 && exec_bytes < kLauncherMaxText) is = linked;
+  // Only a program launches: a shared library that needs an engine's library
+  // uses it (libverify.so and libjvm.so), it is not the engine's front end.
+  if (!is && linked && f.dynsym.readable > 0 && exec_bytes < kLauncherMaxText && a->kind != "shared-library")
+    is = linked;
   if (is) {
     x.model = "vm";
     SetEngine(&x, is->engine);
@@ -1321,10 +1457,13 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
       if (std::none_of(embeds.begin(), embeds.end(), [&](const EngineHit* o) { return o->engine == e->engine; }))
         embeds.push_back(e);
     }
+  if (static_embed) embeds.push_back(static_embed);
   for (const EngineHit* e : embeds) {
     x.embeds.emplace_back(e->engine);
-    a->evidence.push_back({"execution.embeds", fmt::format("links the {} engine for scripting", e->engine), true,
-                           Strength::kStructure, e->where, e->detail});
+    a->evidence.push_back({"execution.embeds",
+                           fmt::format("{} the {} engine for scripting", e == static_embed ? "carries" : "links", e->engine),
+                           true, e == static_embed ? Strength::kSymbol : Strength::kStructure, e->where,
+                           e == static_embed ? e->detail + " defined, and no LUA_INIT of Lua's own interpreter" : e->detail});
   }
   // A stripped engine linked in statically shows only its strings: looked
   // for in JavaScript runtimes that name no engine (Deno: Node-API defined,
@@ -1351,12 +1490,12 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
   a->evidence.push_back(
       {"execution.native",
        embeds.empty() ? "its own logic is machine code; no VM, interpreter or JIT engine"
-                      : "its own logic is machine code; the engines it links run only the scripts it hands them",
+                      : "its own logic is machine code; the engines it carries or links run only the scripts it hands them",
        true, Strength::kStructure, "symbols, DT_NEEDED",
        embeds.empty()
            ? fmt::format("none of {} engine symbols or {} engine libraries", std::size(kEngineSymbols),
                          std::size(kEngineLibraries))
-           : fmt::format("no engine's core or launcher among {} engine symbols; {} linked for scripting (execution.embeds)",
+           : fmt::format("no engine's core or launcher among {} engine symbols; for scripting only: {} (execution.embeds)",
                          std::size(kEngineSymbols), names)});
   a->execution = x;
 }

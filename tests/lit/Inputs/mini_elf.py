@@ -26,6 +26,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
     ap.add_argument("--needed", action="append", default=[])
+    ap.add_argument("--soname", default="", help="a DT_SONAME")
     ap.add_argument("--undef", action="append", default=[])
     ap.add_argument("--def", dest="defs", action="append", default=[])
     ap.add_argument("--text-size", type=lambda s: int(s, 0), default=0x100)
@@ -47,6 +48,7 @@ def main():
         return off
 
     needed = [add(n) for n in a.needed]
+    soname = add(a.soname) if a.soname else None
     syms = [(add(n), False) for n in a.undef] + [(add(n), True) for n in a.defs]
     rodata = b"\0" * a.rodata_pad + (b"".join(r.encode() + b"\0" for r in a.rodata).replace(
         b"@IMAGE_END@", b"@IMAGE_END@".ljust(20)) or b"\0")
@@ -79,7 +81,8 @@ def main():
     ro_end = off
     text_off = (off + 0xfff) & ~0xfff
     dyn_off = (text_off + a.text_size + 0xfff) & ~0xfff
-    dynamic = b"".join(struct.pack("<qQ", 1, n) for n in needed) + struct.pack("<qQ", 5, dynstr_off) + \
+    dynamic = b"".join(struct.pack("<qQ", 1, n) for n in needed) + \
+        (struct.pack("<qQ", 14, soname) if soname is not None else b"") + struct.pack("<qQ", 5, dynstr_off) + \
         struct.pack("<qQ", 6, dynsym_off) + struct.pack("<qQ", 10, len(dynstr)) + struct.pack("<qQ", 11, 24) + \
         struct.pack("<qQ", 0, 0)
     comment_off = dyn_off + len(dynamic)
