@@ -535,7 +535,9 @@ std::optional<Embedded> FindNodeSea(const elf::File& f) {
     uint32_t magic = 0;
     n.desc.ReadInt<uint32_t>(0, Endian::kLittle, &magic);
     Embedded e("node-sea", "javascript", "v8");
-    if (const elf::Section* s = f.FindSection(n.where)) e.offset = s->offset;
+    // The blob's own file offset: the note's desc is a view into the file.
+    if (n.desc.data() >= f.bytes.data() && n.desc.data() <= f.bytes.data() + f.bytes.size())
+      e.offset = static_cast<uint64_t>(n.desc.data() - f.bytes.data());
     e.size = n.desc.size();
     e.where = fmt::format("note NODE_SEA_BLOB in {}", n.where);
     e.detail = magic == 0x0143da20 ? fmt::format("blob of {} bytes, magic 0x143da20", n.desc.size())
@@ -1045,8 +1047,12 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
   // Rust's std imports these three together (XSI strerror_r for io::Error,
   // thread-local destructors, unwinding); C imports the first at most, and a
   // program with C++'s would have C++ marks. Symbols: no .rodata to read.
+  // A rustc line beside C++ names needs Rust's own marks to speak for the
+  // program (Bun: Rust over JavaScriptCore's C++); searched even in an
+  // engine's binary, since only files with the line pay for it.
+  const bool rust_vs_cxx = rustc && hit && hit->language == "c++";
   bool rust_std = false;
-  if (!hit && !engine_core && (rustc || needs_gcc_s)) {
+  if ((!hit && !engine_core && (rustc || needs_gcc_s)) || rust_vs_cxx) {
     static constexpr std::string_view kStd[] = {"__xpg_strerror_r", "__cxa_thread_atexit_impl", "_Unwind_Resume"};
     bool seen[3] = {};
     const uint64_t n = std::min<uint64_t>(f.dynsym.readable, kMaxIdentifySymbols);
@@ -1060,7 +1066,7 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
     rust_std = seen[0] && seen[1] && seen[2];
   }
   static const std::vector<std::string_view> kRustStrings = {"/rustc/", "/rustc-", "RUST_BACKTRACE"};
-  if (!hit && !engine_core && !rust_std) {
+  if (((!hit && !engine_core) || rust_vs_cxx) && !rust_std) {
     std::vector<std::string_view> needles = kRustStrings;
     needles.push_back("/usr/src/rustc-");
     for (const StringMarks& m : kLanguageStrings)
@@ -1072,7 +1078,7 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
   }
   std::optional<uint64_t> rust_at;
   std::string_view rust_needle;
-  if (!hit && !engine_core && !rust_std && (rustc || needs_gcc_s)) {
+  if (((!hit && !engine_core && (rustc || needs_gcc_s)) || rust_vs_cxx) && !rust_std) {
     for (std::string_view n : kRustStrings)
       if ((rust_at = strings.Find(n, kMaxLanguageScan))) {
         rust_needle = n;
@@ -1126,11 +1132,24 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
                                        rustc->version, kMinCxxApi, cxx_api)});
     rustc = nullptr;
   }
-  if (rustc && (!hit || hit->language == "rust" || hit->language == "c++") && (hit || rust_at || rust_std)) {
+  // Rust source names ("src/bundler/OutputFile.rs") back the line too: a
+  // panic=abort build keeps no /rustc/ path (Bun 1.4).
+  constexpr int kRustNames = 3;
+  std::optional<uint64_t> rs_name;
+  // Only files with a rustc line, C++ names and no other Rust mark pay for
+  // this search; Bun 1.4 keeps its names 14 MiB into .rodata.
+  if (rust_vs_cxx && !rust_at && !rust_std && strings.Count(".rs", kRustNames, kMaxRodataScan) >= kRustNames)
+    rs_name = strings.Find(".rs", kMaxRodataScan);
+  if (rustc && ((!hit && (rust_at || rust_std)) || (hit && hit->language == "rust") ||
+                (rust_vs_cxx && (rust_at || rust_std || rs_name)))) {
     t.language = "rust", t.compiler = "rustc", t.version = rustc->version;
     add("written in Rust", true, Strength::kProducer, ".comment",
         "rustc version " + rustc->version +
-            (hit ? "; " + hit->detail : rust_std ? "; " + kStdDetail : "; string " + strings.Context(*rust_at)));
+            (hit && hit->language == "rust" ? "; " + hit->detail
+             : rust_std                     ? "; " + kStdDetail
+             : rust_at                      ? "; string " + strings.Context(*rust_at)
+                                            : fmt::format("; {}+ Rust source names, such as \"{}\"", kRustNames,
+                                                          strings.PathAround(*rs_name))));
   } else {
     if (rustc)
       a->evidence.push_back({"toolchain.conflict", "rustc's producer line is backed by Rust code", false,

@@ -485,16 +485,17 @@ class Parser {
   }
 
   void ParseNotes() {
-    bool from_sections = false;
     for (const Section& s : f_.sections)
-      if (s.type == SHT_NOTE) {
-        from_sections = true;
-        ParseNoteRange(f_.SectionData(s), s.addralign, s.name);
-      }
-    if (!from_sections) {
-      static const char* kSegNames[] = {"PT_NOTE"};
-      for (const Segment& p : f_.segments)
-        if (p.type == PT_NOTE) ParseNoteRange(f_.Load(p.offset, p.filesz), p.align, kSegNames[0]);
+      if (s.type == SHT_NOTE) ParseNoteRange(f_.SectionData(s), s.addralign, s.name);
+    // A PT_NOTE segment that overlaps no note section is read too: stripped
+    // section headers, or a note added after linking (postject puts Node's
+    // NODE_SEA_BLOB in a PT_NOTE of its own, with no section).
+    for (const Segment& p : f_.segments) {
+      if (p.type != PT_NOTE) continue;
+      const bool covered = std::any_of(f_.sections.begin(), f_.sections.end(), [&](const Section& s) {
+        return s.type == SHT_NOTE && s.offset < p.offset + p.filesz && p.offset < s.offset + s.size;
+      });
+      if (!covered) ParseNoteRange(f_.Load(p.offset, p.filesz), p.align, "PT_NOTE");
     }
     for (const Note& n : f_.notes) {
       if (n.owner == "GNU" && n.type == NT_GNU_BUILD_ID && !f_.build_id) {

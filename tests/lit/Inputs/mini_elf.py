@@ -34,6 +34,8 @@ def main():
     ap.add_argument("--comment", action="append", default=[])
     ap.add_argument("--section", action="append", default=[])
     ap.add_argument("--note", action="append", default=[])
+    ap.add_argument("--segment-note", default="",
+                    help="OWNER:HEX: a note in a PT_NOTE segment of its own, under no section (as postject adds one)")
     ap.add_argument("--append", default="")
     ap.add_argument("--machine", type=int, default=62)
     ap.add_argument("--osabi", type=int, default=0, help="e_ident[EI_OSABI] (9: FreeBSD)")
@@ -62,11 +64,18 @@ def main():
         pad = lambda b: b + b"\0" * (-len(b) % 4)
         extra.append((sec, 7, struct.pack("<III", len(o), len(d), 1) + pad(o) + pad(d)))
     comment = b"".join(c.encode() + b"\0" for c in a.comment)
+    segnote = b""
+    if a.segment_note:
+        owner, _, desc = a.segment_note.partition(":")
+        o, d = owner.encode() + b"\0", bytes.fromhex(desc)
+        pad4 = lambda b: b + b"\0" * (-len(b) % 4)
+        segnote = struct.pack("<III", len(o), len(d), 0) + pad4(o) + pad4(d)
+    nph = 4 + (1 if segnote else 0)
 
     text_addr = 0x100000
     dyn_addr = 0x300000
     # Loaded R part: header, 4 program headers, dynsym, dynstr, rodata.
-    off = 64 + 4 * 56
+    off = 64 + nph * 56
     dynsym_off = off
     dynsym = bytearray(24)  # the null symbol
     for name, defined in syms:
@@ -97,6 +106,8 @@ def main():
         off = (off + 7) & ~7
         extra_off.append(off)
         off += len(data)
+    segnote_off = (off + 3) & ~3
+    off = segnote_off + len(segnote)
     shstr_off = off
     sh_off = (shstr_off + len(shstr) + 7) & ~7
     shnum = 8 + len(extra)
@@ -105,13 +116,13 @@ def main():
 
     f = bytearray(image_end)
     f[0:16] = b"\x7fELF\x02\x01\x01" + bytes([a.osabi]) + b"\0" * 8
-    f[16:64] = struct.pack("<HHIQQQIHHHHHH", 3, a.machine, 1, text_addr, 64, sh_off, 0, 64, 56, 4, 64, shnum, 7)
+    f[16:64] = struct.pack("<HHIQQQIHHHHHH", 3, a.machine, 1, text_addr, 64, sh_off, 0, 64, 56, nph, 64, shnum, 7)
     phdrs = [
         (1, 4, 0, 0, ro_end, ro_end, 0x1000),                                     # PT_LOAD R
         (1, 5, text_off, text_addr, a.text_size, a.text_size, 0x1000),            # PT_LOAD RX
         (1, 6, dyn_off, dyn_addr, len(dynamic), len(dynamic), 0x1000),            # PT_LOAD RW
         (2, 6, dyn_off, dyn_addr, len(dynamic), len(dynamic), 8),                 # PT_DYNAMIC
-    ]
+    ] + ([(4, 4, segnote_off, 0, len(segnote), len(segnote), 4)] if segnote else [])  # PT_NOTE
     for i, (t, fl, o, v, fs, ms, al) in enumerate(phdrs):
         f[64 + 56 * i:64 + 56 * (i + 1)] = struct.pack("<IIQQQQQQ", t, fl, o, v, v, fs, ms, al)
     f[dynsym_off:dynsym_off + len(dynsym)] = dynsym
@@ -120,6 +131,7 @@ def main():
     f[dyn_off:dyn_off + len(dynamic)] = dynamic
     f[comment_off:comment_off + len(comment)] = comment
     f[shstr_off:shstr_off + len(shstr)] = shstr
+    f[segnote_off:segnote_off + len(segnote)] = segnote
     for (_, _, data), o in zip(extra, extra_off):
         f[o:o + len(data)] = data
     # name, type, flags, addr, offset, size, link, info, align, entsize
