@@ -58,6 +58,7 @@ constexpr ExtensionHost kExtensionHosts[] = {
     {"Init_", false, "rb_", "", "libruby", "is a Ruby extension: it runs inside the Ruby interpreter (libruby)"},
     {"boot_", false, "Perl_", "", "", "is a Perl XS module: it runs inside the perl interpreter"},
     {"get_module", true, "zend_", "", "", "is a PHP extension: it runs inside the PHP engine (Zend)"},
+    {"zend_extension_entry", true, "", "", "", "is a Zend extension (opcache): it runs inside the PHP engine"},
     {"luaopen_", false, "lua", "", "", "is a Lua module: it runs inside a Lua interpreter"},
     {"scm_init_", false, "scm_", "", "", "is a Guile extension: it runs inside Guile"},
     {"JNI_OnLoad", true, "", "", "", "is a JNI library: native code a Java VM loads for its classes"},

@@ -92,6 +92,8 @@ constexpr EngineSymbol kEngineSymbols[] = {
 };
 
 // Needed libraries that are an engine (prefix of the DT_NEEDED name).
+// libjli.so is java's launcher library: it loads libjvm.so at run time.
+constexpr std::string_view kLauncherLibraries[] = {"libjli.so"};
 constexpr std::pair<std::string_view, std::string_view> kEngineLibraries[] = {
     {"libpython3", "cpython"}, {"libpython2", "cpython"}, {"libpypy", "pypy"},    {"libjvm.so", "hotspot"},
     {"libjli.so", "hotspot"},  {"libnode.so", "v8"},      {"libv8.so", "v8"},     {"libjavascriptcore", "jsc"},
@@ -1395,6 +1397,7 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
   if (emb) {
     x.model = "embedded";
     SetEngine(&x, emb->engine);
+    x.engine_in_file = core && core->engine == emb->engine;
     x.payload_kind = std::string(emb->kind);
     x.payload_offset = emb->offset, x.payload_size = emb->size;
     a->evidence.push_back({"execution.embedded", fmt::format("carries a {} program ({})", emb->language, emb->kind),
@@ -1459,6 +1462,7 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
   if (is) {
     x.model = "vm";
     SetEngine(&x, is->engine);
+    x.engine_in_file = is == core;
     a->evidence.push_back({"execution.engine", fmt::format("is the {} engine", is->engine), true, is->strength,
                            is->where, is->detail});
     AddJitEvidence(a, is->engine);
@@ -1492,6 +1496,7 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
     if (auto m = FindMarks(strings, kEngineStrings, kMaxRodataScan)) {
       x.model = "vm";
       SetEngine(&x, m->name);
+      x.engine_in_file = true;
       if (napi)
         a->evidence.push_back({"execution.runtime", "implements Node-API: a JavaScript runtime", true, napi->strength,
                                napi->where, napi->detail});
@@ -1521,12 +1526,21 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
 
 }  // namespace
 
+bool IsEngineLibrary(std::string_view name, std::string_view engine) {
+  for (std::string_view l : kLauncherLibraries)
+    if (name.starts_with(l)) return false;
+  for (auto [lib, e] : kEngineLibraries)
+    if (e == engine && name.starts_with(lib)) return true;
+  return false;
+}
+
 bool NameInterpreter(Analysis* a) {
   if (!a->elf || !a->execution || !a->execution->engine.empty()) return false;
   RodataStrings strings(*a->elf);
   auto m = FindMarks(strings, kInterpreterStrings, kMaxRodataScan);
   if (!m) return false;
   SetEngine(&*a->execution, m->name);
+  a->execution->engine_in_file = true;
   a->evidence.push_back({"execution.engine", fmt::format("is the {} engine", m->name), true, Strength::kString,
                          strings.Where(m->first),
                          fmt::format("{} of its strings, beside its dispatch loop: {}", m->found, m->detail)});

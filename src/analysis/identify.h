@@ -31,6 +31,9 @@ struct Execution {
   std::string jit = "unknown";  // yes, capable, no, unknown
   /// For model "native": the engines it links for scripting, in DT_NEEDED order.
   std::vector<std::string> embeds;
+  /// The engine's own code is in this file (its core defined, a section of
+  /// its own, its strings), not in a library it needs or loads.
+  bool engine_in_file = false;
   /// For model "embedded": what carries the program ("node-sea", "pkg",
   /// "bun", "pyinstaller", "ocamlc-custom") and where its bytes are.
   std::string payload_kind;
@@ -67,6 +70,10 @@ inline constexpr int kMinStringMarks = 2;
 /// "capable", "no"); "unknown" for an empty or unknown name. The one table
 /// is in identify.cc (docs/identify.md, "Engines and JIT by default").
 std::string_view EngineJitByDefault(std::string_view engine);
+/// Whether a needed library (its DT_NEEDED or file name) is the engine's own
+/// code ("libguile-3.0.so.1" for guile); a launcher's library that loads the
+/// engine itself later (libjli.so for hotspot) is not.
+bool IsEngineLibrary(std::string_view name, std::string_view engine);
 
 /// For a program whose machine code holds a bytecode dispatch loop and whose
 /// engine no symbol or library named: the engine its strings name (a stripped

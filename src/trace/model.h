@@ -18,6 +18,7 @@ enum class MapSource {
   kGlibc,        // glibc's own run-time loads: libnss_*, gconv modules, libgcc_s
   kEngine,       // a VM launcher's engine: a file of its installation, or one those files need
   kRuntimeLoad,  // any other file: loaded at run time (dlopen or a private loader)
+  kExtension,    // an extension module of the program's engine loaded at run time (php's opcache.so)
   kAnonymous,    // anonymous memory: JIT
   kMemfd,        // a memfd: JIT (double mapping)
   kShared,       // /dev/shm, a tmpfs file or SysV shm: JIT

@@ -13,6 +13,7 @@
 #include <map>
 
 #include "analysis/analyze.h"
+#include "analysis/identify.h"
 #include "formats/elf/parser.h"
 #include "support/mapped_file.h"
 
@@ -26,6 +27,7 @@ const char* ToString(MapSource s) {
     case MapSource::kGlibc: return "glibc-internal";
     case MapSource::kEngine: return "engine";
     case MapSource::kRuntimeLoad: return "runtime-load";
+    case MapSource::kExtension: return "extension";
     case MapSource::kAnonymous: return "anonymous";
     case MapSource::kMemfd: return "memfd";
     case MapSource::kShared: return "shared-memory";
@@ -168,6 +170,19 @@ std::set<std::string> NeededClosure(const std::vector<Root>& roots, std::vector<
   return out;
 }
 
+bool IsExtensionModule(const std::string& path) {
+  ReadBuffer buffer;
+  auto f = MappedFile::Open(path, &buffer);
+  if (!f) return false;
+  (*f)->Ensure(0, 64);
+  if (!elf::IsElf((*f)->view())) return false;
+  AnalyzeOptions opts;
+  opts.identify = false;  // the kind is all that is asked
+  opts.source = f->get();
+  auto a = Analyze(path, (*f)->view(), opts);
+  return a && a->kind == "extension-module";
+}
+
 }  // namespace
 
 bool IsGlibcInternalLoad(const std::string& path) {
@@ -195,16 +210,22 @@ Expected ComputeExpected(const Analysis& a, const std::string& program_real) {
   std::vector<Root> roots;
   roots.push_back({ex.program, std::move(top)});
   ex.needed = NeededClosure(roots, &ex.unresolved);
-  if (a.execution && a.execution->model == "vm" && !a.execution->engine.empty()) {
+  if (a.execution && !a.execution->engine.empty()) ex.engine = a.execution->engine;
+  // A launcher loads its engine from its installation at run time (java and
+  // libjvm.so). Not when the engine is in the file (bun) or in what the file
+  // needs (guile and libguile).
+  const bool engine_linked =
+      a.execution && (a.execution->engine_in_file ||
+                      std::any_of(ex.needed.begin(), ex.needed.end(), [&](const std::string& p) {
+                        return IsEngineLibrary(Basename(p), a.execution->engine);
+                      }));
+  if (a.execution && a.execution->model == "vm" && !a.execution->engine.empty() && !engine_linked) {
     // <home>/bin/java -> <home>; never a directory shared by the whole system.
     std::string home = Dirname(ex.program);
     if (home.size() > 4 && home.compare(home.size() - 4, 4, "/bin") == 0) home = Dirname(home);
     static const std::set<std::string> kShared = {"", "/", "/usr", "/usr/local", "/opt", "/usr/lib", "/usr/share",
                                                    "/usr/lib64", "/snap", "/bin", "/usr/bin", "/usr/local/bin"};
-    if (!kShared.count(home)) {
-      ex.engine = a.execution->engine;
-      ex.engine_home = home;
-    }
+    if (!kShared.count(home)) ex.engine_home = home;
   }
   return ex;
 }
@@ -242,6 +263,31 @@ MapSource Classify(const ExecMapping& m, const Expected& e) {
 
 void ClassifyAll(Observation* obs, const Expected& e) {
   for (ExecMapping& m : obs->exec_mappings) m.source = Classify(m, e);
+  // A file loaded at run time that is an extension module (it defines the
+  // entry point a host looks up: PyInit_*, get_module, Init_*) is its
+  // engine's extension when the program runs an engine. Read statically.
+  if (!e.engine.empty()) {
+    std::map<std::string, bool> is_ext;
+    for (ExecMapping& m : obs->exec_mappings) {
+      if (m.source != MapSource::kRuntimeLoad) continue;
+      auto it = is_ext.find(m.path);
+      if (it == is_ext.end()) {
+        if (is_ext.size() >= kMaxClosure) continue;
+        it = is_ext.emplace(m.path, IsExtensionModule(m.path)).first;
+      }
+      if (it->second) m.source = MapSource::kExtension;
+    }
+    // What the extensions need (the ssl module: libssl, libcrypto) comes with them.
+    std::vector<Root> roots;
+    for (const auto& [path, ext] : is_ext)
+      if (ext && roots.size() < kMaxClosure)
+        if (auto d = ReadDyn(path)) roots.push_back({path, std::move(*d)});
+    if (!roots.empty()) {
+      const std::set<std::string> closure = NeededClosure(roots, nullptr);
+      for (ExecMapping& m : obs->exec_mappings)
+        if (m.source == MapSource::kRuntimeLoad && closure.count(m.path)) m.source = MapSource::kExtension;
+    }
+  }
   if (e.engine_home.empty()) return;
   // What the engine's own files need (libjvm.so: libstdc++, libm) is the engine's too.
   std::vector<Root> roots;
@@ -289,7 +335,12 @@ std::vector<Claim> CompareWithStatic(const Analysis& a, const Observation& obs, 
   std::vector<Claim> claims;
   const std::string& prog = obs.program_real;
   uint64_t jit_own = 0, jit_other = 0;
-  for (const ExecMapping* m : JitMappings(obs)) (m->image == prog || prog.empty() ? jit_own : jit_other)++;
+  std::set<std::string> jit_programs;  // the exec'd programs that made run-time code
+  for (const ExecMapping* m : JitMappings(obs)) {
+    const bool own = m->image == prog || prog.empty();
+    (own ? jit_own : jit_other)++;
+    if (!own && jit_programs.size() < 3) jit_programs.insert(Basename(m->image));
+  }
   bool read_implies_exec = false;
   for (const EscapeAttempt& e : obs.escapes) read_implies_exec |= e.what == "personality-exec";
   uint64_t fileless = FilelessExecs(obs);
@@ -305,13 +356,22 @@ std::vector<Claim> CompareWithStatic(const Analysis& a, const Observation& obs, 
     if (jit_own)
       parts.push_back(fmt::format("{} mapping(s) of run-time code (anonymous, memfd or shared memory made executable)",
                                   jit_own));
-    if (jit_other) parts.push_back(fmt::format("{} by programs it exec'd", jit_other));
+    if (jit_other) {
+      std::string names;
+      for (const std::string& n : jit_programs) names += (names.empty() ? "" : ", ") + n;
+      parts.push_back(fmt::format("{} by programs it exec'd ({})", jit_other, names));
+    }
     if (read_implies_exec) parts.push_back("personality(READ_IMPLIES_EXEC)");
     if (fileless) parts.push_back(fmt::format("{} exec(s) of a memfd or shared-memory file (fileless)", fileless));
     if (parts.empty()) parts.push_back("no run-time code mapped executable");
     for (size_t i = 0; i < parts.size(); ++i) c.observed += (i ? "; " : "") + parts[i];
     if (jit == "no") {
-      c.static_says = "no JIT engine";
+      // A script's verdict is its interpreter's: what the script execs is
+      // not known before it runs (erl execs beam.smp).
+      c.static_says = a.script ? fmt::format("no JIT engine in its interpreter ({}); the programs it execs are not "
+                                             "known statically",
+                                             Basename(a.script->interpreter))
+                               : "no JIT engine";
       c.status = seen ? "refuted" : "confirmed";
     } else if (jit == "yes") {
       c.static_says = "JIT engine" + engine;
@@ -323,9 +383,11 @@ std::vector<Claim> CompareWithStatic(const Analysis& a, const Observation& obs, 
     claims.push_back(c);
   }
   std::vector<MappedObject> files = MappedFiles(obs);
-  uint64_t runtime = 0, glibc = 0, libs = 0, engine = 0;
-  std::string runtime_names, glibc_names, engine_names;
+  uint64_t runtime = 0, glibc = 0, libs = 0, engine = 0, extensions = 0;
+  std::string runtime_names, glibc_names, engine_names, extension_names;
   for (const MappedObject& f : files) {
+    if (f.source == MapSource::kExtension && extensions++ < 3)
+      extension_names += (extension_names.empty() ? "" : ", ") + f.path.substr(f.path.rfind('/') + 1);
     if (f.source == MapSource::kEngine && engine++ < 3)
       engine_names += (engine_names.empty() ? "" : ", ") + f.path.substr(f.path.rfind('/') + 1);
     if (f.source == MapSource::kRuntimeLoad) {
@@ -346,12 +408,21 @@ std::vector<Claim> CompareWithStatic(const Analysis& a, const Observation& obs, 
     if (launcher)
       c.static_says = fmt::format("its needed libraries ({} direct), then its engine ({}) from {} at run time",
                                   a.elf ? a.elf->needed.size() : 0, e->engine, e->engine_home);
+    const bool runs_engine = e && !e->engine.empty();
+    if (runs_engine && !launcher && a.elf && !a.elf->needed.empty())
+      c.static_says = fmt::format("its needed libraries ({} direct)", a.elf->needed.size());
+    if (runs_engine) c.static_says += fmt::format(", and extension modules of {} as its programs ask", e->engine);
     if (runtime) c.observed = fmt::format("{} other file(s) mapped executable: {}{}", runtime, runtime_names,
                                           runtime > 3 ? ", ..." : "");
-    else if (!launcher) c.observed = "no file outside the DT_NEEDED closure mapped executable";
+    else if (!launcher && !extensions) c.observed = "no file outside the DT_NEEDED closure mapped executable";
     if (launcher)
       c.observed += fmt::format("{}{} engine file(s) loaded at run time{}{}{}", runtime ? "; " : "", engine,
                                 engine ? ": " : "", engine_names, engine > 3 ? ", ..." : "");
+    if (extensions)
+      c.observed += fmt::format("{}{} file(s) of {}'s extension modules (the modules and what they need) loaded at "
+                                "run time: {}{}",
+                                c.observed.empty() ? "" : "; ", extensions, e ? e->engine : "", extension_names,
+                                extensions > 3 ? ", ..." : "");
     if (glibc) c.observed += fmt::format("; glibc loaded {} on its own: {}{}", glibc, glibc_names, glibc > 3 ? ", ..." : "");
     c.status = runtime ? "refuted" : launcher && !engine ? "not exercised on this run" : "confirmed";
     claims.push_back(c);

@@ -25,8 +25,10 @@ struct Expected {
   bool go = false;                       // a Go program (memory grouping)
   // A VM launcher (java) loads its engine at run time from its installation:
   // files beneath engine_home, and the libraries those need, are expected.
-  std::string engine;       // "hotspot"; empty for other programs
-  std::string engine_home;  // "/usr/lib/jvm/java-17-openjdk-amd64"
+  // Any program whose verdict names an engine (a VM, a script's
+  // interpreter) may load that engine's extension modules at run time.
+  std::string engine;       // "hotspot", "php"; empty for other programs
+  std::string engine_home;  // "/usr/lib/jvm/java-17-openjdk-amd64"; empty unless the engine is loaded from there
 };
 
 /// For a script (no ELF model), the closure of program_real, the interpreter

@@ -93,6 +93,15 @@ def t_python(d):
     check(claim(d, "jit")["status"] == "confirmed" and d["jit_events"] == 0, "python3: no JIT, confirmed")
 
 
+def t_python_ext(d):
+    check(d["exit"]["code"] == 0, "python3 extensions: exits 0")
+    ext = [f["path"] for f in d["mapped_files"] if f["source"] == "extension"]
+    check(any("/lib-dynload/_json." in p for p in ext), f"python3 extensions: _json is an extension module ({ext})")
+    check("runtime-load" not in sources(d), f"python3 extensions: nothing else loaded at run time ({sources(d)})")
+    check(claim(d, "runtime-loading")["status"] == "confirmed",
+          f"python3 extensions: expected of the engine ({claim(d, 'runtime-loading')})")
+
+
 def t_luajit(d):
     check(d["exit"]["code"] == 0, "luajit: exits 0")
     check(claim(d, "jit")["status"] == "confirmed" and d["jit_events"] > 0, "luajit: the hot loop was compiled")
@@ -113,6 +122,9 @@ def main() -> int:
         ("node -e", lambda _: shutil.which("node"), ["-e", "let s = 0; for (let i = 0; i < 1e6; i++) s += i; console.log(s)"], t_node),
         ("java -version", lambda _: shutil.which("java"), ["-version"], t_java),
         ("python3 -c", lambda _: python if Path(python).exists() else None, ["-c", "print(6 * 7)"], t_python),
+        # _json and _ssl come from lib-dynload at run time; _ssl needs libssl and libcrypto.
+        ("python3 extension modules", lambda _: python if Path(python).exists() else None,
+         ["-c", "import json, _json, ssl"], t_python_ext),
         ("luajit hot loop", lambda _: shutil.which("luajit"),
          ["-e", "local s = 0 for i = 1, 1e7 do s = s + i % 7 end print(s)"], t_luajit),
     ]
