@@ -61,6 +61,7 @@ constexpr ExtensionHost kExtensionHosts[] = {
     {"zend_extension_entry", true, "", "", "", "is a Zend extension (opcache): it runs inside the PHP engine"},
     {"luaopen_", false, "lua", "", "", "is a Lua module: it runs inside a Lua interpreter"},
     {"scm_init_", false, "scm_", "", "", "is a Guile extension: it runs inside Guile"},
+    {"_cffi_pypyinit_", false, "", "", "", "is a PyPy cffi extension module: it runs inside PyPy"},
     {"JNI_OnLoad", true, "", "", "", "is a JNI library: native code a Java VM loads for its classes"},
     {"Java_", false, "", "", "", "is a JNI library: native code a Java VM loads for its classes"},
     {"Agent_OnLoad", true, "", "", "", "is a JVM TI agent: native code a Java VM loads to inspect itself"},

@@ -36,6 +36,9 @@ constexpr EngineInfo kEngines[] = {
     {"bash", "shell", "no"},         {"gawk", "awk", "no"},         {"chez", "scheme", "yes"},
     {"gforth", "forth", "yes"},      {"emacs", "elisp", "capable"}, {"clisp", "lisp", "no"},
     {"swipl", "prolog", "no"},       {"regina", "rexx", "no"},
+    // Shells: interpreters of the shell language, none with a JIT.
+    {"dash", "shell", "no"},         {"zsh", "shell", "no"},        {"mksh", "shell", "no"},
+    {"tcsh", "shell", "no"},         {"fish", "shell", "no"},
 };
 
 const EngineInfo* EngineByName(std::string_view n) {
@@ -448,6 +451,12 @@ constexpr StringMarks kEngineStrings[] = {
     {"clisp", {"GNU CLISP", "lispinit.mem", "", ""}},
     {"swipl", {"SWI-Prolog", "SWIPL", "", ""}},
     {"regina", {"REGINA_MACROS", "REXX-Regina", "", ""}},
+    // Shells (each pair absent from busybox's ash, bash and the other shells here).
+    {"dash", {"Bad for loop variable", "Maximum function recursion depth (%d) reached", "", ""}},
+    {"zsh", {"ZSH_VERSION", "ZSH_EVAL_CONTEXT", "ZSH_ARGZERO", ""}},
+    {"mksh", {"KSH_VERSION", "@(#)MIRBSD KSH", "@(#)LEGACY KSH", ""}},  // lksh: the POSIX build
+    {"tcsh", {"See the tcsh(1) manual page", "Tcsh thinks your terminal has the", "", ""}},
+    {"fish", {"FISH_DEBUG_OUTPUT", "fish_default_key_bindings", "__fish_print_help", ""}},
 };
 
 // Strings of interpreters whose engine is linked in statically and
@@ -958,7 +967,9 @@ uint64_t PlainCImports(const elf::File& f) {
   for (uint64_t i = 1; i < n; ++i) {
     if (t.Defined(i)) continue;
     const elf::Symbol s = t.At(i);
-    if (s.name.empty()) continue;
+    // Weak references are the toolchain's own (crtstuff's __cxa_finalize,
+    // __gmon_start__, _ITM_*), in every library of every language.
+    if (s.name.empty() || s.bind == 2 /* STB_WEAK */) continue;
     if (s.name.starts_with("_Z") || s.name.starts_with("_R")) return 0;
     ++plain;
   }
@@ -1216,6 +1227,11 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
             fmt::format("a {} that calls {} functions by plain C names (its host's or the C library's) and "
                         "carries no other language's runtime, symbols or strings",
                         f.header.type == 1 ? "object file" : "shared object", n));
+      } else if (a->kind == "extension-module") {
+        t.language = "c";
+        add("written in C", true, Strength::kSymbol, "kind.extension",
+            "an extension module on its host's C API (an entry point of plain C name) that carries no other "
+            "language's runtime, symbols or strings");
       }
     }
   }
@@ -1492,8 +1508,11 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
   // for in JavaScript runtimes that name no engine (Deno: Node-API defined,
   // V8 stripped), and in programs whose language was C by default (an
   // engine's C runtime, such as SBCL's).
-  if (!linked && !a->go && (fallback_c || napi))
-    if (auto m = FindMarks(strings, kEngineStrings, kMaxRodataScan)) {
+  // C++ programs and those of no known language are searched too, over less
+  // (fish is C++; mksh built on dietlibc or klibc leaves no language mark).
+  const bool other_default = t.language == "c++" || t.language.empty() || t.language == "unknown";
+  if (!linked && !a->go && (fallback_c || napi || other_default))
+    if (auto m = FindMarks(strings, kEngineStrings, fallback_c || napi ? kMaxRodataScan : kMaxLanguageScan)) {
       x.model = "vm";
       SetEngine(&x, m->name);
       x.engine_in_file = true;

@@ -113,7 +113,8 @@ std::string_view EngineLabel(std::string_view e) {
       {"tcl", "Tcl"},         {"guile", "Guile"}, {"beam", "BEAM"},     {"mono", "Mono"}, {"coreclr", "CoreCLR"},
       {"sbcl", "SBCL"},       {"racket", "Racket"}, {"bash", "Bash"},   {"gawk", "GNU Awk"}, {"chez", "Chez Scheme"},
       {"gforth", "Gforth"},   {"emacs", "Emacs Lisp"}, {"clisp", "CLISP"}, {"swipl", "SWI-Prolog"},
-      {"regina", "Regina REXX"}, {"ocamlrun", "ocamlrun"}};
+      {"regina", "Regina REXX"}, {"ocamlrun", "ocamlrun"}, {"dash", "Dash"}, {"zsh", "Zsh"},
+      {"mksh", "MirBSD Korn Shell"}, {"tcsh", "tcsh"}, {"fish", "fish"}};
   for (auto [k, v] : kLabels)
     if (k == e) return v;
   return e;

@@ -28,6 +28,7 @@ def main():
     ap.add_argument("--needed", action="append", default=[])
     ap.add_argument("--soname", default="", help="a DT_SONAME")
     ap.add_argument("--undef", action="append", default=[])
+    ap.add_argument("--weak", action="append", default=[], help="an undefined weak symbol (crtstuff's __cxa_finalize)")
     ap.add_argument("--def", dest="defs", action="append", default=[])
     ap.add_argument("--text-size", type=lambda s: int(s, 0), default=0x100)
     ap.add_argument("--rodata", action="append", default=[])
@@ -51,7 +52,8 @@ def main():
 
     needed = [add(n) for n in a.needed]
     soname = add(a.soname) if a.soname else None
-    syms = [(add(n), False) for n in a.undef] + [(add(n), True) for n in a.defs]
+    syms = [(add(n), False, 1) for n in a.undef] + [(add(n), False, 2) for n in a.weak] + \
+        [(add(n), True, 1) for n in a.defs]
     rodata = b"\0" * a.rodata_pad + (b"".join(r.encode() + b"\0" for r in a.rodata).replace(
         b"@IMAGE_END@", b"@IMAGE_END@".ljust(20)) or b"\0")
     extra = []  # (name, type, bytes)
@@ -78,8 +80,8 @@ def main():
     off = 64 + nph * 56
     dynsym_off = off
     dynsym = bytearray(24)  # the null symbol
-    for name, defined in syms:
-        info = (1 << 4) | 2  # STB_GLOBAL, STT_FUNC
+    for name, defined, bind in syms:
+        info = (bind << 4) | 2  # STB_GLOBAL or STB_WEAK, STT_FUNC
         shndx = 4 if defined else 0
         dynsym += struct.pack("<IBBHQQ", name, info, 0, shndx, text_addr if defined else 0, 0)
     off += len(dynsym)
