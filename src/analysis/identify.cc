@@ -1038,7 +1038,7 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
   const bool ocaml_bytecode_runtime =
       std::any_of(x.engines.begin(), x.engines.end(),
                   [](const EngineHit& h) { return h.engine == "ocamlrun" && h.defined && h.where != "DT_NEEDED"; }) ||
-      ImportsSymbol(f, "caml_program");
+      (FindLang(x, "ocaml") && ImportsSymbol(f, "caml_program"));
   const LangHit* hit = nullptr;
   for (std::string_view l : kOrder)
     if ((l != "ocaml" || !ocaml_bytecode_runtime) && (hit = FindLang(x, l))) break;
@@ -1508,9 +1508,12 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
   // for in JavaScript runtimes that name no engine (Deno: Node-API defined,
   // V8 stripped), and in programs whose language was C by default (an
   // engine's C runtime, such as SBCL's).
-  // C++ programs and those of no known language are searched too, over less
-  // (fish is C++; mksh built on dietlibc or klibc leaves no language mark).
-  const bool other_default = t.language == "c++" || t.language.empty() || t.language == "unknown";
+  // Programs of no known language are searched too, over less (mksh built
+  // on dietlibc or klibc leaves no language mark), and C++ programs that
+  // manage job control, as shells do (fish): reading every C++ program's
+  // .rodata would cost a tenth of the main report over /usr/bin.
+  const bool other_default = t.language.empty() || t.language == "unknown" ||
+                             (t.language == "c++" && ImportsSymbol(f, "tcsetpgrp"));
   if (!linked && !a->go && (fallback_c || napi || other_default))
     if (auto m = FindMarks(strings, kEngineStrings, fallback_c || napi ? kMaxRodataScan : kMaxLanguageScan)) {
       x.model = "vm";
