@@ -28,15 +28,23 @@ Result<std::vector<CheckOutcome>> CheckRequirements(const Analysis& a, const std
       o.why = "linking is " + a.linking;
       o.where = Where(Find(a, a.linking == "dynamic" ? "linking.interp" : "linking.dynamic"));
     } else if (r == "no-interpreter") {
-      // Neither a program interpreter (PT_INTERP) nor a bytecode interpreter in the code.
+      // Neither a program interpreter (PT_INTERP), nor a language engine the
+      // identification found (its core, its strings: a static interpreter
+      // whose dispatch loop has a shape the code pass misses), nor a bytecode
+      // interpreter in the code.
       const bool interp = a.elf && a.elf->interpreter;
       const Evidence* loop = Find(a, "code.dispatch");
       const bool bytecode = loop && loop->holds;
-      o.holds = a.elf && !interp && !bytecode;
-      o.why = interp ? "PT_INTERP names " + std::string(*a.elf->interpreter)
+      const bool engine = a.execution && !a.execution->engine.empty() &&
+                          (a.execution->model == "vm" || a.execution->model == "embedded");
+      o.holds = a.elf && !interp && !bytecode && !engine;
+      o.why = interp     ? "PT_INTERP names " + std::string(*a.elf->interpreter)
               : bytecode ? "the code contains a bytecode dispatch loop"
+              : engine   ? fmt::format("it {} the {} engine", a.execution->model == "vm" ? "is" : "carries a program for",
+                                       a.execution->engine)
                          : (a.elf ? "no PT_INTERP" : "not an ELF file");
-      o.where = Where(bytecode && !interp ? loop : Find(a, "linking.interp"));
+      const Evidence* eng = Find(a, a.execution && a.execution->model == "embedded" ? "execution.embedded" : "execution.engine");
+      o.where = Where(interp ? Find(a, "linking.interp") : bytecode ? loop : engine && eng ? eng : Find(a, "linking.interp"));
     } else if (r == "no-vm") {
       const std::string model = a.execution ? a.execution->model : "unknown";
       o.holds = model == "native";
