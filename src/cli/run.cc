@@ -246,7 +246,7 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
     // The lists run to tens of thousands of entries: compact JSON is a third of the size.
     const int indent = report.functions || report.files ? -1 : 2;
     if (json) GoReportToJson(report, indent, out);
-    else out << GoReportToText(report);
+    else GoReportToText(report, out);
     return 0;
   };
   int rc = 0;

@@ -55,7 +55,9 @@ struct GoReport {
 std::string GoReportToJson(const GoReport& r, int indent = -1);
 /// The same, streamed to out as it is written, with a final newline.
 void GoReportToJson(const GoReport& r, int indent, std::ostream& out);
-std::string GoReportToText(const GoReport& r);
+/// Written to out in chunks as it goes: the function and file lists run to
+/// megabytes, and one string grown to that size costs more than the work.
+void GoReportToText(const GoReport& r, std::ostream& out);
 
 /// `exray go FILE`: what `go version -m` prints, with build settings unquoted.
 /// Control bytes from the file are shown as \xNN.

@@ -1,6 +1,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
+#include <ostream>
 
 #include "formats/elf/parser.h"
 #include "formats/elf/raw.h"
@@ -395,8 +397,15 @@ std::string ToText(const Analysis& a, const ReportOptions& o) {
   return std::move(out.str());
 }
 
-std::string GoReportToText(const GoReport& r) {
+void GoReportToText(const GoReport& r, std::ostream& out) {
   std::string s;
+  // Lines gather in s and go out a chunk at a time; s keeps its capacity.
+  constexpr size_t kChunk = 64 << 10;
+  auto flush = [&](bool all) {
+    if (!all && s.size() < kChunk) return;
+    out << s;
+    s.clear();
+  };
   if (r.build_info) {
     s = GoToText(r.path, *r.build_info);
   } else if (r.runtime_version) {
@@ -408,7 +417,10 @@ std::string GoReportToText(const GoReport& r) {
   } else {
     s = fmt::format("{}: no build info (the Go version is not recorded)\n", Safe(r.path));
   }
-  if (!r.pclntab) return s + "pclntab: not found\n";
+  if (!r.pclntab) {
+    s += "pclntab: not found\n";
+    return flush(true);
+  }
   const go::Pclntab& t = *r.pclntab;
   s += fmt::format("pclntab: Go {} layout at {:#x} ({} by {}), {} functions, text base {:#x} from {}\n",
                    go::PclnVersionName(t.header().version), t.vaddr(), t.size(), go::PclnSourceName(t.source()),
@@ -418,11 +430,14 @@ std::string GoReportToText(const GoReport& r) {
     for (size_t i = 0; i < t.functions().size(); ++i) {
       const go::Function& f = t.functions()[i];
       if (!r.lines) {
-        s += fmt::format("  {:#x} {:#x} {}\n", f.entry, f.end, Safe(f.name));
+        fmt::format_to(std::back_inserter(s), "  {:#x} {:#x} {}\n", f.entry, f.end, Safe(f.name));
+        flush(false);
         continue;
       }
       go::Position pos = t.EntryPosition(i);
-      s += fmt::format("  {:#x} {:#x} {} {}:{}\n", f.entry, f.end, Safe(f.name), Safe(pos.file), pos.line);
+      fmt::format_to(std::back_inserter(s), "  {:#x} {:#x} {} {}:{}\n", f.entry, f.end, Safe(f.name), Safe(pos.file),
+                     pos.line);
+      flush(false);
     }
   }
   if (r.sizes) {
@@ -438,7 +453,10 @@ std::string GoReportToText(const GoReport& r) {
   }
   if (r.files) {
     s += "files:\n";
-    for (std::string_view f : t.Files()) s += fmt::format("  {}\n", Safe(f));
+    for (std::string_view f : t.Files()) {
+      fmt::format_to(std::back_inserter(s), "  {}\n", Safe(f));
+      flush(false);
+    }
   }
   // Like the Go runtime's traceback: the frames inlined at pc first, innermost
   // first, then the physical function with the offset from its entry.
@@ -461,8 +479,9 @@ std::string GoReportToText(const GoReport& r) {
     const go::Position pos = frames.empty() ? loc->pos : frames.back().pos;
     s += fmt::format("{}{}+{:#x} {}:{}\n", first ? fmt::format("{:#x} ", pc) : pad, Safe(loc->function->name),
                      pc - loc->function->entry, Safe(pos.file), pos.line);
+    flush(false);
   }
-  return s;
+  flush(true);
 }
 
 namespace {
