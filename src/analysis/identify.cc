@@ -37,6 +37,8 @@ constexpr EngineInfo kEngines[] = {
     {"gforth", "forth", "yes"},      {"emacs", "elisp", "capable"}, {"clisp", "lisp", "no"},
     {"swipl", "prolog", "no"},       {"regina", "rexx", "no"},
     // Shells: interpreters of the shell language, none with a JIT.
+    // Jim Tcl: a small Tcl of its own (libjim), not Tcl's libtcl.
+    {"jim", "tcl", "no"},
     {"dash", "shell", "no"},         {"zsh", "shell", "no"},        {"mksh", "shell", "no"},
     {"tcsh", "shell", "no"},         {"fish", "shell", "no"},
 };
@@ -81,6 +83,8 @@ constexpr EngineSymbol kEngineSymbols[] = {
     {"caml_interprete", "ocamlrun", false},  // the bytecode interpreter of ocamlrun (and of ocamlc -custom programs)
     {"Tcl_Main", "tcl", true},
     {"Tcl_EvalEx", "tcl", false},
+    {"Jim_CreateInterp", "jim", false},
+    {"Jim_EvalObj", "jim", false},
     {"scm_shell", "guile", true},
     {"scm_boot_guile", "guile", false},
     {"erl_start", "beam", true},
@@ -103,6 +107,7 @@ constexpr std::pair<std::string_view, std::string_view> kEngineLibraries[] = {
     {"libluajit", "luajit"},   {"liblua", "lua"},         {"libperl.so", "perl"}, {"libruby", "ruby"},
     {"libphp", "php"},         {"libtcl", "tcl"},         {"libguile", "guile"},  {"libmonosgen", "mono"},
     {"libmono-2", "mono"},     {"libcoreclr", "coreclr"},   {"libswipl", "swipl"}, {"libregina", "regina"},
+    {"libjim.so", "jim"},
 };
 
 // ---- Languages from their runtimes' symbols and libraries. ----

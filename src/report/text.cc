@@ -116,7 +116,7 @@ std::string_view EngineLabel(std::string_view e) {
       {"sbcl", "SBCL"},       {"racket", "Racket"}, {"bash", "Bash"},   {"gawk", "GNU Awk"}, {"chez", "Chez Scheme"},
       {"gforth", "Gforth"},   {"emacs", "Emacs Lisp"}, {"clisp", "CLISP"}, {"swipl", "SWI-Prolog"},
       {"regina", "Regina REXX"}, {"ocamlrun", "ocamlrun"}, {"dash", "Dash"}, {"zsh", "Zsh"},
-      {"mksh", "MirBSD Korn Shell"}, {"tcsh", "tcsh"}, {"fish", "fish"}};
+      {"mksh", "MirBSD Korn Shell"}, {"tcsh", "tcsh"}, {"fish", "fish"}, {"jim", "Jim Tcl"}};
   for (auto [k, v] : kLabels)
     if (k == e) return v;
   return e;
