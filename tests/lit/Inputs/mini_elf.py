@@ -35,6 +35,7 @@ def main():
     ap.add_argument("--comment", action="append", default=[])
     ap.add_argument("--section", action="append", default=[])
     ap.add_argument("--note", action="append", default=[])
+    ap.add_argument("--interp", default="", help="a PT_INTERP naming this loader: a PIE program, not a library")
     ap.add_argument("--segment-note", default="",
                     help="OWNER:HEX: a note in a PT_NOTE segment of its own, under no section (as postject adds one)")
     ap.add_argument("--append", default="")
@@ -72,7 +73,8 @@ def main():
         o, d = owner.encode() + b"\0", bytes.fromhex(desc)
         pad4 = lambda b: b + b"\0" * (-len(b) % 4)
         segnote = struct.pack("<III", len(o), len(d), 0) + pad4(o) + pad4(d)
-    nph = 4 + (1 if segnote else 0)
+    interp = a.interp.encode() + b"\0" if a.interp else b""
+    nph = 4 + (1 if segnote else 0) + (1 if interp else 0)
 
     text_addr = 0x100000
     dyn_addr = 0x300000
@@ -110,6 +112,8 @@ def main():
         off += len(data)
     segnote_off = (off + 3) & ~3
     off = segnote_off + len(segnote)
+    interp_off = off
+    off += len(interp)
     shstr_off = off
     sh_off = (shstr_off + len(shstr) + 7) & ~7
     shnum = 8 + len(extra)
@@ -124,7 +128,8 @@ def main():
         (1, 5, text_off, text_addr, a.text_size, a.text_size, 0x1000),            # PT_LOAD RX
         (1, 6, dyn_off, dyn_addr, len(dynamic), len(dynamic), 0x1000),            # PT_LOAD RW
         (2, 6, dyn_off, dyn_addr, len(dynamic), len(dynamic), 8),                 # PT_DYNAMIC
-    ] + ([(4, 4, segnote_off, 0, len(segnote), len(segnote), 4)] if segnote else [])  # PT_NOTE
+    ] + ([(4, 4, segnote_off, 0, len(segnote), len(segnote), 4)] if segnote else []) + \
+        ([(3, 4, interp_off, 0, len(interp), len(interp), 1)] if interp else [])  # PT_NOTE, PT_INTERP
     for i, (t, fl, o, v, fs, ms, al) in enumerate(phdrs):
         f[64 + 56 * i:64 + 56 * (i + 1)] = struct.pack("<IIQQQQQQ", t, fl, o, v, v, fs, ms, al)
     f[dynsym_off:dynsym_off + len(dynsym)] = dynsym
@@ -134,6 +139,7 @@ def main():
     f[comment_off:comment_off + len(comment)] = comment
     f[shstr_off:shstr_off + len(shstr)] = shstr
     f[segnote_off:segnote_off + len(segnote)] = segnote
+    f[interp_off:interp_off + len(interp)] = interp
     for (_, _, data), o in zip(extra, extra_off):
         f[o:o + len(data)] = data
     # name, type, flags, addr, offset, size, link, info, align, entsize
