@@ -99,6 +99,8 @@ void ForEachInOrder(size_t n, unsigned jobs, const std::function<FileReport(size
   for (std::thread& t : threads) t.join();
 }
 
+constexpr std::string_view kChangedWhileRead = "the file changed while it was read (it became shorter)";
+
 // A file opened and analysed as `exray FILE` does; the mapping lives as
 // long as the analysis, whose views point into it.
 struct OpenedAnalysis {
@@ -121,6 +123,10 @@ std::unique_ptr<OpenedAnalysis> OpenAndAnalyze(const std::string& path, std::ost
   auto a_or = Analyze(path, o->file->view(), ao);
   if (!a_or) {
     err << "exray: " << path << ": " << a_or.error().message << '\n';
+    return nullptr;
+  }
+  if (o->file->changed()) {
+    err << "exray: " << path << ": " << kChangedWhileRead << '\n';
     return nullptr;
   }
   o->analysis = std::move(*a_or);
@@ -641,6 +647,9 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     auto a_or = Analyze(path, (*file_or)->view(), opts);
     if (!a_or) return failed(path + ": " + a_or.error().message, a_or.error().message);
     if (with_code && !no_identify) AnalyzeCode(&*a_or);
+    // Truncated or rewritten while read: what was read past its new end is
+    // zeros, so the report would describe no file that ever existed.
+    if ((*file_or)->changed()) return failed(path + ": " + std::string(kChangedWhileRead), std::string(kChangedWhileRead));
     return {json ? ToJson(*a_or, ro, indent) + "\n" : ToText(*a_or, ro), ""};
   };
   unsigned n_jobs = jobs > 0 ? static_cast<unsigned>(jobs) : std::clamp(std::thread::hardware_concurrency(), 1u, 8u);

@@ -1,13 +1,16 @@
 #include "support/mapped_file.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 
 namespace exray {
 
@@ -19,6 +22,68 @@ const char* KindOf(mode_t mode) {
   if (S_ISFIFO(mode)) return "a fifo";
   if (S_ISSOCK(mode)) return "a socket";
   return "not a regular file";
+}
+
+// ---- Guarded mappings. A mapped file that shrinks raises SIGBUS on a read
+// past its new end. The handler looks the address up among the live
+// mappings (lock-free: each slot's range is published with release order),
+// maps a page of zeros over the faulting page, notes the file as changed and
+// returns, so the read is retried and sees zeros. A fault outside every
+// mapping restores the previous disposition and returns: the fault recurs
+// and takes its ordinary course.
+constexpr int kGuardSlots = 64;  // live mappings at once (exray -j uses at most 8)
+struct GuardSlot {
+  std::atomic<uintptr_t> begin{0}, end{0};
+  std::atomic<bool> faulted{false};
+};
+GuardSlot g_slots[kGuardSlots];
+std::mutex g_slots_mu;  // serialises taking and giving back slots (never taken in the handler)
+struct sigaction g_previous;
+uintptr_t g_page = 4096;
+
+void OnSigbus(int, siginfo_t* info, void*) {
+  const uintptr_t a = reinterpret_cast<uintptr_t>(info->si_addr);
+  for (GuardSlot& s : g_slots) {
+    const uintptr_t b = s.begin.load(std::memory_order_acquire);
+    if (b == 0 || a < b || a >= s.end.load(std::memory_order_acquire)) continue;
+    void* page = reinterpret_cast<void*>(a & ~(g_page - 1));
+    if (mmap(page, g_page, PROT_READ, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) != MAP_FAILED) {
+      s.faulted.store(true, std::memory_order_relaxed);
+      return;
+    }
+    break;
+  }
+  sigaction(SIGBUS, &g_previous, nullptr);
+}
+
+// A slot for [begin, end), the handler installed on first use; -1 when every
+// slot is taken (the caller reads the file instead of mapping it).
+int TakeGuard(const void* begin, uint64_t len) {
+  static std::once_flag installed;
+  std::call_once(installed, [] {
+    g_page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+    struct sigaction sa {};
+    sa.sa_sigaction = OnSigbus;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, &g_previous);
+  });
+  std::lock_guard<std::mutex> lock(g_slots_mu);
+  for (int i = 0; i < kGuardSlots; ++i) {
+    GuardSlot& s = g_slots[i];
+    if (s.begin.load(std::memory_order_relaxed) != 0) continue;
+    s.faulted.store(false, std::memory_order_relaxed);
+    s.end.store(reinterpret_cast<uintptr_t>(begin) + len, std::memory_order_release);
+    s.begin.store(reinterpret_cast<uintptr_t>(begin), std::memory_order_release);
+    return i;
+  }
+  return -1;
+}
+
+void GiveGuard(int i) {
+  std::lock_guard<std::mutex> lock(g_slots_mu);
+  g_slots[i].begin.store(0, std::memory_order_release);
+  g_slots[i].end.store(0, std::memory_order_release);
 }
 
 // Reads [off, off+len) fully; zero-fills what cannot be read. Returns bytes read.
@@ -65,6 +130,7 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path, Re
     f->addr_ = dst;
     if (f->size_ <= kWholeReadLimit) {
       f->bytes_read_ = ReadAt(fd, dst, 0, f->size_);
+      f->short_read_ = f->bytes_read_ < f->size_;
       close(fd);
     } else {
       f->fd_ = fd;  // read on demand through Ensure
@@ -74,11 +140,29 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path, Re
   }
   void* p = mmap(nullptr, f->size_, PROT_READ, MAP_PRIVATE, fd, 0);
   int e = errno;
+  if (p == MAP_FAILED) {
+    close(fd);
+    return MakeError(path + ": mmap: " + std::strerror(e));
+  }
+  f->guard_ = TakeGuard(p, f->size_);
+  if (f->guard_ < 0) {
+    // No guard left: read the file whole rather than map it unguarded.
+    munmap(p, f->size_);
+    f->owned_.reset(new uint8_t[f->size_]);
+    f->addr_ = f->owned_.get();
+    f->bytes_read_ = ReadAt(fd, f->owned_.get(), 0, f->size_);
+    f->short_read_ = f->bytes_read_ < f->size_;
+    close(fd);
+    return f;
+  }
   close(fd);
-  if (p == MAP_FAILED) return MakeError(path + ": mmap: " + std::strerror(e));
   f->addr_ = p;
   f->mapped_ = true;
   return f;
+}
+
+bool MappedFile::changed() const {
+  return short_read_ || (guard_ >= 0 && g_slots[guard_].faulted.load(std::memory_order_relaxed));
 }
 
 void MappedFile::Ensure(uint64_t off, uint64_t len) const {
@@ -99,7 +183,9 @@ void MappedFile::Ensure(uint64_t off, uint64_t len) const {
     uint64_t run_end = c;
     while (run_end + 1 <= last && !chunk_read_[run_end + 1]) ++run_end;
     uint64_t from = c * kSparseChunk, to = std::min(size_, (run_end + 1) * kSparseChunk);
-    bytes_read_ += ReadAt(fd_, base + from, from, to - from);
+    const uint64_t got = ReadAt(fd_, base + from, from, to - from);
+    bytes_read_ += got;
+    short_read_ = short_read_ || got < to - from;
     for (uint64_t k = c; k <= run_end; ++k) chunk_read_[k] = true;
     c = run_end + 1;
   }
@@ -121,7 +207,12 @@ void MappedFile::Populate(uint64_t off, uint64_t len) const {
 }
 
 MappedFile::~MappedFile() {
-  if (mapped_) munmap(addr_, size_);
+  if (mapped_) {
+    // The slot first: once unmapped, the range may be mapped again by another
+    // file, whose faults must not be taken for this one's.
+    GiveGuard(guard_);
+    munmap(addr_, size_);
+  }
   if (fd_ >= 0) close(fd_);
 }
 

@@ -34,7 +34,11 @@ class ReadBuffer {
 ///  - up to kWholeReadLimit: read whole;
 ///  - up to kSparseReadLimit: read on demand, in kSparseChunk pieces, as the
 ///    parser calls Ensure (an ELF parse reads a few pages of a 300 KiB file);
-///  - larger: memory-mapped, so memory grows with the pages touched.
+///  - larger: memory-mapped, so memory grows with the pages touched. The
+///    mapping is guarded: a file that shrinks while mapped would raise
+///    SIGBUS on a read past its new end; instead a page of zeros takes the
+///    faulting page's place and changed() says so (the other two ways leave
+///    zeros for what a short read did not fill, and say so too).
 /// Directories, devices, FIFOs and sockets are refused without being opened
 /// for reading (a FIFO would block); an empty file gives an empty view.
 class MappedFile final : public ByteSource {
@@ -61,6 +65,10 @@ class MappedFile final : public ByteSource {
   void Ensure(uint64_t off, uint64_t len) const override;
   /// Bytes read from the file so far (for tests and benchmarks).
   uint64_t bytes_read() const { return bytes_read_; }
+  /// Whether the file turned out shorter than when it was opened: it was
+  /// truncated or replaced in place while read, and what was read past its
+  /// new end is zeros. The analysis of such a file is not to be trusted.
+  bool changed() const;
 
  private:
   MappedFile() = default;
@@ -70,6 +78,8 @@ class MappedFile final : public ByteSource {
   void* addr_ = nullptr;
   uint64_t size_ = 0;
   int fd_ = -1;                            // kept open while sparse
+  int guard_ = -1;                         // the SIGBUS guard slot of a mapping
+  mutable bool short_read_ = false;        // a read stopped before the bytes asked for
   mutable std::vector<bool> chunk_read_;   // one per kSparseChunk
   mutable uint64_t bytes_read_ = 0;
 };
