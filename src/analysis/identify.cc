@@ -363,12 +363,14 @@ class RodataStrings {
     }
     for (size_t j = 0; j < needles.size(); ++j) known_.push_back({needles[j], at[j], scanned});
   }
-  /// Occurrences of needle in the first limit bytes, counted up to max.
-  int Count(std::string_view needle, int max, uint64_t limit = kMaxRodataScan) {
+  /// Occurrences of needle in the first limit bytes, counted up to max; the
+  /// file offset of the first goes to *first when there is one.
+  int Count(std::string_view needle, int max, uint64_t limit = kMaxRodataScan, uint64_t* first = nullptr) {
     int n = 0;
     for (uint64_t from = 0; n < max; ++n) {
       auto at = FindFrom(needle, from, limit);
       if (!at) break;
+      if (n == 0 && first) *first = base_ + *at;
       from = *at + needle.size();
     }
     return n;
@@ -1156,8 +1158,9 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
   std::optional<uint64_t> rs_name;
   // Only files with a rustc line, C++ names and no other Rust mark pay for
   // this search; Bun 1.4 keeps its names 14 MiB into .rodata.
-  if (rust_vs_cxx && !rust_at && !rust_std && strings.Count(".rs", kRustNames, kMaxRodataScan) >= kRustNames)
-    rs_name = strings.Find(".rs", kMaxRodataScan);
+  if (uint64_t first = 0; rust_vs_cxx && !rust_at && !rust_std &&
+                           strings.Count(".rs", kRustNames, kMaxRodataScan, &first) >= kRustNames)
+    rs_name = first;
   if (rustc && ((!hit && (rust_at || rust_std)) || (hit && hit->language == "rust") ||
                 (rust_vs_cxx && (rust_at || rust_std || rs_name)))) {
     t.language = "rust", t.compiler = "rustc", t.version = rustc->version;

@@ -170,6 +170,20 @@ std::set<std::string> NeededClosure(const std::vector<Root>& roots, std::vector<
   return out;
 }
 
+// Run-time loads in the DT_NEEDED closure of the files of source `of` become
+// that source too: they came with those files.
+void AdoptNeeded(Observation* obs, MapSource of) {
+  std::vector<Root> roots;
+  std::set<std::string> seen;
+  for (const ExecMapping& m : obs->exec_mappings)
+    if (m.source == of && seen.insert(m.path).second && roots.size() < kMaxClosure)
+      if (auto d = ReadDyn(m.path)) roots.push_back({m.path, std::move(*d)});
+  if (roots.empty()) return;
+  const std::set<std::string> closure = NeededClosure(roots, nullptr);
+  for (ExecMapping& m : obs->exec_mappings)
+    if (m.source == MapSource::kRuntimeLoad && closure.count(m.path)) m.source = of;
+}
+
 bool IsExtensionModule(const std::string& path) {
   ReadBuffer buffer;
   auto f = MappedFile::Open(path, &buffer);
@@ -278,27 +292,10 @@ void ClassifyAll(Observation* obs, const Expected& e) {
       if (it->second) m.source = MapSource::kExtension;
     }
     // What the extensions need (the ssl module: libssl, libcrypto) comes with them.
-    std::vector<Root> roots;
-    for (const auto& [path, ext] : is_ext)
-      if (ext && roots.size() < kMaxClosure)
-        if (auto d = ReadDyn(path)) roots.push_back({path, std::move(*d)});
-    if (!roots.empty()) {
-      const std::set<std::string> closure = NeededClosure(roots, nullptr);
-      for (ExecMapping& m : obs->exec_mappings)
-        if (m.source == MapSource::kRuntimeLoad && closure.count(m.path)) m.source = MapSource::kExtension;
-    }
+    AdoptNeeded(obs, MapSource::kExtension);
   }
-  if (e.engine_home.empty()) return;
   // What the engine's own files need (libjvm.so: libstdc++, libm) is the engine's too.
-  std::vector<Root> roots;
-  std::set<std::string> seen;
-  for (const ExecMapping& m : obs->exec_mappings)
-    if (m.source == MapSource::kEngine && seen.insert(m.path).second && roots.size() < kMaxClosure)
-      if (auto d = ReadDyn(m.path)) roots.push_back({m.path, std::move(*d)});
-  if (roots.empty()) return;
-  const std::set<std::string> closure = NeededClosure(roots, nullptr);
-  for (ExecMapping& m : obs->exec_mappings)
-    if (m.source == MapSource::kRuntimeLoad && closure.count(m.path)) m.source = MapSource::kEngine;
+  if (!e.engine_home.empty()) AdoptNeeded(obs, MapSource::kEngine);
 }
 
 std::vector<MappedObject> MappedFiles(const Observation& obs) {
