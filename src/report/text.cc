@@ -27,8 +27,10 @@ class Out {
   std::string Dim(std::string_view s) const { return Paint(s, "2"); }
   std::string Bold(std::string_view s) const { return Paint(s, "1"); }
 
-  void Field(std::string_view label, std::string_view value, std::string_view where = "") {
-    s_ += fmt::format("  {:<11} {}", label, Safe(value));
+  // value is escaped for the terminal first, then painted with code: the
+  // file's bytes never carry escapes, exray's own colour does.
+  void Field(std::string_view label, std::string_view value, std::string_view where = "", const char* code = nullptr) {
+    s_ += fmt::format("  {:<11} {}", label, code ? Paint(Safe(value), code) : Safe(value));
     if (!where.empty()) s_ += "  " + Dim(fmt::format("[{}]", Safe(where)));
     s_ += '\n';
   }
@@ -160,7 +162,7 @@ void Verdict(const Analysis& a, Out& out) {
     v += fmt::format(" · JIT: {}", x.jit);
     if (!x.payload_kind.empty()) v += fmt::format(" · carries: {} of {}", HumanSize(x.payload_size), a.toolchain ? a.toolchain->language : "program");
   }
-  out.Field("verdict", out.Bold(v));
+  out.Field("verdict", v, "", "1");  // bold
   if (a.toolchain) {
     const Toolchain& t = *a.toolchain;
     std::string tc = t.language;

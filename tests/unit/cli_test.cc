@@ -184,7 +184,15 @@ TEST(Cli, ColourOnATerminalUnlessNoColor) {
     return out.str();
   };
   unsetenv("NO_COLOR");
-  EXPECT_NE(run_tty().find('\033'), std::string::npos);
+  const std::string painted = run_tty();
+  // The exact bytes: the verdict bold, nothing escaped a second time (a
+  // literal "\x1b[1m" is what a Field that escapes painted text prints).
+  EXPECT_NE(painted.find("  verdict     \033[1mnative"), std::string::npos) << painted;
+  EXPECT_EQ(painted.find("\\x1b"), std::string::npos) << painted;
+  EXPECT_NE(painted.find("\033[0m\n"), std::string::npos);
+  // The path is bold, and a dimmed source follows its field.
+  EXPECT_EQ(painted.rfind("\033[1m/bin/ls\033[0m  ELF 64-bit", 0), 0u) << painted;
+  EXPECT_NE(painted.find("  \033[2m["), std::string::npos) << painted;
   setenv("NO_COLOR", "1", 1);
   EXPECT_EQ(run_tty().find('\033'), std::string::npos);
   unsetenv("NO_COLOR");
