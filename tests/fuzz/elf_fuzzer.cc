@@ -75,6 +75,14 @@ void CheckElf(const exray::elf::File& f, const exray::ByteView& bytes) {
       FUZZ_CHECK(Inside(s.name, bytes) && Inside(s.version, bytes), "symbol strings point into the file");
     }
   }
+  // The hash tables name only what the symbol table holds under that name.
+  for (uint64_t i = 1; i < f.dynsym.readable && i < 16; ++i) {
+    const std::string_view name = f.dynsym.At(i).name;
+    const File::HashLookup look = f.LookupDynamic(name);
+    FUZZ_CHECK(!look.index || (*look.index < f.dynsym.readable && f.dynsym.At(*look.index).name == name),
+               "LookupDynamic finds the name it was asked for");
+  }
+  FUZZ_CHECK(!f.LookupDynamic("exray_absent").index || f.dynsym.present, "no lookup without .dynsym");
   FUZZ_CHECK(f.dynamic.size() <= kMaxDynamicEntries, "dynamic cap");
   FUZZ_CHECK(f.notes.size() <= kMaxNotes, "note cap");
   FUZZ_CHECK(f.comment.size() <= kMaxCommentStrings, "comment cap");
@@ -117,7 +125,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   const exray::Analysis& a = *a_or;
   FUZZ_CHECK(a.size == size, "size");
-  FUZZ_CHECK(a.format == (elf ? "elf" : a.script ? "script" : size == 0 ? "empty" : "unknown"), "format");
+  // Bytecode and archive files name their own format (lua-bytecode, jar, pe, ...).
+  FUZZ_CHECK(a.bytecode ? !elf && !a.script && !a.format.empty() && a.format != "unknown"
+                        : a.format == (elf ? "elf" : a.script ? "script" : size == 0 ? "empty" : "unknown"),
+             "format");
   FUZZ_CHECK(a.warnings.size() <= exray::Diagnostics::kMaxWarnings + 1, "warnings capped");
   if (a.elf) CheckElf(*a.elf, bytes);
 

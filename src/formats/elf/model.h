@@ -152,6 +152,15 @@ struct File {
   /// The bytes of a section in the file (still compressed if SHF_COMPRESSED).
   ByteView SectionData(const Section& s) const;
   const Section* FindSection(std::string_view name) const;
+  /// What the dynamic loader's hash table (DT_GNU_HASH, else DT_HASH) says
+  /// of a name, as the loader looks it up: the .dynsym index of the symbol
+  /// it defines under that name, if any. `usable` is false when the file has
+  /// no readable hash table, and then only a walk of .dynsym can tell.
+  struct HashLookup {
+    bool usable = false;
+    std::optional<uint64_t> index;
+  };
+  HashLookup LookupDynamic(std::string_view name) const;
   const Segment* FindSegment(uint32_t type) const;
 };
 

@@ -597,6 +597,8 @@ bool IsElf(ByteView b) {
 }
 
 Result<File> Parse(ByteView bytes, const ParseOptions& opts) {
+  // The identification and the header, read in first when reading on demand.
+  if (opts.source) opts.source->Ensure(0, kEhdrSize[1]);
   if (!IsElf(bytes)) return MakeError("not an ELF file");
   return Parser(bytes, opts).Run();
 }
@@ -704,6 +706,76 @@ const Section* File::FindSection(std::string_view name) const {
   for (const Section& s : sections)
     if (s.name == name) return &s;
   return nullptr;
+}
+
+File::HashLookup File::LookupDynamic(std::string_view name) const {
+  HashLookup r;
+  std::optional<uint64_t> gnu, sysv;
+  for (const DynamicEntry& e : dynamic) {
+    if (e.tag == 0x6ffffef5 /* DT_GNU_HASH */ && !gnu) gnu = e.value;
+    if (e.tag == 4 /* DT_HASH */ && !sysv) sysv = e.value;
+  }
+  if (!dynsym.present || dynsym.readable == 0) return r;
+  // Reads size bytes at the table's offset base + x: each read brings in only
+  // its own bytes, since a lookup touches a few words of a large table.
+  auto word = [&](uint64_t base, uint64_t x, uint64_t size, bool* ok) {
+    uint64_t v = 0;
+    if (!Load(base + x, size).ReadWord(0, size, header.endian, &v)) *ok = false;
+    return v;
+  };
+  auto named = [&](uint64_t i) { return i < dynsym.readable && dynsym.At(i).name == name; };
+  if (gnu) {
+    // nbuckets, symoffset, bloom words, bloom shift; the bloom filter; the
+    // buckets; one hash per symbol from symoffset on, the low bit ending a chain.
+    auto base = VaddrToOffset(*gnu, 16);
+    if (!base) return r;
+    bool ok = true;
+    const uint64_t nbuckets = word(*base, 0, 4, &ok), symoffset = word(*base, 4, 4, &ok),
+                   bloom_size = word(*base, 8, 4, &ok), bloom_shift = word(*base, 12, 4, &ok);
+    const uint64_t wsize = header.is64 ? 8 : 4, bits = wsize * 8;
+    if (!ok || nbuckets == 0 || bloom_size == 0 || bloom_shift >= bits) return r;
+    uint32_t h = 5381;
+    for (char c : name) h = h * 33 + static_cast<uint8_t>(c);
+    const uint64_t bloom = word(*base, 16 + wsize * ((h / bits) % bloom_size), wsize, &ok);
+    const uint64_t buckets = 16 + wsize * bloom_size, chains = buckets + 4 * nbuckets;
+    const uint64_t first = word(*base, buckets + 4 * (h % nbuckets), 4, &ok);
+    if (!ok) return r;
+    r.usable = true;
+    const uint64_t mask = (uint64_t{1} << (h % bits)) | (uint64_t{1} << ((h >> bloom_shift) % bits));
+    if ((bloom & mask) != mask || first == 0 || first < symoffset) return r;  // not defined here
+    for (uint64_t i = first, steps = 0; i < dynsym.readable && steps < kMaxHashChain; ++i, ++steps) {
+      const uint64_t ch = word(*base, chains + 4 * (i - symoffset), 4, &ok);
+      if (!ok) return r.usable = false, r;
+      if ((ch | 1) == (h | 1) && named(i)) return r.index = i, r;
+      if (ch & 1) break;
+    }
+    return r;
+  }
+  if (sysv) {
+    // nbucket, nchain; the buckets; the chains, indexed by symbol.
+    auto base = VaddrToOffset(*sysv, 8);
+    if (!base) return r;
+    bool ok = true;
+    const uint64_t nbucket = word(*base, 0, 4, &ok), nchain = word(*base, 4, 4, &ok);
+    if (!ok || nbucket == 0) return r;
+    uint32_t h = 0;  // the System V ABI's ELF hash
+    for (char c : name) {
+      h = (h << 4) + static_cast<uint8_t>(c);
+      const uint32_t g = h & 0xf0000000u;
+      if (g) h ^= g >> 24;
+      h &= ~g;
+    }
+    uint64_t i = word(*base, 8 + 4 * (h % nbucket), 4, &ok);
+    if (!ok) return r;
+    r.usable = true;
+    for (uint64_t steps = 0; i != 0 && steps < kMaxHashChain; ++steps) {
+      if (named(i)) return r.index = i, r;
+      if (i >= nchain) break;
+      i = word(*base, 8 + 4 * (nbucket + i), 4, &ok);
+      if (!ok) return r.usable = false, r;
+    }
+  }
+  return r;
 }
 
 const Segment* File::FindSegment(uint32_t type) const {

@@ -13,6 +13,7 @@ namespace exray::elf {
 inline constexpr uint64_t kMaxSymbols = 1u << 24;           // per table
 inline constexpr uint64_t kMaxDynamicEntries = 1u << 16;
 inline constexpr uint64_t kMaxNotes = 4096;
+inline constexpr uint64_t kMaxHashChain = 1u << 16;       // entries walked in one hash bucket's chain
 inline constexpr uint64_t kMaxVersionRecords = 1u << 16;    // verneed/verdef entries and aux, each
 inline constexpr uint64_t kMaxCommentStrings = 256;
 inline constexpr uint64_t kMaxDecompressedSize = 256u << 20;  // 256 MiB for one section
