@@ -9,7 +9,7 @@
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
   try {
-    return exray::RunCli(argc, argv, std::cout, std::cerr, isatty(STDOUT_FILENO) != 0);
+    return exray::RunCli(argc, argv, std::cout, std::cerr, isatty(STDOUT_FILENO) != 0, /*self_sandbox=*/true);
   } catch (const std::exception& e) {
     std::cerr << "exray: internal error: " << e.what() << '\n';
   } catch (...) {

@@ -15,6 +15,7 @@
 #include <ostream>
 
 #include "analysis/analyze.h"
+#include "cli/self_sandbox.h"
 #include "analysis/check.h"
 #include "analysis/code.h"
 #include "analysis/elf_facts.h"
@@ -594,7 +595,28 @@ int RunRun(int argc, const char* const* argv, std::ostream& out, std::ostream& e
 
 }  // namespace
 
-int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err, bool out_is_tty) {
+int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err, bool out_is_tty,
+           bool self_sandbox) {
+  // --no-self-sandbox is taken out of the arguments of every subcommand
+  // (but not from a traced program's own, after "--").
+  std::vector<const char*> args(argv, argv + argc);
+  bool no_self_sandbox = false;
+  for (size_t i = 1; i < args.size() && std::string_view(args[i]) != "--";)
+    if (std::string_view(args[i]) == "--no-self-sandbox") {
+      no_self_sandbox = true;
+      args.erase(args.begin() + static_cast<std::ptrdiff_t>(i));
+    } else {
+      ++i;
+    }
+  argc = static_cast<int>(args.size());
+  argv = args.data();
+  // Static analysis reads and prints, nothing else; `exray run` starts a
+  // program and has its own sandbox for it.
+  const bool sandbox = self_sandbox && !no_self_sandbox && !(argc >= 2 && std::string_view(argv[1]) == "run");
+  if (sandbox) {
+    const SelfSandbox s = EnterSelfSandbox();
+    if (!s.seccomp) err << "exray: warning: the analysis runs without its own sandbox: " << s.detail << '\n';
+  }
   // A subcommand by its first word; a file named "go" is given as ./go.
   if (argc >= 2 && std::string_view(argv[1]) == "go") return RunGo(argc - 1, argv + 1, out, err);
   if (argc >= 2 && std::string_view(argv[1]) == "check") return RunCheck(argc - 1, argv + 1, out, err);
@@ -630,6 +652,14 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   bool no_identify = false;
   app.add_flag("--no-identify", no_identify, "skip the toolchain and execution verdicts (to measure their cost)")
       ->group("");  // hidden: for bench/run.sh
+  bool unused_no_sandbox = false;  // taken out of the arguments above; listed here for --help
+  app.add_flag("--no-self-sandbox", unused_no_sandbox,
+               "analyse without exray's own sandbox (for debugging; see docs/sandbox.md), in any subcommand");
+  bool sandbox_probe = false;
+  app.add_flag("--sandbox-probe", sandbox_probe,
+               "try, from inside the analysis, to write, connect, exec, ptrace and map executable memory, and say "
+               "what was refused (stderr)")
+      ->group("");  // hidden: for the sandbox's test
   int jobs = 0;
   app.add_option("-j,--jobs", jobs, "files analysed in parallel (default: one per CPU, at most 8)")->check(CLI::Range(1, 64));
   app.add_option("--color", color, "auto, always or never")->check(CLI::IsMember({"auto", "always", "never"}));
@@ -649,7 +679,10 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   json = json || jsonl;
   const int indent = files.size() == 1 && !jsonl ? 2 : -1;
   // One file's report, or its one-line error. Pure, so files can be done in parallel.
+  std::once_flag probed;
+  std::string probe;  // written once by whichever worker comes first, read after all are done
   auto report = [&](const std::string& path) -> FileReport {
+    if (sandbox_probe) std::call_once(probed, [&] { probe = ProbeSelfSandbox(sandbox); });
     thread_local ReadBuffer buffer;  // one per worker, reused file after file
     // A file that cannot be read still gets a record in JSON, so that a
     // consumer sees every path it asked for.
@@ -694,6 +727,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
                    if (out_is_tty || pending.size() >= kOutputBlock) flush();
                  });
   flush();
+  err << probe;
   return rc;
 }
 

@@ -36,23 +36,12 @@
 #include <cstring>
 #include <set>
 
+#include "support/landlock.h"
+
 namespace exray::trace {
 namespace {
 
-// Landlock constants newer than Debian 12's headers (ABI 4-6).
-constexpr uint64_t kLandlockRefer = 1ull << 13;      // ABI 2
-constexpr uint64_t kLandlockTruncate = 1ull << 14;   // ABI 3
-constexpr uint64_t kLandlockIoctlDev = 1ull << 15;   // ABI 5
-constexpr uint64_t kScopeAbstractUnix = 1ull << 0;   // ABI 6
-constexpr uint64_t kScopeSignal = 1ull << 1;         // ABI 6
-constexpr uint64_t kLandlockRead = LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
-
-// The ruleset attribute as ABI 6 knows it; older kernels get a prefix of it.
-struct LandlockRulesetAttr {
-  uint64_t handled_access_fs;
-  uint64_t handled_access_net;
-  uint64_t scoped;
-};
+constexpr uint64_t kLandlockRead = landlock::kExecute | landlock::kReadFile | landlock::kReadDir;
 
 constexpr int kNamespaces = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC |
                             CLONE_NEWUTS | CLONE_NEWCGROUP;
@@ -522,19 +511,16 @@ void ApplyLandlock(int fd) {
     Say(fd, kLandlock, "0 not available (%s); the namespaces and read-only mounts still apply", strerror(errno));
     return;
   }
-  uint64_t fs = (1ull << 13) - 1;  // ABI 1: execute .. make_sym
-  if (abi >= 2) fs |= kLandlockRefer;
-  if (abi >= 3) fs |= kLandlockTruncate;
-  if (abi >= 5) fs |= kLandlockIoctlDev;
-  LandlockRulesetAttr attr{fs, 0, abi >= 6 ? (kScopeAbstractUnix | kScopeSignal) : 0};
-  const size_t size = abi >= 6 ? sizeof attr : abi >= 4 ? 2 * sizeof(uint64_t) : sizeof(uint64_t);
+  const uint64_t fs = landlock::AllFsRights(abi);
+  landlock::RulesetAttr attr{fs, 0, abi >= 6 ? (landlock::kScopeAbstractUnix | landlock::kScopeSignal) : 0};
+  const size_t size = landlock::RulesetAttrSize(abi);
   int rfd = static_cast<int>(syscall(SYS_landlock_create_ruleset, &attr, size, 0));
   if (rfd < 0) {
     Say(fd, kLandlock, "0 ruleset refused (%s); the namespaces and read-only mounts still apply", strerror(errno));
     return;
   }
-  const uint64_t dev_rights = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_WRITE_FILE |
-                              kLandlockTruncate | kLandlockIoctlDev;
+  const uint64_t dev_rights =
+      landlock::kReadFile | landlock::kReadDir | landlock::kWriteFile | landlock::kTruncate | landlock::kIoctlDev;
   const struct {
     const char* path;
     uint64_t access;
