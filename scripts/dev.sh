@@ -3,6 +3,7 @@
 #   bash scripts/dev.sh run [FILE...]   install, build, and run exray (default: on /usr/bin/ls)
 #   bash scripts/dev.sh test            install, build, and run every test
 #   bash scripts/dev.sh test-sanitize   the same suite built with ASan and UBSan (clang)
+#   bash scripts/dev.sh fuzz-ci [SECS]  every fuzz target for SECS seconds (CI: 30)
 #   bash scripts/dev.sh fuzz [SECONDS]  build the libFuzzer targets and fuzz each one
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -81,5 +82,11 @@ case "${1:-run}" in
       "$f" -max_total_time="$secs" -rss_limit_mb=2048 "$corpus"
     done
     ;;
-  *) echo "usage: $0 run [FILE...] | test | test-sanitize | fuzz [SECONDS]" >&2; exit 2 ;;
+  fuzz-ci)
+    # CI's short fuzzing pass: every target for a fixed time, two at once.
+    install_deps
+    build build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DEXRAY_BUILD_FUZZERS=ON -DEXRAY_ENABLE_ASAN=ON -DEXRAY_ENABLE_UBSAN=ON
+    bash scripts/fuzz-ci.sh build-fuzz "${2:-30}" "$jobs"
+    ;;
+  *) echo "usage: $0 run [FILE...] | test | test-sanitize | fuzz [SECONDS] | fuzz-ci [SECONDS]" >&2; exit 2 ;;
 esac
