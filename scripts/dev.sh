@@ -42,9 +42,9 @@ install_deps() {
   fi
 }
 
-build() {  # build DIR [cmake args...]
+build() {  # build DIR [cmake args...]; EXRAY_WERROR=ON (as CI sets it) makes warnings errors
   local dir=$1; shift
-  cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
+  cmake -S . -B "$dir" -G Ninja -DEXRAY_WERROR="${EXRAY_WERROR:-OFF}" "$@" >/dev/null
   ninja -C "$dir" -j "$jobs"
 }
 
@@ -68,6 +68,7 @@ case "${1:-run}" in
       ctest --test-dir build-san --output-on-failure -j "$jobs" -LE slow
     # Threads: exray alone, under ThreadSanitizer (ASan and TSan exclude each other).
     cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+      -DEXRAY_WERROR="${EXRAY_WERROR:-OFF}" \
       -DEXRAY_ENABLE_TSAN=ON -DEXRAY_BUILD_TESTS=OFF >/dev/null
     ninja -C build-tsan -j "$jobs" exray
     bash scripts/tsan-smoke.sh build-tsan

@@ -88,31 +88,31 @@ std::string ApplySeccomp(bool* ok) {
   };
   for (const char* name : kAllowed) allow(name, 0, nullptr);
   // Opening for reading only (openat's flags are its third argument, open's its second).
-  const scmp_arg_cmp read_only_at[] = {SCMP_A2(SCMP_CMP_MASKED_EQ, kWriteFlags, 0)};
-  const scmp_arg_cmp read_only[] = {SCMP_A1(SCMP_CMP_MASKED_EQ, kWriteFlags, 0)};
+  const scmp_arg_cmp read_only_at[] = {scmp_arg_cmp{2, SCMP_CMP_MASKED_EQ, kWriteFlags, 0}};
+  const scmp_arg_cmp read_only[] = {scmp_arg_cmp{1, SCMP_CMP_MASKED_EQ, kWriteFlags, 0}};
   allow("openat", 1, read_only_at);
   allow("open", 1, read_only);
   // Memory never executable: mapping a file to read it is fine, running it is not.
-  const scmp_arg_cmp no_exec[] = {SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)};
+  const scmp_arg_cmp no_exec[] = {scmp_arg_cmp{2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0}};
   allow("mmap", 1, no_exec);
   allow("mmap2", 1, no_exec);
   allow("mprotect", 1, no_exec);
   // Threads, not processes. clone3 keeps its flags in memory the filter
   // cannot read: it is refused with ENOSYS, and glibc falls back to clone.
-  const scmp_arg_cmp thread[] = {SCMP_A0(SCMP_CMP_MASKED_EQ, kLeakChecker ? CLONE_VM : kThreadFlags,
-                                          kLeakChecker ? CLONE_VM : kThreadFlags)};
+  const scmp_arg_cmp thread[] = {scmp_arg_cmp{0, SCMP_CMP_MASKED_EQ, kLeakChecker ? CLONE_VM : kThreadFlags,
+                                              kLeakChecker ? CLONE_VM : kThreadFlags}};
   allow("clone", 1, thread);
   if (kLeakChecker)
     for (const char* name : {"ptrace", "prctl", "wait4", "waitid", "kill"}) allow(name, 0, nullptr);
   if (const int nr = seccomp_syscall_resolve_name("clone3"); nr != __NR_SCMP_ERROR)
     if (int r = seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(ENOSYS), nr, 0); r != 0 && rc == 0) rc = r;
   // Asking whether stdout is a terminal, and its width.
-  const scmp_arg_cmp tcgets[] = {SCMP_A1(SCMP_CMP_EQ, TCGETS)};
-  const scmp_arg_cmp winsz[] = {SCMP_A1(SCMP_CMP_EQ, TIOCGWINSZ)};
+  const scmp_arg_cmp tcgets[] = {scmp_arg_cmp{1, SCMP_CMP_EQ, TCGETS, 0}};
+  const scmp_arg_cmp winsz[] = {scmp_arg_cmp{1, SCMP_CMP_EQ, TIOCGWINSZ, 0}};
   allow("ioctl", 1, tcgets);
   allow("ioctl", 1, winsz);
   // Reading resource limits (the sanitizers do), never setting them.
-  const scmp_arg_cmp get_only[] = {SCMP_A2(SCMP_CMP_EQ, 0)};
+  const scmp_arg_cmp get_only[] = {scmp_arg_cmp{2, SCMP_CMP_EQ, 0, 0}};
   allow("prlimit64", 1, get_only);
   if (rc != 0) return fmt::format("seccomp: a rule was refused ({})", std::strerror(-rc));
   if (const int r = seccomp_load(ctx.get()); r != 0) return fmt::format("seccomp: not loaded ({})", std::strerror(-r));

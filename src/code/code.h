@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "code/decoder.h"
-#include "lang/address_space.h"
+#include "support/address_space.h"
 #include "support/diag.h"
 
 namespace exray::code {

@@ -218,7 +218,7 @@ Result<std::vector<sock_filter>> BuildFilter(bool sandboxed) {
   if (sandboxed) {
     if (int rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(connect), 0); rc != 0)
       return MakeError(fmt::format("seccomp rule for connect: {}", strerror(-rc)));
-    if (int rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(sendto), 1, SCMP_A4(SCMP_CMP_NE, 0)); rc != 0)
+    if (int rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(sendto), 1, scmp_arg_cmp{4, SCMP_CMP_NE, 0, 0}); rc != 0)
       return MakeError(fmt::format("seccomp rule for sendto: {}", strerror(-rc)));
   }
   // i386 only: mmap2 (mmap's arguments), and ipc(2), which multiplexes shmat.

@@ -66,7 +66,7 @@ std::string VmaInfo::Perms() const {
   return p;
 }
 
-ProcessMaps::ProcessMaps(pid_t pid) : pid_(pid) {
+ProcessMaps::ProcessMaps(pid_t pid) {
   fd_ = open(fmt::format("/proc/{}/maps", pid).c_str(), O_RDONLY | O_CLOEXEC);
 }
 

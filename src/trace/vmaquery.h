@@ -44,7 +44,6 @@ class ProcessMaps {
  private:
   std::vector<VmaInfo> Query(uint64_t start, uint64_t end, size_t max, bool exec_only);
 
-  pid_t pid_;
   int fd_ = -1;
   bool fast_ = true;  // the ioctl answers (false: every query reads the maps text)
 };

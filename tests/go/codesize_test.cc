@@ -19,7 +19,7 @@ Pclntab Build(std::vector<std::pair<std::string, int32_t>> funcs, std::vector<st
   s.files = std::move(files);
   uint64_t at = 0;
   for (auto& [name, file] : funcs) {
-    s.funcs.push_back({name, at, {{1, 0x10}}, {{file, 0x10}}});
+    s.funcs.push_back({name, at, {{1, 0x10}}, {{file, 0x10}}, {}});
     at += 0x10;
   }
   s.end = at;

@@ -40,10 +40,10 @@ PclnSpec Spec(PclnVersion v, Endian e, uint8_t ps, uint8_t quantum = 1) {
   s.text_start = 0x401000;
   s.files = {"/src/main.go", "/usr/lib/go/src/fmt/print.go"};
   s.funcs = {
-      {"main.main", base + 0x0, {{10, 0x10 * quantum}, {11, 0x30 * quantum}}, {{f0, 0x40 * quantum}}},
-      {"fmt.(*pp).doPrintf", base + 0x40 * quantum, {{200, 0x20 * quantum}}, {{f0 + 1, 0x20 * quantum}}},
+      {"main.main", base + 0x0, {{10, 0x10 * quantum}, {11, 0x30 * quantum}}, {{f0, 0x40 * quantum}}, {}},
+      {"fmt.(*pp).doPrintf", base + 0x40 * quantum, {{200, 0x20 * quantum}}, {{f0 + 1, 0x20 * quantum}}, {}},
       {"main.Map[go.shape.int,go.shape.string]", base + 0x60 * quantum, {{-1, 0x8 * quantum}, {7, 0x8 * quantum}},
-       {{f0, 0x10 * quantum}}},
+       {{f0, 0x10 * quantum}}, {}},
   };
   s.end = base + 0x70 * quantum;
   return s;

@@ -118,8 +118,11 @@ TEST(Cli, TheCLibraryItself) {
     EXPECT_EQ(j["toolchain"]["language"], "c") << lib.path;
     EXPECT_EQ(j["toolchain"]["libc"]["name"], lib.libc) << lib.path;
     EXPECT_EQ(j["hardening"]["canary"], true) << lib.path;
-    for (const auto& e : j["evidence"])
-      if (e["id"] == "hardening.canary") EXPECT_NE(e["detail"].get<std::string>().find("direct calls"), std::string::npos) << e;
+    for (const auto& e : j["evidence"]) {
+      if (e["id"] == "hardening.canary") {
+        EXPECT_NE(e["detail"].get<std::string>().find("direct calls"), std::string::npos) << e;
+      }
+    }
   }
   if (seen == 0) GTEST_SKIP() << "no glibc or musl libc.so here";
 }

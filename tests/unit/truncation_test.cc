@@ -106,7 +106,9 @@ TEST(Truncation, ShrinkingUnderAnAnalysis) {
     go.store(true);
     auto a = Analyze(path, (*f)->view(), opts);
     if (!before) cutter.join();
-    if (before) EXPECT_TRUE((*f)->changed()) << "round " << round << ": the hash read past the new end";
+    if (before) {
+      EXPECT_TRUE((*f)->changed()) << "round " << round << ": the hash read past the new end";
+    }
     changed += (*f)->changed();
   }
   EXPECT_GT(changed, 0);

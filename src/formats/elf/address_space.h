@@ -2,7 +2,7 @@
 #pragma once
 
 #include "formats/elf/model.h"
-#include "lang/address_space.h"
+#include "support/address_space.h"
 
 namespace exray::elf {
 

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "lang/address_space.h"
+#include "support/address_space.h"
 #include "lang/go/modinfo.h"
 #include "support/diag.h"
 #include "support/result.h"

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lang/address_space.h"
+#include "support/address_space.h"
 #include "support/byte_view.h"
 
 namespace exray::go {

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lang/address_space.h"
+#include "support/address_space.h"
 #include "support/byte_view.h"
 #include "support/diag.h"
 #include "support/result.h"

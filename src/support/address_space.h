@@ -1,5 +1,6 @@
-// AddressSpace: how toolchain-metadata readers (Go, Rust) see a binary, by
-// virtual address, without knowing its container format (ELF, PE, Mach-O).
+// AddressSpace: how toolchain-metadata readers (Go, Rust) and the code layer
+// see a binary, by virtual address, without knowing its container format
+// (ELF, PE, Mach-O). Here at the bottom so that each format can implement it.
 #pragma once
 
 #include <cstdint>
