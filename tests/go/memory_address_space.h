@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lang/address_space.h"
+#include "support/address_space.h"
 
 namespace exray::testing {
 
