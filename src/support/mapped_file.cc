@@ -122,9 +122,9 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path, Re
   if (f->size_ <= kSparseReadLimit) {
     uint8_t* dst;
     if (buffer) {
-      dst = buffer->Reserve(f->size_);
+      dst = f->buffer_bytes_ = buffer->Reserve(f->size_);
     } else {
-      f->owned_.reset(new uint8_t[f->size_]);
+      f->owned_.reset(new uint8_t[f->size_]());  // zeros where nothing is read
       dst = f->owned_.get();
     }
     f->addr_ = dst;
@@ -207,6 +207,19 @@ void MappedFile::Populate(uint64_t off, uint64_t len) const {
 }
 
 MappedFile::~MappedFile() {
+  // The shared buffer goes back as it came, all zeros: only what was read
+  // into it is cleared (a sparse file's read chunks, or a small file whole).
+  if (buffer_bytes_) {
+    if (chunk_read_.empty()) {
+      std::memset(buffer_bytes_, 0, size_);
+    } else {
+      for (uint64_t c = 0; c < chunk_read_.size(); ++c)
+        if (chunk_read_[c]) {
+          const uint64_t from = c * kSparseChunk;
+          std::memset(buffer_bytes_ + from, 0, std::min(kSparseChunk, size_ - from));
+        }
+    }
+  }
   if (mapped_) {
     // The slot first: once unmapped, the range may be mapped again by another
     // file, whose faults must not be taken for this one's.

@@ -13,11 +13,14 @@ namespace exray {
 
 /// Memory that MappedFile reads files into, kept between files so reads land
 /// on pages that are already mapped (a fresh page costs a fault each).
+/// Reused file after file; between files it holds only zeros (MappedFile
+/// zeroes what it read into it when done), so bytes a parser reads without
+/// Ensure are zeros, never the previous file's.
 class ReadBuffer {
  public:
   uint8_t* Reserve(uint64_t n) {
     if (n > cap_) {
-      data_.reset(new uint8_t[n]);
+      data_.reset(new uint8_t[n]());
       cap_ = n;
     }
     return data_.get();
@@ -74,6 +77,7 @@ class MappedFile final : public ByteSource {
   MappedFile() = default;
   void Populate(uint64_t off, uint64_t len) const;
   std::unique_ptr<uint8_t[]> owned_;  // the bytes, when no ReadBuffer was given
+  uint8_t* buffer_bytes_ = nullptr;   // the bytes, in a ReadBuffer: zeroed where read when done
   bool mapped_ = false;
   void* addr_ = nullptr;
   uint64_t size_ = 0;

@@ -65,6 +65,41 @@ TEST(SparseRead, SameReportAsReadingEveryByte) {
               static_cast<unsigned long long>(read), static_cast<unsigned long long>(total));
 }
 
+// One buffer serves file after file: what a file has not read yet is zeros,
+// never the bytes of the file before it, so a parser that forgets Ensure
+// reads nothing of another file into this one's report.
+TEST(SparseRead, AFileNeverSeesTheBytesOfTheFileBefore) {
+  std::vector<std::string> files = SparseSizedElfFiles(8);
+  ASSERT_GE(files.size(), 2u);
+  ReadBuffer buffer;
+  uint64_t checked = 0, unread = 0;
+  for (size_t k = 0; k + 1 < files.size(); ++k) {
+    {
+      auto before = MappedFile::Open(files[k], &buffer);
+      ASSERT_TRUE(before) << files[k];
+      (*before)->Ensure(0, (*before)->size());  // every byte of it in the buffer
+    }
+    std::ifstream in(files[k + 1], std::ios::binary);
+    std::string real((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto file = MappedFile::Open(files[k + 1], &buffer);
+    ASSERT_TRUE(file) << files[k + 1];
+    AnalyzeOptions opts;
+    opts.source = file->get();
+    ASSERT_TRUE(Analyze(files[k + 1], (*file)->view(), opts)) << files[k + 1];
+    // The raw buffer, without Ensure: the file's own bytes where read, zeros elsewhere.
+    const ByteView raw = (*file)->view();
+    uint64_t wrong = 0;
+    for (uint64_t i = 0; i < raw.size(); ++i) {
+      const uint8_t b = raw.At(i);
+      wrong += b != 0 && b != static_cast<uint8_t>(real[i]);
+      unread += b == 0 && real[i] != 0;
+    }
+    EXPECT_EQ(wrong, 0u) << files[k + 1] << " shows bytes of " << files[k];
+    checked += raw.size();
+  }
+  EXPECT_GT(unread, checked / 4) << "the files were read whole, so the test shows nothing";
+}
+
 TEST(SparseRead, HashReadsEverything) {
   std::vector<std::string> files = SparseSizedElfFiles(1);
   ASSERT_FALSE(files.empty());
