@@ -29,12 +29,6 @@
 #define EXRAY_ASAN 1
 #endif
 #endif
-#ifdef EXRAY_ASAN
-#include <sanitizer/common_interface_defs.h>
-#else
-// Only called in AddressSanitizer builds (kLeakChecker).
-inline void __sanitizer_symbolize_pc(void*, const char*, char*, size_t) {}
-#endif
 
 namespace exray {
 namespace {
@@ -144,12 +138,6 @@ std::string ApplyLandlock(long* abi_out) {
 
 SelfSandbox EnterSelfSandbox() {
   SelfSandbox s;
-  if constexpr (kLeakChecker) {
-    // Start the sanitizers' symbolizer (a child process) now, while that is
-    // allowed: a report from inside the sandbox then still names functions.
-    char buf[64];
-    __sanitizer_symbolize_pc(reinterpret_cast<void*>(&EnterSelfSandbox), "%f", buf, sizeof buf);
-  }
   // Both need it: no exec may gain privileges from here on.
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
     s.detail = fmt::format("no_new_privs refused ({}); no sandbox", std::strerror(errno));
