@@ -124,7 +124,7 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path, Re
     if (buffer) {
       dst = f->buffer_bytes_ = buffer->Reserve(f->size_);
     } else {
-      f->owned_.reset(new uint8_t[f->size_]());  // zeros where nothing is read
+      f->owned_ = ReadBuffer::ZeroedBytes(f->size_);  // zeros where nothing is read
       dst = f->owned_.get();
     }
     f->addr_ = dst;
@@ -148,7 +148,7 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path, Re
   if (f->guard_ < 0) {
     // No guard left: read the file whole rather than map it unguarded.
     munmap(p, f->size_);
-    f->owned_.reset(new uint8_t[f->size_]);
+    f->owned_ = ReadBuffer::ZeroedBytes(f->size_);
     f->addr_ = f->owned_.get();
     f->bytes_read_ = ReadAt(fd, f->owned_.get(), 0, f->size_);
     f->short_read_ = f->bytes_read_ < f->size_;

@@ -1,7 +1,9 @@
 // An input file's bytes, read-only, read or mapped as is cheapest.
 #pragma once
 
+#include <cstdlib>
 #include <memory>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -20,14 +22,26 @@ class ReadBuffer {
  public:
   uint8_t* Reserve(uint64_t n) {
     if (n > cap_) {
-      data_.reset(new uint8_t[n]());
+      data_ = ZeroedBytes(n);
       cap_ = n;
     }
     return data_.get();
   }
 
+  /// n zero bytes from calloc, whose large blocks are fresh mappings: pages
+  /// nobody touches are never faulted in (new T[n]() would write all of them).
+  struct FreeDeleter {
+    void operator()(uint8_t* p) const { std::free(p); }
+  };
+  using Bytes = std::unique_ptr<uint8_t[], FreeDeleter>;
+  static Bytes ZeroedBytes(uint64_t n) {
+    auto* p = static_cast<uint8_t*>(std::calloc(n ? n : 1, 1));
+    if (!p) throw std::bad_alloc();
+    return Bytes(p);
+  }
+
  private:
-  std::unique_ptr<uint8_t[]> data_;
+  Bytes data_;
   uint64_t cap_ = 0;
 };
 
@@ -76,7 +90,7 @@ class MappedFile final : public ByteSource {
  private:
   MappedFile() = default;
   void Populate(uint64_t off, uint64_t len) const;
-  std::unique_ptr<uint8_t[]> owned_;  // the bytes, when no ReadBuffer was given
+  ReadBuffer::Bytes owned_;           // the bytes, when no ReadBuffer was given
   uint8_t* buffer_bytes_ = nullptr;   // the bytes, in a ReadBuffer: zeroed where read when done
   bool mapped_ = false;
   void* addr_ = nullptr;
