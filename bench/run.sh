@@ -54,7 +54,7 @@ done
 echo
 echo "(/usr/bin/true, 35 KB, is the floor: the RSS of the process itself.)"
 echo
-echo "## 2. Every ELF file in /usr/bin: exray --json vs readelf -hlSdnW (target: exray >= 3x faster)"
+echo "## 2. Every ELF file in /usr/bin: exray --json vs readelf -hlSdnW (targets: >= 3x faster, -j1 >= 2x; identification <= 15% CPU)"
 echo
 find /usr/bin -maxdepth 1 -type f -print0 | xargs -0 -n 200 python3 -c '
 import sys
@@ -69,12 +69,26 @@ echo
 echo '```'
 files=$(tr '\n' ' ' < "$out/elf-files.txt")
 # One process per tool over all files; cat reads every byte once with no parsing (the I/O floor of reading whole files).
-hyperfine -N --warmup 2 --runs 20 \
+hyperfine -N --warmup 3 --runs 30 --export-json "$out/usrbin.json" \
   -n "exray --json" "$exray --json $files" \
   -n "exray --json -j1" "$exray --json -j1 $files" \
+  -n "exray --json --no-identify" "$exray --json --no-identify $files" \
+  -n "exray --json -j1 --no-identify" "$exray --json -j1 --no-identify $files" \
   -n "readelf -hlSdnW" "readelf -hlSdnW $files" \
+  -n "file" "file $files" \
   -n "cat (read every byte)" "cat $files" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
 echo '```'
+python3 - "$out/usrbin.json" <<'PY'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+m = lambda k: r[k]["mean"] * 1e3
+cpu = lambda k: (r[k]["user"] + r[k]["system"]) * 1e3
+print(f"\nexray --json is {m('readelf -hlSdnW') / m('exray --json'):.2f}x faster than readelf -hlSdnW "
+      f"({m('exray --json'):.1f} against {m('readelf -hlSdnW'):.1f} ms); with -j1 {m('readelf -hlSdnW') / m('exray --json -j1'):.2f}x; "
+      f"{m('file') / m('exray --json'):.2f}x faster than file.")
+print(f"Identification costs {100 * (cpu('exray --json -j1') / cpu('exray --json -j1 --no-identify') - 1):.0f}% of CPU "
+      f"(-j1: {cpu('exray --json -j1'):.0f} against {cpu('exray --json -j1 --no-identify'):.0f} ms user+system).")
+PY
 echo
 echo "## 3. Go: buf (Go 1.27, $(( $(stat -c %s "$buf") / 1048576 )) MiB): build info, every function and every file (target: <= 100 ms, <= 64 MB beyond the file's pages)"
 echo
