@@ -114,20 +114,28 @@ def pick_seeds():
     return seeds
 
 
-def elf_boundaries(data):
-    """Offsets where an ELF structure starts or ends, as far as the headers say."""
-    if len(data) < 52 or data[:4] != b"\x7fELF" or data[4] not in (1, 2) or data[5] not in (1, 2):
-        return []
+def elf_header(data):
+    """(is64, byte order, phoff, shoff, phentsize, phnum, shentsize, shnum) of
+    an ELF file whose header is all there, else None."""
+    if len(data) < 64 or data[:4] != b"\x7fELF" or data[4] not in (1, 2) or data[5] not in (1, 2):
+        return None
     is64, e = data[4] == 2, "<" if data[5] == 1 else ">"
-    ehsize = 64 if is64 else 52
-    if len(data) < ehsize:
-        return [16]
     if is64:
         phoff, shoff = struct.unpack_from(e + "QQ", data, 32)
         phentsize, phnum, shentsize, shnum = struct.unpack_from(e + "HHHH", data, 54)
     else:
         phoff, shoff = struct.unpack_from(e + "II", data, 28)
         phentsize, phnum, shentsize, shnum = struct.unpack_from(e + "HHHH", data, 42)
+    return is64, e, phoff, shoff, phentsize, phnum, shentsize, shnum
+
+
+def elf_boundaries(data):
+    """Offsets where an ELF structure starts or ends, as far as the headers say."""
+    h = elf_header(data)
+    if not h:
+        return []
+    is64, e, phoff, shoff, phentsize, phnum, shentsize, shnum = h
+    ehsize = 64 if is64 else 52
     out = {16, ehsize, phoff, phoff + phentsize * phnum, shoff, shoff + shentsize * shnum}
     for i in range(min(phnum, 256)):
         at = phoff + i * phentsize
@@ -158,18 +166,13 @@ def elf_boundaries(data):
 def elf_fields(data):
     """(offset, width) of header fields worth overwriting: the file header's
     and each program and section header's offsets, sizes, counts and links."""
-    if len(data) < 64 or data[:4] != b"\x7fELF" or data[4] not in (1, 2) or data[5] not in (1, 2):
+    h = elf_header(data)
+    if not h:
         return []
-    is64, e = data[4] == 2, "<" if data[5] == 1 else ">"
+    is64, e, phoff, shoff, phentsize, phnum, shentsize, shnum = h
     W = 8 if is64 else 4
     fields = ([(16, 2), (18, 2), (24, W), (32, W), (40, W), (54, 2), (56, 2), (58, 2), (60, 2), (62, 2)] if is64
               else [(16, 2), (18, 2), (24, 4), (28, 4), (32, 4), (42, 2), (44, 2), (46, 2), (48, 2), (50, 2)])
-    if is64:
-        phoff, shoff = struct.unpack_from(e + "QQ", data, 32)
-        phentsize, phnum, shentsize, shnum = struct.unpack_from(e + "HHHH", data, 54)
-    else:
-        phoff, shoff = struct.unpack_from(e + "II", data, 28)
-        phentsize, phnum, shentsize, shnum = struct.unpack_from(e + "HHHH", data, 42)
     for i in range(min(phnum, 64)):
         at = phoff + i * phentsize
         if at + phentsize <= len(data):
@@ -298,7 +301,7 @@ def main():
         return 1
     # Mutations per seed: fewer for large files (each variant is a full copy).
     weights = [1.0 / max(1.0, (os.path.getsize(p) / (1 << 20)) ** 0.5) for _, p in seeds]
-    per_seed = [max(20, int(a.variants * w / sum(weights))) for w in weights]
+    per_seed = [max(5, int(a.variants * w / sum(weights))) for w in weights]
 
     rng = random.Random(a.seed)
     scratch = tempfile.mkdtemp(prefix="exray-campaign-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
