@@ -28,7 +28,7 @@ Usage: campaign.py EXRAY [--per-file|--batch] [--variants N] [--seed S] [--keep 
 import argparse
 import concurrent.futures
 import glob
-import hashlib
+import math
 import os
 import random
 import resource
@@ -301,7 +301,7 @@ def main():
         return 1
     # Mutations per seed: fewer for large files (each variant is a full copy).
     weights = [1.0 / max(1.0, (os.path.getsize(p) / (1 << 20)) ** 0.5) for _, p in seeds]
-    per_seed = [max(5, int(a.variants * w / sum(weights))) for w in weights]
+    per_seed = [max(5, math.ceil(a.variants * w / sum(weights))) for w in weights]  # at least --variants in all
 
     rng = random.Random(a.seed)
     scratch = tempfile.mkdtemp(prefix="exray-campaign-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
