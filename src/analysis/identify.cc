@@ -291,7 +291,6 @@ class MultiNeedle {
     }
     ready_ = true;
   }
-  size_t size() const { return n_.size(); }
   size_t longest() const { return longest_; }
   /// Calls hit(j, s) for occurrences of needle j starting at s, for every s
   /// in [from, t.size()) where one starts (in no particular order).
