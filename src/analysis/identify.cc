@@ -791,7 +791,9 @@ void IdentifyLibc(const elf::File& f, const CLibSelf& libc_self, RodataStrings& 
     }
   } else if (interp.starts_with("/system/bin/linker")) {
     t->libc = "bionic", t->libc_linking = "shared", where = "PT_INTERP", detail = std::string(interp);
-  } else if (auto at = StaticMusl(f, strings)) {
+  } else if (auto at = t->language == "pascal" ? std::nullopt : StaticMusl(f, strings)) {
+    // Free Pascal's static programs carry its own run-time library, not a C
+    // one: the search would read 4 MiB of each for nothing.
     t->libc = "musl", t->libc_linking = "static", where = strings.Where(*at), detail = "MUSL_LOCPATH, \"No error information\"";
   } else if (f.needed.empty() && interp.empty()) {
     // Static glibc keeps its own sections for freeing resources at exit and
@@ -891,7 +893,29 @@ struct Pattern {
   std::string_view prefix;
   const EngineSymbol* engine;
   const LangSymbol* lang;
+  uint64_t word = 0, mask = 0;  // the prefix's first 8 bytes, and which of them it has
+  uint32_t lang_bit = 0;        // LangBit(lang->language)
 };
+// One bit per language kLangSymbols names, so the pass asks "already seen?"
+// with an AND rather than a search of the hits by name.
+uint32_t LangBit(std::string_view language) {
+  static const std::vector<std::string_view> names = [] {
+    std::vector<std::string_view> v;
+    for (const LangSymbol& l : kLangSymbols)
+      if (std::find(v.begin(), v.end(), l.language) == v.end()) v.push_back(l.language);
+    return v;
+  }();
+  static_assert(std::size(kLangSymbols) <= 32, "one bit per language must fit");
+  for (size_t k = 0; k < names.size(); ++k)
+    if (names[k] == language) return 1u << k;
+  return 0;
+}
+// The first 8 bytes of a name, zero-filled, as the patterns' words are.
+uint64_t Word8(std::string_view s) {
+  uint64_t w = 0;
+  std::memcpy(&w, s.data(), std::min<size_t>(8, s.size()));
+  return w;
+}
 struct PatternIndex {
   std::array<uint16_t, 65537> start{};  // patterns for key k are list[start[k], start[k+1])
   std::vector<Pattern> list;
@@ -901,8 +925,15 @@ const PatternIndex& Patterns() {
     auto* ix = new PatternIndex;
     auto key = [](std::string_view p) { return (uint8_t(p[0]) << 8) | uint8_t(p[1]); };
     std::vector<std::pair<int, Pattern>> all;
-    for (const EngineSymbol& e : kEngineSymbols) all.push_back({key(e.prefix), {e.prefix, &e, nullptr}});
-    for (const LangSymbol& l : kLangSymbols) all.push_back({key(l.prefix), {l.prefix, nullptr, &l}});
+    auto make = [](std::string_view prefix, const EngineSymbol* e, const LangSymbol* l) {
+      Pattern p{prefix, e, l};
+      p.word = Word8(prefix);
+      p.mask = prefix.size() >= 8 ? ~uint64_t{0} : Word8(std::string(prefix.size(), '\xff'));
+      p.lang_bit = l ? LangBit(l->language) : 0;
+      return p;
+    };
+    for (const EngineSymbol& e : kEngineSymbols) all.push_back({key(e.prefix), make(e.prefix, &e, nullptr)});
+    for (const LangSymbol& l : kLangSymbols) all.push_back({key(l.prefix), make(l.prefix, nullptr, &l)});
     std::stable_sort(all.begin(), all.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
     size_t i = 0;
     for (int k = 0; k <= 65536; ++k) {
@@ -943,6 +974,8 @@ void CollectLinkFacts(const elf::File& f, Analysis* a, ElfFacts* x) {
     x->engines.push_back({"jsc", "section headers", std::string(s->name), true, false, Strength::kStructure});
 
   const PatternIndex& ix = Patterns();
+  uint32_t langs_seen = 0;
+  for (const LangHit& h : x->langs) langs_seen |= LangBit(h.language);
   // Rust mangling needs the whole name: only the first kRustSample defined
   // "_ZN"/"_R" names are measured.
   constexpr int kRustSample = 64;
@@ -956,6 +989,9 @@ void CollectLinkFacts(const elf::File& f, Analysis* a, ElfFacts* x) {
            std::any_of(x->engines.begin(), x->engines.end(),
                        [](const EngineHit& h) { return h.defined && h.engine != "napi"; });
   };
+  // Names this many entries ahead are fetched while the current one is
+  // matched: about one memory latency's worth of the loop.
+  constexpr uint64_t kPrefetchAhead = 32;
   for (const elf::SymbolTable* t : {&f.dynsym, &f.symtab}) {
     if (a->go && t == &f.symtab) continue;
     if (settled()) break;
@@ -963,14 +999,18 @@ void CollectLinkFacts(const elf::File& f, Analysis* a, ElfFacts* x) {
     uint64_t i = 1;
     for (; i < n; ++i) {
       if ((i & 1023) == 0 && settled()) break;
+      t->PrefetchName(i + kPrefetchAhead);
       // Raw bytes, NUL and all: the patterns hold no NUL, so a shorter name fails them.
       std::string_view head = t->NameBytes(i, 32);
       if (head.size() < 4 || head[0] == '\0') continue;
       const int k = (uint8_t(head[0]) << 8) | uint8_t(head[1]);
+      const uint64_t word = ix.start[k] < ix.start[k + 1] ? Word8(head) : 0;
       for (uint16_t p = ix.start[k]; p < ix.start[k + 1]; ++p) {
         const Pattern& pat = ix.list[p];
-        if (!head.starts_with(pat.prefix)) continue;
-        if (pat.lang && FindLang(*x, pat.lang->language)) continue;  // one witness per language is enough
+        if (pat.lang_bit & langs_seen) continue;  // one witness per language is enough
+        // Eight bytes at once, then the rest of a longer prefix.
+        if ((word & pat.mask) != pat.word) continue;
+        if (pat.prefix.size() > 8 && !head.starts_with(pat.prefix)) continue;
         // "_ZGV..." is the vector-function ABI's mangling (libmvec's
         // _ZGVbN4v_expf), which C code calls when GCC vectorises a loop.
         if (pat.lang && pat.prefix == "_Z" && head.starts_with("_ZGV")) continue;
@@ -998,6 +1038,7 @@ void CollectLinkFacts(const elf::File& f, Analysis* a, ElfFacts* x) {
         } else if (const LangSymbol* l = pat.lang) {
           x->langs.push_back(
               {l->language, l->compiler, std::string(t->section_name), std::string(sym.name), Strength::kSymbol});
+          langs_seen |= pat.lang_bit;
         }
       }
       // D's mangling: "_D" and a length ("_D2rt3dso12register_dsoFZv").

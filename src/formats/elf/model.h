@@ -69,6 +69,10 @@ struct SymbolTable {
   /// max bytes of the string table from entry i's name on, NUL and all
   /// (fewer at the table's end): for prefix tests of patterns without NUL.
   std::string_view NameBytes(uint64_t i, size_t max) const;
+  /// Asks the CPU to fetch entry i's name ahead of its use: a pass over a
+  /// large table waits on each name's first byte otherwise (names are
+  /// scattered through the string table). No effect when i is out of range.
+  void PrefetchName(uint64_t i) const;
   /// Whether entry i has a section index (st_shndx != SHN_UNDEF), read
   /// without decoding the entry; false when i >= readable.
   bool Defined(uint64_t i) const;

@@ -644,6 +644,12 @@ std::string_view SymbolTable::NameBytes(uint64_t i, size_t max) const {
   return strtab.Sub(name, std::min<uint64_t>(max, strtab.size() - name)).AsString();  // shorter at the end
 }
 
+void SymbolTable::PrefetchName(uint64_t i) const {
+  uint32_t name = 0;
+  if (i >= readable || !data.ReadInt<uint32_t>(i * kSymSize[is64 ? 1 : 0], endian, &name)) return;
+  if (name < strtab.size()) __builtin_prefetch(strtab.data() + name);
+}
+
 bool SymbolTable::Defined(uint64_t i) const {
   // st_shndx: Elf64_Sym {name u32, info u8, other u8, shndx u16, ...};
   // Elf32_Sym {name u32, value u32, size u32, info u8, other u8, shndx u16}.
