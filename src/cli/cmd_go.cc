@@ -1,0 +1,90 @@
+// `exray go FILE... [--json]`: the Go build info, as `go version -m` shows
+// it; with --functions, --files, --packages or --pc, the pclntab of one file.
+#include <cerrno>
+#include <cstdlib>
+#include <ostream>
+
+#include "analysis/go_dive.h"
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "formats/elf/address_space.h"
+#include "report/report.h"
+
+namespace exray {
+
+int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{"exray go: the Go version, modules and build settings of a Go binary (like `go version -m`)", "exray go"};
+  std::vector<std::string> paths;
+  bool json = false;
+  app.add_option("files", paths, "the Go binaries (one with --functions, --files, --packages or --pc)")->required();
+  app.add_flag("--json", json, "print {path, go} as JSON");
+  GoReport report;
+  std::vector<std::string> pcs;
+  app.add_flag("--functions", report.functions, "list every function from pclntab: entry, end, name, file:line");
+  app.add_flag("--lines", report.lines, "with --functions: the file and line at each function's entry");
+  app.add_flag("--files", report.files, "list every source file from pclntab");
+  bool packages = false;
+  app.add_flag("--packages", packages,
+               "code bytes by owner (runtime, stdlib, program, dependencies, ...) and by package");
+  app.add_option("--pc", pcs, "addresses (hex with 0x, or decimal) to turn into function, file and line");
+  if (auto rc = ParseOptions(app, argc, argv, out, err)) return *rc;
+  const bool listing = report.functions || report.files || packages || !pcs.empty();
+  if (listing && paths.size() > 1) {
+    err << "exray go: --functions, --files, --packages and --pc take one file\n";
+    return 2;
+  }
+  for (const std::string& p : pcs) {
+    char* end = nullptr;
+    errno = 0;
+    const uint64_t v = std::strtoull(p.c_str(), &end, 0);
+    if (p.empty() || *end != '\0' || errno == ERANGE) {
+      err << "exray go: --pc " << p << ": not an address\n";
+      return 2;
+    }
+    report.pcs.push_back(v);
+  }
+  // Several files: build info for each, like `go version -m`; JSON one object per line.
+  const int bi_indent = paths.size() > 1 ? -1 : 2;
+  ReadBuffer buffer;
+  auto one = [&](const std::string& path) -> int {
+    auto opened = OpenElf(path, &buffer, err);
+    if (!opened) return 1;
+    elf::ElfAddressSpace as(opened->elf);
+    GoDiveOptions opts;
+    opts.pclntab = listing;
+    opts.sizes = packages;
+    const GoDive dive = DiveGo(opened->elf, as, opts);
+    if (!dive.build_info_ok() && !dive.pclntab_ok()) {
+      if (const std::optional<Analysis>& ga = dive.gccgo) {
+        out << path << ": " << (ga->go->version.empty() ? "Go version unknown" : ga->go->version) << " (gccgo"
+            << (ga->go->version_from.empty() ? "" : ", from " + ga->go->version_from)
+            << "; gccgo writes no build info or pclntab)\n";
+        for (const Evidence& e : ga->evidence) out << "\t" << e.where << ": " << e.detail << "\n";
+        return 0;
+      }
+      err << "exray: " << path << ": not a Go binary (no build info or pclntab found)\n";
+      return 1;
+    }
+    for (const std::string& w : dive.warnings) err << "exray: " << path << ": warning: " << w << '\n';
+    if (dive.build_info_ok() && !listing) {
+      out << (json ? GoToJson(path, *dive.build_info_ok(), bi_indent) + "\n" : GoToText(path, *dive.build_info_ok()));
+      return 0;
+    }
+    report.path = path;
+    report.build_info = dive.build_info_ok();
+    report.pclntab = dive.pclntab_ok();
+    report.as = &as;
+    report.runtime_version = dive.runtime_version ? &*dive.runtime_version : nullptr;
+    report.sizes = dive.sizes ? &*dive.sizes : nullptr;
+    // The lists run to tens of thousands of entries: compact JSON is a third of the size.
+    const int indent = report.functions || report.files ? -1 : 2;
+    if (json) GoReportToJson(report, indent, out);
+    else GoReportToText(report, out);
+    return 0;
+  };
+  int rc = 0;
+  for (const std::string& p : paths) rc = std::max(rc, one(p));
+  return rc;
+}
+
+}  // namespace exray
