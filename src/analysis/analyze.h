@@ -78,6 +78,13 @@ struct RustFacts {
   std::optional<RustDepV0> dep_v0;
 };
 
+/// How a program is linked: by the kernel alone (static, static-pie) or
+/// through a loader (dynamic); none for files that are not programs.
+struct LinkingKinds {
+  static constexpr std::string_view kNames[] = {"none", "static", "static-pie", "dynamic"};
+};
+using Linking = ClosedName<LinkingKinds>;
+
 struct Analysis {
   std::string path;
   uint64_t size = 0;
@@ -94,7 +101,7 @@ struct Analysis {
   std::optional<script::Shebang> script;
   std::optional<BytecodeFacts> bytecode;  // bytecode and archive files (analysis/bytecode.h)
 
-  std::string linking = "none";  // static, static-pie, dynamic, none
+  Linking linking = "none";
   bool pie = false, stripped = false, debug_info = false;
   std::optional<std::string> glibc_min;
   Hardening hardening;

@@ -20,12 +20,12 @@ void Verdict(Analysis* a, std::string language, std::string compiler, std::strin
   t.language = std::move(language), t.compiler = std::move(compiler), t.version = std::move(version);
   a->toolchain = t;
   Execution x;
-  x.model = "bytecode", x.engine = std::string(engine), x.jit = std::string(EngineJitByDefault(engine));
+  x.model = "bytecode", x.engine = std::string(engine), x.jit = EngineJitByDefault(engine);
   a->execution = x;
 }
 
-void Add(Analysis* a, std::string id, std::string claim, Strength s, std::string where, std::string detail) {
-  a->evidence.push_back({std::move(id), std::move(claim), true, s, std::move(where), std::move(detail)});
+void Add(Analysis* a, EvidenceId id, std::string claim, Strength s, std::string where, std::string detail) {
+  a->evidence.push_back({id, std::move(claim), true, s, std::move(where), std::move(detail)});
 }
 
 void AddWarnings(Analysis* a, const std::vector<std::string>& ws) {

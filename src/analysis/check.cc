@@ -5,7 +5,7 @@
 namespace exray {
 namespace {
 
-const Evidence* Find(const Analysis& a, std::string_view id) {
+const Evidence* Find(const Analysis& a, EvidenceId id) {
   for (const Evidence& e : a.evidence)
     if (e.id == id) return &e;
   return nullptr;
@@ -25,8 +25,8 @@ Result<std::vector<CheckOutcome>> CheckRequirements(const Analysis& a, const std
     o.requirement = r;
     if (r == "static") {
       o.holds = a.linking == "static" || a.linking == "static-pie";
-      o.why = "linking is " + a.linking;
-      o.where = Where(Find(a, a.linking == "dynamic" ? "linking.interp" : "linking.dynamic"));
+      o.why = "linking is " + std::string(a.linking.str());
+      o.where = Where(Find(a, a.linking == "dynamic" ? EvidenceId("linking.interp") : EvidenceId("linking.dynamic")));
     } else if (r == "no-interpreter") {
       // Neither a program interpreter (PT_INTERP), nor a language engine the
       // identification found (its core, its strings: a static interpreter
@@ -43,10 +43,11 @@ Result<std::vector<CheckOutcome>> CheckRequirements(const Analysis& a, const std
               : engine   ? fmt::format("it {} the {} engine", a.execution->model == "vm" ? "is" : "carries a program for",
                                        a.execution->engine)
                          : (a.elf ? "no PT_INTERP" : "not an ELF file");
-      const Evidence* eng = Find(a, a.execution && a.execution->model == "embedded" ? "execution.embedded" : "execution.engine");
+      const Evidence* eng = Find(a, a.execution && a.execution->model == "embedded" ? EvidenceId("execution.embedded")
+                                                                                   : EvidenceId("execution.engine"));
       o.where = Where(interp ? Find(a, "linking.interp") : bytecode ? loop : engine && eng ? eng : Find(a, "linking.interp"));
     } else if (r == "no-vm") {
-      const std::string model = a.execution ? a.execution->model : "unknown";
+      const std::string model(a.execution ? a.execution->model.str() : "unknown");
       o.holds = model == "native";
       o.why = "execution model is " + model + (a.execution && !a.execution->engine.empty()
                                                    ? " (engine " + a.execution->engine + ")"
@@ -55,7 +56,7 @@ Result<std::vector<CheckOutcome>> CheckRequirements(const Analysis& a, const std
       const Evidence* e = loop && loop->holds ? loop : Find(a, "execution.engine");
       o.where = Where(e ? e : Find(a, "execution.native"));
     } else if (r == "no-jit") {
-      const std::string jit = a.execution ? a.execution->jit : "unknown";
+      const std::string jit(a.execution ? a.execution->jit.str() : "unknown");
       o.holds = jit == "no";
       o.why = "JIT is " + jit;
       const Evidence* asks = Find(a, "code.exec_memory");

@@ -78,9 +78,12 @@ void AnalyzeGccgo(const elf::File& f, Analysis* a) {
   GoFacts g;
   g.compiler = "gccgo";
   if (info->go_version) g.version = *info->go_version, g.version_from = info->go_version_from;
-  for (const go::GccgoEvidence& e : info->evidence)
-    a->evidence.push_back({"go.gccgo." + std::string(go::GccgoEvidenceKindName(e.kind)), "compiled by gccgo", true,
+  for (const go::GccgoEvidence& e : info->evidence) {
+    // Each kind's name has its id in the table (EvidenceIds).
+    const auto id = EvidenceId::Find("go.gccgo." + std::string(go::GccgoEvidenceKindName(e.kind)));
+    a->evidence.push_back({id ? *id : EvidenceId("go.gccgo.symbol"), "compiled by gccgo", true,
                            e.decisive ? Strength::kStructure : Strength::kProducer, e.where, e.what});
+  }
   a->go = std::move(g);
 }
 

@@ -35,8 +35,8 @@ std::string TrimRight(std::string s) {
 
 void AnalyzeHardening(const File& f, Analysis* a) {
   Hardening& h = a->hardening;
-  auto add = [&](std::string id, std::string claim, bool holds, Strength st, std::string where, std::string detail = "") {
-    a->evidence.push_back({std::move(id), std::move(claim), holds, st, std::move(where), std::move(detail)});
+  auto add = [&](EvidenceId id, std::string claim, bool holds, Strength st, std::string where, std::string detail = "") {
+    a->evidence.push_back({id, std::move(claim), holds, st, std::move(where), std::move(detail)});
   };
   const bool is_static = a->linking == "static" || a->linking == "static-pie";
 

@@ -23,7 +23,7 @@ namespace {
 struct EngineInfo {
   std::string_view name;      // the JSON vocabulary
   std::string_view language;  // the language it runs
-  std::string_view jit;       // by default: yes, capable, no
+  Jit jit;                    // by default: yes, capable, no
 };
 
 constexpr EngineInfo kEngines[] = {
@@ -812,7 +812,7 @@ void IdentifyLibc(const elf::File& f, const CLibSelf& libc_self, RodataStrings& 
                            Strength::kStructure, where, detail});
 }
 
-const char* EngineJitWhy(std::string_view jit) {
+const char* EngineJitWhy(Jit jit) {
   if (jit == "yes") return "JITs by default";
   if (jit == "capable") return "has a JIT that is off by default";
   return "interprets; no JIT by default";
@@ -873,7 +873,7 @@ void IdentifyScript(Analysis* a) {
   Execution x;
   x.model = "script";
   x.engine = std::string(engine);
-  if (const EngineInfo* e = EngineByName(engine)) x.jit = std::string(e->jit);
+  if (const EngineInfo* e = EngineByName(engine)) x.jit = e->jit;
   else if (lang == "shell") x.jit = "no";  // no shell compiles to machine code
   a->execution = x;
   // An interpreter exray does not know names no language: say that, rather
@@ -1440,7 +1440,7 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
 
 void SetEngine(Execution* x, std::string_view engine) {
   x->engine = std::string(engine);
-  if (const EngineInfo* e = EngineByName(engine)) x->jit = std::string(e->jit);
+  if (const EngineInfo* e = EngineByName(engine)) x->jit = e->jit;
 }
 
 void AddJitEvidence(Analysis* a, std::string_view engine) {
@@ -1704,9 +1704,9 @@ bool NameInterpreter(Analysis* a) {
   return true;
 }
 
-std::string_view EngineJitByDefault(std::string_view engine) {
+Jit EngineJitByDefault(std::string_view engine) {
   const EngineInfo* e = EngineByName(engine);
-  return e ? e->jit : std::string_view("unknown");
+  return e ? e->jit : Jit("unknown");
 }
 
 void Identify(Analysis* a) {

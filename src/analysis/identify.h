@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "support/closed_name.h"
+
 namespace exray {
 
 struct Analysis;
@@ -25,10 +27,22 @@ struct Toolchain {
 
 /// `{model, engine, jit}` (the Go runtime is read from Analysis::go);
 /// engine empty when none.
+/// How the file's own logic runs; "unknown" until identification decides.
+struct ExecutionModels {
+  static constexpr std::string_view kNames[] = {"unknown", "native", "vm", "embedded", "script", "bytecode"};
+};
+using ExecutionModel = ClosedName<ExecutionModels>;
+/// Whether it compiles code at run time: yes, capable (an engine that can,
+/// off by default), no, unknown.
+struct JitAnswers {
+  static constexpr std::string_view kNames[] = {"unknown", "yes", "capable", "no"};
+};
+using Jit = ClosedName<JitAnswers>;
+
 struct Execution {
-  std::string model;  // native, vm, embedded, script, bytecode
+  ExecutionModel model = "unknown";
   std::string engine;
-  std::string jit = "unknown";  // yes, capable, no, unknown
+  Jit jit = "unknown";
   /// For model "native": the engines it links for scripting, in DT_NEEDED order.
   std::vector<std::string> embeds;
   /// The engine's own code is in this file (its core defined, a section of
@@ -69,7 +83,7 @@ inline constexpr int kMinStringMarks = 2;
 /// Whether an engine of the JSON vocabulary JITs by default ("yes",
 /// "capable", "no"); "unknown" for an empty or unknown name. The one table
 /// is in identify.cc (docs/identify.md, "Engines and JIT by default").
-std::string_view EngineJitByDefault(std::string_view engine);
+Jit EngineJitByDefault(std::string_view engine);
 /// Whether a needed library (its DT_NEEDED or file name) is the engine's own
 /// code ("libguile-3.0.so.1" for guile); a launcher's library that loads the
 /// engine itself later (libjli.so for hotspot) is not.

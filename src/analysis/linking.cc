@@ -56,7 +56,7 @@ void AnalyzeLinking(const File& f, Analysis* a) {
                          dyn ? fmt::format("{} entries, {} DT_NEEDED", f.dynamic.size(), f.needed.size()) : ""});
 
   if (type == ET_EXEC) {
-    a->linking = (interp || dyn) ? "dynamic" : "static";
+    a->linking = (interp || dyn) ? Linking("dynamic") : Linking("static");
   } else if (type == ET_DYN) {
     if (interp) a->linking = "dynamic";
     else if (pie_flag) a->linking = "static-pie";

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "support/closed_name.h"
+
 namespace exray {
 
 class JsonWriter {
@@ -44,6 +46,8 @@ class JsonWriter {
   void Value(std::string_view s) { String(s); }
   void Value(const std::string& s) { String(s); }
   void Value(const char* s) { String(s); }
+  template <typename Set>
+  void Value(ClosedName<Set> n) { String(n.str()); }
   void Value(bool v) { Bool(v); }
   void Value(int v) { Int(v); }
   void Value(uint64_t v) { Uint(v); }

@@ -55,7 +55,7 @@ std::string Join(const std::vector<std::string_view>& v, std::string_view sep) {
   return s;
 }
 
-const Evidence* Find(const Analysis& a, std::string_view id) {
+const Evidence* Find(const Analysis& a, EvidenceId id) {
   for (const Evidence& e : a.evidence)
     if (e.id == id) return &e;
   return nullptr;
@@ -129,14 +129,14 @@ std::string_view EngineLabel(std::string_view e) {
 void Verdict(const Analysis& a, Out& out) {
   if (!a.execution) return;
   const Execution& x = *a.execution;
-  std::string v = x.model;
+  std::string v(x.model.str());
   if (x.model == "native") {
     // Engines it links for scripting (vim.nox: five) run its users' scripts,
     // not its own logic: named here, so "no interpreter" is not read as none at all.
     std::string embeds;
     for (const std::string& e : x.embeds) embeds += std::string(embeds.empty() ? "" : ", ") + std::string(EngineLabel(e));
     v += " · no VM · no interpreter";
-    v += x.jit == "no" ? " · no JIT engine" : " · JIT " + x.jit;
+    v += x.jit == "no" ? " · no JIT engine" : " · JIT " + std::string(x.jit.str());
     if (!embeds.empty()) v += " · embeds for scripting: " + embeds;
     if (a.go && a.go->code)
       v += fmt::format(" · runtime: Go ({}{})", a.go->code->gc ? "GC" : "no GC",
@@ -159,7 +159,7 @@ void Verdict(const Analysis& a, Out& out) {
     if (!x.engine.empty())
       v += host.empty() ? fmt::format(" · engine: {}", EngineLabel(x.engine))
                         : fmt::format(" · engine: {} ({})", EngineLabel(x.engine), host);
-    v += fmt::format(" · JIT: {}", x.jit);
+    v += fmt::format(" · JIT: {}", x.jit.str());
     if (!x.payload_kind.empty()) v += fmt::format(" · carries: {} of {}", HumanSize(x.payload_size), a.toolchain ? a.toolchain->language : "program");
   }
   out.Field("verdict", v, "", "1");  // bold
@@ -178,7 +178,7 @@ void Verdict(const Analysis& a, Out& out) {
   std::vector<std::pair<size_t, const Evidence*>> shown;
   for (const Evidence& e : a.evidence)
     for (size_t r = 0; r < std::size(kRanks); ++r)
-      if (std::string_view(e.id).starts_with(kRanks[r])) {
+      if (e.id.str().starts_with(kRanks[r])) {
         shown.emplace_back(r, &e);
         break;
       }
@@ -280,7 +280,7 @@ void ElfReport(const Analysis& a, const ReportOptions& o, Out& out) {
               fmt::format("{}{}{}", v ? v->where : "", v && c ? "; " : "", c ? c->where : ""));
   }
 
-  std::string link = a.linking;
+  std::string link(a.linking.str());
   if (a.pie && a.linking != "static-pie") link += ", PIE";
   if (f.soname) link += fmt::format(", shared library {}", *f.soname);
   std::vector<std::string_view> why;
@@ -310,7 +310,7 @@ void ElfReport(const Analysis& a, const ReportOptions& o, Out& out) {
   if (f.abi_tag) out.Field("abi tag", *f.abi_tag, "NT_GNU_ABI_TAG note");
 
   out.Line("  hardening");
-  static const struct { const char* id; const char* label; } kRows[] = {
+  static const struct { EvidenceId id; const char* label; } kRows[] = {
       {"hardening.relro", "RELRO"},       {"hardening.nx", "NX stack"},     {"hardening.canary", "stack canary"},
       {"hardening.fortify", "FORTIFY"},   {"hardening.ibt", "IBT / BTI"},   {"hardening.shstk", "SHSTK / PAC"},
       {"hardening.wx", "no W+X load"},    {"hardening.textrel", "no TEXTREL"}, {"hardening.rpath", "no RPATH"},
@@ -319,8 +319,8 @@ void ElfReport(const Analysis& a, const ReportOptions& o, Out& out) {
     const Evidence* e = Find(a, row.id);
     if (!e) continue;
     std::string label = row.label;
-    if (std::string_view(row.id) == "hardening.relro") label = fmt::format("RELRO {}", a.hardening.relro);
-    bool good = e->holds && !(std::string_view(row.id) == "hardening.relro" && a.hardening.relro != "full");
+    if (row.id == "hardening.relro") label = fmt::format("RELRO {}", a.hardening.relro);
+    bool good = e->holds && !(row.id == "hardening.relro" && a.hardening.relro != "full");
     std::string mark = good ? out.Good("✓") : (e->holds ? out.Paint("~", "33") : out.Bad("✗"));
     std::string detail = e->detail.empty() ? "" : ": " + e->detail;
     out.Line(fmt::format("    {} {:<14} {}", mark, label, out.Dim(Safe(e->where + detail))));

@@ -344,7 +344,7 @@ std::vector<Claim> CompareWithStatic(const Analysis& a, const Observation& obs, 
   // JIT.
   {
     Claim c{"jit", "no static claim", "", "no static claim"};
-    std::string jit = a.execution ? a.execution->jit : "unknown";
+    std::string jit(a.execution ? a.execution->jit.str() : "unknown");
     std::string engine = a.execution && !a.execution->engine.empty() ? " (" + a.execution->engine + ")" : "";
     // Run-time code in a program FILE exec'd is still code the run made: the
     // claim is about what running FILE does, and a helper can carry the JIT.
@@ -426,7 +426,7 @@ std::vector<Claim> CompareWithStatic(const Analysis& a, const Observation& obs, 
   }
   // Linking.
   if (a.format == "elf" && a.linking != "none") {
-    Claim c{"linking", a.linking, "", ""};
+    Claim c{"linking", std::string(a.linking.str()), "", ""};
     if (a.linking == "static" || a.linking == "static-pie") {
       c.observed = libs ? fmt::format("{} shared object(s) mapped executable", libs) : "no shared object mapped";
       c.status = libs ? "refuted" : "confirmed";

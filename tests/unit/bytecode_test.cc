@@ -174,7 +174,7 @@ Bytes Pe(uint32_t cli_rva, uint32_t cli_flags = 1) {
 
 const Evidence* Find(const Analysis& a, const std::string& id) {
   for (const Evidence& e : a.evidence)
-    if (e.id == id) return &e;
+    if (e.id.str() == id) return &e;
   return nullptr;
 }
 
@@ -188,9 +188,9 @@ TEST(Bytecode, JavaClassReleases) {
   ASSERT_TRUE(a.toolchain && a.execution);
   EXPECT_EQ(a.toolchain->language, "java");
   EXPECT_EQ(a.toolchain->version, "21");
-  EXPECT_EQ(a.execution->model, "bytecode");
+  EXPECT_EQ(a.execution->model.str(), "bytecode");
   EXPECT_EQ(a.execution->engine, "");
-  EXPECT_EQ(a.execution->jit, "unknown");
+  EXPECT_EQ(a.execution->jit.str(), "unknown");
 }
 
 TEST(Bytecode, FatMachOIsNotAClassFile) {
@@ -285,7 +285,7 @@ TEST(Bytecode, PycVersions) {
   EXPECT_EQ(a.toolchain->language, "python");
   EXPECT_EQ(a.toolchain->version, "3.12");
   EXPECT_EQ(a.execution->engine, "cpython");
-  EXPECT_EQ(a.execution->jit, "no");
+  EXPECT_EQ(a.execution->jit.str(), "no");
   EXPECT_EQ(Find(AnalyzeBytes(Pyc(3720)), "toolchain.language")->strength, Strength::kPattern);
 }
 
@@ -295,9 +295,9 @@ TEST(Bytecode, WasmProducers) {
   ASSERT_TRUE(a.toolchain && a.execution && a.bytecode);
   EXPECT_EQ(a.toolchain->language, "rust");
   EXPECT_EQ(a.toolchain->compiler, "rustc");
-  EXPECT_EQ(a.execution->model, "bytecode");
+  EXPECT_EQ(a.execution->model.str(), "bytecode");
   EXPECT_EQ(a.execution->engine, "");
-  EXPECT_EQ(a.execution->jit, "unknown");
+  EXPECT_EQ(a.execution->jit.str(), "unknown");
   EXPECT_EQ(a.bytecode->wasm->sections, 2u);
   EXPECT_EQ(AnalyzeBytes(Wasm({{"language", "Go"}, {"processed-by", "Go cmd/compile"}})).toolchain->compiler, "gc");
   EXPECT_EQ(AnalyzeBytes(Wasm({{"language", "C11"}})).toolchain->language, "c");
@@ -335,13 +335,13 @@ TEST(Bytecode, LuaAndLuaJit) {
   ASSERT_TRUE(a.execution && a.bytecode);
   EXPECT_EQ(a.bytecode->version, "5.4");
   EXPECT_EQ(a.execution->engine, "lua");
-  EXPECT_EQ(a.execution->jit, "no");
+  EXPECT_EQ(a.execution->jit.str(), "no");
   Analysis j = AnalyzeBytes(Bytes("\x1bLJ\x02\x02", 5));
   ASSERT_TRUE(j.execution);
   EXPECT_EQ(j.bytecode->kind, "luajit");
   EXPECT_EQ(j.bytecode->version, "2");
   EXPECT_EQ(j.execution->engine, "luajit");
-  EXPECT_EQ(j.execution->jit, "yes");
+  EXPECT_EQ(j.execution->jit.str(), "yes");
 }
 
 TEST(Bytecode, BeamChunksAndModule) {
@@ -355,7 +355,7 @@ TEST(Bytecode, BeamChunksAndModule) {
   EXPECT_EQ(a.format, "beam");
   EXPECT_EQ(a.toolchain->language, "erlang");
   EXPECT_EQ(a.execution->engine, "beam");
-  EXPECT_EQ(a.execution->jit, "yes");
+  EXPECT_EQ(a.execution->jit.str(), "yes");
   Bytes big = Beam();
   big[16] = '\x7f';  // AtU8's size: 0x7f000010, past the form
   m = ParseBeam(V(big));
@@ -375,8 +375,8 @@ TEST(Bytecode, DotNetAssembly) {
   EXPECT_EQ(a.format, "pe");
   ASSERT_TRUE(a.toolchain && a.execution && a.bytecode);
   EXPECT_EQ(a.toolchain->language, "csharp");
-  EXPECT_EQ(a.execution->model, "bytecode");
-  EXPECT_EQ(a.execution->jit, "unknown");
+  EXPECT_EQ(a.execution->model.str(), "bytecode");
+  EXPECT_EQ(a.execution->jit.str(), "unknown");
   EXPECT_EQ(a.bytecode->kind, "cli");
   EXPECT_NE(Find(a, "toolchain.language")->claim.find("CLI IL assembly"), std::string::npos);
 }

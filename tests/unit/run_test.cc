@@ -247,10 +247,10 @@ Observation SampleRun() {
 Analysis SampleAnalysis(std::string jit, std::string linking = "dynamic") {
   Analysis a;
   a.format = "elf";
-  a.linking = std::move(linking);
+  a.linking = *Linking::Find(linking);
   a.execution = Execution{};
   a.execution->model = "native";
-  a.execution->jit = std::move(jit);
+  a.execution->jit = *Jit::Find(jit);
   return a;
 }
 
