@@ -10,12 +10,11 @@
 
 #include "formats/elf/raw.h"
 #include "support/checked.h"
+#include "support/hex.h"
 
 namespace exray::elf {
 
 namespace {
-
-std::string Hex(uint64_t v) { return fmt::format("{:#x}", v); }
 
 class Parser {
  public:
@@ -798,7 +797,7 @@ std::string MachineName(uint16_t m) {
 std::string TypeName(uint16_t t) {
   static const char* kNames[] = {"NONE", "REL", "EXEC", "DYN", "CORE"};
   if (t <= ET_CORE) return kNames[t];
-  return fmt::format("{:#x}", t);
+  return Hex(t);
 }
 
 std::string SectionTypeName(uint32_t t, uint16_t machine) {
@@ -814,7 +813,7 @@ std::string SectionTypeName(uint32_t t, uint16_t machine) {
   if (machine == static_cast<uint16_t>(Machine::m) && t == (value)) return name;
 #include "formats/elf/elf_section_types.def"
 #undef X
-  return fmt::format("{:#x}", t);
+  return Hex(t);
 }
 
 std::string SegmentTypeName(uint32_t t, uint16_t machine) {
@@ -830,7 +829,7 @@ std::string SegmentTypeName(uint32_t t, uint16_t machine) {
   if (machine == static_cast<uint16_t>(Machine::m) && t == (value)) return name;
 #include "formats/elf/elf_segment_types.def"
 #undef X
-  return fmt::format("{:#x}", t);
+  return Hex(t);
 }
 
 std::string DynamicTagName(int64_t t) {

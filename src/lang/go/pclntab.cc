@@ -3,12 +3,11 @@
 #include "lang/go/pclntab.h"
 
 #include <algorithm>
-#include <cinttypes>
-#include <cstdio>
 #include <string>
 
 #include "lang/go/moduledata.h"
 #include "support/checked.h"
+#include "support/hex.h"
 
 namespace exray::go {
 namespace {
@@ -26,12 +25,6 @@ constexpr uint64_t kNoFunc = UINT64_MAX;
 // the inline tree index, and the funcdata slot of the inline tree.
 constexpr uint32_t kPcdataInlTreeIndex = 2;
 constexpr uint32_t kFuncdataInlTree = 3;
-
-std::string Hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
-  return buf;
-}
 
 bool Is118Plus(PclnVersion v) { return v == PclnVersion::kGo118 || v == PclnVersion::kGo120; }
 
