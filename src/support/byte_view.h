@@ -85,6 +85,19 @@ class ByteView {
     return std::string_view(reinterpret_cast<const char*>(data_ + off), end - off);
   }
 
+  /// The NUL-terminated string at off, looked for within max_len + 1 bytes so a
+  /// view without terminators costs O(max_len) per call, not O(view). Without a
+  /// terminator the string is cut at max_len bytes or the end of the view, and
+  /// too_long reports which: whether more than max_len bytes were left at off.
+  std::string_view CString(uint64_t off, uint64_t max_len, bool* found_nul, bool* too_long = nullptr) const {
+    const uint64_t left = off < size_ ? size_ - off : 0;
+    const bool cut = left > max_len;
+    std::string_view s = Sub(off, cut ? max_len + 1 : left).CString(0, found_nul);
+    if (!*found_nul && cut) s = s.substr(0, max_len);
+    if (too_long) *too_long = !*found_nul && cut;
+    return s;
+  }
+
   std::string_view AsString() const { return std::string_view(reinterpret_cast<const char*>(data_), size_); }
 
  private:
@@ -111,6 +124,76 @@ class Reader {
   uint64_t U64() { return Read<uint64_t>(); }
   /// A 32- or 64-bit word, by ELF class.
   uint64_t Word(bool is64) { return is64 ? U64() : U32(); }
+
+  /// An unsigned LEB128 (DWARF 4 section 7.6; Go's uvarint and WebAssembly's
+  /// uN are the same encoding) of a value of at most `bits` bits (1..64). The
+  /// read takes at most ceil(bits / 7) bytes and refuses a last byte with bits
+  /// set above `bits` rather than wrapping: for 64 bits, the 10th byte must be
+  /// 0 or 1 (Go's encoding/binary.Uvarint rule). false (sticky, *out = 0) at
+  /// the end of the view or on such an overflow.
+  bool Uleb128(uint64_t* out, unsigned bits = 64) {
+    *out = 0;
+    const unsigned max_bytes = (bits + 6) / 7;
+    uint64_t v = 0;
+    for (unsigned i = 0; ok_ && i < max_bytes; ++i) {
+      if (off_ >= view_.size()) break;
+      const uint8_t b = view_.data()[off_++];
+      const unsigned shift = 7 * i;  // <= 63
+      // The bits this byte may still hold; a continuation bit on the last one is also an overflow.
+      if (i + 1 == max_bytes && (b >> (bits - shift)) != 0) break;
+      v |= uint64_t{b & 0x7fu} << shift;
+      if (!(b & 0x80)) {
+        *out = v;
+        return true;
+      }
+    }
+    ok_ = false;
+    return false;
+  }
+  /// A signed LEB128 of at most 10 bytes, sign-extended to 64 bits. The 10th
+  /// byte, which holds bit 63 and the sign, must be 0x00 or 0x7f (as LLVM's
+  /// decodeSLEB128 requires); anything else does not fit an int64_t. false
+  /// (sticky, *out = 0) at the end of the view or on such an overflow.
+  bool Sleb128(int64_t* out) {
+    *out = 0;
+    uint64_t v = 0;
+    for (unsigned i = 0; ok_ && i < 10; ++i) {
+      if (off_ >= view_.size()) break;
+      const uint8_t b = view_.data()[off_++];
+      const unsigned shift = 7 * i;
+      if (i == 9 && b != 0x00 && b != 0x7f) break;
+      v |= uint64_t{b & 0x7fu} << shift;
+      if (!(b & 0x80)) {
+        if (shift + 7 < 64 && (b & 0x40)) v |= ~uint64_t{0} << (shift + 7);  // sign-extend
+        *out = static_cast<int64_t>(v);
+        return true;
+      }
+    }
+    ok_ = false;
+    return false;
+  }
+  /// The NUL-terminated string at the cursor, of at most max_len bytes before
+  /// its NUL; moves past the NUL. false (sticky, *out empty) when no NUL comes
+  /// within max_len + 1 bytes or before the end of the view.
+  bool CString(uint64_t max_len, std::string_view* out) {
+    bool nul = false;
+    std::string_view s = ok_ ? view_.CString(off_, max_len, &nul) : std::string_view();
+    if (!nul) {
+      ok_ = false;
+      *out = {};
+      return false;
+    }
+    off_ += s.size() + 1;
+    *out = s;
+    return true;
+  }
+  /// The next n bytes as a view; empty (sticky) when fewer remain.
+  ByteView Bytes(uint64_t n) {
+    if (!ok_ || n > view_.size() - off_) { ok_ = false; return {}; }
+    ByteView b = view_.Sub(off_, n);
+    off_ += n;
+    return b;
+  }
 
   void Skip(uint64_t n) {
     if (!ok_ || n > view_.size() - off_) { ok_ = false; return; }

@@ -112,8 +112,7 @@ std::optional<PeFile> ParsePe(ByteView b, const ByteSource* src) {
     m.Skip(8);
     uint32_t len = m.U32();
     if (m.ok() && msig == kMetadataSig) {
-      std::string_view v = b.Sub(m.offset(), std::min(len, kMaxMetadataVersion)).AsString();
-      h.metadata_version = std::string(v.substr(0, v.find('\0')));
+      h.metadata_version = std::string(b.Sub(m.offset(), std::min(len, kMaxMetadataVersion)).CString(0));
     } else {
       pe.warnings.push_back(fmt::format("metadata root at {:#x}: no BSJB signature", *md));
     }

@@ -10,53 +10,38 @@ namespace exray::bytecode {
 namespace {
 
 /// A u32 LEB128 takes at most 5 bytes (core spec §5.2.2).
-constexpr int kMaxLeb32Bytes = 5;
+constexpr uint64_t kMaxLeb32Bytes = 5;
 /// Bytes of one custom section read for its contents (producers, go:buildid).
 constexpr uint64_t kMaxCustomRead = 64u << 10;
 constexpr uint64_t kMaxWasmString = 1024;
 
-/// A byte cursor over a view for LEB128s and names; sticky failure like Reader.
-struct Cursor {
-  ByteView v;
-  uint64_t off = 0;
-  bool ok = true;
+/// A u32 LEB128 (core spec §5.2.2: at most 5 bytes, no bits above 32); 0 and
+/// a sticky failure when bad.
+uint64_t U32Leb(Reader& r) {
+  uint64_t v = 0;
+  r.Uleb128(&v, 32);
+  return v;
+}
 
-  uint64_t Leb32() {
-    uint64_t value = 0;
-    for (int i = 0; ok && i < kMaxLeb32Bytes; ++i) {
-      if (off >= v.size()) break;
-      uint8_t byte = v.At(off++);
-      value |= uint64_t{byte & 0x7fu} << (7 * i);
-      if (!(byte & 0x80)) return value;
-    }
-    ok = false;  // past the end, or a 6th continuation byte
-    return 0;
-  }
-  std::string_view Name() {
-    uint64_t len = Leb32();
-    if (!ok || !v.Contains(off, len)) {
-      ok = false;
-      return {};
-    }
-    std::string_view s = v.Sub(off, len).AsString();
-    off += len;
-    return s.substr(0, kMaxWasmString);
-  }
-};
+/// A name (vec(byte)), cut to kMaxWasmString bytes.
+std::string_view Name(Reader& r) {
+  uint64_t len = U32Leb(r);
+  return r.Bytes(len).AsString().substr(0, kMaxWasmString);
+}
 
 /// tool-conventions ProducersSection.md: vec(field: name, vec({name, version})).
 void ReadProducers(ByteView body, WasmModule* m) {
-  Cursor c{body};
-  uint64_t fields = c.Leb32();
-  for (uint64_t f = 0; c.ok && f < fields && f < kMaxWasmProducers; ++f) {
-    std::string field(c.Name());
-    uint64_t values = c.Leb32();
-    for (uint64_t i = 0; c.ok && i < values && m->producers.size() < kMaxWasmProducers; ++i) {
-      std::string name(c.Name()), version(c.Name());
-      if (c.ok) m->producers.push_back({field, std::move(name), std::move(version)});
+  Reader c(body, Endian::kLittle);
+  uint64_t fields = U32Leb(c);
+  for (uint64_t f = 0; c.ok() && f < fields && f < kMaxWasmProducers; ++f) {
+    std::string field(Name(c));
+    uint64_t values = U32Leb(c);
+    for (uint64_t i = 0; c.ok() && i < values && m->producers.size() < kMaxWasmProducers; ++i) {
+      std::string name(Name(c)), version(Name(c));
+      if (c.ok()) m->producers.push_back({field, std::move(name), std::move(version)});
     }
   }
-  if (!c.ok) m->warnings.push_back("producers section: truncated or malformed");
+  if (!c.ok()) m->warnings.push_back("producers section: truncated or malformed");
 }
 
 }  // namespace
@@ -75,42 +60,41 @@ std::optional<WasmModule> ParseWasm(ByteView b, const ByteSource* src) {
     m.warnings.push_back(fmt::format("version {:#x}: sections not read (only version 1, core modules)", m.version));
     return m;
   }
-  Cursor c{b, 8};
-  while (c.off < b.size()) {  // each section consumes at least 2 bytes
+  Reader c(b, Endian::kLittle, 8);
+  while (c.offset() < b.size()) {  // each section consumes at least 2 bytes
     if (m.sections >= kMaxWasmSections) {
       m.warnings.push_back(fmt::format("more than {} sections: the rest not read", kMaxWasmSections));
       break;
     }
-    const uint64_t at = c.off;
+    const uint64_t at = c.offset();
     Need(src, at, 16);
-    uint8_t id = b.At(c.off++);
-    uint64_t size = c.Leb32();
-    if (!c.ok || !b.Contains(c.off, size)) {
-      m.warnings.push_back(c.ok ? fmt::format("section {} (id {}) at {:#x}: size {:#x} past the end of the file", m.sections, id, at, size)
-                                : fmt::format("section {} (id {}) at {:#x}: bad size", m.sections, id, at));
+    uint8_t id = c.U8();
+    uint64_t size = U32Leb(c);
+    if (!c.ok() || !b.Contains(c.offset(), size)) {
+      m.warnings.push_back(c.ok() ? fmt::format("section {} (id {}) at {:#x}: size {:#x} past the end of the file", m.sections, id, at, size)
+                                  : fmt::format("section {} (id {}) at {:#x}: bad size", m.sections, id, at));
       break;
     }
     ++m.sections;
-    const uint64_t body_off = c.off;
-    ByteView body = b.Sub(body_off, size);
-    c.off += size;
+    const uint64_t body_off = c.offset();
+    ByteView body = c.Bytes(size);
     if (id == 0) {
       Need(src, body_off, std::min<uint64_t>(size, kMaxCustomRead));
-      Cursor cc{body.Sub(0, std::min<uint64_t>(size, kMaxCustomRead))};
-      std::string name(cc.Name());
-      if (!cc.ok) {
+      Reader cc(body.Sub(0, std::min<uint64_t>(size, kMaxCustomRead)), Endian::kLittle);
+      std::string name(Name(cc));
+      if (!cc.ok()) {
         m.warnings.push_back(fmt::format("custom section at {:#x}: bad name", at));
         continue;
       }
       if (m.custom_sections.size() < kMaxWasmCustomNames) m.custom_sections.push_back(name);
-      ByteView rest = body.Sub(cc.off, std::min(size, kMaxCustomRead) - cc.off);
+      ByteView rest = body.Sub(cc.offset(), std::min(size, kMaxCustomRead) - cc.offset());
       if (name == "producers" && m.producers.empty()) ReadProducers(rest, &m);
       else if (name == "go:buildid" && m.go_buildid.empty()) m.go_buildid = rest.AsString().substr(0, 256);
     } else if (id == 2 || id == 3 || id == 7) {
       Need(src, body_off, kMaxLeb32Bytes);
-      Cursor vc{body};
-      uint64_t n = vc.Leb32();
-      if (vc.ok) (id == 2 ? m.imports : id == 3 ? m.functions : m.exports) = n;
+      Reader vc(body, Endian::kLittle);
+      uint64_t n = U32Leb(vc);
+      if (vc.ok()) (id == 2 ? m.imports : id == 3 ? m.functions : m.exports) = n;
     }
   }
   return m;

@@ -9,9 +9,7 @@ constexpr uint32_t kNtPrstatus = 1, kNtPrpsinfo = 3, kNtFile = 0x46494c45;  // "
 
 // A fixed-size char field: up to its first NUL.
 std::string Field(ByteView d, uint64_t off, uint64_t len) {
-  ByteView b = d.Sub(off, len);
-  std::string_view s = b.AsString();
-  return std::string(s.substr(0, s.find('\0')));
+  return std::string(d.Sub(off, len).CString(0));
 }
 
 }  // namespace
@@ -88,11 +86,11 @@ std::optional<ModuleFacts> ReadModuleFacts(const File& f) {
   const Section* s = f.FindSection(".modinfo");
   if (!s) return std::nullopt;
   ModuleFacts m;
-  std::string_view all = f.SectionData(*s).AsString();
-  for (uint64_t n = 0; !all.empty() && n < kMaxModinfoEntries; ++n) {
-    const size_t end = all.find('\0');
-    std::string_view entry = all.substr(0, end);
-    all = end == std::string_view::npos ? std::string_view() : all.substr(end + 1);
+  const ByteView all = f.SectionData(*s);
+  uint64_t off = 0;
+  for (uint64_t n = 0; off < all.size() && n < kMaxModinfoEntries; ++n) {
+    std::string_view entry = all.CString(off);
+    off += entry.size() + 1;
     if (entry.empty()) continue;  // padding between entries
     ++m.entries;
     const size_t eq = entry.find('=');

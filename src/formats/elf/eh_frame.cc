@@ -53,36 +53,6 @@ struct Record {
 };
 enum class RecordStatus { kOk, kTerminator, kBad };
 
-// Unsigned LEB128 (DWARF 4 section 7.6); false when it runs out of bytes or past kMaxLeb128Bytes.
-bool ReadUleb(Reader& r, uint64_t* out) {
-  uint64_t v = 0;
-  for (uint64_t i = 0; i < kMaxLeb128Bytes; ++i) {
-    uint8_t b = r.U8();
-    if (!r.ok()) return false;
-    v |= static_cast<uint64_t>(b & 0x7f) << (7 * i);  // i <= 9: shift <= 63
-    if (!(b & 0x80)) {
-      *out = v;
-      return true;
-    }
-  }
-  return false;
-}
-
-bool ReadSleb(Reader& r, int64_t* out) {
-  uint64_t v = 0;
-  for (uint64_t i = 0; i < kMaxLeb128Bytes; ++i) {
-    uint8_t b = r.U8();
-    if (!r.ok()) return false;
-    v |= static_cast<uint64_t>(b & 0x7f) << (7 * i);
-    if (!(b & 0x80)) {
-      if (7 * (i + 1) < 64 && (b & 0x40)) v |= ~uint64_t{0} << (7 * (i + 1));  // sign-extend
-      *out = static_cast<int64_t>(v);
-      return true;
-    }
-  }
-  return false;
-}
-
 // Size in bytes of a fixed-size value format; 0 for LEB128 and unknown formats.
 uint64_t FixedSize(uint8_t enc, bool is64) {
   switch (enc & 0x0f) {
@@ -145,11 +115,11 @@ bool ReadEncoded(Reader& r, uint64_t view_addr, uint8_t enc, const Bases& b, boo
     case DW_EH_PE_sdata4: v = static_cast<uint64_t>(static_cast<int32_t>(r.U32())); break;
     case DW_EH_PE_sdata8: v = r.U64(); break;
     case DW_EH_PE_uleb128:
-      if (!ReadUleb(r, &v)) return false;
+      if (!r.Uleb128(&v)) return false;
       break;
     case DW_EH_PE_sleb128: {
       int64_t s = 0;
-      if (!ReadSleb(r, &s)) return false;
+      if (!r.Sleb128(&s)) return false;
       v = static_cast<uint64_t>(s);
       break;
     }
@@ -322,21 +292,19 @@ class FdeReader {
       Damage("{}: CIE at offset {:#x}: version {} is not 1, 3 or 4", where, cie_off, version);
       return c;
     }
-    bool nul = false;
-    std::string_view aug = body.Sub(r.offset(), std::min(kMaxAugmentationLength + 1, r.remaining())).CString(0, &nul);
-    if (!nul) {
+    std::string_view aug;
+    if (!r.CString(kMaxAugmentationLength, &aug)) {
       Damage("{}: CIE at offset {:#x}: augmentation string is not terminated within {} bytes", where, cie_off,
              kMaxAugmentationLength);
       return c;
     }
-    r.Skip(aug.size() + 1);
     if (aug == "eh") r.Skip(is64_ ? 8 : 4);  // GCC before 3.0: a pointer to the exception table
     if (version == 4) r.Skip(2);              // address_size, segment_selector_size (DWARF 4)
     uint64_t code_align = 0, ra = 0;
     int64_t data_align = 0;
-    bool fields = ReadUleb(r, &code_align) && ReadSleb(r, &data_align);
+    bool fields = r.Uleb128(&code_align) && r.Sleb128(&data_align);
     if (version == 1) ra = r.U8();
-    else fields = fields && ReadUleb(r, &ra);
+    else fields = fields && r.Uleb128(&ra);
     if (!fields || !r.ok()) {
       Damage("{}: CIE at offset {:#x} is truncated", where, cie_off);
       return c;
@@ -348,7 +316,7 @@ class FdeReader {
       }
       // 'z': the augmentation data's length, then one field per letter.
       uint64_t len = 0;
-      if (!ReadUleb(r, &len) || len > rec.end - r.offset()) {
+      if (!r.Uleb128(&len) || len > rec.end - r.offset()) {
         Damage("{}: CIE at offset {:#x}: augmentation data runs past the record", where, cie_off);
         return c;
       }

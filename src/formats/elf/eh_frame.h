@@ -24,9 +24,6 @@ inline constexpr uint64_t kMaxCies = 65'536;
 // Real augmentation strings are a few letters ("zPLRSB"); a longer one is
 // taken as damage rather than scanned to the end of the section.
 inline constexpr uint64_t kMaxAugmentationLength = 32;
-// A LEB128 of a 64-bit value takes at most 10 bytes (7 bits each); padding
-// beyond that is refused so a crafted FDE costs O(1) to read.
-inline constexpr uint64_t kMaxLeb128Bytes = 10;
 // Damaged records are described one by one up to this many per call, then
 // counted, so a table of a million bad entries costs no million messages.
 inline constexpr uint64_t kMaxDetailedWarnings = 16;

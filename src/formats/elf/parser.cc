@@ -10,12 +10,11 @@
 
 #include "formats/elf/raw.h"
 #include "support/checked.h"
+#include "support/hex.h"
 
 namespace exray::elf {
 
 namespace {
-
-std::string Hex(uint64_t v) { return fmt::format("{:#x}", v); }
 
 class Parser {
  public:
@@ -39,12 +38,11 @@ class Parser {
 
  private:
   int C() const { return f_.header.is64 ? 1 : 0; }
-  Reader At(uint64_t off) const { return Reader(f_.bytes, f_.header.endian, off); }
   void Warn(std::string m) { f_.diag.Warn(std::move(m)); }
 
   std::optional<Error> ParseHeader() {
-    if (f_.source) f_.source->Ensure(0, kEhdrSize[1]);  // the larger header, clamped to the file
-    ByteView b = f_.bytes;
+    // The larger header, or the whole file when shorter (whose size the messages below report).
+    ByteView b = f_.Load(0, std::min<uint64_t>(f_.bytes.size(), kEhdrSize[1]));
     if (b.size() < 16) return MakeError(fmt::format("truncated ELF identification: {} of 16 bytes", b.size()));
     Header& h = f_.header;
     uint8_t cls = b.At(4), data = b.At(5);
@@ -57,7 +55,7 @@ class Parser {
     h.abiversion = b.At(8);
     if (b.size() < kEhdrSize[C()])
       return MakeError(fmt::format("truncated ELF header: {} of {} bytes", b.size(), kEhdrSize[C()]));
-    Reader r = At(16);
+    Reader r(b, h.endian, 16);
     h.type = r.U16();
     h.machine = r.U16();
     h.version = r.U32();
@@ -78,12 +76,10 @@ class Parser {
     return std::nullopt;
   }
 
-  // Reads one section header at index i; false when it is outside the file.
-  bool ReadShdr(uint64_t i, Section* s) {
+  // Reads section header i of table, the headers from e_shoff on; false when it is outside.
+  bool ReadShdr(ByteView table, uint64_t i, Section* s) {
     const Header& h = f_.header;
-    auto off = CheckedAdd(h.shoff, i * h.shentsize);
-    if (!off) return false;
-    Reader r = At(*off);
+    Reader r(table, h.endian, i * h.shentsize);  // i < file size / shentsize: no overflow
     s->index = i;
     s->name_offset = r.U32();
     s->type = r.U32();
@@ -111,8 +107,7 @@ class Parser {
       return;
     }
     Section s0;
-    f_.Load(h.shoff, h.shentsize);
-    if (!ReadShdr(0, &s0)) {
+    if (!ReadShdr(f_.Load(h.shoff, h.shentsize), 0, &s0)) {
       Warn(fmt::format("section header table at e_shoff {} is outside the file (size {})", Hex(h.shoff),
                        Hex(f_.bytes.size())));
       h.shnum = 0;
@@ -128,11 +123,11 @@ class Parser {
                        fits));
       h.shnum = fits;
     }
-    f_.Load(h.shoff, h.shnum * h.shentsize);  // cannot overflow: shnum <= file size / shentsize
+    const ByteView table = f_.Load(h.shoff, h.shnum * h.shentsize);  // no overflow: shnum <= file size / shentsize
     f_.sections.reserve(h.shnum);
     for (uint64_t i = 0; i < h.shnum; ++i) {
       Section s;
-      if (!ReadShdr(i, &s)) break;
+      if (!ReadShdr(table, i, &s)) break;
       s.in_file = s.type != SHT_NOBITS && InBounds(s.offset, s.size, f_.bytes.size());
       if (s.type != SHT_NOBITS && s.type != SHT_NULL && !s.in_file)
         Warn(fmt::format("section {}: sh_offset {} + sh_size {} > file size {}", i, Hex(s.offset), Hex(s.size),
@@ -172,10 +167,10 @@ class Parser {
       Warn(fmt::format("e_phnum {} program headers at {} do not fit in the file: {} read", n, Hex(h.phoff), fits));
       n = fits;
     }
-    f_.Load(h.phoff, n * h.phentsize);
+    const ByteView table = f_.Load(h.phoff, n * h.phentsize);
     f_.segments.reserve(n);
     for (uint64_t i = 0; i < n; ++i) {
-      Reader r = At(h.phoff + i * h.phentsize);
+      Reader r(table, h.endian, i * h.phentsize);
       Segment p;
       p.type = r.U32();
       if (h.is64) {
@@ -804,7 +799,7 @@ std::string MachineName(uint16_t m) {
 std::string TypeName(uint16_t t) {
   static const char* kNames[] = {"NONE", "REL", "EXEC", "DYN", "CORE"};
   if (t <= ET_CORE) return kNames[t];
-  return fmt::format("{:#x}", t);
+  return Hex(t);
 }
 
 std::string SectionTypeName(uint32_t t, uint16_t machine) {
@@ -820,7 +815,7 @@ std::string SectionTypeName(uint32_t t, uint16_t machine) {
   if (machine == static_cast<uint16_t>(Machine::m) && t == (value)) return name;
 #include "formats/elf/elf_section_types.def"
 #undef X
-  return fmt::format("{:#x}", t);
+  return Hex(t);
 }
 
 std::string SegmentTypeName(uint32_t t, uint16_t machine) {
@@ -836,7 +831,7 @@ std::string SegmentTypeName(uint32_t t, uint16_t machine) {
   if (machine == static_cast<uint16_t>(Machine::m) && t == (value)) return name;
 #include "formats/elf/elf_segment_types.def"
 #undef X
-  return fmt::format("{:#x}", t);
+  return Hex(t);
 }
 
 std::string DynamicTagName(int64_t t) {

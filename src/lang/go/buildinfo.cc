@@ -49,35 +49,20 @@ std::optional<Found> Locate(const AddressSpace& as) {
   return std::nullopt;
 }
 
-// A uvarint (encoding/binary) at the start of b; nullopt when truncated or longer than 10 bytes.
-std::optional<uint64_t> Uvarint(ByteView b, uint64_t* used) {
-  uint64_t v = 0;
-  for (uint64_t i = 0; i < 10; ++i) {
-    if (i >= b.size()) return std::nullopt;
-    uint8_t c = b.At(i);
-    if (i == 9 && c > 1) return std::nullopt;  // overflows 64 bits
-    v |= uint64_t{c & 0x7fu} << (7 * i);
-    if (!(c & 0x80)) {
-      *used = i + 1;
-      return v;
-    }
-  }
-  return std::nullopt;
-}
-
 // One inline string (uvarint length, bytes) at *vaddr; advances *vaddr.
 Result<std::string> InlineString(const AddressSpace& as, uint64_t* vaddr, std::string_view what) {
-  uint64_t used = 0;
-  auto len = Uvarint(as.Read(*vaddr, 10), &used);
-  if (!len) return MakeError(fmt::format("go buildinfo: {} length at {:#x}: bad or truncated uvarint", what, *vaddr));
-  if (*len > kMaxStringLen)
-    return MakeError(fmt::format("go buildinfo: {} length {} at {:#x} exceeds the {} byte limit", what, *len, *vaddr, kMaxStringLen));
-  auto data = CheckedAdd(*vaddr, used);
+  // A uvarint (encoding/binary) takes at most 10 bytes.
+  Reader r(as.Read(*vaddr, 10), Endian::kLittle);
+  uint64_t len = 0;
+  if (!r.Uleb128(&len)) return MakeError(fmt::format("go buildinfo: {} length at {:#x}: bad or truncated uvarint", what, *vaddr));
+  if (len > kMaxStringLen)
+    return MakeError(fmt::format("go buildinfo: {} length {} at {:#x} exceeds the {} byte limit", what, len, *vaddr, kMaxStringLen));
+  auto data = CheckedAdd(*vaddr, r.offset());
   if (!data) return MakeError(fmt::format("go buildinfo: {} at {:#x}: address overflow", what, *vaddr));
-  ByteView b = as.Read(*data, *len);
-  if (b.size() != *len)
-    return MakeError(fmt::format("go buildinfo: {} at {:#x}: {} bytes claimed, {} readable", what, *data, *len, b.size()));
-  *vaddr = *data + *len;
+  ByteView b = as.Read(*data, len);
+  if (b.size() != len)
+    return MakeError(fmt::format("go buildinfo: {} at {:#x}: {} bytes claimed, {} readable", what, *data, len, b.size()));
+  *vaddr = *data + len;
   return std::string(b.AsString());
 }
 

@@ -3,12 +3,11 @@
 #include "lang/go/pclntab.h"
 
 #include <algorithm>
-#include <cinttypes>
-#include <cstdio>
 #include <string>
 
 #include "lang/go/moduledata.h"
 #include "support/checked.h"
+#include "support/hex.h"
 
 namespace exray::go {
 namespace {
@@ -27,27 +26,10 @@ constexpr uint64_t kNoFunc = UINT64_MAX;
 constexpr uint32_t kPcdataInlTreeIndex = 2;
 constexpr uint32_t kFuncdataInlTree = 3;
 
-std::string Hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
-  return buf;
-}
-
 bool Is118Plus(PclnVersion v) { return v == PclnVersion::kGo118 || v == PclnVersion::kGo120; }
 
 // Size of a functab field: a uintptr before Go 1.18, a u32 offset since.
 uint64_t FieldSize(const PclnHeader& h) { return Is118Plus(h.version) ? 4 : h.ptr_size; }
-
-// A NUL-terminated string at off, looked for within kMaxNameLength bytes so a
-// table without terminators cannot make every lookup scan the whole view.
-std::string_view BoundedCString(ByteView v, uint64_t off, bool* found_nul, bool* too_long) {
-  *too_long = false;
-  if (off >= v.size()) { *found_nul = false; return {}; }
-  uint64_t window = std::min<uint64_t>(v.size() - off, kMaxNameLength + 1);
-  std::string_view s = v.Sub(off, window).CString(0, found_nul);
-  if (!*found_nul && window > kMaxNameLength) { *too_long = true; s = s.substr(0, kMaxNameLength); }
-  return s;
-}
 
 // A 4- or 8-byte unsigned field; clears *ok (and yields 0) when out of range.
 uint64_t ReadField(ByteView v, uint64_t off, uint64_t size, Endian e, bool* ok) {
@@ -223,20 +205,10 @@ std::optional<Result<PclnHeader>> ParseHeader(ByteView data) {
 }
 
 bool ReadUvarint(ByteView data, uint64_t* off, uint64_t* out) {
-  uint64_t v = 0;
-  *out = 0;
-  for (int i = 0; i < kMaxVarintBytes; ++i) {
-    if (*off >= data.size()) return false;
-    uint8_t b = data.At(*off);
-    ++*off;
-    if (i == kMaxVarintBytes - 1 && b > 1) return false;  // more than 64 bits
-    v |= uint64_t{b & 0x7fu} << (7 * i);
-    if (!(b & 0x80)) {
-      *out = v;
-      return true;
-    }
-  }
-  return false;
+  Reader r(data, Endian::kLittle, *off);
+  const bool ok = r.Uleb128(out);
+  if (ok) *off = r.offset();
+  return ok;
 }
 
 std::optional<int32_t> PcValue(ByteView table, uint64_t off, uint64_t entry, uint64_t target_pc, uint8_t quantum,
@@ -248,7 +220,7 @@ std::optional<int32_t> PcValue(ByteView table, uint64_t off, uint64_t entry, uin
   // debug/gosym step: uint32 arithmetic throughout, value starts at -1.
   uint32_t val = UINT32_MAX;
   uint64_t pc = entry;
-  uint64_t p = off;
+  Reader r(table, Endian::kLittle, off);
   // Every step consumes at least 2 bytes, so the walk ends within the table's
   // bytes; steps that do not advance the pc are capped as well, so that many
   // functions sharing one long crafted table cannot each walk all of it.
@@ -256,11 +228,11 @@ std::optional<int32_t> PcValue(ByteView table, uint64_t off, uint64_t entry, uin
   while (true) {
     const bool first = pc == entry;
     uint64_t uvdelta, pcdelta;
-    if (!ReadUvarint(table, &p, &uvdelta)) break;
+    if (!r.Uleb128(&uvdelta)) break;
     uint32_t uv = static_cast<uint32_t>(uvdelta);
     if (uv == 0 && !first) return -1;
     uint32_t vdelta = (uv & 1) ? ~(uv >> 1) : (uv >> 1);
-    if (!ReadUvarint(table, &p, &pcdelta)) break;
+    if (!r.Uleb128(&pcdelta)) break;
     const uint32_t step = static_cast<uint32_t>(pcdelta) * quantum;
     if (step == 0 && ++stalls > kMaxPcValueStalls) {
       if (diag) diag->Warn("pc-value table at " + Hex(off) + ": over " + std::to_string(kMaxPcValueStalls) +
@@ -398,7 +370,7 @@ std::optional<Result<Pclntab>> Pclntab::Parse(ByteView data, uint64_t vaddr, std
     if (func_off != kNoFunc) {
       uint32_t nameoff = t.FuncField(func_off, 1);
       bool nul = false, too_long = false;
-      f.name = BoundedCString(t.funcnametab_, nameoff, &nul, &too_long);
+      f.name = t.funcnametab_.CString(nameoff, kMaxNameLength, &nul, &too_long);
       if (!nul && bad_names++ == 0)
         diag.Warn("pclntab: function " + std::to_string(i) + ": name at funcnametab offset " + Hex(nameoff) +
                   (too_long ? " longer than " + std::to_string(kMaxNameLength) + " bytes" : " has no terminator"));
@@ -414,13 +386,13 @@ std::optional<Result<Pclntab>> Pclntab::Parse(ByteView data, uint64_t vaddr, std
 }
 
 std::string_view Pclntab::FileName(uint64_t func_off, int32_t fno) const {
-  bool nul = false, too_long = false;
+  bool nul = false;
   if (header_.version == PclnVersion::kGo12) {
     // filetab[0] holds the count; names are indexed from 1 (debug/gosym go12PCToFile).
     if (fno <= 0 || static_cast<uint64_t>(fno) >= header_.nfiles) return {};
     uint32_t off = 0;
     if (!filetab_.ReadInt<uint32_t>(uint64_t(fno) * 4, header_.endian, &off)) return {};
-    std::string_view s = BoundedCString(data_, off, &nul, &too_long);
+    std::string_view s = data_.CString(off, kMaxNameLength, &nul);
     return nul ? s : std::string_view();
   }
   if (fno < 0) return {};  // 0 is a valid index since 1.16
@@ -430,7 +402,7 @@ std::string_view Pclntab::FileName(uint64_t func_off, int32_t fno) const {
   uint32_t fnoff = 0;
   if (!cutab_.ReadInt<uint32_t>(uint64_t{index} * 4, header_.endian, &fnoff)) return {};
   if (fnoff == UINT32_MAX) return {};
-  std::string_view s = BoundedCString(filetab_, fnoff, &nul, &too_long);
+  std::string_view s = filetab_.CString(fnoff, kMaxNameLength, &nul);
   return nul ? s : std::string_view();
 }
 
@@ -440,22 +412,19 @@ std::vector<std::string_view> Pclntab::Files() const {
   if (header_.version == PclnVersion::kGo12) {
     // filetab[0] is the count; the u32 offsets of the names follow, from index 1.
     for (uint64_t i = 1; i < n; ++i) {
-      bool nul = false, too_long = false;
+      bool nul = false;
       uint32_t off = 0;
       if (!filetab_.ReadInt<uint32_t>(i * 4, header_.endian, &off)) break;
-      std::string_view name = BoundedCString(data_, off, &nul, &too_long);
+      std::string_view name = data_.CString(off, kMaxNameLength, &nul);
       if (nul && !name.empty()) files.push_back(name);
     }
   } else {
     // 1.16+: filetab is nfiles NUL-terminated names, one after another, each
     // once (cmd/link pcln.go); cutab points into it per compilation unit.
-    uint64_t off = 0;
-    for (uint64_t i = 0; i < n && off < filetab_.size(); ++i) {
-      bool nul = false, too_long = false;
-      std::string_view name = BoundedCString(filetab_, off, &nul, &too_long);
-      if (!nul) break;
+    Reader r(filetab_, header_.endian);
+    std::string_view name;
+    for (uint64_t i = 0; i < n && r.remaining() > 0 && r.CString(kMaxNameLength, &name); ++i) {
       if (!name.empty()) files.push_back(name);
-      off += name.size() + 1;
     }
   }
   std::sort(files.begin(), files.end());
@@ -538,8 +507,8 @@ std::vector<Frame> Pclntab::Frames(const AddressSpace& as, uint64_t pc, Diagnost
                              Hex(*tree + uint64_t(*ix) * rec) + " is not in the file");
         break;
       }
-      bool nul = false, too_long = false;
-      std::string_view name = BoundedCString(funcnametab_, nameoff, &nul, &too_long);
+      bool nul = false;
+      std::string_view name = funcnametab_.CString(nameoff, kMaxNameLength, &nul);
       frames.push_back(Frame{nul ? name : std::string_view(), PositionAt(i, cur, diag), true});
       // parentPc is an offset from the entry to an instruction of the caller's scope.
       if (parent_pc >= it->end - it->entry) {

@@ -74,8 +74,9 @@ struct PclnHeader {
 /// is truncated or its offsets or function count point outside data.
 std::optional<Result<PclnHeader>> ParseHeader(ByteView data);
 
-/// A uvarint (LEB128, little-endian groups of 7 bits) at *off; advances *off.
-/// False when it runs past the view or over kMaxVarintBytes bytes.
+/// A uvarint (LEB128, little-endian groups of 7 bits) at *off; advances *off
+/// past it on success. False when it runs past the view, takes over
+/// kMaxVarintBytes bytes or overflows 64 bits (Reader::Uleb128 does the work).
 bool ReadUvarint(ByteView data, uint64_t* off, uint64_t* out);
 
 /// Walks a pc-value table (debug/gosym step/pcvalue) starting at table[off],

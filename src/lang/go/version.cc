@@ -7,6 +7,7 @@
 #include <map>
 
 #include "support/checked.h"
+#include "support/hex.h"
 
 namespace exray::go {
 namespace {
@@ -62,8 +63,6 @@ bool IsRuntimeVersion(std::string_view s) {
   size_t n = ParseCore(s, &minor);
   return n > 0 && (n == s.size() || s[n] == ' ');
 }
-
-std::string Hex(uint64_t v) { return fmt::format("{:#x}", v); }
 
 std::string MagicName(uint32_t magic) { return fmt::format("pclntab magic {:#010x}", magic); }
 
