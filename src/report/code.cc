@@ -8,12 +8,10 @@
 
 #include "report/json_writer.h"
 #include "report/safe.h"
+#include "support/limits.h"
 
 namespace exray {
 namespace {
-
-constexpr size_t kExamples = 5;         // example functions shown per convention
-constexpr size_t kTextListed = 20;      // requests and loops shown in text before "and N more"
 
 std::string Hex(uint64_t v) { return fmt::format("{:#x}", v); }
 

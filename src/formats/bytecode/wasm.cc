@@ -4,16 +4,11 @@
 #include <algorithm>
 
 #include "formats/bytecode/model.h"
+#include "support/limits.h"
 
 namespace exray::bytecode {
 
 namespace {
-
-/// A u32 LEB128 takes at most 5 bytes (core spec §5.2.2).
-constexpr int kMaxLeb32Bytes = 5;
-/// Bytes of one custom section read for its contents (producers, go:buildid).
-constexpr uint64_t kMaxCustomRead = 64u << 10;
-constexpr uint64_t kMaxWasmString = 1024;
 
 /// A byte cursor over a view for LEB128s and names; sticky failure like Reader.
 struct Cursor {
