@@ -10,6 +10,7 @@
 #include "lang/go/moduledata.h"
 #include "lang/go/pclntab.h"
 #include "lang/go/version.h"
+#include "support/limits.h"
 
 namespace exray {
 namespace {
@@ -35,11 +36,6 @@ void Warn(const Diagnostics& diag, std::string_view what, Analysis* a) {
 std::string Percent(uint64_t part, uint64_t total) {
   return total ? fmt::format("{:.1f}%", 100.0 * static_cast<double>(part) / static_cast<double>(total)) : "0%";
 }
-
-// Symbols looked at when deciding gccgo: gccgo binaries link libgo, so the
-// names sought are few and near the start of .dynsym; a cap keeps a crafted
-// table from costing a full walk per name.
-constexpr uint64_t kMaxGccgoSymbolScan = 1'000'000;
 
 bool HasSymbol(const elf::File& f, std::string_view name) {
   for (const elf::SymbolTable* t : {&f.dynsym, &f.symtab}) {

@@ -488,7 +488,7 @@ class RodataStrings {
     };
     const MultiNeedle& mn = KnownScanner();
     while (scanned_ < limit && !seen()) {
-      const uint64_t end = std::min<uint64_t>(limit, scanned_ + kWindow);
+      const uint64_t end = std::min<uint64_t>(limit, scanned_ + kRodataWindow);
       Ready(end);
       // Matches may start up to longest-1 bytes before the window's end and run past it.
       const uint64_t from = scanned_ >= mn.longest() ? scanned_ - mn.longest() + 1 : 0;
@@ -530,7 +530,6 @@ class RodataStrings {
   }
 
  private:
-  static constexpr uint64_t kWindow = 256 << 10;
 
   static std::optional<size_t> Known(std::string_view needle) {
     const std::vector<std::string_view>& all = KnownNeedles();
@@ -555,7 +554,7 @@ class RodataStrings {
       if (ready_ >= limit) return std::nullopt;
       // The next window, overlapping the last by the needle's length less one.
       start = std::max<uint64_t>(start, ready_ >= needle.size() ? ready_ - needle.size() + 1 : 0);
-      Ready(std::min<uint64_t>(limit, ready_ + kWindow));
+      Ready(std::min<uint64_t>(limit, ready_ + kRodataWindow));
     }
   }
 
@@ -677,7 +676,6 @@ std::optional<Embedded> FindBunCompile(const elf::File& f) {
 std::optional<Embedded> FindPkg(const elf::File& f, uint64_t image_end, uint64_t file_size) {
   constexpr std::string_view kPrelude =
       "(function(process, require, console, EXECPATH_FD, PAYLOAD_POSITION, PAYLOAD_SIZE)";
-  constexpr uint64_t kPkgWindow = 1 << 20;
   const uint64_t from = std::max(image_end, file_size > kPkgWindow ? file_size - kPkgWindow : 0);
   std::string_view tail = f.Load(from, file_size - from).AsString();
   const char* p = FindBytes(tail, kPrelude);
@@ -695,8 +693,8 @@ std::optional<Embedded> FindPkg(const elf::File& f, uint64_t image_end, uint64_t
 // (major*100+minor) and a 64-byte library name (PyInstaller archive/readers.py).
 std::optional<Embedded> FindPyInstaller(const elf::File& f, uint64_t image_end, uint64_t file_size) {
   constexpr std::string_view kMagic("MEI\014\013\012\013\016", 8);
-  constexpr uint64_t kCookie = 8 + 4 * 4 + 64, kWindow = 4096;
-  const uint64_t from = file_size > kWindow ? file_size - kWindow : 0;
+  constexpr uint64_t kCookie = 8 + 4 * 4 + 64;
+  const uint64_t from = file_size > kPyInstallerWindow ? file_size - kPyInstallerWindow : 0;
   if (from < image_end && file_size - image_end < kCookie) return std::nullopt;
   ByteView tail = f.Load(std::max(from, image_end), file_size - std::max(from, image_end));
   std::string_view t = tail.AsString();
@@ -978,7 +976,6 @@ void CollectLinkFacts(const elf::File& f, Analysis* a, ElfFacts* x) {
   for (const LangHit& h : x->langs) langs_seen |= LangBit(h.language);
   // Rust mangling needs the whole name: only the first kRustSample defined
   // "_ZN"/"_R" names are measured.
-  constexpr int kRustSample = 64;
   int rust_sampled = 0;
   // A Go binary's language is settled by its Go facts, and an engine it
   // uses comes through cgo's imports: its .symtab (100k+ Go names) is skipped.
@@ -1183,8 +1180,6 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
   // Stripped Rust without the line (Debian's rustc 1.63) needs libgcc_s for
   // unwinding and keeps its library paths.
   const Producer* rustc = producer("rustc");
-  // Exported C++ functions that make a library's API C++ (see below).
-  constexpr uint64_t kMinCxxApi = 16;
   const bool needs_gcc_s =
       std::any_of(f.needed.begin(), f.needed.end(), [](std::string_view n) { return n.starts_with("libgcc_s.so"); });
   // Every string looked for below, in one pass over the first
@@ -1234,7 +1229,6 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
   // Zig writes no producer line: its own marks are the source file names
   // its safety checks keep. Many of them outvote a rustc line that came with
   // one linked Rust library (Bun 1.3 links lol-html).
-  constexpr int kZigNames = 3;
   int zig_names = 0;
   if ((rustc && hit && hit->language == "c++") || (!hit && !engine_core && !rust_std))
     zig_names = strings.Count(".zig", kZigNames, kMaxZigScan);
@@ -1280,7 +1274,6 @@ Toolchain DecideLanguage(const elf::File& f, Analysis* a, const ElfFacts& x, Rod
   }
   // Rust source names ("src/bundler/OutputFile.rs") back the line too: a
   // panic=abort build keeps no /rustc/ path (Bun 1.4).
-  constexpr int kRustNames = 3;
   std::optional<uint64_t> rs_name;
   // Only files with a rustc line, C++ names and no other Rust mark pay for
   // this search; Bun 1.4 keeps its names 14 MiB into .rodata.

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "support/closed_name.h"
+#include "support/limits.h"
 
 namespace exray {
 
@@ -53,32 +54,6 @@ struct Execution {
   std::string payload_kind;
   uint64_t payload_offset = 0, payload_size = 0;
 };
-
-/// Caps on the facts the detectors read.
-/// Entries looked at per symbol table. The names are read from the file, so
-/// a table's cost is its pages (node exports 100k+ names: ~25 ms in a VM);
-/// the marks sought are common in the tables that carry them (an engine's
-/// API, a language's runtime), and .dynsym is in hash order, so the first
-/// entries are a fair sample. Tables longer than this are noted.
-inline constexpr unsigned long long kMaxIdentifySymbols = 1u << 15;
-/// A program that needs an engine's library and has less executable code
-/// than this is that engine's launcher (lua5.4: ~20 KB); a larger one embeds
-/// the engine for scripting (gdb and libpython: megabytes).
-inline constexpr unsigned long long kLauncherMaxText = 256 * 1024;
-/// Bytes of .rodata searched for a language's strings when symbols and
-/// producers say nothing (stripped Rust and Nim look like C otherwise).
-inline constexpr unsigned long long kMaxRodataScan = 16ull << 20;
-/// Bytes of .rodata searched for a language runtime's strings when the
-/// verdict would otherwise be C by default (stripped Nim, Haskell, static
-/// C++), and for Zig's source names: their marks sit among the first
-/// strings in the files seen (under 1 MiB), and every C program pays the search.
-inline constexpr unsigned long long kMaxLanguageScan = 4ull << 20;
-/// Bytes of .rodata searched for Zig's source names: Zig keeps them
-/// together, in its panic data (Bun 1.3: all within 1 MiB of the start).
-inline constexpr unsigned long long kMaxZigScan = 2ull << 20;
-/// Distinct strings of one engine or language needed before strings alone
-/// decide (a C program that merely mentions "Py_Initialize" decides nothing).
-inline constexpr int kMinStringMarks = 2;
 
 /// Whether an engine of the JSON vocabulary JITs by default ("yes",
 /// "capable", "no"); "unknown" for an empty or unknown name. The one table

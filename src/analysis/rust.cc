@@ -10,6 +10,7 @@
 #include "lang/rust/auditable.h"
 #include "lang/rust/paths.h"
 #include "lang/rust/version.h"
+#include "support/limits.h"
 
 namespace exray {
 namespace {
@@ -44,10 +45,6 @@ std::vector<rust::ScanRegion> ReadOnlyData(const elf::File& f) {
   }
   return regions;
 }
-
-// Symbols looked at to back a lone producer line: Rust's runtime symbols are
-// few and named alike; a cap keeps a crafted table from costing a full walk.
-constexpr uint64_t kMaxRustSymbolScan = 1'000'000;
 
 // Whether the symbol tables hold Rust's own runtime symbols (rust_begin_unwind,
 // rust_panic, __rust_alloc, __rust_probestack, ...).

@@ -15,6 +15,7 @@
 #include "cli/common.h"
 #include "cli/self_sandbox.h"
 #include "report/report.h"
+#include "support/limits.h"
 
 namespace exray {
 
@@ -26,29 +27,28 @@ struct FileReport {
 
 /// Runs work(i) for i in [0, n) on `jobs` threads, the calling one among
 /// them, and hands each result to emit(i, result) on the calling thread in
-/// index order. Work runs at most kWindow items ahead of the output, so
+/// index order. Work runs at most kReportWindow items ahead of the output, so
 /// memory stays bounded. The calling thread works whenever the next result
 /// is not ready, and sleeps only when there is nothing left to take: one
 /// thread fewer to schedule, and few wake-ups (a wake-up costs as much as a
 /// small file's report).
 void ForEachInOrder(size_t n, unsigned jobs, const std::function<FileReport(size_t)>& work,
                     const std::function<void(size_t, FileReport)>& emit) {
-  constexpr size_t kWindow = 64;
   if (jobs <= 1 || n <= 1) {
     for (size_t i = 0; i < n; ++i) emit(i, work(i));
     return;
   }
   std::mutex mu;
   std::condition_variable main_cv, workers_cv;
-  std::vector<std::optional<FileReport>> slots(kWindow);
+  std::vector<std::optional<FileReport>> slots(kReportWindow);
   size_t next = 0, emitted = 0;
   bool main_waits = false;
   unsigned workers_wait = 0;
   // Under mu: whether item next may be taken now.
-  auto can_take = [&] { return next < n && next < emitted + kWindow; };
+  auto can_take = [&] { return next < n && next < emitted + kReportWindow; };
   auto store = [&](size_t i, FileReport r) {
     std::lock_guard lock(mu);
-    slots[i % kWindow] = std::move(r);
+    slots[i % kReportWindow] = std::move(r);
     if (main_waits && i == emitted) main_cv.notify_one();
   };
   auto worker = [&] {
@@ -71,7 +71,7 @@ void ForEachInOrder(size_t n, unsigned jobs, const std::function<FileReport(size
   for (unsigned t = 1; t < std::min<size_t>(jobs, n); ++t) threads.emplace_back(worker);
   while (emitted < n) {
     std::unique_lock lock(mu);
-    if (std::optional<FileReport>& slot = slots[emitted % kWindow]; slot) {
+    if (std::optional<FileReport>& slot = slots[emitted % kReportWindow]; slot) {
       FileReport r = std::move(*slot);
       slot.reset();
       const size_t i = emitted++;
@@ -84,7 +84,7 @@ void ForEachInOrder(size_t n, unsigned jobs, const std::function<FileReport(size
       store(i, work(i));
     } else {
       main_waits = true;
-      main_cv.wait(lock, [&] { return slots[emitted % kWindow].has_value(); });
+      main_cv.wait(lock, [&] { return slots[emitted % kReportWindow].has_value(); });
       main_waits = false;
     }
   }

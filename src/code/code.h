@@ -14,84 +14,12 @@
 #include "code/decoder.h"
 #include "support/address_space.h"
 #include "support/diag.h"
+#include "support/limits.h"
 
 namespace exray::code {
 
-/// Caps that bound the work on any input.
-/// Functions analysed; real binaries reach ~300k (a 100 MB Rust program).
-inline constexpr uint64_t kMaxFunctions = 2'000'000;
-/// Bytes one function may span before it is cut; a function without end (no
-/// seed after it) in a huge text section is damage or data.
-inline constexpr uint64_t kMaxFunctionBytes = 4ull << 20;
-/// PLT bytes split into stubs; a real PLT of 100k imports is 1.6 MB.
-inline constexpr uint64_t kMaxPltBytes = 16ull << 20;
-/// A stretch of text no function covers is decoded as code when it is
-/// longer than this and not all padding (nop, int3, zero).
-inline constexpr uint64_t kMinGapBytes = 16;
-/// Rounds of adding call targets found in gaps as new functions.
-inline constexpr int kMaxCallTargetRounds = 4;
-/// Instructions read at a function's start to infer its convention.
-inline constexpr int kConventionWindow = 48;
-/// Instructions walked back from a use to find where a register's value came from.
-inline constexpr int kMaxBacktrack = 64;
-/// Joins (points other code jumps to) a backward search goes through, and
-/// ways into one join it follows; every way in must give the same value.
-inline constexpr int kMaxJoinDepth = 6;
-inline constexpr int kMaxJoinPaths = 16;
-/// Ways into a dispatch's head examined to find which pointer the opcode is fetched through.
-inline constexpr uint32_t kMaxFetchVotes = 512;
-/// Levels of wrappers a syscall number or a prot argument is followed up through.
-inline constexpr int kMaxWrapperDepth = 5;
-/// Direct calls remembered (16 bytes each) for following arguments to their callers.
-inline constexpr uint64_t kMaxCallEdges = 8'000'000;
-/// Call sites examined when following arguments (all wrappers together).
-inline constexpr uint64_t kMaxWrapperCalls = 200'000;
-/// Instructions scanned for a register that holds one constant throughout a
-/// function (a jump table's base set before the loop); beyond, not assumed.
-inline constexpr size_t kMaxConstScan = 200'000;
-/// Entries read from one jump table; no interpreter has more opcodes.
-inline constexpr uint64_t kMaxTableEntries = 4096;
-/// A dispatch loop: at least this many distinct handlers in the function.
-inline constexpr uint32_t kMinThreadedHandlers = 32;
-/// A switch needs more: format interpreters (glibc's strptime: 55 directives)
-/// have switch loops too; bytecode sets have 60 opcodes and more (jq's 41
-/// distinct handlers fall below).
-inline constexpr uint32_t kMinSwitchHandlers = 60;
-/// Threaded code: at least this many indirect jumps through one table.
-inline constexpr uint32_t kMinThreadedJumps = 8;
-/// Threaded code without a table (the handler's address or offset is in
-/// the op, as in PHP, Ruby and OCaml): this many indirect jumps computing
-/// their target the same way from fetched memory, each the end of a handler.
-inline constexpr uint32_t kMinFetchedJumps = 48;
-/// Of those, at least this many (and a sixteenth) step the op pointer
-/// forward right before jumping; tail calls through a vtable never do (PHP:
-/// 169 of 1211, most handlers move it in a helper).
-inline constexpr uint32_t kMinAdvancingJumps = 8;
-/// Switch dispatch away from the fetch: instructions that step or reload
-/// the op pointer elsewhere in the function (at least this, and a quarter
-/// of the handlers; V8's Scavenger steps its slot pointer 12 times for 86 handlers).
-inline constexpr uint32_t kMinPointerSteps = 4;
-/// Switch dispatch: share of handlers that must flow back to the dispatch.
-inline constexpr double kMinFlowBackShare = 0.5;
-/// Instructions followed from one handler looking for the way back.
-inline constexpr int kMaxFlowSteps = 512;
-/// Bytes before the dispatch jump that count as the dispatch point (the
-/// fetch, the bounds check and the jump).
-inline constexpr uint64_t kDispatchWindow = 96;
-/// A call-threaded loop fits in this many bytes (Perl's: 15).
-inline constexpr uint64_t kMaxCallLoopBytes = 64;
-/// Entries kept per list in the result (sites, requests, loops).
-inline constexpr size_t kMaxListed = 100'000;
-/// Threads the sweep uses at most (Input::threads 0: one per CPU up to this).
-inline constexpr unsigned kMaxThreads = 8;
-/// Below this much code one thread does the sweep: starting more costs more.
-inline constexpr uint64_t kMinParallelBytes = 512 * 1024;
 /// Chunks of consecutive functions per thread, so that threads finish together.
 inline constexpr uint64_t kChunksPerThread = 16;
-/// The longest x86 instruction; arm64's are 4 bytes.
-inline constexpr uint64_t kMaxInsnBytes = 15;
-/// Bytes of a PLT entry read for the GOT slot it jumps through.
-inline constexpr uint64_t kMaxStubBytes = 32;
 
 // kGaps: code no other source covers (a static binary whose own code has no
 // unwind tables), decoded from the end of the function before it.

@@ -4,12 +4,10 @@
 #include <Zydis/Zydis.h>
 
 #include "code/decoder.h"
+#include "support/limits.h"
 
 namespace exray::code {
 namespace {
-
-// The largest x86 instruction; Zydis never needs more bytes than this.
-constexpr uint64_t kMaxInsnBytes = 15;
 
 uint8_t Canon(ZydisMachineMode mode, ZydisRegister r) {
   if (r == ZYDIS_REGISTER_NONE) return kNoReg;

@@ -9,12 +9,11 @@
 #include "report/json_writer.h"
 #include "report/safe.h"
 #include "support/hex.h"
+#include "support/limits.h"
 
 namespace exray {
 namespace {
 
-constexpr size_t kExamples = 5;         // example functions shown per convention
-constexpr size_t kTextListed = 20;      // requests and loops shown in text before "and N more"
 
 struct Group {
   uint64_t sites = 0, from_caller = 0, unknown = 0;

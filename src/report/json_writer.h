@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "support/closed_name.h"
+#include "support/limits.h"
 
 namespace exray {
 
@@ -91,7 +92,7 @@ class JsonWriter {
   int indent_;
   // Whether each open container has items yet. The report nests a few levels
   // deep; a fixed array keeps this hot path cheap (vector<bool> cost 13%).
-  static constexpr int kMaxDepth = 32;
+  static constexpr int kMaxDepth = kMaxJsonWriterDepth;  // support/limits.h
   bool has_items_[kMaxDepth] = {};
   int depth_ = 0;
   bool after_key_ = false;

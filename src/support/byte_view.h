@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "support/checked.h"
+#include "support/limits.h"
 
 namespace exray {
 
@@ -157,11 +158,11 @@ class Reader {
   bool Sleb128(int64_t* out) {
     *out = 0;
     uint64_t v = 0;
-    for (unsigned i = 0; ok_ && i < 10; ++i) {
+    for (unsigned i = 0; ok_ && i < kMaxLeb128Bytes; ++i) {
       if (off_ >= view_.size()) break;
       const uint8_t b = view_.data()[off_++];
       const unsigned shift = 7 * i;
-      if (i == 9 && b != 0x00 && b != 0x7f) break;
+      if (i + 1 == kMaxLeb128Bytes && b != 0x00 && b != 0x7f) break;
       v |= uint64_t{b & 0x7fu} << shift;
       if (!(b & 0x80)) {
         if (shift + 7 < 64 && (b & 0x40)) v |= ~uint64_t{0} << (shift + 7);  // sign-extend

@@ -6,13 +6,15 @@
 #include <string>
 #include <vector>
 
+#include "support/limits.h"
+
 namespace exray {
 
 /// Collects warnings in the order first seen; identical messages are kept once
 /// and the total is capped so a crafted file cannot grow it without bound.
 class Diagnostics {
  public:
-  static constexpr size_t kMaxWarnings = 200;
+  static constexpr size_t kMaxWarnings = exray::kMaxWarnings;  // support/limits.h
 
   void Warn(std::string message) {
     if (seen_.count(message)) return;

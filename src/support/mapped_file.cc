@@ -30,8 +30,7 @@ const char* KindOf(mode_t mode) {
 // maps a page of zeros over the faulting page, notes the file as changed and
 // returns, so the read is retried and sees zeros. A fault outside every
 // mapping restores the previous disposition and returns: the fault recurs
-// and takes its ordinary course.
-constexpr int kGuardSlots = 64;  // live mappings at once (exray -j uses at most 8)
+// and takes its ordinary course. kGuardSlots (support/limits.h) slots.
 struct GuardSlot {
   std::atomic<uintptr_t> begin{0}, end{0};
   std::atomic<bool> faulted{false};

@@ -9,6 +9,7 @@
 
 #include "support/byte_source.h"
 #include "support/byte_view.h"
+#include "support/limits.h"
 #include "support/result.h"
 
 namespace exray {
@@ -60,10 +61,11 @@ class ReadBuffer {
 /// for reading (a FIFO would block); an empty file gives an empty view.
 class MappedFile final : public ByteSource {
  public:
-  static constexpr uint64_t kWholeReadLimit = 64u << 10;
-  static constexpr uint64_t kSparseReadLimit = 4u << 20;
+  // The caps live in support/limits.h; these names are kept for callers and tests.
+  static constexpr uint64_t kWholeReadLimit = exray::kWholeReadLimit;
+  static constexpr uint64_t kSparseReadLimit = exray::kSparseReadLimit;
   static constexpr uint64_t kSparseChunk = 16u << 10;
-  static constexpr uint64_t kPopulateMin = 256u << 10;  // mapped ranges this large are populated at once
+  static constexpr uint64_t kPopulateMin = exray::kPopulateMin;
 
   /// With a ReadBuffer, the file is read into it, and this MappedFile must not
   /// outlive the next Open that uses the same buffer.

@@ -37,6 +37,7 @@
 #include <set>
 
 #include "support/landlock.h"
+#include "support/limits.h"
 
 namespace exray::trace {
 namespace {
@@ -52,7 +53,6 @@ constexpr const char* kDevices[] = {"null", "zero", "full", "random", "urandom",
 constexpr const char* kProcReadOnly[] = {"/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus",
                                          "/proc/fs"};
 constexpr size_t kRecord = 256;  // one status record
-constexpr int kMaxExpose = 64;
 
 // Status records: a kind byte, then text.
 enum Kind : char { kFatal = 'E', kFs = 'F', kLandlock = 'L', kNote = 'N', kLimit = 'R', kSetupNs = 'T' };
@@ -104,13 +104,7 @@ constexpr const char* kMasks[] = {
 constexpr const char* kExposedMasks[] = {".ssh",  ".gnupg",          ".aws",  ".azure", ".config/gcloud",
                                          ".kube", ".docker/config.json", ".netrc", ".git-credentials", ".pgpass",
                                          ".password-store"};
-constexpr int kMaxMasks = 128;
-constexpr int kMaxGlobEntries = 4096;           // directory entries read to expand one '*' mask
 constexpr size_t kMaskLine = 200;               // report line length before a new "masked" line
-constexpr uint64_t kRunBytes = 16ull << 20;     // /run, at most
-constexpr uint64_t kShmBytes = 256ull << 20;    // /dev/shm, at most
-constexpr uint64_t kShmmni = 256;               // SysV segments in the IPC namespace
-constexpr uint64_t kMinTmpfs = 1ull << 20;      // the smallest private tmpfs, whatever --memory says
 constexpr uint64_t kSysvPage = 4096;            // shmall counts pages (PAGE_SIZE on x86-64)
 constexpr const char* kStage = "/tmp";          // where the new root is built (in our mount namespace only)
 constexpr const char* kEmptyFile = ".exray-empty";  // in the new root while masking, removed after
@@ -640,11 +634,6 @@ Result<bool> WriteIdMaps(pid_t init, SandboxReport* report) {
 }
 
 namespace {
-
-constexpr size_t kMaxProcText = 1 << 20;  // /proc/self/mountinfo and cgroup files, at most
-constexpr int kMaxLines = 4096;           // lines of one of them, at most
-constexpr int kRemoveTries = 100;         // rmdir of the cgroup: EBUSY while the last tasks exit
-constexpr int kRemoveWaitUs = 2000;
 
 std::string ReadText(const std::string& path) {
   std::string out;

@@ -43,6 +43,7 @@
 #include <unordered_set>
 #include <sstream>
 
+#include "support/limits.h"
 #include "trace/relay.h"
 #include "trace/smaps.h"
 #include "trace/verdict.h"
@@ -64,21 +65,6 @@ const char* const kTraceSet[] = {
 
 namespace {
 
-// Caps that keep a hostile program from growing the observation without end.
-constexpr size_t kMaxEvents = 100000;      // exec mappings of files, and execs, kept
-constexpr size_t kMaxJitEvents = 100000;   // exec mappings of run-time code kept (apart: never crowded out)
-constexpr size_t kMaxVmasPerCall = 64;     // VMAs looked at in one call's range
-constexpr uint64_t kMaxPagemapPages = 1u << 16;  // pages of one VMA checked for written copies
-constexpr size_t kMaxWrittenFiles = 65536; // files opened for writing, by device and inode
-constexpr size_t kMaxWitnessReads = 4096;  // processes whose executable memory is looked at on exit
-constexpr size_t kMaxWitnessVmas = 4096;   // executable VMAs looked at in one process
-constexpr size_t kMaxElfFiles = 4096;      // distinct ELF files opened
-constexpr size_t kMaxEscapes = 1000;
-constexpr size_t kMaxBatch = 4096;        // wait statuses taken before any is handled
-constexpr size_t kMaxCloneStacks = 4096;   // clone child_stack values kept
-constexpr size_t kMaxFilesChecked = 16384; // distinct opened paths checked for ELF magic
-constexpr size_t kMaxString = 4096;        // bytes read of a path or argv[0]
-constexpr int kDrainSeconds = 5;           // reaping after SIGKILL
 // Every tracee's options. A thread that is not its process's leader drops
 // TRACEEXIT at its first stop: its exit needs no stop (the witness and the
 // memory snapshot come from exit_group and the leader's exit event), and a
@@ -86,8 +72,6 @@ constexpr int kDrainSeconds = 5;           // reaping after SIGKILL
 constexpr long kPtraceOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
                                 PTRACE_O_TRACEVFORK | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL;
 constexpr long kThreadOptions = kPtraceOptions & ~PTRACE_O_TRACEEXIT;
-constexpr uint64_t kMaxRelayBytes = 64u << 20;  // of the program's output shown on exray's stderr
-constexpr int kRelayGraceMs = 500;         // copying what is left in the pipe after the run
 constexpr uint64_t kReadImpliesExec = 0x0400000;  // personality(2) READ_IMPLIES_EXEC
 constexpr uint64_t kTmpfsMagic = 0x01021994;
 constexpr uint64_t kX32Bit = 0x40000000;

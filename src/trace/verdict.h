@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "support/limits.h"
 #include "trace/model.h"
 
 namespace exray {
@@ -37,7 +38,6 @@ struct Expected {
 /// /etc/ld.so.conf.d/*.conf, then the default directories; each library found
 /// is parsed for its own DT_NEEDED. Bounded by kMaxClosure libraries.
 Expected ComputeExpected(const Analysis& a, const std::string& program_real);
-inline constexpr size_t kMaxClosure = 512;
 
 /// The run-time code source of a mapping from what the kernel mapped alone
 /// (anonymous, memfd, shared memory, written file code), or nullopt for a

@@ -9,6 +9,7 @@
 
 #include <cstring>
 
+#include "support/limits.h"
 #include "trace/smaps.h"
 
 namespace exray::trace {
@@ -37,8 +38,6 @@ static_assert(sizeof(ProcmapQuery) == 104);
 constexpr unsigned long kProcmapQuery = 0xC0686611;  // _IOWR('f', 17, struct procmap_query)
 constexpr uint64_t kVmaRead = 0x01, kVmaWrite = 0x02, kVmaExec = 0x04, kVmaShared = 0x08;
 constexpr uint64_t kCoveringOrNext = 0x10;
-constexpr size_t kMaxName = 4096;
-constexpr size_t kMapsTextCap = 256u << 20;  // a maps file larger than this is read in part
 constexpr uint64_t kPageSize = 4096;
 constexpr uint64_t kPresent = 1ull << 63, kSwapped = 1ull << 62, kFileOrSharedAnon = 1ull << 61;
 

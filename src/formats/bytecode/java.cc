@@ -7,22 +7,18 @@
 #include <string_view>
 
 #include "formats/bytecode/model.h"
+#include "support/limits.h"
 
 namespace exray::bytecode {
 
 namespace {
 
 constexpr uint32_t kClassMagic = 0xCAFEBABE;
-/// Class majors run from 45 (JDK 1.0.2) to 69 (Java 25) today; anything past
-/// this is taken as not a class file rather than a far-future one.
-constexpr uint16_t kMaxClassMajor = 100;
 
 // APPNOTE.TXT signatures (little-endian u32).
 constexpr uint32_t kLocalSig = 0x04034b50, kCentralSig = 0x02014b50, kEocdSig = 0x06054b50;
 constexpr uint32_t kZip64LocatorSig = 0x07064b50, kZip64EocdSig = 0x06064b50;
 constexpr uint64_t kEocdSize = 22, kCentralSize = 46, kLocalSize = 30;
-/// Characters of a manifest attribute value kept.
-constexpr size_t kMaxManifestValue = 256;
 
 bool EndsWith(std::string_view s, std::string_view suf) { return s.size() >= suf.size() && s.substr(s.size() - suf.size()) == suf; }
 

@@ -12,6 +12,7 @@
 
 #include "support/byte_source.h"
 #include "support/byte_view.h"
+#include "support/limits.h"
 
 namespace exray::bytecode {
 
@@ -36,15 +37,6 @@ std::optional<JavaClass> ParseJavaClass(ByteView b);
 /// Whether the bytes are a Mach-O universal ("fat") binary: magic 0xCAFEBABE
 /// followed by a small big-endian architecture count.
 bool IsFatMachO(ByteView b);
-
-/// Caps on what a zip walk reads.
-inline constexpr uint64_t kMaxZipEntries = 1u << 20;
-/// The EOCD record is 22 bytes plus a comment of at most 65535 bytes (APPNOTE 4.3.16).
-inline constexpr uint64_t kZipEocdWindow = 65535 + 22;
-/// Manifests larger than this (inflated) are not read.
-inline constexpr uint64_t kMaxManifestBytes = 64u << 10;
-/// Compressed bytes fed to inflate for one entry (a manifest or a class header).
-inline constexpr uint64_t kMaxInflateInput = 1u << 20;
 
 /// A zip archive's central directory, in brief; a jar when it carries a
 /// manifest or class files.
@@ -89,8 +81,6 @@ std::optional<LuaChunk> ParseLuaChunk(ByteView b);
 
 // ---- Erlang BEAM ---------------------------------------------------------
 
-inline constexpr uint64_t kMaxBeamChunks = 256;
-
 struct Beam {
   uint32_t form_size = 0;
   std::vector<std::string> chunks;  // chunk ids in file order: AtU8, Code, ...
@@ -102,12 +92,6 @@ struct Beam {
 std::optional<Beam> ParseBeam(ByteView b, const ByteSource* src = nullptr);
 
 // ---- WebAssembly ----------------------------------------------------------
-
-inline constexpr uint64_t kMaxWasmSections = 1u << 16;
-/// Entries read from one field or vector of a producers section.
-inline constexpr uint64_t kMaxWasmProducers = 64;
-/// Custom section names kept for the report.
-inline constexpr uint64_t kMaxWasmCustomNames = 32;
 
 struct WasmProducer {
   std::string field, name, version;  // "language", "Rust", "" ...

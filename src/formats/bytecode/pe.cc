@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "formats/bytecode/model.h"
+#include "support/limits.h"
 
 namespace exray::bytecode {
 
@@ -15,10 +16,6 @@ constexpr uint32_t kMetadataSig = 0x424A5342;  // "BSJB"
 constexpr uint16_t kPe32 = 0x10b, kPe32Plus = 0x20b;
 constexpr uint64_t kComDescriptorDir = 14;
 constexpr uint64_t kSectionHeaderSize = 40, kCliHeaderSize = 72;
-/// The metadata root's version string is at most 255 bytes (§II.24.2.1).
-constexpr uint32_t kMaxMetadataVersion = 255;
-/// Sections looked at: the Windows loader's limit is 96, the COFF field allows 65535.
-constexpr uint16_t kMaxPeSections = 1024;
 
 struct Section {
   uint32_t va = 0, vsize = 0, raw_size = 0, raw_ptr = 0;

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "formats/bytecode/model.h"
+#include "support/limits.h"
 
 namespace exray::bytecode {
 
@@ -31,7 +32,6 @@ constexpr PycRange kPycMagics[] = {
 constexpr uint16_t kPyc3First = 3000, kPyc3Last = 3999;
 
 constexpr uint64_t kBeamHeader = 12;
-constexpr uint64_t kMaxBeamModuleName = 255;
 
 bool PrintableId(const uint8_t id[4]) {
   return std::all_of(id, id + 4, [](uint8_t ch) { return ch >= 0x20 && ch < 0x7f; });

@@ -4,16 +4,11 @@
 #include <algorithm>
 
 #include "formats/bytecode/model.h"
+#include "support/limits.h"
 
 namespace exray::bytecode {
 
 namespace {
-
-/// A u32 LEB128 takes at most 5 bytes (core spec §5.2.2).
-constexpr uint64_t kMaxLeb32Bytes = 5;
-/// Bytes of one custom section read for its contents (producers, go:buildid).
-constexpr uint64_t kMaxCustomRead = 64u << 10;
-constexpr uint64_t kMaxWasmString = 1024;
 
 /// A u32 LEB128 (core spec §5.2.2: at most 5 bytes, no bits above 32); 0 and
 /// a sticky failure when bad.

@@ -10,11 +10,9 @@
 #include <vector>
 
 #include "formats/elf/model.h"
+#include "support/limits.h"
 
 namespace exray::elf {
-
-/// Mapped files kept from NT_FILE; the note says how many there were.
-inline constexpr uint64_t kMaxCoreFiles = 4096;
 
 struct CoreFile {
   uint64_t start = 0, end = 0, offset = 0;  // offset in pages of the note's page size
@@ -33,9 +31,6 @@ struct CoreFacts {
 
 /// The facts of a core file's notes; empty fields for notes that are absent or short.
 CoreFacts ReadCoreFacts(const File& f);
-
-/// Entries kept from a kernel module's .modinfo.
-inline constexpr uint64_t kMaxModinfoEntries = 1024;
 
 /// A Linux kernel module's .modinfo: NUL-separated key=value strings.
 struct ModuleFacts {

@@ -7,26 +7,9 @@
 
 #include "formats/elf/model.h"
 #include "support/diag.h"
+#include "support/limits.h"
 
 namespace exray::elf {
-
-/// Caps that keep a crafted table from making us allocate or loop without bound.
-// A 100 MB binary has ~100k FDEs; forty times that is beyond any real file and
-// keeps the output under 64 MiB (16 bytes a range).
-inline constexpr uint64_t kMaxFdes = 4'000'000;
-// Records visited in one call (CIEs, FDEs, search-table entries), whatever
-// they yield: several .eh_frame sections may alias the same bytes, and FDEs
-// of size zero add no range, so kMaxFdes alone would not bound the work.
-inline constexpr uint64_t kMaxRecords = 2 * kMaxFdes;
-// Real files have one CIE per distinct compiler setting, a handful; the cache
-// that lets each CIE be parsed once stops growing here.
-inline constexpr uint64_t kMaxCies = 65'536;
-// Real augmentation strings are a few letters ("zPLRSB"); a longer one is
-// taken as damage rather than scanned to the end of the section.
-inline constexpr uint64_t kMaxAugmentationLength = 32;
-// Damaged records are described one by one up to this many per call, then
-// counted, so a table of a million bad entries costs no million messages.
-inline constexpr uint64_t kMaxDetailedWarnings = 16;
 
 struct FdeRange {
   uint64_t begin = 0, size = 0;

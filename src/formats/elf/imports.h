@@ -7,12 +7,9 @@
 
 #include "formats/elf/model.h"
 #include "support/diag.h"
+#include "support/limits.h"
 
 namespace exray::elf {
-
-// Relocations read from all tables together. Large shared libraries have
-// ~100k dynamic relocations; forty times that is beyond any real file.
-inline constexpr uint64_t kMaxRelocations = 4'000'000;
 
 struct ImportSlot {
   uint64_t slot = 0;       // address of the GOT entry (or pointer) the relocation fills

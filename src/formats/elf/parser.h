@@ -5,22 +5,10 @@
 
 #include "formats/elf/model.h"
 #include "support/byte_view.h"
+#include "support/limits.h"
 #include "support/result.h"
 
 namespace exray::elf {
-
-/// Caps that keep a crafted file from making us allocate or loop without bound.
-inline constexpr uint64_t kMaxSymbols = 1u << 24;           // per table
-inline constexpr uint64_t kMaxDynamicEntries = 1u << 16;
-inline constexpr uint64_t kMaxNotes = 4096;
-inline constexpr uint64_t kMaxHashChain = 1u << 16;       // entries walked in one hash bucket's chain
-inline constexpr uint64_t kMaxVersionRecords = 1u << 16;    // verneed/verdef entries and aux, each
-inline constexpr uint64_t kMaxCommentStrings = 256;
-inline constexpr uint64_t kMaxDecompressedSize = 256u << 20;  // 256 MiB for one section
-// A section may not claim to grow more than this when decompressed, so memory
-// stays a fixed multiple of the file size: deflate's own ceiling is 1032:1
-// (zlib.net/zlib_tech.html); zstd can go further, but real sections do not.
-inline constexpr uint64_t kMaxCompressionRatio = 1032;
 
 struct ParseOptions {
   bool symbol_list = false;  // fill SymbolTable::symbols (with versions) for listing

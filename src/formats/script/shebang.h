@@ -6,11 +6,9 @@
 #include <vector>
 
 #include "support/byte_view.h"
+#include "support/limits.h"
 
 namespace exray::script {
-
-/// Linux reads at most this many bytes of a "#!" line (BINPRM_BUF_SIZE, fs/binfmt_script.c).
-inline constexpr uint64_t kMaxShebangLine = 256;
 
 struct Shebang {
   std::string interpreter;           // the path the kernel executes

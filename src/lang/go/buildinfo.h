@@ -9,6 +9,7 @@
 #include "support/address_space.h"
 #include "lang/go/modinfo.h"
 #include "support/diag.h"
+#include "support/limits.h"
 #include "support/result.h"
 
 namespace exray::go {
@@ -20,9 +21,6 @@ inline constexpr uint64_t kBuildInfoHeaderSize = 32;
 /// The writable segment is searched in chunks of this size, up to kMaxScan bytes
 /// (Go 1.19 searched 64 KiB, current Go the whole area in 1 MiB chunks).
 inline constexpr uint64_t kScanChunk = uint64_t{1} << 20;
-inline constexpr uint64_t kMaxScan = uint64_t{64} << 20;
-/// Longest accepted version or modinfo string (real ones are a few KiB).
-inline constexpr uint64_t kMaxStringLen = uint64_t{1} << 20;
 
 struct BuildInfo {
   std::string version;          // "go1.19.8"

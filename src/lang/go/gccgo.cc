@@ -7,6 +7,7 @@
 #include <array>
 
 #include "lang/go/version.h"
+#include "support/limits.h"
 
 namespace exray::go {
 namespace {
@@ -44,8 +45,6 @@ constexpr std::array<std::string_view, 6> kGccgoSymbols = {
 };
 
 constexpr std::string_view kLibgoPrefix = "libgo.so.";
-constexpr uint64_t kMaxGoExportHeader = 16;
-constexpr uint64_t kGoVersionLookBack = 16;  // "go1.NNN.NNNrcNN" fits
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 

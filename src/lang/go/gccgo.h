@@ -14,13 +14,9 @@
 
 #include "support/address_space.h"
 #include "support/byte_view.h"
+#include "support/limits.h"
 
 namespace exray::go {
-
-/// Caps: facts looked at, bytes scanned for the runtime version string.
-inline constexpr size_t kMaxGccgoFacts = 4096;                // needed, section and comment entries each
-inline constexpr uint64_t kMaxGccgoScanBytes = 256ull << 20;  // read-only bytes searched for " gccgo"
-inline constexpr uint64_t kMaxGccgoVersionLen = 128;
 
 /// What the container format knows about the binary; src/analysis fills it
 /// from its model. Views must outlive the call.

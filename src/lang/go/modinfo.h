@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "support/diag.h"
+#include "support/limits.h"
 
 namespace exray::go {
 
@@ -28,9 +29,6 @@ struct ModInfo {
   std::vector<Dep> deps;      // "dep" lines, in file order
   std::vector<std::pair<std::string, std::string>> settings;  // "build" lines, in file order, unquoted
 };
-
-/// Longest accepted quoted key or value (Go imposes none; bounds the work).
-inline constexpr size_t kMaxQuoted = 1 << 20;
 
 /// Decodes the Go-quoted string at the start of s ("..." with Go escapes, or
 /// `...` raw) per strconv.QuotedPrefix + Unquote. Sets *consumed to the

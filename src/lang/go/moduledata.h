@@ -9,15 +9,9 @@
 
 #include "support/address_space.h"
 #include "lang/go/pclntab.h"
+#include "support/limits.h"
 
 namespace exray::go {
-
-/// Caps on the search through writable data.
-inline constexpr uint64_t kMaxModuledataScanBytes = 256ull << 20;
-inline constexpr uint64_t kMaxModuledataCandidates = 256;  // pointer matches validated
-/// The linker splits text only past the branch range of ppc64/arm64 (tens of
-/// MB a section); more sections than this is damage.
-inline constexpr uint64_t kMaxTextSections = 256;
 
 /// The moduledata tail layouts told apart by where textsectmap sits (64-bit
 /// offsets; halved on 32-bit). Each names the first release that used it.

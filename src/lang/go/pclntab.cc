@@ -8,6 +8,7 @@
 #include "lang/go/moduledata.h"
 #include "support/checked.h"
 #include "support/hex.h"
+#include "support/limits.h"
 
 namespace exray::go {
 namespace {
@@ -17,9 +18,6 @@ constexpr uint32_t kMagic12 = 0xfffffffb;
 constexpr uint32_t kMagic116 = 0xfffffffa;
 constexpr uint32_t kMagic118 = 0xfffffff0;
 constexpr uint32_t kMagic120 = 0xfffffff1;
-// The largest pclntab read through the runtime.pclntab symbol when
-// runtime.epclntab is missing; the read stops at the end of the segment anyway.
-constexpr uint64_t kMaxPclntabBytes = 1ull << 30;
 constexpr uint64_t kNoFunc = UINT64_MAX;
 // runtime/symtab.go (internal/abi/symtab.go since 1.21): the pcdata table of
 // the inline tree index, and the funcdata slot of the inline tree.

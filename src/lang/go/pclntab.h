@@ -16,28 +16,12 @@
 #include "support/address_space.h"
 #include "support/byte_view.h"
 #include "support/diag.h"
+#include "support/limits.h"
 #include "support/result.h"
 
 namespace exray::go {
 
 struct Moduledata;
-
-/// Caps that keep a crafted pclntab from making us allocate or loop without bound.
-inline constexpr uint64_t kMaxFunctions = 10'000'000;     // GoReSym caps at 350 000; big binaries reach ~300k
-inline constexpr uint64_t kMaxFiles = 10'000'000;
-inline constexpr int kMaxVarintBytes = 10;                // a uvarint of 64 bits takes at most 10 bytes
-// Go's linker emits a pc-value entry only at a real instruction boundary
-// (cmd/internal/obj/pcln.go funcpctab), so only the first entry has a zero pc
-// delta; a run of them is damage, and capping it keeps many functions that
-// share one long crafted table from each walking all of it.
-inline constexpr uint64_t kMaxPcValueStalls = 16;
-inline constexpr uint64_t kMaxNameLength = 64 * 1024;     // a function or file name longer than this is damage
-inline constexpr uint64_t kMaxScanBytes = 512ull << 20;   // total bytes scanned for a pclntab magic
-inline constexpr uint64_t kMaxScanCandidates = 64;        // magic hits validated during the scan
-inline constexpr uint64_t kScanSortCheck = 4096;          // functab entries checked for order per scan candidate
-// Go's inliner stops well before this depth (cmd/compile inl.go budgets); a
-// deeper chain is a cycle in a crafted tree.
-inline constexpr int kMaxInlineDepth = 256;
 
 /// The pclntab layouts, by magic (runtime/symtab.go pcHeader; debug/gosym).
 enum class PclnVersion : uint8_t {

@@ -8,15 +8,13 @@
 
 #include "support/checked.h"
 #include "support/hex.h"
+#include "support/limits.h"
 
 namespace exray::go {
 namespace {
 
 constexpr std::string_view kGo1 = "go1.";
 constexpr std::string_view kDevel = "devel ";
-constexpr int kMaxMinorDigits = 3;
-constexpr int kMaxPatchDigits = 3;
-constexpr int kMaxPreDigits = 2;
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlnum(char c) { return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }

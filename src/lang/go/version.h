@@ -14,17 +14,9 @@
 #include "support/address_space.h"
 #include "lang/go/pclntab.h"
 #include "support/diag.h"
+#include "support/limits.h"
 
 namespace exray::go {
-
-/// Caps on the search. A version string longer than kMaxVersionLen is damage
-/// (real ones are "go1.26.5", or "go1.21.0 X:loopvar" with GOEXPERIMENT set).
-inline constexpr uint64_t kMaxVersionLen = 128;
-inline constexpr uint64_t kMinVersionLen = 5;                         // "go1.2"
-inline constexpr uint64_t kMaxVersionScanBytes = 256ull << 20;        // read-only bytes searched for "go1."
-inline constexpr uint64_t kMaxVersionHeaderScanBytes = 256ull << 20;  // writable bytes searched for {ptr,len}
-inline constexpr size_t kMaxVersionStrings = 4096;                    // "go1." hits kept from the read-only scan
-inline constexpr size_t kMaxVersionHeaders = 64;                      // validated {ptr,len} headers kept
 
 /// An inclusive range of Go 1.x releases by minor number: {20, kOpen} is "Go 1.20+".
 struct GoRange {

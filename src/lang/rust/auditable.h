@@ -8,20 +8,10 @@
 #include <vector>
 
 #include "support/byte_view.h"
+#include "support/limits.h"
 #include "support/result.h"
 
 namespace exray::rust {
-
-/// Most bytes the JSON may inflate to. Real lists are a few KiB (about 4 KiB
-/// compressed for 400 crates); cargo-auditable's own reader uses the same
-/// order of limit against decompression bombs.
-inline constexpr uint64_t kMaxDepV0Json = uint64_t{8} << 20;
-/// Deepest [ and { nesting accepted. The real document nests 4 deep
-/// (object, packages array, package, dependencies array). nlohmann::json
-/// 3.11 parses and destroys without recursion, but dump() and older
-/// releases' parsers recurse once per level (a 1M-deep array overflows the
-/// stack in dump()), so deeper input is refused before parsing.
-inline constexpr int kMaxJsonDepth = 64;
 
 struct AuditablePackage {
   std::string name, version;

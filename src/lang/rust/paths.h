@@ -10,17 +10,9 @@
 #include <vector>
 
 #include "support/byte_view.h"
+#include "support/limits.h"
 
 namespace exray::rust {
-
-/// Most bytes scanned over all regions (deno's .rodata is ~40 MiB).
-inline constexpr uint64_t kMaxPathScan = uint64_t{64} << 20;
-/// Most distinct crates kept; real programs have a few hundred.
-inline constexpr size_t kMaxPathCrates = 4096;
-/// Most distinct rustc commits kept (one is normal).
-inline constexpr size_t kMaxCommits = 16;
-/// Longest path component looked at (an index dir, a crate-version dir).
-inline constexpr size_t kMaxComponent = 200;
 
 /// A region of read-only data and where it lies in the file.
 struct ScanRegion {
