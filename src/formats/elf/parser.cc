@@ -380,8 +380,21 @@ class Parser {
     ByteView vn = VersionTable(DT_VERNEED, SHT_GNU_verneed, &count, DT_VERNEEDNUM);
     uint64_t off = 0, records = 0;
     std::set<uint64_t> seen;
+    // Whether the walk of one chain stops at off: a record seen before (a
+    // loop) or one past the shared cap, each said as what it is.
+    auto stop = [&](std::set<uint64_t>* visited, uint64_t at, std::string_view chain) {
+      if (!visited->insert(at).second) {
+        Warn(fmt::format("{} chain loops", chain));
+        return true;
+      }
+      if (++records > kMaxVersionRecords) {
+        Warn(fmt::format("more than {} version records: the rest of the {} chain is ignored", kMaxVersionRecords, chain));
+        return true;
+      }
+      return false;
+    };
     for (uint64_t i = 0; i < count && !vn.empty(); ++i) {
-      if (!seen.insert(off).second || ++records > kMaxVersionRecords) { Warn("verneed chain loops"); break; }
+      if (stop(&seen, off, "verneed")) break;
       Reader r(vn, f_.header.endian, off);
       r.U16();
       uint16_t cnt = r.U16();
@@ -392,7 +405,7 @@ class Parser {
       uint64_t aoff = off + aux;
       std::set<uint64_t> aseen;
       for (uint16_t j = 0; j < cnt; ++j) {
-        if (!aseen.insert(aoff).second || ++records > kMaxVersionRecords) { Warn("vernaux chain loops"); break; }
+        if (stop(&aseen, aoff, "vernaux")) break;
         Reader a(vn, f_.header.endian, aoff);
         VersionNeedAux v;
         v.hash = a.U32(); v.flags = a.U16(); v.other = a.U16();
@@ -414,7 +427,7 @@ class Parser {
     off = 0;
     seen.clear();
     for (uint64_t i = 0; i < count && !vd.empty(); ++i) {
-      if (!seen.insert(off).second || ++records > kMaxVersionRecords) { Warn("verdef chain loops"); break; }
+      if (stop(&seen, off, "verdef")) break;
       Reader r(vd, f_.header.endian, off);
       r.U16();
       VersionDef def;
@@ -426,7 +439,7 @@ class Parser {
       uint64_t aoff = off + aux;
       std::set<uint64_t> aseen;
       for (uint16_t j = 0; j < cnt; ++j) {
-        if (!aseen.insert(aoff).second || ++records > kMaxVersionRecords) { Warn("verdaux chain loops"); break; }
+        if (stop(&aseen, aoff, "verdaux")) break;
         Reader a(vd, f_.header.endian, aoff);
         uint32_t name = a.U32(), anext = a.U32();
         if (!a.ok()) break;
