@@ -10,7 +10,7 @@
 
 namespace exray::trace {
 
-/// Where an executable mapping came from (see classify.h).
+/// Where an executable mapping came from (Classify in trace/verdict.h decides it).
 enum class MapSource {
   kProgram,      // the traced program's own file
   kInterpreter,  // its PT_INTERP (ld.so)
