@@ -9,6 +9,7 @@
 
 #include "analysis/analyze.h"
 #include "cli/run.h"
+#include "cli/commands.h"
 #include "cli_run.h"
 
 namespace exray {
@@ -130,6 +131,26 @@ TEST(Cli, TheCLibraryItself) {
 TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(Cli({}).rc, 2);
   EXPECT_EQ(Cli({"/bin/ls", "--no-such-flag"}).rc, 2);
+}
+
+// The subcommand table (cli/commands.cc) is what dispatch and help use: each
+// row answers --help as itself, the main help lists its synopsis, and a
+// usage error in it exits 2.
+TEST(Cli, EverySubcommandOfTheTableDispatchesAndIsListed) {
+  const CliRun main_help = Cli({"--help"});
+  ASSERT_EQ(main_help.rc, 0);
+  ASSERT_FALSE(Commands().empty());
+  for (const Command& c : Commands()) {
+    const std::string name(c.name);
+    const CliRun help = Cli({name.c_str(), "--help"});
+    EXPECT_EQ(help.rc, 0) << name;
+    // Its own help starts "exray NAME:"; the main one (which lists every row) starts "exray:".
+    EXPECT_EQ(help.out.rfind("exray " + name + ":", 0), 0u) << name << ": its own help, not the main one";
+    EXPECT_NE(main_help.out.find(std::string(c.usage)), std::string::npos) << name << " is missing from the main help";
+    EXPECT_EQ(Cli({name.c_str(), "--no-such-flag"}).rc, 2) << name;
+    EXPECT_EQ(FindCommand(c.name), &c);
+  }
+  EXPECT_EQ(FindCommand("no-such-command"), nullptr);
 }
 
 TEST(Cli, ScriptIsReportedWithItsInterpreter) {
