@@ -582,6 +582,7 @@ void WriteGoReport(JsonWriter& w, const GoReport& r) {
       w.EndObject();
     }
     w.EndArray();
+    w.Field("notes", v.notes);  // fallbacks taken, other candidates, caps reached
     w.EndObject();
   }
   w.Key("pclntab");

@@ -416,6 +416,7 @@ void GoReportToText(const GoReport& r, std::ostream& out) {
                     Safe(v.version), go::VersionSourceName(v.source), v.string_vaddr,
                     v.consistent ? "" : "; contradicts the layout");
     for (const go::VersionCheck& c : v.checks) s += fmt::format("\t{} {}\n", c.holds ? "ok" : "CONFLICT", c.detail);
+    for (const std::string& n : v.notes) s += fmt::format("\tnote {}\n", Safe(n));
   } else {
     s = fmt::format("{}: no build info (the Go version is not recorded)\n", Safe(r.path));
   }

@@ -111,6 +111,8 @@ inline constexpr int kMaxLeb32Bytes = 5;
 inline constexpr uint64_t kMaxCustomRead = 64u << 10;
 /// Longest wasm name or producers string kept.
 inline constexpr uint64_t kMaxWasmString = 1024;
+/// Bytes of a wasm go:buildid kept: Go's build ids are under 100 characters.
+inline constexpr uint64_t kMaxWasmBuildId = 256;
 /// The metadata root's version string is at most 255 bytes (ECMA-335 §II.24.2.1).
 inline constexpr uint32_t kMaxMetadataVersion = 255;
 /// PE sections looked at: the Windows loader's limit is 96, the COFF field allows 65535.
@@ -400,6 +402,8 @@ inline constexpr uint64_t kShmmni = 256;
 inline constexpr uint64_t kMinTmpfs = 1ull << 20;
 /// Bytes of /proc/self/mountinfo or a cgroup file read.
 inline constexpr size_t kMaxProcText = 1 << 20;
+/// Bytes of /proc/PID/task/TID/syscall read ("nr 6 args sp pc": under 200).
+inline constexpr size_t kMaxSyscallLine = 512;
 /// Lines of one of those files looked at.
 inline constexpr int kMaxLines = 4096;
 /// rmdir of the run's cgroup is tried this often (EBUSY while the last tasks

@@ -454,7 +454,7 @@ void Tracer::Snapshot(int tid) {
   // a thread blocked in a system call ("nr args... sp pc").
   for (const auto& [t, tr] : live_) {
     if (tr.tgid != main_pid_ || sp_.count(t) || obs_.thread_stack_pointers.size() >= kMaxCloneStacks) continue;
-    std::string line = ReadFileText(fmt::format("/proc/{}/task/{}/syscall", main_pid_, t), 512);
+    std::string line = ReadFileText(fmt::format("/proc/{}/task/{}/syscall", main_pid_, t), kMaxSyscallLine);
     std::istringstream in(line);
     std::vector<std::string> f;
     for (std::string w; f.size() < 9 && in >> w;) f.push_back(w);

@@ -84,7 +84,7 @@ std::optional<WasmModule> ParseWasm(ByteView b, const ByteSource* src) {
       if (m.custom_sections.size() < kMaxWasmCustomNames) m.custom_sections.push_back(name);
       ByteView rest = body.Sub(cc.offset(), std::min(size, kMaxCustomRead) - cc.offset());
       if (name == "producers" && m.producers.empty()) ReadProducers(rest, &m);
-      else if (name == "go:buildid" && m.go_buildid.empty()) m.go_buildid = rest.AsString().substr(0, 256);
+      else if (name == "go:buildid" && m.go_buildid.empty()) m.go_buildid = rest.AsString().substr(0, kMaxWasmBuildId);
     } else if (id == 2 || id == 3 || id == 7) {
       Need(src, body_off, kMaxLeb32Bytes);
       Reader vc(body, Endian::kLittle);
