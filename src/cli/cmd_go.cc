@@ -8,9 +8,37 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "formats/elf/address_space.h"
+#include "report/go_types.h"
 #include "report/report.h"
 
 namespace exray {
+
+namespace {
+
+// --types / --type: the descriptors and itabs; warnings go with them (JSON's
+// warnings list, or the text's last lines), not to stderr.
+int PrintTypes(const std::string& path, const GoDive& dive, const std::string& type_name, bool json,
+               std::ostream& out, std::ostream& err) {
+  if (!dive.pclntab_ok()) {
+    err << "exray: " << path << ": no pclntab, so no moduledata and no type tables\n";
+    return 1;
+  }
+  if (!dive.types || !dive.types->ok()) {
+    err << "exray: " << path << ": types: "
+        << (dive.types ? dive.types->error().message : std::string("not read")) << '\n';
+    return 1;
+  }
+  std::string version;
+  if (dive.build_info_ok()) version = dive.build_info_ok()->version;
+  else if (dive.runtime_version) version = dive.runtime_version->version;
+  GoTypesReport r{path, version, **dive.types, *dive.moduledata->type_tables, type_name, dive.warnings};
+  if (json) GoTypesToJson(r, type_name.empty() ? -1 : 2, out);
+  else GoTypesToText(r, out);
+  if (!type_name.empty() && FindTypesByName(r.set, type_name).empty()) return 1;
+  return 0;
+}
+
+}  // namespace
 
 int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   CLI::App app{"exray go: the Go version, modules and build settings of a Go binary (like `go version -m`)", "exray go"};
@@ -27,10 +55,19 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   app.add_flag("--packages", packages,
                "code bytes by owner (runtime, stdlib, program, dependencies, ...) and by package");
   app.add_option("--pc", pcs, "addresses (hex with 0x, or decimal) to turn into function, file and line");
+  bool types = false;
+  std::string type_name;
+  app.add_flag("--types", types, "list the type descriptors (named types) and itabs the binary carries");
+  app.add_option("--type", type_name, "one type in detail (fields, methods, element types), by reflect's name: main.T");
   if (auto rc = ParseOptions(app, argc, argv, out, err)) return *rc;
+  if (!type_name.empty()) types = true;
   const bool listing = report.functions || report.files || packages || !pcs.empty();
-  if (listing && paths.size() > 1) {
-    err << "exray go: --functions, --files, --packages and --pc take one file\n";
+  if ((listing || types) && paths.size() > 1) {
+    err << "exray go: --functions, --files, --packages, --pc, --types and --type take one file\n";
+    return 2;
+  }
+  if (listing && types) {
+    err << "exray go: --types and --type go alone, without --functions, --files, --packages or --pc\n";
     return 2;
   }
   for (const std::string& p : pcs) {
@@ -53,6 +90,8 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
     GoDiveOptions opts;
     opts.pclntab = listing;
     opts.sizes = packages;
+    opts.types = types;
+    opts.type_name = type_name;
     const GoDive dive = DiveGo(opened->elf, as, opts);
     if (!dive.build_info_ok() && !dive.pclntab_ok()) {
       if (const std::optional<Analysis>& ga = dive.gccgo) {
@@ -65,6 +104,7 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
       err << "exray: " << path << ": not a Go binary (no build info or pclntab found)\n";
       return 1;
     }
+    if (types) return PrintTypes(path, dive, type_name, json, out, err);
     for (const std::string& w : dive.warnings) err << "exray: " << path << ": warning: " << w << '\n';
     if (dive.build_info_ok() && !listing) {
       out << (json ? GoToJson(path, *dive.build_info_ok(), bi_indent) + "\n" : GoToText(path, *dive.build_info_ok()));

@@ -189,6 +189,19 @@ inline constexpr uint64_t kMaxModuledataCandidates = 256;
 /// The linker splits text only past the branch range of ppc64/arm64 (tens of
 /// MB a section); more sections than this is damage.
 inline constexpr uint64_t kMaxTextSections = 256;
+/// Type descriptors read from one binary (buf, 46 MB, carries 20,038).
+inline constexpr uint64_t kMaxGoTypes = 1ull << 20;
+/// Itabs read from one binary (buf carries about 4,000).
+inline constexpr uint64_t kMaxGoItabs = 1ull << 20;
+/// Bytes of one type's name, tag or package path; longer ones are cut. Func
+/// types with many parameters reach a few hundred.
+inline constexpr uint64_t kMaxGoNameBytes = 1ull << 16;
+/// Fields of one struct, methods of one interface, parameters of one func
+/// type read; more is damage (the compiler's own limits are far lower).
+inline constexpr uint64_t kMaxGoTypeMembers = 1ull << 16;
+/// Largest alignment a type descriptor may claim: Go aligns nothing past 8,
+/// so more means the bytes are not a descriptor.
+inline constexpr uint8_t kMaxGoAlign = 64;
 
 }  // namespace exray::go
 

@@ -19,14 +19,18 @@ constexpr uint64_t kEtext64 = 184;
 // textsectmap validates wins. A wrong guess reads neighbouring words as
 // {ptr, len, cap}: there len is an address or a count far above
 // kMaxTextSections, so the check tells the layouts apart (reference §2.8).
+// types and etypes, then typelinks and itablinks (slices), or for 1.27 the
+// words of the one type region: types, typedesclen, etypes, itaboffset,
+// itabsize (read from buf, a Go 1.27 binary: reference table in docs/go.md).
 struct TailLayout {
   ModuledataLayout layout;
   uint64_t gofunc64, textsectmap64;
+  uint64_t types64, etypes64, typelinks64, itablinks64;  // typelinks64 == 0: the 1.27 region words
 };
-constexpr TailLayout kTail118[] = {{ModuledataLayout::kGo118, 304, 312}};
-constexpr TailLayout kTail120[] = {{ModuledataLayout::kGo120, 320, 328},
-                                   {ModuledataLayout::kGo126, 320, 336},
-                                   {ModuledataLayout::kGo127, 344, 360}};
+constexpr TailLayout kTail118[] = {{ModuledataLayout::kGo118, 304, 312, 280, 288, 336, 360}};
+constexpr TailLayout kTail120[] = {{ModuledataLayout::kGo120, 320, 328, 296, 304, 352, 376},
+                                   {ModuledataLayout::kGo126, 320, 336, 296, 304, 360, 384},
+                                   {ModuledataLayout::kGo127, 344, 360, 296, 312, 0, 0}};
 
 uint64_t ReadWord(ByteView v, uint64_t off, uint64_t ps, Endian e, bool* ok) {
   uint64_t x = 0;
@@ -43,12 +47,40 @@ bool Mapped(const AddressSpace& as, uint64_t addr, bool exec = false) {
   return false;
 }
 
+// The type region's words of a validated layout; left unset when they do
+// not describe a mapped region (a PIE's unrelocated zeros, damage).
+void ReadTypeTables(const AddressSpace& as, ByteView v, const TailLayout& t, Moduledata* m) {
+  const uint64_t ps = static_cast<uint64_t>(as.ptr_size());
+  const Endian e = as.endian();
+  bool ok = true;
+  TypeTables tt;
+  tt.types = ReadWord(v, t.types64 * ps / 8, ps, e, &ok);
+  tt.etypes = ReadWord(v, t.etypes64 * ps / 8, ps, e, &ok);
+  if (t.typelinks64 != 0) {
+    tt.typelinks = ReadWord(v, t.typelinks64 * ps / 8, ps, e, &ok);
+    tt.ntypelinks = ReadWord(v, (t.typelinks64 + 8) * ps / 8, ps, e, &ok);
+    tt.itablinks = ReadWord(v, t.itablinks64 * ps / 8, ps, e, &ok);
+    tt.nitablinks = ReadWord(v, (t.itablinks64 + 8) * ps / 8, ps, e, &ok);
+    if (tt.ntypelinks > kMaxGoTypes || tt.nitablinks > kMaxGoItabs) ok = false;
+  } else {
+    tt.typedesclen = ReadWord(v, (t.types64 + 8) * ps / 8, ps, e, &ok);
+    tt.itaboffset = ReadWord(v, (t.etypes64 + 8) * ps / 8, ps, e, &ok);
+    tt.itabsize = ReadWord(v, (t.etypes64 + 16) * ps / 8, ps, e, &ok);
+    const uint64_t len = tt.etypes - tt.types;
+    if (tt.etypes < tt.types || tt.typedesclen == 0 || tt.typedesclen > len || tt.itaboffset > len ||
+        tt.itabsize > len - tt.itaboffset)
+      ok = false;
+  }
+  if (!ok || tt.types == 0 || tt.etypes < tt.types || !Mapped(as, tt.types)) return;
+  m->type_tables = tt;
+}
+
 // Reads textsectmap and gofunc for one candidate layout; false when the
 // slice does not look like the linker's (runtime.textsectionmap).
 bool ReadTail(const AddressSpace& as, const TailLayout& t, Moduledata* m) {
   const uint64_t ps = static_cast<uint64_t>(as.ptr_size());
   const Endian e = as.endian();
-  ByteView v = as.Read(m->vaddr, (t.textsectmap64 + 24) * ps / 8);
+  ByteView v = as.Read(m->vaddr, (std::max(t.textsectmap64, t.itablinks64) + 24) * ps / 8);
   bool ok = true;
   const uint64_t gofunc = ReadWord(v, t.gofunc64 * ps / 8, ps, e, &ok);
   const uint64_t ptr = ReadWord(v, t.textsectmap64 * ps / 8, ps, e, &ok);
@@ -71,6 +103,7 @@ bool ReadTail(const AddressSpace& as, const TailLayout& t, Moduledata* m) {
   // gofunc points into read-only data (rodata before 1.26, the pclntab since);
   // a value outside the file leaves the funcdata unreadable, not the moduledata.
   if (gofunc != 0 && Mapped(as, gofunc)) m->gofunc = gofunc;
+  ReadTypeTables(as, v, t, m);
   return true;
 }
 

@@ -26,6 +26,20 @@ enum class ModuledataLayout : uint8_t {
 /// "1.18-1.19", "1.20-1.25", "1.26", "1.27+", or "" for kUnknown.
 std::string_view ModuledataLayoutName(ModuledataLayout l);
 
+/// Where the type descriptors and itabs are (runtime/symtab.go moduledata).
+/// Before Go 1.27 descriptors sit in [types, etypes) and are listed by
+/// typelinks (int32 offsets from types, for the unnamed composite types
+/// reflect may need) and itablinks (pointers to itabs); since 1.27 the
+/// region is [types, etypes): typedesclen bytes of descriptors laid end to
+/// end, their names after them, and itabsize bytes of itabs at itaboffset.
+struct TypeTables {
+  uint64_t types = 0, etypes = 0;
+  uint64_t typelinks = 0, ntypelinks = 0;  // before 1.27
+  uint64_t itablinks = 0, nitablinks = 0;  // before 1.27
+  uint64_t typedesclen = 0, itaboffset = 0, itabsize = 0;  // 1.27+
+  bool contiguous() const { return typedesclen != 0; }
+};
+
 /// The fields of moduledata read so far. The head (through etext) is the same
 /// from Go 1.16 through 1.27 (64-bit: minpc 160, maxpc 168, text 176, etext 184;
 /// halved on 32-bit); the tail is read only for Go 1.18+ pclntabs and only when
@@ -36,6 +50,7 @@ struct Moduledata {
   ModuledataLayout layout = ModuledataLayout::kUnknown;
   std::optional<uint64_t> gofunc;     // base of the _func funcdata offsets (Go 1.18+)
   std::vector<TextSection> textsects;  // at least one when layout is known
+  std::optional<TypeTables> type_tables;  // with a known layout, when its fields validate
 };
 
 /// Finds the moduledata of a Go 1.16+ binary whose pcHeader is at pcln_vaddr:

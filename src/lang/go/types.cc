@@ -1,0 +1,565 @@
+// Reads Go type descriptors (internal/abi type.go, reflect's rtype before
+// it) and itabs. Layout, on a target with pointer size W:
+//   common header, 4W + 16 bytes: size W, ptrdata W, hash u32, tflag u8,
+//     align u8, fieldAlign u8, kind u8, equal W, gcdata W, str nameOff i32,
+//     ptrToThis typeOff i32;
+//   then the kind's own fields (kind_size), then the uncommon type (16 bytes:
+//     pkgPath nameOff, mcount u16, xcount u16, moff u32, pad) when tflag has
+//     it, then what the kind lays out inline (func parameters), and the
+//     methods at uncommon + moff, 16 bytes each.
+// nameOff and typeOff are int32 offsets from moduledata.types; textOff from
+// moduledata.text. Pointers (elem, fields, names of fields) are addresses,
+// so in a PIE whose pointers are filled in by relocations they read as 0
+// on disk and the walk finds only what offsets reach.
+#include "lang/go/types.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "support/byte_view.h"
+#include "support/limits.h"
+
+namespace exray::go {
+namespace {
+
+constexpr uint8_t kTflagUncommon = 1, kTflagExtraStar = 2, kTflagNamed = 4;
+constexpr uint8_t kNameExported = 1, kNameHasTag = 2, kNameHasPkgPath = 4, kNameEmbedded = 8;
+constexpr uint64_t kUncommonSize = 16, kMethodSize = 16, kImethodSize = 8;
+constexpr uint32_t kNoOffset = 0xffffffffu;  // a typeOff or textOff the linker dropped
+constexpr uint8_t kLastKind = 26;
+
+struct Name {
+  std::string text, tag;
+  uint8_t flags = 0;
+  std::optional<int32_t> pkg_path;  // nameOff of the package path
+};
+
+class Walker {
+ public:
+  Walker(const AddressSpace& as, const Moduledata& md, const TypeTables& tt, int minor, Diagnostics& diag)
+      : as_(as), md_(md), tt_(tt), minor_(minor), ps_(static_cast<uint64_t>(as.ptr_size())), e_(as.endian()),
+        diag_(diag) {
+  }
+
+  uint64_t common() const { return 4 * ps_ + 16; }
+  // Bytes of the kind's own fields after the common header.
+  uint64_t KindSize(uint8_t kind) const {
+    switch (kind) {
+      case kKindArray: return 3 * ps_;      // elem, slice, len
+      case kKindChan: return 2 * ps_;       // elem, dir
+      case kKindFunc: return ps_;           // inCount u16, outCount u16, padded
+      case kKindInterface: return 4 * ps_;  // pkgPath Name, methods slice
+      case kKindMap:
+        if (minor_ >= 27) return 11 * ps_;  // read from buf (Go 1.27): key, elem, group, hasher, 7 words
+        if (minor_ >= 24) return 8 * ps_;   // swiss: key, elem, group, hasher, groupSize, slotSize, elemOff, flags
+        return RoundUp(4 * ps_ + 8);        // key, elem, bucket, hasher, four sizes and flags
+      case kKindPointer: return ps_;
+      case kKindSlice: return ps_;
+      case kKindStruct: return 4 * ps_;  // pkgPath Name, fields slice
+      default: return 0;
+    }
+  }
+  uint64_t RoundUp(uint64_t n) const { return (n + ps_ - 1) / ps_ * ps_; }
+
+  uint64_t Word(ByteView v, uint64_t off, bool* ok) const {
+    uint64_t x = 0;
+    *ok = v.ReadWord(off, ps_, e_, &x) && *ok;
+    return x;
+  }
+  template <typename T>
+  T Int(ByteView v, uint64_t off, bool* ok) const {
+    T x = 0;
+    *ok = v.ReadInt<T>(off, e_, &x) && *ok;
+    return x;
+  }
+  bool InDescriptors(uint64_t addr) const { return addr >= tt_.types && addr < tt_.etypes; }
+  // A nameOff or typeOff from types, inside [types, etypes).
+  std::optional<uint64_t> FromTypes(int64_t off) const {
+    if (off < 0 || static_cast<uint64_t>(off) >= tt_.etypes - tt_.types) return std::nullopt;
+    return tt_.types + static_cast<uint64_t>(off);
+  }
+
+  // A name (abi.Name): flags, a uvarint length (a 2-byte big-endian one
+  // before Go 1.17), the bytes, an optional tag the same way, an optional
+  // pkgPath nameOff.
+  std::optional<Name> ReadName(uint64_t addr) const {
+    if (addr == 0) return std::nullopt;
+    ByteView head = as_.Read(addr, 1 + kMaxLeb128Bytes);
+    Reader r(head, e_);
+    Name n;
+    n.flags = r.U8();
+    uint64_t len = 0;
+    auto length = [&](Reader& rd) {
+      if (minor_ >= 17) return rd.Uleb128(&len, 32);
+      const uint8_t hi = rd.U8(), lo = rd.U8();
+      len = uint64_t{hi} << 8 | lo;
+      return rd.ok();
+    };
+    if (!r.ok() || !length(r)) return std::nullopt;
+    const uint64_t at = addr + r.offset();
+    const uint64_t keep = std::min(len, kMaxGoNameBytes);
+    ByteView text = as_.Read(at, keep);
+    if (text.size() != keep) return std::nullopt;
+    n.text.assign(reinterpret_cast<const char*>(text.data()), text.size());
+    uint64_t next = at + len;
+    if (n.flags & kNameHasTag) {
+      Reader t(as_.Read(next, kMaxLeb128Bytes + 2), e_);
+      uint64_t tlen = 0;
+      len = 0;
+      if (length(t)) {
+        tlen = len;
+        ByteView tag = as_.Read(next + t.offset(), std::min(tlen, kMaxGoNameBytes));
+        n.tag.assign(reinterpret_cast<const char*>(tag.data()), tag.size());
+        next += t.offset() + tlen;
+      }
+    }
+    if (n.flags & kNameHasPkgPath) {
+      uint32_t off = 0;
+      if (as_.Read(next, 4).ReadInt<uint32_t>(0, e_, &off)) n.pkg_path = static_cast<int32_t>(off);
+    }
+    return n;
+  }
+  // Only a name's flags byte.
+  std::optional<Name> ReadNameFlags(uint64_t addr) const {
+    uint8_t flags = 0;
+    if (addr == 0 || !as_.Read(addr, 1).ReadInt<uint8_t>(0, e_, &flags)) return std::nullopt;
+    Name n;
+    n.flags = flags;
+    return n;
+  }
+  std::string NameAtOff(int32_t off) const {
+    if (off == 0) return {};
+    auto a = FromTypes(off);
+    if (!a) return {};
+    auto n = ReadName(*a);
+    return n ? n->text : std::string();
+  }
+
+  // One descriptor at addr; *end gets the first byte past everything it
+  // lays out inline. With walk_end (the contiguous walk), what it lays out
+  // inline must lie between its header and walk_end. nullopt when the bytes
+  // are not a plausible descriptor.
+  // Without detail, fields and methods keep their types and offsets but
+  // not their names and tags (the listing needs no more, and names are most
+  // of the cost).
+  // With refs, the members are not kept: the descriptor addresses they
+  // refer to go to *refs instead (the walk needs no more; the vectors and
+  // their allocations were most of its cost).
+  bool ReadOne(uint64_t addr, uint64_t* end, GoType* out, uint64_t walk_end = 0, bool detail = false,
+               std::vector<uint64_t>* refs = nullptr) const {
+    const uint64_t c = common();
+    ByteView v = as_.Read(addr, c + 11 * ps_ + kUncommonSize);  // the largest kind part, then uncommon
+    bool ok = true;
+    GoType& t = *out;
+    t = GoType();
+    t.addr = addr;
+    t.size = Word(v, 0, &ok);
+    t.ptrdata = Word(v, ps_, &ok);
+    t.tflag = Int<uint8_t>(v, 2 * ps_ + 4, &ok);
+    t.align = Int<uint8_t>(v, 2 * ps_ + 5, &ok);
+    t.field_align = Int<uint8_t>(v, 2 * ps_ + 6, &ok);
+    // Before 1.26 the kind byte also held flags (direct interface, GC program) above the kind.
+    t.kind = Int<uint8_t>(v, 2 * ps_ + 7, &ok) & 0x1f;
+    const int32_t str = static_cast<int32_t>(Int<uint32_t>(v, 4 * ps_ + 8, &ok));
+    const int32_t ptr_to_this = static_cast<int32_t>(Int<uint32_t>(v, 4 * ps_ + 12, &ok));
+    auto pow2 = [](uint8_t a) { return a != 0 && a <= kMaxGoAlign && (a & (a - 1)) == 0; };
+    if (!ok || t.kind == 0 || t.kind > kLastKind || !pow2(t.align) || !pow2(t.field_align) || t.ptrdata > t.size)
+      return false;
+    auto name_addr = FromTypes(str);
+    if (!name_addr) return false;
+    auto name = ReadName(*name_addr);
+    if (!name) return false;
+    t.name = std::move(name->text);
+    if ((t.tflag & kTflagExtraStar) && !t.name.empty() && t.name[0] == '*') t.name.erase(0, 1);
+    t.named = t.tflag & kTflagNamed;
+    if (ptr_to_this != 0)
+      if (auto p = FromTypes(ptr_to_this)) t.ptr_to_this = *p;
+
+    const uint64_t k = c;  // where the kind's fields start
+    uint64_t inline_end = addr + c + KindSize(t.kind);
+    const uint64_t uncommon = inline_end;
+    if (t.tflag & kTflagUncommon) inline_end += kUncommonSize;
+    // A slice the kind lays out inline after the uncommon type: its data
+    // pointer must point at or past it and inside the descriptors.
+    auto inline_slice = [&](uint64_t data, uint64_t n, uint64_t elem) -> bool {
+      if (n == 0) return true;
+      if (n > kMaxGoTypeMembers || data == 0) return false;
+      if (walk_end) {
+        if (data < inline_end || data >= walk_end) return false;
+        inline_end = std::max(inline_end, data + n * elem);
+      }
+      return true;
+    };
+    switch (t.kind) {
+      case kKindArray:
+        t.elem = Word(v, k, &ok);
+        t.len = Word(v, k + 2 * ps_, &ok);
+        break;
+      case kKindChan:
+        t.elem = Word(v, k, &ok);
+        t.chan_dir = Word(v, k + ps_, &ok);
+        break;
+      case kKindPointer:
+      case kKindSlice: t.elem = Word(v, k, &ok); break;
+      case kKindMap:
+        t.key = Word(v, k, &ok);
+        t.elem = Word(v, k + ps_, &ok);
+        break;
+      case kKindFunc: {
+        const uint16_t in = Int<uint16_t>(v, k, &ok), out_raw = Int<uint16_t>(v, k + 2, &ok);
+        const uint16_t out = out_raw & 0x7fff;
+        t.variadic = out_raw & 0x8000;
+        const uint64_t params = inline_end;  // right after the uncommon type, or the kind's fields
+        ByteView pv = as_.Read(params, (uint64_t{in} + out) * ps_);
+        for (uint64_t i = 0; ok && i < uint64_t{in} + out; ++i) {
+          const uint64_t a = Word(pv, i * ps_, &ok);
+          if (refs) refs->push_back(a);
+          else (i < in ? t.in : t.out).push_back(a);
+        }
+        inline_end = params + (uint64_t{in} + out) * ps_;
+        break;
+      }
+      case kKindInterface: {
+        const uint64_t data = Word(v, k + ps_, &ok), n = Word(v, k + 2 * ps_, &ok);
+        if (!ok || !inline_slice(data, n, kImethodSize)) return false;
+        ByteView mv = as_.Read(data, n * kImethodSize);
+        uint64_t exported = 0;
+        for (uint64_t i = 0; ok && i < n; ++i) {
+          TypeMethod m;
+          const int32_t mname = static_cast<int32_t>(Int<uint32_t>(mv, i * kImethodSize, &ok));
+          const uint32_t mtyp = Int<uint32_t>(mv, i * kImethodSize + 4, &ok);
+          if (auto a = FromTypes(mname)) {
+            if (detail) {
+              if (auto nm = ReadName(*a)) m.exported = nm->flags & kNameExported, m.name = std::move(nm->text);
+            } else if (auto nm = ReadNameFlags(*a)) {
+              m.exported = nm->flags & kNameExported;
+            }
+          }
+          exported += m.exported;
+          if (mtyp != kNoOffset)
+            if (auto a = FromTypes(static_cast<int32_t>(mtyp))) m.type = *a;
+          if (refs) {
+            if (m.type) refs->push_back(m.type);
+          } else {
+            t.method_list.push_back(std::move(m));
+          }
+        }
+        // An interface's methods are its own, not an uncommon type's.
+        t.methods = static_cast<uint16_t>(std::min<uint64_t>(n, UINT16_MAX));
+        t.exported_methods = static_cast<uint16_t>(std::min<uint64_t>(exported, UINT16_MAX));
+        break;
+      }
+      case kKindStruct: {
+        const uint64_t data = Word(v, k + ps_, &ok), n = Word(v, k + 2 * ps_, &ok);
+        if (!ok || !inline_slice(data, n, 3 * ps_)) return false;
+        ByteView fv = as_.Read(data, n * 3 * ps_);
+        for (uint64_t i = 0; ok && i < n; ++i) {
+          TypeField f;
+          const uint64_t fname = Word(fv, 3 * ps_ * i, &ok);
+          f.type = Word(fv, 3 * ps_ * i + ps_, &ok);
+          const uint64_t off = Word(fv, 3 * ps_ * i + 2 * ps_, &ok);
+          if (refs) {
+            refs->push_back(f.type);
+            continue;
+          }
+          // Since 1.19 the embedded flag is in the name, so its flags byte is read either way.
+          std::optional<Name> nm;
+          if (detail) nm = ReadName(fname);
+          else if (minor_ >= 19) nm = ReadNameFlags(fname);
+          if (nm) f.name = std::move(nm->text), f.tag = std::move(nm->tag);
+          if (minor_ >= 19) {
+            f.offset = off, f.embedded = nm && (nm->flags & kNameEmbedded);
+          } else {
+            f.offset = off >> 1, f.embedded = off & 1;  // offsetAnon, Go 1.9-1.18
+          }
+          t.fields.push_back(std::move(f));
+        }
+        break;
+      }
+      default: break;
+    }
+    if (!ok) return false;
+    if (t.tflag & kTflagUncommon) {
+      ByteView u = as_.Read(uncommon, kUncommonSize);
+      const int32_t pkg = static_cast<int32_t>(Int<uint32_t>(u, 0, &ok));
+      const uint16_t imethods = t.methods, iexported = t.exported_methods;
+      t.methods = Int<uint16_t>(u, 4, &ok);
+      t.exported_methods = Int<uint16_t>(u, 6, &ok);
+      const uint32_t moff = Int<uint32_t>(u, 8, &ok);
+      if (!ok || t.exported_methods > t.methods) return false;
+      if (t.kind == kKindInterface) {  // no methods of its own: keep the interface's counts
+        t.methods = imethods, t.exported_methods = iexported;
+        t.pkg_path = NameAtOff(pkg);
+        *end = std::max(inline_end, uncommon + kUncommonSize);
+        return true;
+      }
+      t.pkg_path = NameAtOff(pkg);
+      const uint64_t methods = uncommon + moff;
+      if (walk_end && t.methods > 0 && (methods < uncommon + kUncommonSize || methods >= walk_end))
+        return false;
+      ByteView mv = as_.Read(methods, uint64_t{t.methods} * kMethodSize);
+      for (uint64_t i = 0; ok && i < t.methods; ++i) {
+        TypeMethod m;
+        const int32_t mname = static_cast<int32_t>(Int<uint32_t>(mv, i * kMethodSize, &ok));
+        const uint32_t mtyp = Int<uint32_t>(mv, i * kMethodSize + 4, &ok);
+        const uint32_t ifn = Int<uint32_t>(mv, i * kMethodSize + 8, &ok);
+        const uint32_t tfn = Int<uint32_t>(mv, i * kMethodSize + 12, &ok);
+        if (detail)
+          if (auto a = FromTypes(mname))
+            if (auto nm = ReadName(*a)) m.name = std::move(nm->text), m.exported = nm->flags & kNameExported;
+        if (mtyp != kNoOffset)
+          if (auto a = FromTypes(static_cast<int32_t>(mtyp))) m.type = *a;
+        if (ifn != kNoOffset) m.ifn = md_.text + ifn;
+        if (tfn != kNoOffset) m.tfn = md_.text + tfn;
+        if (refs) {
+          if (m.type) refs->push_back(m.type);
+        } else {
+          t.method_list.push_back(std::move(m));
+        }
+      }
+      if (!ok) return false;
+      inline_end = std::max(inline_end, methods + uint64_t{t.methods} * kMethodSize);
+    }
+    *end = inline_end;
+    return true;
+  }
+
+  // The references a descriptor holds beside its members (element, key,
+  // pointer-to-this); the members' go to refs as ReadOne reads them.
+  static void OwnRefs(const GoType& t, std::vector<uint64_t>* refs) {
+    for (uint64_t a : {t.elem, t.key, t.ptr_to_this})
+      if (a) refs->push_back(a);
+  }
+
+  // Marks a descriptor address seen; false when it was already, or cannot
+  // be one (outside the region, or not 4-byte aligned as every descriptor is).
+  bool Mark(uint64_t addr) {
+    if (!InDescriptors(addr) || addr % 4 != 0) return false;
+    const uint64_t bit = (addr - tt_.types) / 4;
+    if (seen_.empty()) seen_.resize((tt_.etypes - tt_.types) / 4 + 1);
+    if (seen_[bit]) return false;
+    seen_[bit] = true;
+    return true;
+  }
+
+  // From the roots (and the descriptors already in set), every descriptor
+  // reachable through references.
+  void Reach(const std::vector<uint64_t>& roots, TypeSet* set) {
+    std::vector<uint64_t> queue;
+    for (const GoType& t : set->types) Mark(t.addr);
+    for (uint64_t r : walked_refs_)
+      if (Mark(r)) queue.push_back(r);
+    for (uint64_t r : roots)
+      if (Mark(r)) queue.push_back(r);
+    uint64_t bad = 0;
+    GoType t;
+    std::vector<uint64_t> refs;
+    for (size_t q = 0; q < queue.size(); ++q) {
+      if (set->types.size() >= kMaxGoTypes) {
+        diag_.Warn(fmt::format("more than {} type descriptors: the rest are not read", kMaxGoTypes));
+        break;
+      }
+      uint64_t end = 0;
+      refs.clear();
+      if (!ReadOne(queue[q], &end, &t, 0, false, &refs)) {
+        ++bad;
+        continue;
+      }
+      OwnRefs(t, &refs);
+      for (uint64_t r : refs)
+        if (Mark(r)) queue.push_back(r);
+      set->types.push_back(std::move(t));
+    }
+    if (bad) diag_.Warn(fmt::format("{} referenced type descriptors did not read as descriptors", bad));
+  }
+
+  // 1.27+: the first typedesclen bytes hold the descriptors reflect may
+  // look up (what typelinks listed before), laid end to end from a start
+  // offset. True when the walk ends exactly at typedesclen.
+  bool WalkContiguous(uint64_t start, std::vector<GoType>* out, uint64_t* stopped) {
+    out->clear();
+    walked_refs_.clear();
+    const uint64_t stop = tt_.types + tt_.typedesclen;
+    uint64_t p = tt_.types + start;
+    GoType t;
+    while (p < stop) {
+      if (out->size() >= kMaxGoTypes) break;
+      uint64_t end = 0;
+      const size_t before = walked_refs_.size();
+      if (!ReadOne(p, &end, &t, stop, false, &walked_refs_) || end <= p) {
+        walked_refs_.resize(before);
+        break;
+      }
+      OwnRefs(t, &walked_refs_);
+      out->push_back(std::move(t));
+      p = RoundUp(end);
+    }
+    *stopped = p - tt_.types;
+    return p == stop;
+  }
+
+  std::vector<Itab> ReadItabLinks() const {
+    std::vector<Itab> out;
+    ByteView links = as_.Read(tt_.itablinks, tt_.nitablinks * ps_);
+    bool ok = true;
+    for (uint64_t i = 0; ok && i < tt_.nitablinks; ++i) {
+      Itab it;
+      it.addr = Word(links, i * ps_, &ok);
+      ByteView v = as_.Read(it.addr, 2 * ps_);
+      bool iok = true;
+      it.inter = Word(v, 0, &iok);
+      it.type = Word(v, ps_, &iok);
+      if (ok && iok) out.push_back(it);
+    }
+    if (out.size() < tt_.nitablinks)
+      diag_.Warn(fmt::format("{} of {} itabs could not be read", tt_.nitablinks - out.size(), tt_.nitablinks));
+    return out;
+  }
+
+  // 1.27+: itabs laid end to end: inter, type, hash u32 and pad, then one
+  // code pointer per method of the interface (at least one).
+  std::vector<Itab> WalkItabs() const {
+    std::vector<Itab> out;
+    const uint64_t begin = tt_.types + tt_.itaboffset, stop = begin + tt_.itabsize;
+    uint64_t p = begin;
+    std::vector<uint64_t> scratch;
+    while (p < stop && out.size() < kMaxGoItabs) {
+      scratch.clear();
+      ByteView v = as_.Read(p, 2 * ps_);
+      bool ok = true;
+      Itab it{p, Word(v, 0, &ok), Word(v, ps_, &ok)};
+      uint64_t end = 0;
+      GoType inter;
+      if (!ok || !InDescriptors(it.inter) || !ReadOne(it.inter, &end, &inter, 0, false, &scratch) ||
+          inter.kind != kKindInterface || !InDescriptors(it.type))
+        break;
+      out.push_back(it);
+      p += 2 * ps_ + 8 + std::max<uint64_t>(1, inter.methods) * ps_;
+    }
+    if (p != stop)
+      diag_.Warn(fmt::format("the itab walk stopped at {:#x}, {} bytes short of the region's end {:#x}", p,
+                             stop > p ? stop - p : 0, stop));
+    return out;
+  }
+
+ private:
+  const AddressSpace& as_;
+  const Moduledata& md_;
+  const TypeTables& tt_;
+  int minor_;
+  uint64_t ps_;
+  Endian e_;
+  Diagnostics& diag_;
+  std::vector<bool> seen_;  // per 4 bytes of [types, etypes): a descriptor there is queued or read
+  std::vector<uint64_t> walked_refs_;  // what the contiguous walk's descriptors refer to
+};
+
+}  // namespace
+
+std::optional<GoType> ReadTypeDetail(const AddressSpace& as, const Moduledata& md, int minor, uint64_t addr) {
+  if (!md.type_tables) return std::nullopt;
+  Diagnostics diag;
+  Walker w(as, md, *md.type_tables, minor, diag);
+  GoType t;
+  uint64_t end = 0;
+  if (!w.ReadOne(addr, &end, &t, 0, /*detail=*/true)) return std::nullopt;
+  return t;
+}
+
+std::string_view KindName(uint8_t kind) {
+  static constexpr std::string_view kNames[] = {
+      "invalid", "bool",    "int",       "int8",      "int16",     "int32", "int64",  "uint",   "uint8",
+      "uint16",  "uint32",  "uint64",    "uintptr",   "float32",   "float64", "complex64", "complex128",
+      "array",   "chan",    "func",      "interface", "map",       "ptr",   "slice",  "string", "struct",
+      "unsafe.Pointer"};
+  return kind <= kLastKind ? kNames[kind] : kNames[0];
+}
+
+std::string_view TypeSourceName(TypeSource s) {
+  switch (s) {
+    case TypeSource::kLinks: return "typelinks, itabs and the descriptors they reach";
+    case TypeSource::kContiguous: return "the type region's reflect part walked end to end, itabs and what they reach";
+  }
+  return "";
+}
+
+const GoType* TypeSet::Find(uint64_t addr) const {
+  auto it = std::lower_bound(types.begin(), types.end(), addr, [](const GoType& t, uint64_t a) { return t.addr < a; });
+  return it != types.end() && it->addr == addr ? &*it : nullptr;
+}
+
+std::string_view TypeSet::NameOf(uint64_t addr) const {
+  const GoType* t = Find(addr);
+  return t ? std::string_view(t->name) : std::string_view("?");
+}
+
+Result<TypeSet> ReadTypes(const AddressSpace& as, const Moduledata& md, int minor, Diagnostics& diag) {
+  if (!md.type_tables) return Error{"moduledata has no type tables (a layout before Go 1.18, or unrelocated)"};
+  const TypeTables& tt = *md.type_tables;
+  const uint64_t ps = static_cast<uint64_t>(as.ptr_size());
+  Walker w(as, md, tt, minor, diag);
+  TypeSet set;
+  std::vector<uint64_t> roots;
+  if (tt.contiguous()) {
+    set.source = TypeSource::kContiguous;
+    // The region opens with a zero word so that typeOff 0 means none; the
+    // first descriptor follows at pointer (or 8- or 16-byte) alignment.
+    uint64_t best_stop = 0;
+    set.complete = false;
+    for (uint64_t start : {ps, uint64_t{8}, uint64_t{16}}) {
+      std::vector<GoType> got;
+      uint64_t stopped = 0;
+      const bool whole = w.WalkContiguous(start, &got, &stopped);
+      if (whole || got.size() > set.types.size()) set.types = std::move(got), best_stop = stopped;
+      if (whole) {
+        set.complete = true;
+        break;
+      }
+    }
+    if (!set.complete)
+      diag.Warn(fmt::format("the walk of the first {:#x} bytes of types stopped at {:#x}: the descriptors after it "
+                            "are found only through references",
+                            tt.typedesclen, best_stop));
+    set.itabs = w.WalkItabs();
+  } else {
+    set.source = TypeSource::kLinks;
+    ByteView links = as.Read(tt.typelinks, tt.ntypelinks * 4);
+    for (uint64_t i = 0; i < tt.ntypelinks; ++i) {
+      uint32_t off = 0;
+      if (!links.ReadInt<uint32_t>(i * 4, as.endian(), &off)) {
+        diag.Warn(fmt::format("typelinks cut short: {} of {} entries readable", i, tt.ntypelinks));
+        break;
+      }
+      roots.push_back(tt.types + off);
+    }
+    set.itabs = w.ReadItabLinks();
+  }
+  for (const Itab& it : set.itabs) roots.push_back(it.inter), roots.push_back(it.type);
+  set.roots = roots.size() + set.types.size();
+  w.Reach(roots, &set);
+  // Sorted by address through an index, then moved into place along the
+  // permutation's cycles: a descriptor is a large record, and moving each
+  // one log n times (or into a second array) cost more than reading them.
+  std::vector<std::pair<uint64_t, uint32_t>> order(set.types.size());
+  for (size_t i = 0; i < set.types.size(); ++i) order[i] = {set.types[i].addr, static_cast<uint32_t>(i)};
+  std::sort(order.begin(), order.end());
+  std::vector<bool> placed(order.size());
+  for (size_t start = 0; start < order.size(); ++start) {
+    if (placed[start]) continue;
+    // Position k takes the record now at order[k].second.
+    GoType held = std::move(set.types[start]);
+    size_t k = start;
+    while (order[k].second != start) {
+      set.types[k] = std::move(set.types[order[k].second]);
+      placed[k] = true;
+      k = order[k].second;
+    }
+    set.types[k] = std::move(held);
+    placed[k] = true;
+  }
+  if (set.types.empty()) return Error{"no type descriptor could be read from the type tables"};
+  return set;
+}
+
+}  // namespace exray::go

@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""Writes seeds for go_types_fuzzer: the head of a real type region with the
+typelinks that point into it (Go 1.19 fixture, esbuild's Go 1.26), and the
+head of buf's Go 1.27 region as a contiguous walk. The type region is cut to
+LIMIT bytes so that seeds stay small; descriptors whose names lie past the
+cut fail to read, which is itself worth fuzzing.
+
+Usage: make_types_seeds.py OUTDIR BINARY:MINOR...   (64-bit little-endian ELF)
+"""
+import json
+import os
+import struct
+import subprocess
+import sys
+
+LIMIT = 48 << 10
+
+
+def main():
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    for spec in sys.argv[2:]:
+        path, minor = spec.rsplit(":", 1)
+        doc = json.loads(subprocess.check_output(["exray", "go", path, "--types", "--json"]))
+        reg = doc["types"]["region"]
+        data = open(path, "rb").read()
+        # file offset of types: from the program headers
+        phoff, = struct.unpack_from("<Q", data, 0x20)
+        phnum, = struct.unpack_from("<H", data, 0x38)
+        for i in range(phnum):
+            t, _, off, va, _, fs, _, _ = struct.unpack_from("<IIQQQQQQ", data, phoff + 56 * i)
+            if t == 1 and va <= reg["types"] < va + fs:
+                base = off + reg["types"] - va
+        region = data[base:base + LIMIT]
+        if "typedesclen" in reg:
+            head = struct.pack("<BBHHH", 4, int(minor) - 16, min(reg["typedesclen"], LIMIT), 0, 0)
+            links = b""
+        else:
+            offs = sorted({t["address"] - reg["types"] for t in doc["types"]["list"]
+                           if t["address"] - reg["types"] < LIMIT})[:2000]
+            head = struct.pack("<BBHHH", 0, int(minor) - 16, len(offs), 0, 0)
+            links = b"".join(struct.pack("<I", o) for o in offs)
+        name = os.path.basename(path) + "-go1." + minor
+        open(os.path.join(out, name), "wb").write(head + links + region)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+module example.com/gotypesdwarf
+
+go 1.19

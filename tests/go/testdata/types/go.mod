@@ -1,0 +1,3 @@
+module example.com/typesfix
+
+go 1.19
