@@ -1,10 +1,12 @@
 // `exray go FILE... [--json]`: the Go build info, as `go version -m` shows
-// it; with --functions, --files, --packages or --pc, the pclntab of one file.
+// it; with --functions, --files, --packages or --pc, the pclntab of one file;
+// with --listing, a Go assembly listing held against it (cmd_go_listing.cc).
 #include <cerrno>
 #include <cstdlib>
 #include <ostream>
 
 #include "analysis/go_dive.h"
+#include "cli/cmd_go_listing.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "formats/elf/address_space.h"
@@ -27,7 +29,17 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   app.add_flag("--packages", packages,
                "code bytes by owner (runtime, stdlib, program, dependencies, ...) and by package");
   app.add_option("--pc", pcs, "addresses (hex with 0x, or decimal) to turn into function, file and line");
+  std::string listing_log;
+  app.add_option("--listing", listing_log,
+                 "a Go assembly listing (go build -gcflags=-S) to hold against the binary, function by function");
   if (auto rc = ParseOptions(app, argc, argv, out, err)) return *rc;
+  if (!listing_log.empty()) {
+    if (paths.size() > 1) {
+      err << "exray go: --listing takes one file\n";
+      return 2;
+    }
+    return RunGoListing(paths[0], listing_log, json, out, err);
+  }
   const bool listing = report.functions || report.files || packages || !pcs.empty();
   if (listing && paths.size() > 1) {
     err << "exray go: --functions, --files, --packages and --pc take one file\n";
