@@ -214,12 +214,15 @@ ListingComparison CompareListing(const go::Listing& listing, const go::Pclntab& 
       } else {
         lookups_capped = true;
       }
-      if (!pick && f.size)
+      if (!pick && f.size) {
+        // Without symbols, shapes of one generic are told apart by size alone;
+        // when several fit, the first is taken in listing order and the row says so.
+        uint64_t fit = 0;
         for (size_t i : cands)
-          if (SizeAgrees(as, decoder, fns[i].entry, fns[i].end, *f.size)) {
-            pick = i, m.matched_by = "size";
-            break;
-          }
+          if (SizeAgrees(as, decoder, fns[i].entry, fns[i].end, *f.size) && fit++ == 0) pick = i;
+        if (fit == 1) m.matched_by = "size";
+        else if (fit > 1) m.matched_by = "size, " + std::to_string(fit) + " alike: ambiguous";
+      }
       if (!pick) pick = cands[0], m.matched_by = "first of " + std::to_string(cands.size());
     }
     if (pick) {

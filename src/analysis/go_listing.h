@@ -39,7 +39,10 @@ struct ListingMatch {
   std::string binary_name;       // the pclntab's name (`pkg.F[...]` for a generic instantiation)
   uint64_t entry = 0, end = 0;   // [entry, end): to the next function, alignment padding included
   uint32_t candidates = 0;       // pclntab functions of that name
-  std::string matched_by;        // "name", "symbol table", "size", "first"
+  /// How the pclntab function was chosen: "name" (the only one), "symbol
+  /// table" (the ELF symbol of the full name), "size" (the only candidate
+  /// size= fits), "size, N alike: ambiguous", or "first of N".
+  std::string matched_by;
   /// size= agrees: it is at most end - entry and the bytes after it are the
   /// architecture's padding (int3 on x86, zeros elsewhere); nullopt without size=.
   std::optional<bool> size_agrees;

@@ -61,6 +61,8 @@ void GoListingToText(const GoListingReport& r, std::ostream& out) {
                      ListedFrame(f), BinaryFrame(m), f.nosplit ? "nosplit" : "-", Check(m), Safe(m.name));
     if (!m.found) s += "  not in the binary (dead-code eliminated or inlined)";
     else if (m.binary_name != m.name) s += fmt::format("  (pclntab: {})", Safe(m.binary_name));
+    if (m.found && m.matched_by != "name" && m.matched_by != "symbol table")
+      s += fmt::format("  [matched by {}]", m.matched_by);
     if (m.declarations > 1) s += fmt::format("  [declared {} times]", m.declarations);
     s += '\n';
     for (const std::string& d : m.disagreements) s += fmt::format("  {:>10} ! {}\n", "", Safe(d));
