@@ -225,6 +225,15 @@ ListingComparison CompareListing(const go::Listing& listing, const go::Pclntab& 
       }
       if (!pick) pick = cands[0], m.matched_by = "first of " + std::to_string(cands.size());
     }
+    // An ABI wrapper (ABIWRAPPER) shares its name with the function it
+    // bridges to; when the wrapper was dropped, the binary's function of that
+    // name is the other ABI's body (often assembly), which size= does not fit.
+    if (pick && f.abi_wrapper && f.size && m.matched_by != "symbol table" &&
+        !SizeAgrees(as, decoder, fns[*pick].entry, fns[*pick].end, *f.size)) {
+      m.not_found_note = "the binary's " + std::string(fns[*pick].name) +
+                         " is the other ABI's body: this ABI wrapper was dropped";
+      pick.reset();
+    }
     if (pick) {
       claimed[*pick] = true;
       const go::Function& bf = fns[*pick];
@@ -249,7 +258,8 @@ ListingComparison CompareListing(const go::Listing& listing, const go::Pclntab& 
       if (m.size_agrees == false)
         m.disagreements.push_back("size: listing " + std::to_string(*f.size) + ", binary " +
                                   std::to_string(bf.end - bf.entry) + " bytes to the next function");
-      if (args >= 0 && args != st.args)
+      // ArgsSizeUnknown (0x80000000, cmd/internal/objabi): assembly without a declared size.
+      if (args >= 0 && args != st.args && st.args != INT32_MIN)
         m.disagreements.push_back("args: listing " + std::to_string(args) + ", binary " + std::to_string(st.args));
       if (m.frame_agrees == false)
         m.disagreements.push_back("frame: listing " + std::to_string(*f.frame) + ", binary pcsp " +
@@ -262,7 +272,7 @@ ListingComparison CompareListing(const go::Listing& listing, const go::Pclntab& 
       else if (m.check == StackCheck::kPresent && f.check_offset && *f.check_offset != *m.check_offset)
         m.disagreements.push_back("stack check at +" + Hex(*m.check_offset) + ", the listing's at +" +
                                   Hex(*f.check_offset));
-      else if (m.check == StackCheck::kAbsent && !f.nosplit && f.frame && *f.frame > 0)
+      else if (m.check == StackCheck::kAbsent && !f.nosplit && f.frame && *f.frame > 0 && f.instructions == 0)
         m.disagreements.push_back("a frame of " + std::to_string(*f.frame) +
                                   " bytes without nosplit, yet no stack check at the entry");
       if (m.check != StackCheck::kUnknown && !m.disagreements.empty() &&

@@ -52,6 +52,7 @@ struct ListingMatch {
   StackCheck check = StackCheck::kUnknown;
   std::optional<uint64_t> check_offset;  // offset of the stack-guard read in the binary
   std::vector<std::string> disagreements;
+  std::string not_found_note;  // why a same-named function of the binary was not taken
 };
 
 struct ListingComparison {

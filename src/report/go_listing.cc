@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
+
 #include "report/json_writer.h"
 #include "report/safe.h"
 
@@ -16,7 +18,8 @@ std::string ListedFrame(const go::ListingFunction& f) {
 
 std::string BinaryFrame(const ListingMatch& m) {
   if (!m.found) return "-";
-  return fmt::format("${}-{}", m.binary_frame ? std::to_string(*m.binary_frame) : "?", m.binary_args);
+  return fmt::format("${}-{}", m.binary_frame ? std::to_string(*m.binary_frame) : "?",
+                     m.binary_args == INT32_MIN ? "?" : std::to_string(m.binary_args));
 }
 
 std::string Check(const ListingMatch& m) {
@@ -59,7 +62,8 @@ void GoListingToText(const GoListingReport& r, std::ostream& out) {
                      m.found ? fmt::format("{:#x}", m.entry) : "-", f.size ? std::to_string(*f.size) : "-",
                      m.found ? std::to_string(m.end - m.entry) : "-", ok, go::ListingAbiName(f.abi),
                      ListedFrame(f), BinaryFrame(m), f.nosplit ? "nosplit" : "-", Check(m), Safe(m.name));
-    if (!m.found) s += "  not in the binary (dead-code eliminated or inlined)";
+    if (!m.found && !m.not_found_note.empty()) s += fmt::format("  not in the binary ({})", Safe(m.not_found_note));
+    else if (!m.found) s += "  not in the binary (dead-code eliminated or inlined)";
     else if (m.binary_name != m.name) s += fmt::format("  (pclntab: {})", Safe(m.binary_name));
     if (m.found && m.matched_by != "name" && m.matched_by != "symbol table")
       s += fmt::format("  [matched by {}]", m.matched_by);
@@ -153,6 +157,7 @@ void GoListingToJson(const GoListingReport& r, int indent, std::ostream& out) {
       w.Field("check_offset", m.check_offset);
       w.EndObject();
     }
+    w.Field("not_found_note", m.not_found_note.empty() ? std::optional<std::string>() : m.not_found_note);
     w.Field("disagreements", m.disagreements);
     w.EndObject();
   }

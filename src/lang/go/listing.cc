@@ -115,6 +115,7 @@ void ApplyFlag(std::string_view flag, ListingFunction* f) {
   else if (flag == "DUPOK" || flag == "dupok") f->dupok = true;
   else if (flag == "WRAPPER" || flag == "wrapper") f->wrapper = true;
   else if (flag == "NOFRAME") f->noframe = true;
+  else if (flag == "ABIWRAPPER") f->abi_wrapper = true;
   else if (flag == "ABIInternal") f->abi = ListingAbi::kAbiInternal;
   else if (flag == "ABI0") f->abi = ListingAbi::kAbi0;
 }

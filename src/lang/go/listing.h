@@ -45,6 +45,7 @@ struct ListingFunction {
   std::optional<int64_t> frame, text_args;
   ListingAbi abi = ListingAbi::kUnknown;
   bool nosplit = false, dupok = false, wrapper = false, noframe = false;
+  bool abi_wrapper = false;  // ABIWRAPPER: a compiler-made bridge to the same function in the other ABI
   std::string flags;  // the TEXT line's flags as printed ("NOSPLIT|ABIInternal"), or the header's words
   /// Offset (from the function's start) of the instruction that reads the
   /// stack guard: `CMPQ SP|REG, 16(R14)` (amd64 regabi), `CMPQ REG, 16(CX)`
