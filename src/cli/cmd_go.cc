@@ -1,10 +1,12 @@
 // `exray go FILE... [--json]`: the Go build info, as `go version -m` shows
-// it; with --functions, --files, --packages or --pc, the pclntab of one file.
+// it; with --functions, --files, --packages or --pc, the pclntab of one file;
+// with --listing, a Go assembly listing held against it (cmd_go_listing.cc).
 #include <cerrno>
 #include <cstdlib>
 #include <ostream>
 
 #include "analysis/go_dive.h"
+#include "cli/cmd_go_listing.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "formats/elf/address_space.h"
@@ -59,7 +61,17 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   std::string type_name;
   app.add_flag("--types", types, "list the type descriptors (named types) and itabs the binary carries");
   app.add_option("--type", type_name, "one type in detail (fields, methods, element types), by reflect's name: main.T");
+  std::string listing_log;
+  app.add_option("--listing", listing_log,
+                 "a Go assembly listing (go build -gcflags=-S) to hold against the binary, function by function");
   if (auto rc = ParseOptions(app, argc, argv, out, err)) return *rc;
+  if (!listing_log.empty()) {
+    if (paths.size() > 1) {
+      err << "exray go: --listing takes one file\n";
+      return 2;
+    }
+    return RunGoListing(paths[0], listing_log, json, out, err);
+  }
   if (!type_name.empty()) types = true;
   const bool listing = report.functions || report.files || packages || !pcs.empty();
   if ((listing || types) && paths.size() > 1) {

@@ -202,6 +202,25 @@ inline constexpr uint64_t kMaxGoTypeMembers = 1ull << 16;
 /// Largest alignment a type descriptor may claim: Go aligns nothing past 8,
 /// so more means the bytes are not a descriptor.
 inline constexpr uint8_t kMaxGoAlign = 64;
+/// Lines read from a Go assembly listing (`exray go --listing`): `go build
+/// -gcflags=all=-S` of a large program prints a few million.
+inline constexpr uint64_t kMaxListingLines = uint64_t{1} << 26;
+/// Bytes of one listing line; real ones are under a few KiB (long generic names).
+inline constexpr uint64_t kMaxListingLineLength = uint64_t{1} << 20;
+/// Functions kept from a listing; all of the standard library is ~60k.
+inline constexpr uint64_t kMaxListingFunctions = uint64_t{1} << 20;
+/// Instruction lines of a listed function searched for its stack-guard read;
+/// the compiler's prologue puts it within the first 5.
+inline constexpr uint64_t kMaxListingPrologueLines = 16;
+/// Instructions decoded from a function's entry looking for its stack check.
+inline constexpr uint64_t kMaxPrologueInsns = 16;
+/// Instructions decoded from the stack check's branch target looking for the
+/// call to runtime.morestack (argument spills come first: one per register argument).
+inline constexpr uint64_t kMaxMorestackInsns = 48;
+/// Listed functions whose pclntab name is ambiguous (generic instantiations
+/// share `pkg.F[...]`, ABI wrappers share the name) looked up in the ELF symbol
+/// table, which is a linear walk each.
+inline constexpr uint64_t kMaxListingSymbolLookups = 4096;
 
 }  // namespace exray::go
 

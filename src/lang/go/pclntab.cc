@@ -245,6 +245,41 @@ std::optional<int32_t> PcValue(ByteView table, uint64_t off, uint64_t entry, uin
   return std::nullopt;
 }
 
+std::optional<int32_t> PcValueMax(ByteView table, uint64_t off, uint64_t entry, uint64_t end, uint8_t quantum,
+                                  Diagnostics* diag) {
+  if (off >= table.size()) {
+    if (diag) diag->Warn("pc-value table offset " + Hex(off) + " > pctab size " + Hex(table.size()));
+    return std::nullopt;
+  }
+  // The same steps as PcValue; every one consumes at least 2 bytes.
+  uint32_t val = UINT32_MAX;
+  uint64_t pc = entry;
+  std::optional<int32_t> best;
+  Reader r(table, Endian::kLittle, off);
+  uint64_t stalls = 0;
+  while (true) {
+    const bool first = pc == entry;
+    uint64_t uvdelta, pcdelta;
+    if (!r.Uleb128(&uvdelta)) break;
+    uint32_t uv = static_cast<uint32_t>(uvdelta);
+    if (uv == 0 && !first) return best;
+    uint32_t vdelta = (uv & 1) ? ~(uv >> 1) : (uv >> 1);
+    if (!r.Uleb128(&pcdelta)) break;
+    const uint32_t step = static_cast<uint32_t>(pcdelta) * quantum;
+    if (step == 0 && ++stalls > kMaxPcValueStalls) {
+      if (diag) diag->Warn("pc-value table at " + Hex(off) + ": over " + std::to_string(kMaxPcValueStalls) +
+                           " entries without a pc advance");
+      return std::nullopt;
+    }
+    val += vdelta;
+    if (pc < end && (!best || static_cast<int32_t>(val) > *best)) best = static_cast<int32_t>(val);
+    pc += step;
+    if (pc >= end) return best;
+  }
+  if (diag) diag->Warn("pc-value table at " + Hex(off) + ": bad varint or no end marker before the end of pctab");
+  return std::nullopt;
+}
+
 std::string_view PackageOf(std::string_view name) {
   // Generic instantiations carry type arguments in [...] that can hold '/' and '.'.
   if (size_t lb = name.find('['); lb != std::string_view::npos) name = name.substr(0, lb);
@@ -438,6 +473,16 @@ Position Pclntab::PositionAt(size_t i, uint64_t pc, Diagnostics* diag) const {
   if (auto line = PcValue(pctab_, FuncField(fo, 6), entry, pc, header_.quantum, diag)) pos.line = *line;
   if (auto fno = PcValue(pctab_, FuncField(fo, 5), entry, pc, header_.quantum, diag)) pos.file = FileName(fo, *fno);
   return pos;
+}
+
+Pclntab::Stack Pclntab::StackOf(size_t i, Diagnostics* diag) const {
+  Stack s;
+  if (i >= functions_.size() || func_offs_[i] == kNoFunc) return s;
+  const uint64_t fo = func_offs_[i];
+  s.args = static_cast<int32_t>(FuncField(fo, 2));
+  const uint32_t pcsp = FuncField(fo, 4);
+  if (pcsp != 0) s.max_sp = PcValueMax(pctab_, pcsp, functions_[i].entry, functions_[i].end, header_.quantum, diag);
+  return s;
 }
 
 std::optional<int32_t> Pclntab::PcData(uint64_t func_off, uint32_t table, uint64_t entry, uint64_t pc,

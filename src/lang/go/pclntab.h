@@ -72,6 +72,12 @@ bool ReadUvarint(ByteView data, uint64_t* off, uint64_t* out);
 std::optional<int32_t> PcValue(ByteView table, uint64_t off, uint64_t entry, uint64_t target_pc, uint8_t quantum,
                                Diagnostics* diag = nullptr);
 
+/// The largest value a pc-value table takes over [entry, end) (runtime
+/// funcMaxSPDelta walks the pcsp table the same way). nullopt, with a warning,
+/// when the table is malformed, as for PcValue; the walk is bounded the same way.
+std::optional<int32_t> PcValueMax(ByteView table, uint64_t off, uint64_t entry, uint64_t end, uint8_t quantum,
+                                  Diagnostics* diag = nullptr);
+
 /// The package of a Go symbol name: the part before the first '.' after the
 /// last '/', ignoring generic type arguments in [...] ("main", "net/http",
 /// "gopkg.in/yaml%2ev3"); empty for compiler-generated names ("go:", "type:")
@@ -146,6 +152,16 @@ class Pclntab {
   Position EntryPosition(size_t i, Diagnostics* diag = nullptr) const {
     return i < functions_.size() ? PositionAt(i, functions_[i].entry, diag) : Position{};
   }
+  /// What function i's _func says of its stack: `args`, the bytes of its
+  /// arguments and results (_func.args; negative for some assembly), and
+  /// `max_sp`, the largest stack-pointer delta of its pcsp table over [entry,
+  /// end): the frame below the return address (nullopt when the table is
+  /// absent or malformed, with a warning). Zeros for a function out of range.
+  struct Stack {
+    int32_t args = 0;
+    std::optional<int32_t> max_sp;
+  };
+  Stack StackOf(size_t i, Diagnostics* diag = nullptr) const;
   /// The function containing pc, with its file and line; nullopt when no function does.
   std::optional<Location> Lookup(uint64_t pc, Diagnostics* diag = nullptr) const;
 
