@@ -29,8 +29,9 @@ constexpr uint64_t kUncommonSize = 16, kMethodSize = 16, kImethodSize = 8;
 constexpr uint32_t kNoOffset = 0xffffffffu;  // a typeOff or textOff the linker dropped
 constexpr uint8_t kLastKind = 26;
 
+// text and tag point into the binary's bytes (the address space's view).
 struct Name {
-  std::string text, tag;
+  std::string_view text, tag;
   uint8_t flags = 0;
   std::optional<int32_t> pkg_path;  // nameOff of the package path
 };
@@ -101,7 +102,7 @@ class Walker {
     const uint64_t keep = std::min(len, kMaxGoNameBytes);
     ByteView text = as_.Read(at, keep);
     if (text.size() != keep) return std::nullopt;
-    n.text.assign(reinterpret_cast<const char*>(text.data()), text.size());
+    n.text = text.AsString();
     uint64_t next = at + len;
     if (n.flags & kNameHasTag) {
       Reader t(as_.Read(next, kMaxLeb128Bytes + 2), e_);
@@ -110,7 +111,7 @@ class Walker {
       if (length(t)) {
         tlen = len;
         ByteView tag = as_.Read(next + t.offset(), std::min(tlen, kMaxGoNameBytes));
-        n.tag.assign(reinterpret_cast<const char*>(tag.data()), tag.size());
+        n.tag = tag.AsString();
         next += t.offset() + tlen;
       }
     }
@@ -128,12 +129,12 @@ class Walker {
     n.flags = flags;
     return n;
   }
-  std::string NameAtOff(int32_t off) const {
+  std::string_view NameAtOff(int32_t off) const {
     if (off == 0) return {};
     auto a = FromTypes(off);
     if (!a) return {};
     auto n = ReadName(*a);
-    return n ? n->text : std::string();
+    return n ? n->text : std::string_view();
   }
 
   // One descriptor at addr; *end gets the first byte past everything it
@@ -170,8 +171,8 @@ class Walker {
     if (!name_addr) return false;
     auto name = ReadName(*name_addr);
     if (!name) return false;
-    t.name = std::move(name->text);
-    if ((t.tflag & kTflagExtraStar) && !t.name.empty() && t.name[0] == '*') t.name.erase(0, 1);
+    t.name = name->text;
+    if ((t.tflag & kTflagExtraStar) && !t.name.empty() && t.name[0] == '*') t.name.remove_prefix(1);
     t.named = t.tflag & kTflagNamed;
     if (ptr_to_this != 0)
       if (auto p = FromTypes(ptr_to_this)) t.ptr_to_this = *p;
@@ -231,7 +232,7 @@ class Walker {
           const uint32_t mtyp = Int<uint32_t>(mv, i * kImethodSize + 4, &ok);
           if (auto a = FromTypes(mname)) {
             if (detail) {
-              if (auto nm = ReadName(*a)) m.exported = nm->flags & kNameExported, m.name = std::move(nm->text);
+              if (auto nm = ReadName(*a)) m.exported = nm->flags & kNameExported, m.name = nm->text;
             } else if (auto nm = ReadNameFlags(*a)) {
               m.exported = nm->flags & kNameExported;
             }
@@ -267,7 +268,7 @@ class Walker {
           std::optional<Name> nm;
           if (detail) nm = ReadName(fname);
           else if (minor_ >= 19) nm = ReadNameFlags(fname);
-          if (nm) f.name = std::move(nm->text), f.tag = std::move(nm->tag);
+          if (nm) f.name = nm->text, f.tag = nm->tag;
           if (minor_ >= 19) {
             f.offset = off, f.embedded = nm && (nm->flags & kNameEmbedded);
           } else {
@@ -307,7 +308,7 @@ class Walker {
         const uint32_t tfn = Int<uint32_t>(mv, i * kMethodSize + 12, &ok);
         if (detail)
           if (auto a = FromTypes(mname))
-            if (auto nm = ReadName(*a)) m.name = std::move(nm->text), m.exported = nm->flags & kNameExported;
+            if (auto nm = ReadName(*a)) m.name = nm->text, m.exported = nm->flags & kNameExported;
         if (mtyp != kNoOffset)
           if (auto a = FromTypes(static_cast<int32_t>(mtyp))) m.type = *a;
         if (ifn != kNoOffset) m.ifn = md_.text + ifn;
@@ -355,6 +356,9 @@ class Walker {
     uint64_t bad = 0;
     GoType t;
     std::vector<uint64_t> refs;
+    // Room for the queue and as many again: a large reservation costs only
+    // the pages used, while growing by doubling touches every page twice.
+    set->types.reserve(std::min<uint64_t>(kMaxGoTypes, set->types.size() + 2 * queue.size()));
     for (size_t q = 0; q < queue.size(); ++q) {
       if (set->types.size() >= kMaxGoTypes) {
         diag_.Warn(fmt::format("more than {} type descriptors: the rest are not read", kMaxGoTypes));
@@ -379,6 +383,7 @@ class Walker {
   // offset. True when the walk ends exactly at typedesclen.
   bool WalkContiguous(uint64_t start, std::vector<GoType>* out, uint64_t* stopped) {
     out->clear();
+    out->reserve(std::min<uint64_t>(kMaxGoTypes, tt_.typedesclen / common()));  // each is at least a header
     walked_refs_.clear();
     const uint64_t stop = tt_.types + tt_.typedesclen;
     uint64_t p = tt_.types + start;

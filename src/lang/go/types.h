@@ -24,17 +24,19 @@ std::string_view KindName(uint8_t kind);
 inline constexpr uint8_t kKindArray = 17, kKindChan = 18, kKindFunc = 19, kKindInterface = 20, kKindMap = 21,
                          kKindPointer = 22, kKindSlice = 23, kKindStruct = 25;
 
+// Names point into the binary's bytes: they live as long as the address
+// space's file.
 struct TypeField {
-  std::string name;  // with detail (ReadTypeDetail) only, as tag is
+  std::string_view name;  // with detail (ReadTypeDetail) only, as tag is
   uint64_t type = 0;  // descriptor address
   uint64_t offset = 0;
   bool embedded = false;
-  std::string tag;
+  std::string_view tag;
 };
 
 /// A method of a named type (uncommon methods) or of an interface.
 struct TypeMethod {
-  std::string name;  // with detail (ReadTypeDetail) only
+  std::string_view name;  // with detail (ReadTypeDetail) only
   uint64_t type = 0;  // the method's func type; 0 when the linker dropped it (offset -1)
   bool exported = false;
   uint64_t ifn = 0, tfn = 0;  // code addresses (named types only); 0 when dropped
@@ -42,8 +44,8 @@ struct TypeMethod {
 
 struct GoType {
   uint64_t addr = 0;
-  std::string name;      // as reflect's String() prints it: "main.Rect", "*main.Rect", "map[string]int"
-  std::string pkg_path;  // from the uncommon type: "main", "net/http"; empty when it has none
+  std::string_view name;      // as reflect's String() prints it: "main.Rect", "*main.Rect", "map[string]int"
+  std::string_view pkg_path;  // from the uncommon type: "main", "net/http"; empty when it has none
   uint8_t kind = 0;      // 1..26
   uint8_t tflag = 0;
   uint8_t align = 0, field_align = 0;
