@@ -46,6 +46,14 @@ struct GoFacts {
   std::optional<go::BuildInfo> build_info;
   std::optional<GoPclntabSummary> pclntab;
   std::string moduledata_layout;  // "1.26" etc.; empty when not read
+  // The type tables moduledata points at (lang/go/types.h), counted without
+  // reading the descriptors: `exray go --types` lists them.
+  struct TypeTables {
+    std::optional<uint64_t> typelinks;  // before Go 1.27
+    uint64_t itabs = 0;
+    uint64_t region_bytes = 0;          // [types, etypes): descriptors and their names
+  };
+  std::optional<TypeTables> type_tables;
   bool cgo = false;               // runtime/cgo is linked in
   std::optional<go::CodeSizes> code;
 };

@@ -8,6 +8,7 @@
 #include "formats/elf/address_space.h"
 #include "lang/go/gccgo.h"
 #include "lang/go/moduledata.h"
+#include "lang/go/types.h"
 #include "lang/go/pclntab.h"
 #include "lang/go/version.h"
 #include "support/limits.h"
@@ -157,6 +158,14 @@ void AnalyzeGo(const elf::File& f, Analysis* a) {
     g.pclntab = std::move(p);
     if (md && md->layout != go::ModuledataLayout::kUnknown) {
       g.moduledata_layout = go::ModuledataLayoutName(md->layout);
+      if (const std::optional<go::TypeTables>& tt = md->type_tables) {
+        GoFacts::TypeTables t;
+        if (!tt->contiguous()) t.typelinks = tt->ntypelinks;
+        const int minor = go::GoMinorOf(g.version).value_or(md->layout == go::ModuledataLayout::kGo127 ? 27 : 18);
+        t.itabs = go::ItabCount(as, *md, minor).value_or(0);
+        t.region_bytes = tt->etypes - tt->types;
+        g.type_tables = t;
+      }
       a->evidence.push_back({"go.moduledata", "carries Go moduledata", true, Strength::kStructure,
                              fmt::format("moduledata at {:#x}", md->vaddr),
                              fmt::format("Go {} layout", g.moduledata_layout)});

@@ -143,6 +143,18 @@ void GoFactsJson(JsonWriter& w, const GoFacts& g) {
   w.Key("moduledata_layout");
   if (g.moduledata_layout.empty()) w.Null();
   else w.String(g.moduledata_layout);
+  w.Key("type_tables");
+  if (const std::optional<GoFacts::TypeTables>& t = g.type_tables) {
+    w.BeginObject();
+    w.Field("itabs", t->itabs);
+    w.Key("typelinks");
+    if (t->typelinks) w.Uint(*t->typelinks);
+    else w.Null();
+    w.Field("region_bytes", t->region_bytes);
+    w.EndObject();
+  } else {
+    w.Null();
+  }
   w.EndObject();
 }
 

@@ -257,6 +257,12 @@ void ElfReport(const Analysis& a, const ReportOptions& o, Out& out) {
       where += fmt::format("{}pclntab {} layout, {} functions", where.empty() ? "" : "; ", g.pclntab->layout,
                            g.pclntab->functions);
     out.Field("go", Safe(v), where);
+    if (const std::optional<GoFacts::TypeTables>& t = g.type_tables)
+      out.Field("go types",
+                fmt::format("{} itabs{}, {} of type data", t->itabs,
+                            t->typelinks ? fmt::format(", {} typelinks", *t->typelinks) : std::string(),
+                            HumanSize(t->region_bytes)),
+                "moduledata; `exray go FILE --types` lists them");
     if (g.code) {
       const go::CodeSizes& c = *g.code;
       auto pct = [&](go::CodeOwner o) {

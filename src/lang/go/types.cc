@@ -472,6 +472,14 @@ std::optional<GoType> ReadTypeDetail(const AddressSpace& as, const Moduledata& m
   return t;
 }
 
+std::optional<uint64_t> ItabCount(const AddressSpace& as, const Moduledata& md, int minor) {
+  if (!md.type_tables) return std::nullopt;
+  if (!md.type_tables->contiguous()) return md.type_tables->nitablinks;
+  Diagnostics diag;
+  Walker w(as, md, *md.type_tables, minor, diag);
+  return w.WalkItabs().size();
+}
+
 std::string_view KindName(uint8_t kind) {
   static constexpr std::string_view kNames[] = {
       "invalid", "bool",    "int",       "int8",      "int16",     "int32", "int64",  "uint",   "uint8",

@@ -98,6 +98,11 @@ struct TypeSet {
 /// but not their names and tags: ReadTypeDetail reads one in full.
 Result<TypeSet> ReadTypes(const AddressSpace& as, const Moduledata& md, int minor, Diagnostics& diag);
 
+/// The number of itabs: itablinks' length before Go 1.27, the itab region
+/// walked since (it stops at the first entry that does not read, as
+/// ReadTypes does). nullopt without type tables.
+std::optional<uint64_t> ItabCount(const AddressSpace& as, const Moduledata& md, int minor);
+
 /// The descriptor at addr with its fields' and methods' names and tags;
 /// nullopt when it does not read as a descriptor.
 std::optional<GoType> ReadTypeDetail(const AddressSpace& as, const Moduledata& md, int minor, uint64_t addr);
