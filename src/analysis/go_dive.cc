@@ -39,7 +39,15 @@ GoDive DiveGo(const elf::File& f, const AddressSpace& as, const GoDiveOptions& o
   d.build_info = go::ReadBuildInfo(as, &diag);
   if (d.build_info && !d.build_info->ok()) diag.Warn(d.build_info->error().message);
   const bool have_bi = d.build_info_ok() != nullptr;
-  if (opts.pclntab || opts.sizes || opts.types || !have_bi) d.pclntab = go::ReadPclntab(as, diag, &d.moduledata);
+  std::optional<std::string> md_error;
+  if (opts.pclntab || opts.sizes || !have_bi) {
+    d.pclntab = go::ReadPclntab(as, diag, &d.moduledata);
+  } else if (opts.types) {
+    // The type tables need moduledata only: the functions are not parsed.
+    Result<go::Moduledata> md = go::ReadModuledata(as, diag);
+    if (md) d.moduledata = std::move(md.value());
+    else md_error = md.error().message;
+  }
   if (!have_bi && !d.pclntab_ok()) {
     // gccgo writes neither table: its own marks say whether the file is its.
     Analysis ga;
@@ -53,8 +61,8 @@ GoDive DiveGo(const elf::File& f, const AddressSpace& as, const GoDiveOptions& o
   if (opts.sizes && d.pclntab_ok()) d.sizes = go::MeasureCode(*d.pclntab_ok(), d.build_info_ok());
   if (have_bi) d.minor = go::GoMinorOf(d.build_info_ok()->version);
   else if (d.runtime_version) d.minor = d.runtime_version->minor;
-  if (opts.types && d.pclntab_ok()) {
-    d.types = ReadGoTypes(as, d, diag);
+  if (opts.types && (d.moduledata || md_error || d.pclntab_ok())) {
+    d.types = md_error ? Result<go::TypeSet>(Error{*md_error}) : ReadGoTypes(as, d, diag);
     if (d.types->ok() && !opts.type_name.empty())
       for (go::GoType& t : d.types->value().types)
         if (t.name == opts.type_name)

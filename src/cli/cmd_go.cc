@@ -21,10 +21,6 @@ namespace {
 // warnings list, or the text's last lines), not to stderr.
 int PrintTypes(const std::string& path, const GoDive& dive, const std::string& type_name, bool json,
                std::ostream& out, std::ostream& err) {
-  if (!dive.pclntab_ok()) {
-    err << "exray: " << path << ": no pclntab, so no moduledata and no type tables\n";
-    return 1;
-  }
   if (!dive.types || !dive.types->ok()) {
     err << "exray: " << path << ": types: "
         << (dive.types ? dive.types->error().message : std::string("not read")) << '\n';

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "lang/go/moduledata.h"
+
+#include <fmt/format.h>
 #include "support/checked.h"
 #include "support/hex.h"
 #include "support/limits.h"
@@ -585,7 +587,17 @@ std::optional<Location> Pclntab::Lookup(uint64_t pc, Diagnostics* diag) const {
   return loc;
 }
 
-Result<Pclntab> ReadPclntab(const AddressSpace& as, Diagnostics& diag, std::optional<Moduledata>* md_out) {
+namespace {
+
+// Where the pclntab is: its bytes, address, header and how it was found.
+struct LocatedPclntab {
+  ByteView data;
+  uint64_t vaddr = 0;
+  PclnSource source = PclnSource::kSection;
+  PclnHeader header;
+};
+
+Result<LocatedPclntab> LocatePclntab(const AddressSpace& as, Diagnostics& diag) {
   ByteView data;
   uint64_t vaddr = 0;
   PclnSource source = PclnSource::kSection;
@@ -657,6 +669,38 @@ Result<Pclntab> ReadPclntab(const AddressSpace& as, Diagnostics& diag, std::opti
     }
   }
 
+  return LocatedPclntab{data, vaddr, source, *header};
+}
+
+// moduledata for a located Go 1.18+ pclntab (FindModuledata's inputs).
+std::optional<Moduledata> ModuledataOf(const AddressSpace& as, const LocatedPclntab& l) {
+  if (!Is118Plus(l.header.version)) return std::nullopt;
+  uint32_t ftab0 = 0;
+  (void)l.data.ReadInt<uint32_t>(l.header.functab_off, l.header.endian, &ftab0);
+  return FindModuledata(as, l.vaddr, /*entries_are_text_offsets=*/true, ftab0, l.header.version);
+}
+
+}  // namespace
+
+Result<Moduledata> ReadModuledata(const AddressSpace& as, Diagnostics& diag) {
+  Result<LocatedPclntab> l = LocatePclntab(as, diag);
+  if (!l) return l.error();
+  if (!Is118Plus(l->header.version))
+    return Error{fmt::format("moduledata is read for Go 1.18+ pclntabs; this one has the Go {} layout",
+                             PclnVersionName(l->header.version))};
+  std::optional<Moduledata> md = ModuledataOf(as, *l);
+  if (!md) return Error{"no moduledata found (no .go.module section, runtime.firstmoduledata symbol or valid pointer)"};
+  return *md;
+}
+
+Result<Pclntab> ReadPclntab(const AddressSpace& as, Diagnostics& diag, std::optional<Moduledata>* md_out) {
+  Result<LocatedPclntab> located = LocatePclntab(as, diag);
+  if (!located) return located.error();
+  const ByteView data = located->data;
+  const uint64_t vaddr = located->vaddr;
+  const PclnSource source = located->source;
+  const std::optional<PclnHeader> header = located->header;
+
   // The text base for Go 1.18+ entry offsets, and from moduledata the
   // textsectmap and gofunc (the base of funcdata offsets, for inline trees).
   std::optional<uint64_t> text_base;
@@ -664,9 +708,7 @@ Result<Pclntab> ReadPclntab(const AddressSpace& as, Diagnostics& diag, std::opti
   std::optional<Moduledata> md;
   std::vector<TextSection> textsects;
   if (Is118Plus(header->version)) {
-    uint32_t ftab0 = 0;
-    (void)data.ReadInt<uint32_t>(header->functab_off, header->endian, &ftab0);
-    md = FindModuledata(as, vaddr, /*entries_are_text_offsets=*/true, ftab0, header->version);
+    md = ModuledataOf(as, *located);
     if (auto t = as.Symbol("runtime.text")) {
       text_base = *t, tsource = TextBaseSource::kSymbol;
     } else if (md) {

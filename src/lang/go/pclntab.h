@@ -217,4 +217,10 @@ class Pclntab {
 /// unset when none validated), whose layout tells Go releases apart.
 Result<Pclntab> ReadPclntab(const AddressSpace& as, Diagnostics& diag, std::optional<Moduledata>* md = nullptr);
 
+/// Only the moduledata of a Go 1.18+ binary: the pclntab is located as
+/// ReadPclntab does, but its functions are not parsed (the type tables need
+/// no more). An Error when there is no pclntab, it is older, or no
+/// moduledata validates.
+Result<Moduledata> ReadModuledata(const AddressSpace& as, Diagnostics& diag);
+
 }  // namespace exray::go
