@@ -1,6 +1,8 @@
 #include "analysis/go_dive.h"
 
 #include "analysis/elf_facts.h"
+#include "formats/dwarf/structs.h"
+#include "formats/elf/parser.h"
 #include "lang/go/version.h"
 
 #include <fmt/format.h>
@@ -29,6 +31,93 @@ int TypeMinor(const GoDive& d, Diagnostics& diag) {
 Result<go::TypeSet> ReadGoTypes(const AddressSpace& as, const GoDive& d, Diagnostics& diag) {
   if (!d.moduledata) return Error{"no moduledata found (it holds the type tables)"};
   return go::ReadTypes(as, *d.moduledata, TypeMinor(d, diag), diag);
+}
+
+// The named section's contents, decompressed; .zdebug_NAME too. nullopt when absent.
+std::optional<Result<std::string>> DebugSection(const elf::File& f, std::string_view name) {
+  for (const elf::Section& s : f.sections)
+    if (s.name == fmt::format(".debug_{}", name) || s.name == fmt::format(".zdebug_{}", name))
+      return elf::SectionContents(f, s);
+  return std::nullopt;
+}
+
+// The runtime structs from .debug_info, as RuntimeStructs with every member;
+// empty when the binary has no DWARF (a note says why when it has some but it
+// cannot be read).
+std::vector<go::RuntimeStruct> DwarfRuntimeStructs(const elf::File& f, go::RuntimeLayout* l, Diagnostics& diag) {
+  auto info = DebugSection(f, "info");
+  auto abbrev = DebugSection(f, "abbrev");
+  if (!info || !abbrev) return {};
+  if (!info->ok() || !abbrev->ok()) {
+    l->notes.push_back(fmt::format("DWARF not read: {}", !info->ok() ? info->error().message : abbrev->error().message));
+    return {};
+  }
+  const std::string& i = **info;
+  const std::string& a = **abbrev;
+  auto structs_or = dwarf::ReadStructs(ByteView(reinterpret_cast<const uint8_t*>(i.data()), i.size()),
+                                       ByteView(reinterpret_cast<const uint8_t*>(a.data()), a.size()),
+                                       f.header.endian, go::RuntimeDwarfStructNames(), &diag);
+  if (!structs_or) {
+    l->notes.push_back("DWARF not read: " + structs_or.error().message);
+    return {};
+  }
+  std::vector<go::RuntimeStruct> out;
+  for (const dwarf::StructType& s : *structs_or) {
+    go::RuntimeStruct r{s.name, s.size, {}};
+    for (const dwarf::Member& m : s.members) r.fields.push_back({m.name, m.offset, m.type_size, m.type_name});
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::string BuildSetting(const GoDive& d, std::string_view key) {
+  if (const go::BuildInfo* bi = d.build_info_ok())
+    for (const auto& [k, v] : bi->mod.settings)
+      if (k == key) return v;
+  return {};
+}
+
+go::RuntimeLayout ReadRuntime(const elf::File& f, const AddressSpace& as, const GoDive& d, Diagnostics& diag) {
+  go::RuntimeLayout l;
+  std::vector<go::RuntimeStruct> dwarf = DwarfRuntimeStructs(f, &l, diag);
+  if (!dwarf.empty()) {
+    std::vector<std::string> notes = std::move(l.notes);
+    l = go::LayoutFromDwarf(dwarf);
+    l.notes.insert(l.notes.begin(), notes.begin(), notes.end());
+  } else {
+    std::string goos = BuildSetting(d, "GOOS"), goarch = BuildSetting(d, "GOARCH");
+    if (goarch.empty() && f.header.machine == 62) goarch = "amd64";  // EM_X86_64
+    std::optional<go::RuntimeLayout> t;
+    if (d.minor) t = go::LayoutFromTable(*d.minor, as.ptr_size(), goos, goarch);
+    if (t) {
+      std::vector<std::string> notes = std::move(l.notes);
+      l = std::move(*t);
+      l.notes.insert(l.notes.begin(), notes.begin(), notes.end());
+    } else if (!d.minor) {
+      l.notes.push_back("the Go release is unknown and the binary has no DWARF: no layout");
+    } else {
+      l.notes.push_back(fmt::format("no layout table for Go 1.{}{}; the binary has no DWARF", *d.minor,
+                                    goarch.empty() ? std::string() : fmt::format(" on {}/{}", goos.empty() ? "?" : goos, goarch)));
+    }
+  }
+  // The globals, by name from the symbol table, with the symbol's size.
+  for (const std::string& name : go::RuntimeGlobalNames()) l.globals.push_back({name, std::nullopt, std::nullopt});
+  bool any_symbols = false;
+  for (const elf::SymbolTable* t : {&f.symtab, &f.dynsym}) {
+    any_symbols = any_symbols || t->readable > 1;
+    for (uint64_t i = 0; i < t->readable; ++i) {
+      if (!t->NameStartsWith(i, "runtime.")) continue;
+      const elf::Symbol s = t->At(i);
+      if (!s.defined()) continue;
+      for (go::RuntimeGlobal& g : l.globals)
+        if (!g.address && s.name == g.name) {
+          g.address = s.value;
+          g.size = s.size;
+        }
+    }
+  }
+  if (!any_symbols) l.notes.push_back("no symbol table: the runtime's globals cannot be located without symbols");
+  return l;
 }
 
 }  // namespace
@@ -68,6 +157,7 @@ GoDive DiveGo(const elf::File& f, const AddressSpace& as, const GoDiveOptions& o
         if (t.name == opts.type_name)
           if (auto full = go::ReadTypeDetail(as, *d.moduledata, TypeMinor(d, diag), t.addr)) t = std::move(*full);
   }
+  if (opts.runtime) d.runtime = ReadRuntime(f, as, d, diag);
   d.warnings = diag.warnings();
   return d;
 }

@@ -11,6 +11,7 @@
 #include "lang/go/buildinfo.h"
 #include "lang/go/codesize.h"
 #include "lang/go/pclntab.h"
+#include "lang/go/runtime_layout.h"
 #include "lang/go/types.h"
 #include "lang/go/version.h"
 #include "support/address_space.h"
@@ -22,6 +23,7 @@ struct GoDiveOptions {
   bool sizes = false;    // code bytes by owner and by package (reads the pclntab)
   bool types = false;    // type descriptors and itabs (reads the pclntab to find moduledata)
   std::string type_name;  // with types: the types of this name are read in full (member names, tags)
+  bool runtime = false;   // the runtime structures' layouts (DWARF, else the release's table) and globals
 };
 
 struct GoDive {
@@ -32,6 +34,7 @@ struct GoDive {
   std::optional<go::CodeSizes> sizes;
   std::optional<go::Moduledata> moduledata;      // found with the pclntab (Go 1.16+)
   std::optional<Result<go::TypeSet>> types;      // asked for, and the pclntab was found
+  std::optional<go::RuntimeLayout> runtime;     // asked for
   std::optional<int> minor;                      // the Go release, from build info or the runtime's string
   std::optional<Analysis> gccgo;  // neither table, and the file is gccgo's: its facts and evidence
   std::vector<std::string> warnings;

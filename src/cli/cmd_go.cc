@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "formats/elf/address_space.h"
+#include "report/go_runtime.h"
 #include "report/go_types.h"
 #include "report/report.h"
 
@@ -36,6 +37,18 @@ int PrintTypes(const std::string& path, const GoDive& dive, const std::string& t
   return 0;
 }
 
+// --runtime: the structure layouts and globals; exit 0 also when there is no
+// layout (the notes say why).
+int PrintRuntime(const std::string& path, const GoDive& dive, bool json, std::ostream& out) {
+  std::string version;
+  if (dive.build_info_ok()) version = dive.build_info_ok()->version;
+  else if (dive.runtime_version) version = dive.runtime_version->version;
+  GoRuntimeReport r{path, version, *dive.runtime, dive.warnings};
+  if (json) GoRuntimeToJson(r, 2, out);
+  else GoRuntimeToText(r, out);
+  return 0;
+}
+
 }  // namespace
 
 int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -57,6 +70,9 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   std::string type_name;
   app.add_flag("--types", types, "list the type descriptors (named types) and itabs the binary carries");
   app.add_option("--type", type_name, "one type in detail (fields, methods, element types), by reflect's name: main.T");
+  bool runtime = false;
+  app.add_flag("--runtime", runtime,
+               "the runtime's g, m, p, schedt, mspan, mcache and mheap layouts (DWARF, else a table per release) and globals");
   std::string listing_log;
   app.add_option("--listing", listing_log,
                  "a Go assembly listing (go build -gcflags=-S) to hold against the binary, function by function");
@@ -70,8 +86,12 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   }
   if (!type_name.empty()) types = true;
   const bool listing = report.functions || report.files || packages || !pcs.empty();
-  if ((listing || types) && paths.size() > 1) {
-    err << "exray go: --functions, --files, --packages, --pc, --types and --type take one file\n";
+  if ((listing || types || runtime) && paths.size() > 1) {
+    err << "exray go: --functions, --files, --packages, --pc, --types, --type and --runtime take one file\n";
+    return 2;
+  }
+  if (runtime && (listing || types)) {
+    err << "exray go: --runtime goes alone\n";
     return 2;
   }
   if (listing && types) {
@@ -100,6 +120,7 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
     opts.sizes = packages;
     opts.types = types;
     opts.type_name = type_name;
+    opts.runtime = runtime;
     const GoDive dive = DiveGo(opened->elf, as, opts);
     if (!dive.build_info_ok() && !dive.pclntab_ok()) {
       if (const std::optional<Analysis>& ga = dive.gccgo) {
@@ -113,6 +134,7 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
       return 1;
     }
     if (types) return PrintTypes(path, dive, type_name, json, out, err);
+    if (runtime) return PrintRuntime(path, dive, json, out);
     for (const std::string& w : dive.warnings) err << "exray: " << path << ": warning: " << w << '\n';
     if (dive.build_info_ok() && !listing) {
       out << (json ? GoToJson(path, *dive.build_info_ok(), bi_indent) + "\n" : GoToText(path, *dive.build_info_ok()));

@@ -71,6 +71,30 @@ inline constexpr uint64_t kMaxModinfoEntries = 1024;
 
 }  // namespace exray::elf
 
+// ---- DWARF: struct layouts from .debug_info ------------------------------
+namespace exray::dwarf {
+
+/// Compilation units walked in .debug_info (Go 1.19's hello world has ~150).
+inline constexpr uint64_t kMaxDwarfUnits = 1u << 20;
+/// Entries (DIEs) read over all units; a large Go binary has a few million.
+inline constexpr uint64_t kMaxDwarfDies = 1u << 26;
+/// Nesting of DIEs below a unit; Go nests types and scopes a few levels deep.
+inline constexpr uint64_t kMaxDwarfDepth = 64;
+/// Abbreviations read from one abbreviation table (Go's has ~40).
+inline constexpr uint64_t kMaxDwarfAbbrevs = 1u << 16;
+/// Attribute specifications in one abbreviation.
+inline constexpr uint64_t kMaxDwarfAbbrevAttrs = 256;
+/// Distinct abbreviation tables kept (Go's units share one).
+inline constexpr uint64_t kMaxDwarfAbbrevTables = 4096;
+/// Members kept per struct (runtime.mheap, the largest asked for, has ~40).
+inline constexpr uint64_t kMaxDwarfMembers = 4096;
+/// Bytes of one DW_AT_name or DW_FORM_string.
+inline constexpr uint64_t kMaxDwarfName = 4096;
+/// Typedefs followed from a member to a type with a byte size.
+inline constexpr uint64_t kMaxDwarfTypeChain = 16;
+
+}  // namespace exray::dwarf
+
 // ---- scripts ---------------------------------------------------------------
 namespace exray::script {
 

@@ -37,6 +37,29 @@ TEST(GoCli, NotAGoBinaryIsOneLineAndExitOne) {
   EXPECT_EQ(Cli({"go", "/nonexistent/file"}).rc, 1);
 }
 
+TEST(GoCli, RuntimeGoesAloneOnOneFile) {
+  EXPECT_EQ(Cli({"go", "/bin/ls", "/bin/sh", "--runtime"}).rc, 2);
+  EXPECT_EQ(Cli({"go", "/bin/ls", "--runtime", "--types"}).rc, 2);
+  EXPECT_EQ(Cli({"go", "/bin/ls", "--runtime", "--functions"}).rc, 2);
+  EXPECT_EQ(Cli({"go", "/bin/ls", "--runtime"}).rc, 1);  // not a Go binary
+}
+
+// Debian's gofmt is Go 1.19 for linux/amd64, stripped: the table, and no globals.
+TEST(GoCli, RuntimeOfAStrippedGo119BinaryComesFromTheTable) {
+  if (!std::filesystem::exists(kGofmt)) GTEST_SKIP() << kGofmt << " is missing";
+  CliRun r = Cli({"go", kGofmt, "--runtime", "--json"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out)["runtime"];
+  EXPECT_EQ(j["source"], "table");
+  EXPECT_EQ(j["table_range"], "go1.19 linux/amd64");
+  ASSERT_EQ(j["structs"].size(), 7u);
+  EXPECT_EQ(j["structs"][0]["name"], "runtime.g");
+  EXPECT_EQ(j["structs"][0]["size"], 392);
+  ASSERT_EQ(j["globals"].size(), 10u);
+  for (const auto& g : j["globals"]) EXPECT_EQ(g["found"], false) << g.dump();
+  EXPECT_EQ(j["notes"].size(), 1u);
+}
+
 TEST(GoCli, AFileNamedGoIsReportedAsDotSlashGo) {
   std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "gocli";
   std::filesystem::create_directories(dir);

@@ -1,0 +1,169 @@
+// Runtime structure layouts: the key fields of each, picked from DWARF, and
+// the per-release table used when a binary has no DWARF.
+#include "lang/go/runtime_layout.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace exray::go {
+
+namespace {
+
+struct KeyFields {
+  const char* name;
+  std::vector<const char*> fields;  // "stack.lo": member lo of the struct type of member stack
+};
+
+// The fields shown for each structure (runtime/runtime2.go, mheap.go, mcache.go).
+const std::vector<KeyFields>& Keys() {
+  static const std::vector<KeyFields> k = {
+      {"runtime.g", {"stack.lo", "stack.hi", "stackguard0", "m", "sched", "atomicstatus", "goid", "waitreason"}},
+      {"runtime.m", {"g0", "curg", "p", "id", "procid", "alllink", "mstartfn"}},
+      {"runtime.p", {"id", "status", "m", "runqhead", "runqtail", "runq", "mcache"}},
+      {"runtime.schedt", {"midle", "nmidle", "nmspinning", "pidle", "npidle", "runq", "runqsize", "gcwaiting"}},
+      {"runtime.mspan", {"next", "startAddr", "npages", "spanclass", "allocCount", "state"}},
+      {"runtime.mcache", {"alloc"}},
+      {"runtime.mheap", {"allspans", "arenas", "pagesInUse"}},
+  };
+  return k;
+}
+
+const RuntimeStruct* Find(const std::vector<RuntimeStruct>& v, std::string_view name) {
+  for (const RuntimeStruct& s : v)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+const RuntimeField* FindField(const RuntimeStruct& s, std::string_view name) {
+  for (const RuntimeField& f : s.fields)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+void SortFields(RuntimeStruct* s) {
+  std::stable_sort(s->fields.begin(), s->fields.end(),
+                   [](const RuntimeField& a, const RuntimeField& b) { return a.offset < b.offset; });
+}
+
+// Go 1.19, linux/amd64: read from the DWARF of a binary built by go1.19.8
+// (tests/go/runtime_check.py builds one and requires this table to equal its
+// DWARF field for field). Other targets and releases have no entry: their
+// layouts were not read from a binary, and are not guessed.
+RuntimeLayout Go119Amd64() {
+  RuntimeLayout l;
+  l.source = "table";
+  l.table_range = "go1.19 linux/amd64";
+  l.structs = {
+      {"runtime.g",
+       392,
+       {{"stack.lo", 0, 8, "uintptr"},
+        {"stack.hi", 8, 8, "uintptr"},
+        {"stackguard0", 16, 8, "uintptr"},
+        {"m", 48, 8, "*runtime.m"},
+        {"sched", 56, 56, "runtime.gobuf"},
+        {"atomicstatus", 144, 4, "uint32"},
+        {"goid", 152, 8, "int64"},
+        {"waitreason", 176, 1, "runtime.waitReason"}}},
+      {"runtime.m",
+       1008,
+       {{"g0", 0, 8, "*runtime.g"},
+        {"procid", 72, 8, "uint64"},
+        {"mstartfn", 184, 8, "func()"},
+        {"curg", 192, 8, "*runtime.g"},
+        {"p", 208, 8, "runtime.puintptr"},
+        {"id", 232, 8, "int64"},
+        {"alllink", 336, 8, "*runtime.m"}}},
+      {"runtime.p",
+       8912,
+       {{"id", 0, 4, "int32"},
+        {"status", 4, 4, "uint32"},
+        {"m", 56, 8, "runtime.muintptr"},
+        {"mcache", 64, 8, "*runtime.mcache"},
+        {"runqhead", 400, 4, "uint32"},
+        {"runqtail", 404, 4, "uint32"},
+        {"runq", 408, 2048, "[256]runtime.guintptr"}}},
+      {"runtime.schedt",
+       6080,
+       {{"midle", 32, 8, "runtime.muintptr"},
+        {"nmidle", 40, 4, "int32"},
+        {"pidle", 80, 8, "runtime.puintptr"},
+        {"npidle", 88, 4, "uint32"},
+        {"nmspinning", 92, 4, "uint32"},
+        {"runq", 96, 16, "runtime.gQueue"},
+        {"runqsize", 112, 4, "int32"},
+        {"gcwaiting", 224, 4, "uint32"}}},
+      {"runtime.mspan",
+       144,
+       {{"next", 0, 8, "*runtime.mspan"},
+        {"startAddr", 24, 8, "uintptr"},
+        {"npages", 32, 8, "uintptr"},
+        {"allocCount", 96, 2, "uint16"},
+        {"spanclass", 98, 1, "runtime.spanClass"},
+        {"state", 99, 1, "runtime.mSpanStateBox"}}},
+      {"runtime.mcache", 1200, {{"alloc", 40, 1088, "[136]*runtime.mspan"}}},
+      {"runtime.mheap",
+       92672,
+       {{"allspans", 65856, 24, "[]*runtime.mspan"},
+        {"pagesInUse", 65880, 8, "runtime/internal/atomic.Uint64"},
+        {"arenas", 65936, 8, "[1]*[4194304]*runtime.heapArena"}}},
+  };
+  return l;
+}
+
+}  // namespace
+
+const std::vector<std::string>& RuntimeDwarfStructNames() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n;
+    for (const KeyFields& k : Keys()) n.emplace_back(k.name);
+    n.emplace_back("runtime.stack");
+    return n;
+  }();
+  return names;
+}
+
+const std::vector<std::string>& RuntimeGlobalNames() {
+  static const std::vector<std::string> names = {
+      "runtime.allgs", "runtime.allglen", "runtime.allm",   "runtime.sched",      "runtime.memstats",
+      "runtime.gcController", "runtime.mheap_", "runtime.allp", "runtime.gomaxprocs", "runtime.ncpu"};
+  return names;
+}
+
+RuntimeLayout LayoutFromDwarf(const std::vector<RuntimeStruct>& all) {
+  RuntimeLayout l;
+  l.source = "dwarf";
+  for (const KeyFields& k : Keys()) {
+    const RuntimeStruct* s = Find(all, k.name);
+    if (!s) {
+      l.notes.push_back(fmt::format("{}: not in the DWARF", k.name));
+      continue;
+    }
+    RuntimeStruct out{s->name, s->size, {}};
+    for (const char* key : k.fields) {
+      std::string_view name = key;
+      const auto dot = name.find('.');
+      const RuntimeField* f = FindField(*s, name.substr(0, dot));
+      if (f && dot != std::string_view::npos) {
+        // A member of an embedded struct: its offset adds to the outer one's.
+        const RuntimeStruct* inner = Find(all, f->type);
+        const RuntimeField* g = inner ? FindField(*inner, name.substr(dot + 1)) : nullptr;
+        if (g) out.fields.push_back({std::string(name), f->offset + g->offset, g->size, g->type});
+        else l.notes.push_back(fmt::format("{}.{}: the DWARF has no {} in {}", k.name, name,
+                                           name.substr(dot + 1), f->type.empty() ? "its type" : f->type));
+        continue;
+      }
+      if (f) out.fields.push_back(*f);
+      else l.notes.push_back(fmt::format("{}.{}: no such member in this release's DWARF", k.name, name));
+    }
+    SortFields(&out);
+    l.structs.push_back(std::move(out));
+  }
+  return l;
+}
+
+std::optional<RuntimeLayout> LayoutFromTable(int minor, int ptr_size, std::string_view goos, std::string_view goarch) {
+  if (minor == 19 && ptr_size == 8 && goos == "linux" && goarch == "amd64") return Go119Amd64();
+  return std::nullopt;
+}
+
+}  // namespace exray::go

@@ -1,0 +1,3 @@
+module example.com/goruntime_dwarf
+
+go 1.19

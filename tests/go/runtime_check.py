@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""Checks `exray go --runtime` against the DWARF the Go compiler wrote and
+against `go tool nm`.
+
+Usage: runtime_check.py --exray EXRAY --scratch DIR
+
+Needs /usr/bin/go (else exit 77). Builds testdata/runtime twice with the
+local Go, as is and with -ldflags=-s -w, and goruntime_dwarf (Go's own
+debug/dwarf), then requires:
+ - unstripped: exray reads the layout from DWARF, and every struct size and
+   key field offset, size and type agrees with goruntime_dwarf's (g's
+   stack.lo and stack.hi through runtime.stack);
+ - stripped: exray uses its Go 1.19 table, and gives exactly what the DWARF
+   of the unstripped build says (so the table cannot drift from the DWARF);
+ - every global's address and size equals `go tool nm -size`'s on the
+   unstripped build; on the stripped one none is found, with a note;
+ - the same program for linux/arm64: unstripped, the DWARF agrees again;
+   stripped, there is no table for it, so no layout and the note
+   "no layout table for Go 1.19 on linux/arm64; the binary has no DWARF".
+Last line: "N passed, N failed".
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SKIP = 77
+STRUCTS = ["runtime.g", "runtime.m", "runtime.p", "runtime.schedt", "runtime.mspan", "runtime.mcache", "runtime.mheap"]
+GLOBALS = ["runtime.allgs", "runtime.allglen", "runtime.allm", "runtime.sched", "runtime.memstats",
+           "runtime.gcController", "runtime.mheap_", "runtime.allp", "runtime.gomaxprocs", "runtime.ncpu"]
+
+passed = failed = 0
+
+
+def check(ok, what):
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL", what)
+
+
+def go_env(scratch):
+    return dict(os.environ, GOPROXY="off", GOFLAGS="-mod=mod", GOTOOLCHAIN="local", CGO_ENABLED="0",
+                GOCACHE=os.path.join(scratch, "gocache"), GOPATH=os.path.join(scratch, "gopath"))
+
+
+def build(src, out, env, *flags):
+    subprocess.run(["go", "build", "-o", out, *flags, "."], cwd=src, env=env, check=True, timeout=600)
+
+
+def exray_runtime(exray, binary):
+    r = subprocess.run([exray, "go", binary, "--runtime", "--json"], capture_output=True, text=True, timeout=300)
+    if r.returncode != 0:
+        raise RuntimeError(f"exray go {binary} --runtime: exit {r.returncode}: {r.stderr.strip()}")
+    return json.loads(r.stdout)
+
+
+def dwarf_reference(tool, binary):
+    """{struct: (size, {member: (offset, type, size)})} from Go's debug/dwarf."""
+    out = subprocess.run([tool, binary], capture_output=True, text=True, check=True, timeout=300).stdout
+    ref = {}
+    for line in out.splitlines():
+        f = line.split("\t")
+        if f[0] == "S":
+            ref[f[1]] = (int(f[2]), {})
+        elif f[0] == "F":
+            ref[f[1]][1][f[2]] = (int(f[3]), f[4], int(f[5]))
+    return ref
+
+
+def expected_field(ref, struct, name):
+    """(offset, type, size) of a key field by the DWARF; stack.lo through runtime.stack."""
+    members = ref[struct][1]
+    if "." in name:
+        outer, inner = name.split(".", 1)
+        o = members[outer]
+        i = ref[o[1]][1][inner]
+        return (o[0] + i[0], i[1], i[2])
+    return members[name]
+
+
+def nm_symbols(binary, env):
+    out = subprocess.run(["go", "tool", "nm", "-size", binary], capture_output=True, text=True, check=True,
+                         env=env, timeout=300).stdout
+    syms = {}
+    for line in out.split("\n"):
+        f = line.split()
+        if len(f) >= 4:
+            syms[f[3]] = (int(f[0], 16), int(f[1]))
+    return syms
+
+
+def check_against_dwarf(doc, ref, label):
+    rt = doc["runtime"]
+    names = [s["name"] for s in rt["structs"]]
+    check(names == STRUCTS, f"{label}: structs {names}")
+    for s in rt["structs"]:
+        name = s["name"]
+        if name not in ref:
+            check(False, f"{label}: {name} not in the DWARF reference")
+            continue
+        check(s["size"] == ref[name][0], f"{label}: {name} size {s['size']} != DWARF {ref[name][0]}")
+        for f in s["fields"]:
+            try:
+                off, typ, size = expected_field(ref, name, f["name"])
+            except KeyError:
+                check(False, f"{label}: {name}.{f['name']} not in the DWARF reference")
+                continue
+            check(f["offset"] == off, f"{label}: {name}.{f['name']} offset {f['offset']} != DWARF {off}")
+            check(f.get("size") == size, f"{label}: {name}.{f['name']} size {f.get('size')} != DWARF {size}")
+            # debug/dwarf leaves unnamed types' names empty (pointers, arrays, slices, funcs).
+            if typ:
+                check(f["type"] == typ, f"{label}: {name}.{f['name']} type {f['type']!r} != DWARF {typ!r}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--exray", required=True)
+    ap.add_argument("--scratch", required=True)
+    args = ap.parse_args()
+    if not shutil.which("go"):
+        print("skip: no go")
+        return SKIP
+    args.scratch = os.path.abspath(args.scratch)
+    os.makedirs(args.scratch, exist_ok=True)
+    env = go_env(args.scratch)
+    plain, stripped = os.path.join(args.scratch, "rt"), os.path.join(args.scratch, "rt-s")
+    tool = os.path.join(args.scratch, "goruntime_dwarf")
+    build(os.path.join(HERE, "testdata", "runtime"), plain, env)
+    build(os.path.join(HERE, "testdata", "runtime"), stripped, env, "-ldflags=-s -w")
+    build(os.path.join(HERE, "goruntime_dwarf"), tool, env)
+    ref = dwarf_reference(tool, plain)
+
+    doc = exray_runtime(args.exray, plain)
+    check(doc["runtime"]["source"] == "dwarf", f"unstripped: source {doc['runtime']['source']}")
+    check(doc["runtime"]["notes"] == [], f"unstripped: notes {doc['runtime']['notes']}")
+    check_against_dwarf(doc, ref, "unstripped")
+    nfields = sum(len(s["fields"]) for s in doc["runtime"]["structs"])
+    check(nfields == 40, f"unstripped: {nfields} key fields, want 40")
+    syms = nm_symbols(plain, env)
+    for g in doc["runtime"]["globals"]:
+        want = syms.get(g["name"])
+        check(want is not None, f"{g['name']}: not in go tool nm")
+        check(want is not None and g.get("address") == want[0] and g.get("size") == want[1],
+              f"{g['name']}: exray {g} != nm {want}")
+    check([g["name"] for g in doc["runtime"]["globals"]] == GLOBALS, "globals listed in order")
+
+    sdoc = exray_runtime(args.exray, stripped)
+    srt = sdoc["runtime"]
+    check(srt["source"] == "table", f"stripped: source {srt['source']}")
+    check((srt["table_range"] or "").startswith("go1.19 "), f"stripped: table_range {srt['table_range']}")
+    check_against_dwarf(sdoc, ref, "stripped")
+    check(srt["structs"] == doc["runtime"]["structs"], "stripped: the table equals the DWARF's structs exactly")
+    check(all(g.get("found") is False for g in srt["globals"]), "stripped: no global found")
+    check(any("without symbols" in n for n in srt["notes"]), f"stripped: notes {srt['notes']}")
+
+    # linux/arm64 has no table entry: DWARF or nothing, never a guess.
+    arm = dict(env, GOARCH="arm64")
+    aplain, astripped = os.path.join(args.scratch, "rt-arm64"), os.path.join(args.scratch, "rt-arm64-s")
+    build(os.path.join(HERE, "testdata", "runtime"), aplain, arm)
+    build(os.path.join(HERE, "testdata", "runtime"), astripped, arm, "-ldflags=-s -w")
+    adoc = exray_runtime(args.exray, aplain)
+    check(adoc["runtime"]["source"] == "dwarf", f"arm64: source {adoc['runtime']['source']}")
+    check_against_dwarf(adoc, dwarf_reference(tool, aplain), "arm64")
+    asdoc = exray_runtime(args.exray, astripped)["runtime"]
+    check(asdoc["source"] is None and asdoc["table_range"] is None and asdoc["structs"] == [],
+          f"arm64 stripped: no layout, got {asdoc['source']} {asdoc['table_range']}")
+    check("no layout table for Go 1.19 on linux/arm64; the binary has no DWARF" in asdoc["notes"],
+          f"arm64 stripped: notes {asdoc['notes']}")
+
+    # The text view: one block per struct.
+    r = subprocess.run([args.exray, "go", stripped, "--runtime"], capture_output=True, text=True, timeout=300)
+    check(r.returncode == 0 and all(f"\n{s}  size " in r.stdout for s in STRUCTS), "text: a block per struct")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

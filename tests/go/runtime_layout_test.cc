@@ -1,0 +1,52 @@
+// The runtime layout step (lang/go/runtime_layout.h): key fields picked from
+// DWARF structs, g.stack's lo and hi through runtime.stack, notes for what a
+// release lacks, and no table entry for releases and targets not read.
+#include "lang/go/runtime_layout.h"
+
+#include <gtest/gtest.h>
+
+namespace exray::go {
+namespace {
+
+TEST(RuntimeLayout, TableCoversOnlyGo119LinuxAmd64) {
+  EXPECT_TRUE(LayoutFromTable(19, 8, "linux", "amd64"));
+  EXPECT_FALSE(LayoutFromTable(18, 8, "linux", "amd64"));
+  EXPECT_FALSE(LayoutFromTable(20, 8, "linux", "amd64"));
+  EXPECT_FALSE(LayoutFromTable(19, 8, "linux", "arm64"));
+  EXPECT_FALSE(LayoutFromTable(19, 4, "linux", "386"));
+  EXPECT_FALSE(LayoutFromTable(19, 8, "", "amd64"));
+  const RuntimeLayout t = *LayoutFromTable(19, 8, "linux", "amd64");
+  EXPECT_EQ(t.source, "table");
+  ASSERT_EQ(t.structs.size(), 7u);
+  for (const RuntimeStruct& s : t.structs)
+    for (size_t i = 1; i < s.fields.size(); ++i) EXPECT_LT(s.fields[i - 1].offset, s.fields[i].offset) << s.name;
+}
+
+TEST(RuntimeLayout, FromDwarfPicksKeyFieldsAndNotesWhatIsMissing) {
+  std::vector<RuntimeStruct> all = {
+      {"runtime.stack", 16, {{"lo", 0, 8, "uintptr"}, {"hi", 8, 8, "uintptr"}}},
+      {"runtime.g",
+       400,
+       {{"stack", 0, 16, "runtime.stack"},
+        {"goid", 152, 8, "uint64"},
+        {"atomicstatus", 144, 4, "runtime/internal/atomic.Uint32"},
+        {"other", 160, 8, "int"}}},
+  };
+  RuntimeLayout l = LayoutFromDwarf(all);
+  EXPECT_EQ(l.source, "dwarf");
+  ASSERT_EQ(l.structs.size(), 1u);
+  const RuntimeStruct& g = l.structs[0];
+  EXPECT_EQ(g.size, 400u);
+  ASSERT_EQ(g.fields.size(), 4u);
+  EXPECT_EQ(g.fields[0].name, "stack.lo");
+  EXPECT_EQ(g.fields[1].name, "stack.hi");
+  EXPECT_EQ(g.fields[1].offset, 8u);
+  EXPECT_EQ(g.fields[2].name, "atomicstatus");
+  EXPECT_EQ(g.fields[2].type, "runtime/internal/atomic.Uint32");  // what this release has
+  EXPECT_EQ(g.fields[3].name, "goid");
+  // stackguard0, m, sched, waitreason missing in g; six structs missing.
+  EXPECT_EQ(l.notes.size(), 4u + 6u);
+}
+
+}  // namespace
+}  // namespace exray::go

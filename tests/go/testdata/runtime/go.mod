@@ -1,0 +1,3 @@
+module example.com/runtimefix
+
+go 1.19
