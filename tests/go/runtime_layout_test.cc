@@ -48,5 +48,29 @@ TEST(RuntimeLayout, FromDwarfPicksKeyFieldsAndNotesWhatIsMissing) {
   EXPECT_EQ(l.notes.size(), 4u + 6u);
 }
 
+// p.gFree's type has no name of its own: gFree.n is found through the name
+// Go 1.19's compiler writes for it, and another release's gets a note.
+TEST(RuntimeLayout, GFreeNThroughTheUnnamedStruct) {
+  const std::string go119 = "struct { runtime.gList; runtime.n int32 }";
+  std::vector<RuntimeStruct> all = {
+      {go119, 16, {{"gList", 0, 8, "runtime.gList"}, {"n", 8, 4, "int32"}}},
+      {"runtime.p", 8912, {{"id", 0, 4, "int32"}, {"gFree", 2464, 16, go119}}},
+  };
+  RuntimeLayout l = LayoutFromDwarf(all);
+  ASSERT_EQ(l.structs.size(), 1u);
+  ASSERT_EQ(l.structs[0].fields.size(), 2u);
+  EXPECT_EQ(l.structs[0].fields[1].name, "gFree.n");
+  EXPECT_EQ(l.structs[0].fields[1].offset, 2472u);
+  EXPECT_EQ(l.structs[0].fields[1].type, "int32");
+
+  all[1].fields[1].type = "struct { runtime.gList; runtime.n int64 }";  // not read: no such struct
+  l = LayoutFromDwarf(all);
+  ASSERT_EQ(l.structs.size(), 1u);
+  EXPECT_EQ(l.structs[0].fields.size(), 1u);
+  bool noted = false;
+  for (const std::string& n : l.notes) noted |= n.find("runtime.p.gFree.n") != std::string::npos;
+  EXPECT_TRUE(noted);
+}
+
 }  // namespace
 }  // namespace exray::go

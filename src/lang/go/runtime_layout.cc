@@ -16,18 +16,30 @@ struct KeyFields {
 };
 
 // The fields shown for each structure (runtime/runtime2.go, mheap.go, mcache.go).
+// gFree.n and ngsys are what gcount() (runtime.NumGoroutine) subtracts from
+// allglen; gFree is an unnamed struct type, found by the name the compiler
+// gives it (kGFreeTypes).
 const std::vector<KeyFields>& Keys() {
   static const std::vector<KeyFields> k = {
       {"runtime.g", {"stack.lo", "stack.hi", "stackguard0", "m", "sched", "atomicstatus", "goid", "waitreason"}},
       {"runtime.m", {"g0", "curg", "p", "id", "procid", "alllink", "mstartfn"}},
-      {"runtime.p", {"id", "status", "m", "runqhead", "runqtail", "runq", "mcache"}},
-      {"runtime.schedt", {"midle", "nmidle", "nmspinning", "pidle", "npidle", "runq", "runqsize", "gcwaiting"}},
+      {"runtime.p", {"id", "status", "m", "runqhead", "runqtail", "runq", "mcache", "gFree.n"}},
+      {"runtime.schedt",
+       {"midle", "nmidle", "ngsys", "nmspinning", "pidle", "npidle", "runq", "runqsize", "gFree.n", "gcwaiting"}},
       {"runtime.mspan", {"next", "startAddr", "npages", "spanclass", "allocCount", "state"}},
       {"runtime.mcache", {"alloc"}},
       {"runtime.mheap", {"allspans", "arenas", "pagesInUse"}},
   };
   return k;
 }
+
+// The DWARF names of p.gFree's and schedt.gFree's struct types, as Go 1.19's
+// compiler writes them (runtime2.go); a release that changes either gets a note
+// for gFree.n, not a guess.
+const char* const kGFreeTypes[] = {
+    "struct { runtime.gList; runtime.n int32 }",
+    "struct { runtime.lock runtime.mutex; runtime.stack runtime.gList; runtime.noStack runtime.gList; runtime.n int32 }",
+};
 
 const RuntimeStruct* Find(const std::vector<RuntimeStruct>& v, std::string_view name) {
   for (const RuntimeStruct& s : v)
@@ -81,16 +93,19 @@ RuntimeLayout Go119Amd64() {
         {"mcache", 64, 8, "*runtime.mcache"},
         {"runqhead", 400, 4, "uint32"},
         {"runqtail", 404, 4, "uint32"},
-        {"runq", 408, 2048, "[256]runtime.guintptr"}}},
+        {"runq", 408, 2048, "[256]runtime.guintptr"},
+        {"gFree.n", 2472, 4, "int32"}}},
       {"runtime.schedt",
        6080,
        {{"midle", 32, 8, "runtime.muintptr"},
         {"nmidle", 40, 4, "int32"},
+        {"ngsys", 72, 4, "uint32"},
         {"pidle", 80, 8, "runtime.puintptr"},
         {"npidle", 88, 4, "uint32"},
         {"nmspinning", 92, 4, "uint32"},
         {"runq", 96, 16, "runtime.gQueue"},
         {"runqsize", 112, 4, "int32"},
+        {"gFree.n", 176, 4, "int32"},
         {"gcwaiting", 224, 4, "uint32"}}},
       {"runtime.mspan",
        144,
@@ -117,6 +132,7 @@ const std::vector<std::string>& RuntimeDwarfStructNames() {
     std::vector<std::string> n;
     for (const KeyFields& k : Keys()) n.emplace_back(k.name);
     n.emplace_back("runtime.stack");
+    for (const char* t : kGFreeTypes) n.emplace_back(t);
     return n;
   }();
   return names;

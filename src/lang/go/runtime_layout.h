@@ -37,8 +37,9 @@ struct RuntimeLayout {
   std::vector<std::string> notes;
 };
 
-/// The struct type names read from DWARF: the seven structures, and
-/// runtime.stack for g.stack's lo and hi.
+/// The struct type names read from DWARF: the seven structures,
+/// runtime.stack for g.stack's lo and hi, and the unnamed struct types of
+/// p.gFree and schedt.gFree (by the name Go 1.19's compiler gives them).
 const std::vector<std::string>& RuntimeDwarfStructNames();
 
 /// The runtime globals looked up by symbol: runtime.allgs, allglen, allm,

@@ -53,8 +53,22 @@ func main() {
 			continue
 		}
 		fmt.Printf("S\t%s\t%d\n", name, st.ByteSize)
+		var unnamed []*dwarf.StructType
 		for _, fld := range st.Field {
-			fmt.Printf("F\t%s\t%s\t%d\t%s\t%d\n", name, fld.Name, fld.ByteOffset, fld.Type.Common().Name, fld.Type.Size())
+			tname := fld.Type.Common().Name
+			// An unnamed struct (p.gFree, schedt.gFree): named by its
+			// DW_AT_name, and its members printed after this struct.
+			if inner, ok := fld.Type.(*dwarf.StructType); ok && tname == "" {
+				tname = inner.StructName
+				unnamed = append(unnamed, inner)
+			}
+			fmt.Printf("F\t%s\t%s\t%d\t%s\t%d\n", name, fld.Name, fld.ByteOffset, tname, fld.Type.Size())
+		}
+		for _, inner := range unnamed {
+			fmt.Printf("S\t%s\t%d\n", inner.StructName, inner.ByteSize)
+			for _, fld := range inner.Field {
+				fmt.Printf("F\t%s\t%s\t%d\t%s\t%d\n", inner.StructName, fld.Name, fld.ByteOffset, fld.Type.Common().Name, fld.Type.Size())
+			}
 		}
 		delete(wanted, name)
 	}
