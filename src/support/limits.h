@@ -467,6 +467,22 @@ inline constexpr int kMaxLines = 4096;
 inline constexpr int kRemoveTries = 100;
 inline constexpr int kRemoveWaitUs = 2000;
 
+// `exray go --pid`: a running Go program read through /proc/PID/mem; every
+// count comes from the process and is capped here.
+/// Goroutines (allgs entries) read; Go itself has no cap, and 4M goroutines
+/// is 32 MiB of pointers in one read.
+inline constexpr uint64_t kMaxLiveGoroutines = 1u << 22;
+/// Ps (allp entries) read: Go 1.19's _MaxGomaxprocs (runtime2.go).
+inline constexpr uint64_t kMaxLiveProcs = 1u << 10;
+/// Ms walked along allm; Go's default thread limit (debug.SetMaxThreads) is 10,000.
+inline constexpr uint64_t kMaxLiveMs = 1u << 16;
+/// Entries of /proc/PID/task listed.
+inline constexpr uint64_t kMaxLiveTasks = 1u << 16;
+/// Bytes of one read of /proc/PID/mem when g structs are read together.
+inline constexpr uint64_t kMaxLiveRead = 1u << 20;
+/// Unwanted bytes read between two g structs rather than a second read.
+inline constexpr uint64_t kLiveReadGap = 4096;
+
 }  // namespace exray::trace
 
 // ---- report: output caps -------------------------------------------------

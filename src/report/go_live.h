@@ -1,0 +1,38 @@
+// `exray go --pid PID [--json]`: a running Go program's goroutines, Ps, Ms
+// and memory as /proc shows them (trace/go_live.h), as text and as JSON.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lang/go/runtime_layout.h"
+#include "trace/go_live.h"
+
+namespace exray {
+
+struct GoLiveReport {
+  std::string_view path;  // the executable read for the layout and symbols
+  std::string version;    // "go1.19.8"; empty when unknown
+  const go::RuntimeLayout& layout;
+  const trace::GoLive& live;
+  std::vector<std::string> warnings;
+};
+
+/// The definition of the goroutine count, as both views say it.
+inline constexpr std::string_view kGcountDefinition =
+    "gcount: allglen - sched.gFree.n - sched.ngsys - sum of p.gFree.n over allp (runtime.NumGoroutine)";
+
+/// A header line (pid, executable, release, layout, load bias), GOMAXPROCS
+/// and Ps, goroutines with their definition, by status and wait reason, the
+/// Ms against /proc's threads, the kernel's memory figures, the notes.
+void GoLiveToText(const GoLiveReport& r, std::ostream& out);
+/// {pid, path, go, layout: {source, table_range}, load_bias, gomaxprocs,
+/// procs, goroutines: {count, definition, allglen, allgs_read, sched_gfree,
+/// p_gfree, ngsys, by_status: {name: n}, waiting: [{reason, count}]}, ms:
+/// [{id, procid, in_task}], threads: {status, task: [tid]}, memory: {vm_rss_kb,
+/// rss_anon_kb, rss_file_kb}, reads, notes, warnings}.
+void GoLiveToJson(const GoLiveReport& r, int indent, std::ostream& out);
+
+}  // namespace exray

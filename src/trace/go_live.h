@@ -1,0 +1,90 @@
+// `exray go --pid`: a running Go program's scheduler state, read from outside
+// through /proc/PID/maps and /proc/PID/mem without stopping it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lang/go/runtime_layout.h"
+#include "support/result.h"
+
+namespace exray::trace {
+
+/// The /proc files of one process, opened before exray's own sandbox: with
+/// Landlock in force, opening /proc/PID/mem, maps or exe of a process outside
+/// the sandbox is a ptrace access the kernel refuses, while reading a
+/// descriptor opened earlier is not.
+struct ProcFiles {
+  int pid = 0;
+  int mem_fd = -1, maps_fd = -1, exe_fd = -1;
+  int mem_errno = 0, maps_errno = 0, exe_errno = 0;  // why an open failed
+  bool exists = false;                               // /proc/PID was there
+  std::string exe_path;                              // readlink /proc/PID/exe
+};
+
+/// Opens /proc/PID/{mem,maps,exe} once per process and keeps them; later
+/// calls for the same pid return the same files. Never fails: a file that
+/// could not be opened has fd -1 and its errno.
+const ProcFiles& OpenProcFiles(int pid);
+
+/// Why the process cannot be read, as a message for the user (no such
+/// process; permission denied, with Yama's ptrace_scope), or nullopt.
+std::optional<Error> ProcAccessError(const ProcFiles& f);
+
+/// The ELF's PT_LOAD segments as the file says (for the load bias).
+struct LoadSegment {
+  uint64_t vaddr = 0, offset = 0, filesz = 0;
+};
+
+struct GoLiveInput {
+  int pid = 0;
+  const go::RuntimeLayout* layout = nullptr;  // with globals at link-time addresses
+  std::vector<LoadSegment> loads;
+  bool pie = false;  // ET_DYN: mapped at a base chosen at exec
+  int minor = 0;     // the Go release (1.minor): wait reasons are named for 1.19 only
+};
+
+struct GoLiveM {
+  int64_t id = 0;
+  uint64_t procid = 0;  // the thread id (gettid) of the M
+  bool in_task = false; // procid is in /proc/PID/task
+};
+
+struct GoLiveCount {
+  std::string name;
+  uint64_t count = 0;
+};
+
+struct GoLive {
+  int pid = 0;
+  uint64_t load_bias = 0;
+  int32_t gomaxprocs = 0;
+  uint64_t nprocs = 0;  // len(allp)
+  // NumGoroutine as gcount() computes it (Go 1.19 runtime/proc.go).
+  int64_t goroutines = 0;
+  uint64_t allglen = 0, allgs_read = 0;
+  int64_t sched_gfree = 0, p_gfree = 0;
+  uint32_t ngsys = 0;
+  std::vector<GoLiveCount> by_status;  // idle, runnable, running, syscall, waiting, dead, then any other
+  std::vector<GoLiveCount> waiting;    // wait reasons of the waiting ones, most first
+  std::vector<GoLiveM> ms;
+  uint64_t threads = 0;                 // Threads: of /proc/PID/status
+  std::vector<uint64_t> tasks;          // /proc/PID/task, sorted
+  std::optional<uint64_t> vm_rss_kb, rss_anon_kb, rss_file_kb;
+  uint64_t reads = 0;                   // pread calls on /proc/PID/mem
+  std::vector<std::string> notes;
+};
+
+/// Reads the goroutines, Ps and Ms of process pid. An Error, with a message
+/// fit for the user, when the process is gone (or exits while read), its
+/// memory cannot be read, the layout lacks a field or a global is missing.
+/// Every count read from the process is capped (kMaxLive* in limits.h), the
+/// allm walk stops on a cycle, and a cap reached is said in notes.
+[[nodiscard]] Result<GoLive> ReadGoLive(const GoLiveInput& in);
+
+/// Go 1.19's waitReason names (runtime/runtime2.go), by value; "" past the end.
+std::string WaitReasonName119(uint8_t reason);
+
+}  // namespace exray::trace
