@@ -1,15 +1,22 @@
 // `exray go FILE... [--json]`: the Go build info, as `go version -m` shows
 // it; with --functions, --files, --packages or --pc, the pclntab of one file;
-// with --listing, a Go assembly listing held against it (cmd_go_listing.cc).
+// with --listing, a Go assembly listing held against it (cmd_go_listing.cc);
+// with --pid, a running Go program read through /proc.
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <ostream>
+#include <string_view>
+
+#include <fmt/format.h>
 
 #include "analysis/go_dive.h"
 #include "cli/cmd_go_listing.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "formats/elf/address_space.h"
+#include "report/go_live.h"
 #include "report/go_runtime.h"
 #include "report/go_types.h"
 #include "report/report.h"
@@ -49,13 +56,96 @@ int PrintRuntime(const std::string& path, const GoDive& dive, bool json, std::os
   return 0;
 }
 
+// --pid: the running process's goroutines, Ps and Ms; the layout and the
+// globals' addresses come from FILE, else the process's own executable.
+int PrintLive(int pid, const std::string& file, bool json, std::ostream& out, std::ostream& err) {
+  const std::string who = fmt::format("exray go: --pid {}", pid);
+  const trace::ProcFiles& pf = trace::OpenProcFiles(pid);
+  if (auto e = trace::ProcAccessError(pf)) {
+    err << who << ": " << e->message << '\n';
+    return 1;
+  }
+  if (file.empty() && pf.exe_fd < 0) {
+    err << who << ": cannot open /proc/" << pid << "/exe (" << std::strerror(pf.exe_errno)
+        << "); give the program's file as FILE\n";
+    return 1;
+  }
+  // The executable through this process's own descriptor: opening
+  // /proc/PID/exe again would be a ptrace access the sandbox refuses.
+  const std::string open_path = file.empty() ? fmt::format("/proc/self/fd/{}", pf.exe_fd) : file;
+  const std::string path = file.empty() ? pf.exe_path : file;
+  ReadBuffer buffer;
+  auto opened = OpenElf(open_path, &buffer, err);
+  if (!opened) return 1;
+  elf::ElfAddressSpace as(opened->elf);
+  GoDiveOptions opts;
+  opts.runtime = true;
+  const GoDive dive = DiveGo(opened->elf, as, opts);
+  if (!dive.build_info_ok() && !dive.pclntab_ok()) {
+    err << who << ": " << path << ": not a Go process (no Go build info or pclntab in its executable)\n";
+    return 1;
+  }
+  std::string version;
+  if (dive.build_info_ok()) version = dive.build_info_ok()->version;
+  else if (dive.runtime_version) version = dive.runtime_version->version;
+  const go::RuntimeLayout& layout = *dive.runtime;
+  if (layout.source.empty()) {
+    err << who << ": " << path << ": no runtime layout for " << (version.empty() ? "this Go release" : version)
+        << " (the binary has no DWARF and exray has no table for it); give an unstripped build of the same "
+           "program as FILE\n";
+    return 1;
+  }
+  bool any_global = false;
+  for (const go::RuntimeGlobal& g : layout.globals) any_global |= g.address.has_value();
+  if (!any_global) {
+    err << who << ": " << path << ": no symbol table: the runtime's globals cannot be located without symbols; "
+        << "give an unstripped build of the same program as FILE\n";
+    return 1;
+  }
+  trace::GoLiveInput in;
+  in.pid = pid;
+  in.layout = &layout;
+  for (const elf::Segment& s : opened->elf.segments)
+    if (s.type == 1 /* PT_LOAD */) in.loads.push_back({s.vaddr, s.offset, s.filesz});
+  in.pie = opened->elf.header.type == 3;  // ET_DYN
+  in.minor = dive.minor.value_or(0);
+  auto live_or = trace::ReadGoLive(in);
+  if (!live_or) {
+    err << who << ": " << live_or.error().message << '\n';
+    return 1;
+  }
+  GoLiveReport r{path, version, layout, *live_or, dive.warnings};
+  if (json) GoLiveToJson(r, 2, out);
+  else GoLiveToText(r, out);
+  return 0;
+}
+
+// The integer after --pid (or in --pid=N), or 0.
+int PidArgument(int argc, const char* const* argv) {
+  for (int i = 0; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    const char* v = nullptr;
+    if (a == "--pid" && i + 1 < argc) v = argv[i + 1];
+    else if (a.substr(0, 6) == "--pid=") v = argv[i] + 6;
+    if (!v) continue;
+    char* end = nullptr;
+    const long pid = std::strtol(v, &end, 10);
+    return *v && *end == '\0' && pid > 0 && pid <= INT32_MAX ? static_cast<int>(pid) : 0;
+  }
+  return 0;
+}
+
 }  // namespace
+
+void PrepareGo(int argc, const char* const* argv) {
+  if (const int pid = PidArgument(argc, argv)) (void)trace::OpenProcFiles(pid);
+}
 
 int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   CLI::App app{"exray go: the Go version, modules and build settings of a Go binary (like `go version -m`)", "exray go"};
   std::vector<std::string> paths;
   bool json = false;
-  app.add_option("files", paths, "the Go binaries (one with --functions, --files, --packages or --pc)")->required();
+  app.add_option("files", paths, "the Go binaries (one with --functions, --files, --packages or --pc)");
   app.add_flag("--json", json, "print {path, go} as JSON");
   GoReport report;
   std::vector<std::string> pcs;
@@ -73,10 +163,33 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   bool runtime = false;
   app.add_flag("--runtime", runtime,
                "the runtime's g, m, p, schedt, mspan, mcache and mheap layouts (DWARF, else a table per release) and globals");
+  int pid = 0;
+  app.add_option("--pid", pid,
+                 "a running Go program: goroutines by status, Ps, Ms and threads, read from /proc/PID/mem "
+                 "(FILE, if given, is its executable with symbols)")
+      ->check([](const std::string& v) {
+        char* end = nullptr;
+        errno = 0;
+        const long n = std::strtol(v.c_str(), &end, 10);
+        const bool ok = !v.empty() && *end == '\0' && errno == 0 && n > 0 && n <= INT32_MAX;
+        return ok ? std::string() : "not a process id: " + v;
+      });
   std::string listing_log;
   app.add_option("--listing", listing_log,
                  "a Go assembly listing (go build -gcflags=-S) to hold against the binary, function by function");
   if (auto rc = ParseOptions(app, argc, argv, out, err)) return *rc;
+  if (pid) {
+    if (paths.size() > 1 || !listing_log.empty() || !type_name.empty() || types || runtime || packages ||
+        report.functions || report.files || !pcs.empty()) {
+      err << "exray go: --pid takes at most one file and only --json\n";
+      return 2;
+    }
+    return PrintLive(pid, paths.empty() ? std::string() : paths[0], json, out, err);
+  }
+  if (paths.empty()) {
+    err << "exray go: give a Go binary, or --pid PID\n";
+    return 2;
+  }
   if (!listing_log.empty()) {
     if (paths.size() > 1) {
       err << "exray go: --listing takes one file\n";

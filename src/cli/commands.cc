@@ -7,7 +7,8 @@ namespace exray {
 namespace {
 
 constexpr Command kCommands[] = {
-    {"go", "exray go FILE... [--json]", "Go version, modules and build settings (like `go version -m`)", RunGo, true},
+    {"go", "exray go FILE... [--json] | exray go [FILE] --pid PID [--json]", "Go version, modules and build settings (like `go version -m`)", RunGo, true,
+     PrepareGo},
     {"rust", "exray rust FILE... [--json]", "rustc version and crate list of a Rust binary", RunRust, true},
     {"check", "exray check FILE --require LIST", "exit 3 unless every requirement holds", RunCheck, true},
     {"code", "exray code FILE [--json] [--function NAME|ADDR]", "functions, conventions, syscalls, dispatch loops",

@@ -16,6 +16,9 @@ struct Command {
   std::string_view summary;
   CommandEntry run;        // argv[0] is the name
   bool self_sandbox;       // static analysis: runs in exray's own sandbox
+  // Called before the sandbox with the same arguments as run, to open what
+  // the sandbox would refuse (exray go --pid: another process's /proc files).
+  void (*prepare)(int argc, const char* const* argv) = nullptr;
 };
 
 /// Every subcommand, in the order the help lists them.
@@ -28,6 +31,8 @@ int RunMainReport(int argc, const char* const* argv, std::ostream& out, std::ost
               bool sandboxed);
 // One per file of cli/: cmd_go.cc, cmd_rust.cc, cmd_check.cc, cmd_code.cc, cmd_run.cc.
 int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+/// Opens /proc/PID's files for `exray go --pid PID` before the sandbox.
+void PrepareGo(int argc, const char* const* argv);
 int RunRust(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
 int RunCheck(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
 int RunCode(int argc, const char* const* argv, std::ostream& out, std::ostream& err);

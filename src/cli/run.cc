@@ -28,6 +28,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   // program and has its own sandbox for it.
   const Command* command = argc >= 2 ? FindCommand(argv[1]) : nullptr;
   const bool sandbox = self_sandbox && !no_self_sandbox && (!command || command->self_sandbox);
+  if (sandbox && command && command->prepare) command->prepare(argc - 1, argv + 1);
   if (sandbox) {
     const SelfSandbox s = EnterSelfSandbox();
     if (!s.seccomp) err << "exray: warning: the analysis runs without its own sandbox: " << s.detail << '\n';
