@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Checks `exray go --pid` against a running Go program that knows its own state.
+
+Usage: live_check.py --exray EXRAY --scratch DIR
+
+Needs /usr/bin/go (else exit 77). Builds testdata/live with the local Go as a
+PIE, unstripped, with a scratch GOCACHE, and once more stripped
+(-ldflags=-s -w, not PIE). The fixture starts goroutines blocked in a channel
+receive, in time.Sleep and, locked to OS threads, in a select, prints its pid,
+runtime.NumGoroutine() and runtime.GOMAXPROCS(0), and waits on stdin. If
+/proc/PID/mem cannot be read (ptrace access refused), exit 77. Requires:
+ - the goroutine count equal to NumGoroutine exactly, with gcount's definition;
+ - "chan receive", "sleep" and "select" counted as created;
+ - GOMAXPROCS equal, and as many Ps;
+ - every M's thread id in /proc/PID/task, as many Ms as threads, and the
+   thread count equal to /proc/PID/status's and to the task list's length;
+ - the same through `exray go FILE --pid PID`, FILE the program itself;
+ - the stripped build: exit 1, "without symbols"; with the unstripped build
+   as FILE it is read (the layout and globals from FILE, the load bias 0);
+ - `sleep 30`: exit 1, "not a Go process"; a pid that is gone: exit 1,
+   "no such process".
+Last line: "N passed, N failed".
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SKIP = 77
+
+passed = failed = 0
+
+
+def check(ok, what):
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL", what)
+
+
+def go_env(scratch):
+    return dict(os.environ, GOPROXY="off", GOFLAGS="-mod=mod", GOTOOLCHAIN="local", CGO_ENABLED="0",
+                GOCACHE=os.path.join(scratch, "gocache"), GOPATH=os.path.join(scratch, "gopath"))
+
+
+def build(src, out, env, *flags):
+    subprocess.run(["go", "build", "-o", out, *flags, "."], cwd=src, env=env, check=True, timeout=600)
+
+
+def exray(exe, *args):
+    return subprocess.run([exe, "go", *args], capture_output=True, text=True, timeout=120)
+
+
+def start(binary):
+    """Runs the fixture; returns (process, {pid, goroutines, gomaxprocs, chan, sleep, select})."""
+    p = subprocess.Popen([binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    words = p.stdout.readline().split()
+    return p, {words[i]: int(words[i + 1]) for i in range(0, len(words) - 1, 2)}
+
+
+def stop(p):
+    p.stdin.close()
+    try:
+        p.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+
+
+def tasks(pid):
+    return sorted(int(t) for t in os.listdir(f"/proc/{pid}/task"))
+
+
+def status_threads(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("Threads:"):
+                return int(line.split()[1])
+    return None
+
+
+def check_live(doc, want, pid, label):
+    g = doc["goroutines"]
+    check(g["count"] == want["goroutines"], f"{label}: goroutines {g['count']} != NumGoroutine {want['goroutines']}")
+    check(g["definition"].startswith("gcount: allglen - sched.gFree.n - sched.ngsys"),
+          f"{label}: definition {g['definition']!r}")
+    waiting = {w["reason"]: w["count"] for w in g["waiting"]}
+    for reason, key in (("chan receive", "chan"), ("sleep", "sleep"), ("select", "select")):
+        check(waiting.get(reason) == want[key], f"{label}: {reason} {waiting.get(reason)} != {want[key]} ({waiting})")
+    check(g["by_status"]["waiting"] == sum(waiting.values()), f"{label}: waiting {g['by_status']} vs {waiting}")
+    check(g["by_status"]["waiting"] >= want["chan"] + want["sleep"] + want["select"], f"{label}: by_status")
+    check(doc["gomaxprocs"] == want["gomaxprocs"], f"{label}: GOMAXPROCS {doc['gomaxprocs']} != {want['gomaxprocs']}")
+    check(doc["procs"] == want["gomaxprocs"], f"{label}: Ps {doc['procs']} != GOMAXPROCS {want['gomaxprocs']}")
+    t = tasks(pid)
+    ms = doc["ms"]
+    check(all(m["procid"] in t and m["in_task"] for m in ms), f"{label}: Ms' thread ids {ms} not all in task {t}")
+    check(len(ms) >= want["select"] + 1, f"{label}: {len(ms)} Ms, want at least {want['select'] + 1}")
+    check(len(ms) == len(t), f"{label}: {len(ms)} Ms != {len(t)} threads in /proc/{pid}/task")
+    check(doc["threads"]["status"] == status_threads(pid) == len(t),
+          f"{label}: threads {doc['threads']['status']} != /proc's {status_threads(pid)} / {len(t)}")
+    check(doc["threads"]["task"] == t, f"{label}: task list {doc['threads']['task']} != {t}")
+    check(all(doc["memory"][k] for k in ("vm_rss_kb", "rss_anon_kb", "rss_file_kb")), f"{label}: memory {doc['memory']}")
+    check(doc["notes"] == [], f"{label}: notes {doc['notes']}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--exray", required=True)
+    ap.add_argument("--scratch", required=True)
+    args = ap.parse_args()
+    if not shutil.which("go"):
+        print("skip: no go")
+        return SKIP
+    args.scratch = os.path.abspath(args.scratch)
+    os.makedirs(args.scratch, exist_ok=True)
+    env = go_env(args.scratch)
+    src = os.path.join(HERE, "testdata", "live")
+    pie, stripped = os.path.join(args.scratch, "live-pie"), os.path.join(args.scratch, "live-s")
+    build(src, pie, env, "-buildmode=pie")
+    build(src, stripped, env, "-ldflags=-s -w")
+
+    p, want = start(pie)
+    try:
+        pid = want["pid"]
+        try:
+            with open(f"/proc/{pid}/mem", "rb"):
+                pass
+        except OSError as e:
+            print(f"skip: /proc/{pid}/mem cannot be opened ({e})")
+            return SKIP
+        print("fixture:", want)
+        r = exray(args.exray, "--pid", str(pid), "--json")
+        check(r.returncode == 0, f"--pid: exit {r.returncode}: {r.stderr.strip()}")
+        if r.returncode == 0:
+            doc = json.loads(r.stdout)
+            check(doc["load_bias"] != 0, "PIE: a load bias")
+            check(doc["go"].startswith("go1."), f"go {doc['go']}")
+            check(os.path.realpath(doc["path"]) == os.path.realpath(pie), f"path {doc['path']}")
+            check_live(doc, want, pid, "pie")
+            print(f"pie: goroutines {doc['goroutines']['count']}, Ms {len(doc['ms'])}, "
+                  f"threads {doc['threads']['status']} (task {len(tasks(pid))}), reads {doc['reads']}")
+        r = exray(args.exray, pie, "--pid", str(pid), "--json")
+        check(r.returncode == 0, f"FILE --pid: exit {r.returncode}: {r.stderr.strip()}")
+        if r.returncode == 0:
+            check_live(json.loads(r.stdout), want, pid, "FILE --pid")
+        r = exray(args.exray, "--pid", str(pid))
+        check(r.returncode == 0 and f"goroutines {want['goroutines']}  (gcount:" in r.stdout,
+              f"text: exit {r.returncode}: {r.stdout[:400]} {r.stderr}")
+    finally:
+        stop(p)
+
+    # Stripped: no symbols, so nothing located; with the symbols from a build
+    # of the same source (not PIE either), the same state is read.
+    p, want = start(stripped)
+    try:
+        pid = want["pid"]
+        r = exray(args.exray, "--pid", str(pid))
+        check(r.returncode == 1 and "without symbols" in r.stderr, f"stripped: exit {r.returncode}: {r.stderr}")
+        plain = os.path.join(args.scratch, "live-plain")
+        build(src, plain, env)
+        r = exray(args.exray, plain, "--pid", str(pid), "--json")
+        # -s -w changes nothing the runtime lays out: the same addresses.
+        check(r.returncode == 0, f"stripped + FILE: exit {r.returncode}: {r.stderr.strip()}")
+        if r.returncode == 0:
+            doc = json.loads(r.stdout)
+            check(doc["load_bias"] == 0, f"not PIE: load bias {doc['load_bias']}")
+            check_live(doc, want, pid, "stripped + FILE")
+    finally:
+        stop(p)
+
+    s = subprocess.Popen(["sleep", "30"])
+    try:
+        r = exray(args.exray, "--pid", str(s.pid))
+        check(r.returncode == 1 and "not a Go process" in r.stderr, f"sleep: exit {r.returncode}: {r.stderr}")
+    finally:
+        s.kill()
+        s.wait()
+    r = exray(args.exray, "--pid", str(s.pid))  # reaped: gone
+    check(r.returncode == 1 and "no such process" in r.stderr, f"gone: exit {r.returncode}: {r.stderr}")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

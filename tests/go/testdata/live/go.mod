@@ -1,0 +1,3 @@
+module example.com/livefix
+
+go 1.19
