@@ -15,13 +15,15 @@ struct KeyFields {
   std::vector<const char*> fields;  // "stack.lo": member lo of the struct type of member stack
 };
 
-// The fields shown for each structure (runtime/runtime2.go, mheap.go, mcache.go).
+// The fields shown for each structure (runtime/runtime2.go, mheap.go, mcache.go,
+// mstats.go, mgcpacer.go).
 // gFree.n and ngsys are what gcount() (runtime.NumGoroutine) subtracts from
 // allglen; gFree is an unnamed struct type, found by the name the compiler
 // gives it (kGFreeTypes).
 const std::vector<KeyFields>& Keys() {
   static const std::vector<KeyFields> k = {
-      {"runtime.g", {"stack.lo", "stack.hi", "stackguard0", "m", "sched", "atomicstatus", "goid", "waitreason"}},
+      {"runtime.g",
+       {"stack.lo", "stack.hi", "stackguard0", "m", "sched", "atomicstatus", "goid", "waitreason", "startpc"}},
       {"runtime.m", {"g0", "curg", "p", "id", "procid", "alllink", "mstartfn"}},
       {"runtime.p", {"id", "status", "m", "runqhead", "runqtail", "runq", "mcache", "gFree.n"}},
       {"runtime.schedt",
@@ -29,6 +31,8 @@ const std::vector<KeyFields>& Keys() {
       {"runtime.mspan", {"next", "startAddr", "npages", "spanclass", "allocCount", "state"}},
       {"runtime.mcache", {"alloc"}},
       {"runtime.mheap", {"allspans", "arenas", "pagesInUse"}},
+      {"runtime.mstats", {"numgc"}},                          // mstats.go: GC cycles completed
+      {"runtime.gcControllerState", {"heapLive", "heapInUse"}},  // mgcpacer.go: heap bytes
   };
   return k;
 }
@@ -75,7 +79,8 @@ RuntimeLayout Go119Amd64() {
         {"sched", 56, 56, "runtime.gobuf"},
         {"atomicstatus", 144, 4, "uint32"},
         {"goid", 152, 8, "int64"},
-        {"waitreason", 176, 1, "runtime.waitReason"}}},
+        {"waitreason", 176, 1, "runtime.waitReason"},
+        {"startpc", 312, 8, "uintptr"}}},
       {"runtime.m",
        1008,
        {{"g0", 0, 8, "*runtime.g"},
@@ -121,6 +126,10 @@ RuntimeLayout Go119Amd64() {
        {{"allspans", 65856, 24, "[]*runtime.mspan"},
         {"pagesInUse", 65880, 8, "runtime/internal/atomic.Uint64"},
         {"arenas", 65936, 8, "[1]*[4194304]*runtime.heapArena"}}},
+      {"runtime.mstats", 13512, {{"numgc", 7704, 4, "uint32"}}},
+      {"runtime.gcControllerState",
+       424,
+       {{"heapLive", 136, 8, "uint64"}, {"heapInUse", 304, 8, "runtime.sysMemStat"}}},
   };
   return l;
 }
