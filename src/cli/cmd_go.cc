@@ -80,6 +80,7 @@ int PrintLive(int pid, const std::string& file, bool json, std::ostream& out, st
   elf::ElfAddressSpace as(opened->elf);
   GoDiveOptions opts;
   opts.runtime = true;
+  opts.pclntab = true;  // the goroutines' start functions: the runtime's own or the program's
   const GoDive dive = DiveGo(opened->elf, as, opts);
   if (!dive.build_info_ok() && !dive.pclntab_ok()) {
     err << who << ": " << path << ": not a Go process (no Go build info or pclntab in its executable)\n";
@@ -109,6 +110,12 @@ int PrintLive(int pid, const std::string& file, bool json, std::ostream& out, st
     if (s.type == 1 /* PT_LOAD */) in.loads.push_back({s.vaddr, s.offset, s.filesz});
   in.pie = opened->elf.header.type == 3;  // ET_DYN
   in.minor = dive.minor.value_or(0);
+  if (const go::Pclntab* t = dive.pclntab_ok())
+    in.func_at = [t](uint64_t pc) -> std::optional<std::string> {
+      const std::optional<go::Location> l = t->Lookup(pc);
+      if (!l || !l->function) return std::nullopt;
+      return std::string(l->function->name);
+    };
   auto live_or = trace::ReadGoLive(in);
   if (!live_or) {
     err << who << ": " << live_or.error().message << '\n';
@@ -162,7 +169,8 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   app.add_option("--type", type_name, "one type in detail (fields, methods, element types), by reflect's name: main.T");
   bool runtime = false;
   app.add_flag("--runtime", runtime,
-               "the runtime's g, m, p, schedt, mspan, mcache and mheap layouts (DWARF, else a table per release) and globals");
+               "the runtime's g, m, p, schedt, mspan, mcache, mheap, mstats and gcControllerState layouts (DWARF, else a "
+               "table per release) and globals");
   int pid = 0;
   app.add_option("--pid", pid,
                  "a running Go program: goroutines by status, Ps, Ms and threads, read from /proc/PID/mem "

@@ -34,7 +34,12 @@ void GoLiveToText(const GoLiveReport& r, std::ostream& out) {
   for (const trace::GoLiveCount& c : g.by_status) s += fmt::format(" {} {},", Safe(c.name), c.count);
   s.pop_back();
   s += "\n";
-  for (const trace::GoLiveCount& c : g.waiting) s += fmt::format("    waiting: {:>6}  {}\n", c.count, Safe(c.name));
+  if (g.user_live)
+    s += fmt::format("  not dead: {} the program's, {} the runtime's own (isSystemGoroutine)\n", *g.user_live,
+                     g.system_live.value_or(0));
+  for (const trace::GoLiveCount& c : g.waiting)
+    s += g.user_live ? fmt::format("    waiting: {:>6}  {:<22}  ({} the program's)\n", c.count, Safe(c.name), c.user)
+                     : fmt::format("    waiting: {:>6}  {}\n", c.count, Safe(c.name));
   size_t in_task = 0;
   for (const trace::GoLiveM& m : g.ms) in_task += m.in_task;
   s += fmt::format("\nMs {} (allm), {} of them in /proc/{}/task; threads {} (/proc/{}/status), {} in task/\n",
@@ -43,6 +48,10 @@ void GoLiveToText(const GoLiveReport& r, std::ostream& out) {
     s += fmt::format("  m{:<4} thread {}{}\n", m.id, m.procid, m.in_task ? "" : "  (not in task/)");
   s += fmt::format("\nkernel: VmRSS {}, RssAnon {}, RssFile {}\n", Kb(g.vm_rss_kb), Kb(g.rss_anon_kb),
                    Kb(g.rss_file_kb));
+  if (g.heap_in_use && g.heap_live)
+    s += fmt::format("heap:   in use {} (gcController.heapInUse), live {} (heapLive)\n", Kb(*g.heap_in_use / 1024),
+                     Kb(*g.heap_live / 1024));
+  if (g.gc_cycles) s += fmt::format("GC:     {} cycles completed (memstats.numgc)\n", *g.gc_cycles);
   s += fmt::format("read with {} preads of /proc/{}/mem\n", g.reads, g.pid);
   for (const std::string& n : g.notes) s += fmt::format("note: {}\n", Safe(n));
   for (const std::string& w : r.warnings) s += fmt::format("warning: {}\n", Safe(w));
@@ -81,6 +90,8 @@ void GoLiveToJson(const GoLiveReport& r, int indent, std::ostream& out) {
   w.Key("p_gfree");
   w.Int(g.p_gfree);
   w.Field("ngsys", static_cast<uint64_t>(g.ngsys));
+  w.Field("user", g.user_live);
+  w.Field("system", g.system_live);
   w.Key("by_status");
   w.BeginObject();
   for (const trace::GoLiveCount& c : g.by_status) w.Field(c.name, c.count);
@@ -91,6 +102,7 @@ void GoLiveToJson(const GoLiveReport& r, int indent, std::ostream& out) {
     w.BeginObject();
     w.Field("reason", c.name);
     w.Field("count", c.count);
+    if (g.user_live) w.Field("user", c.user);
     w.EndObject();
   }
   w.EndArray();
@@ -119,6 +131,12 @@ void GoLiveToJson(const GoLiveReport& r, int indent, std::ostream& out) {
   w.Field("vm_rss_kb", g.vm_rss_kb);
   w.Field("rss_anon_kb", g.rss_anon_kb);
   w.Field("rss_file_kb", g.rss_file_kb);
+  w.EndObject();
+  w.Key("gc");
+  w.BeginObject();
+  w.Field("cycles", g.gc_cycles);
+  w.Field("heap_in_use", g.heap_in_use);
+  w.Field("heap_live", g.heap_live);
   w.EndObject();
   w.Field("reads", g.reads);
   w.Key("notes");

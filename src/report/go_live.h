@@ -26,13 +26,16 @@ inline constexpr std::string_view kGcountDefinition =
 
 /// A header line (pid, executable, release, layout, load bias), GOMAXPROCS
 /// and Ps, goroutines with their definition, by status and wait reason, the
-/// Ms against /proc's threads, the kernel's memory figures, the notes.
+/// Ms against /proc's threads, the kernel's memory figures beside the heap's
+/// and the GC cycles, the notes.
 void GoLiveToText(const GoLiveReport& r, std::ostream& out);
 /// {pid, path, go, layout: {source, table_range}, load_bias, gomaxprocs,
 /// procs, goroutines: {count, definition, allglen, allgs_read, sched_gfree,
-/// p_gfree, ngsys, by_status: {name: n}, waiting: [{reason, count}]}, ms:
+/// p_gfree, ngsys, user, system, by_status: {name: n}, waiting: [{reason,
+/// count, user?}]}, ms:
 /// [{id, procid, in_task}], threads: {status, task: [tid]}, memory: {vm_rss_kb,
-/// rss_anon_kb, rss_file_kb}, reads, notes, warnings}.
+/// rss_anon_kb, rss_file_kb}, gc: {cycles, heap_in_use, heap_live} (null
+/// when not read), reads, notes, warnings}.
 void GoLiveToJson(const GoLiveReport& r, int indent, std::ostream& out);
 
 }  // namespace exray

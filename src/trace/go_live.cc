@@ -387,7 +387,8 @@ Result<GoLive> ReadGoLive(const GoLiveInput& in) {
     live.notes.push_back(fmt::format("allgs holds {} goroutines: the first {} are read", ng, kMaxLiveGoroutines));
     ng = kMaxLiveGoroutines;
   }
-  std::map<std::string, uint64_t> by_status, waiting;
+  std::map<std::string, uint64_t> by_status;
+  std::map<std::string, std::pair<uint64_t, uint64_t>> waiting;  // reason -> all, user
   for (const char* s : {"idle", "runnable", "running", "syscall", "waiting", "dead"}) by_status[s] = 0;
   if (ng) {
     auto gs_or = mem.Read(U64(*allgs_or, 0), ng * 8, "allgs' array");
@@ -395,8 +396,19 @@ Result<GoLive> ReadGoLive(const GoLiveInput& in) {
     std::vector<uint64_t> gs;
     for (uint64_t i = 0; i < ng; ++i)
       if (uint64_t g = U64(*gs_or, i * 8)) gs.push_back(g);
-    const uint64_t lo = std::min(g_status->offset, g_wait->offset);
-    const uint64_t hi = std::max(g_status->offset + 4, g_wait->offset + 1);
+    auto g_startpc = lay.Field("runtime.g", "startpc");
+    const bool classify = g_startpc.ok() && in.func_at;
+    uint64_t lo = std::min(g_status->offset, g_wait->offset);
+    uint64_t hi = std::max(g_status->offset + 4, g_wait->offset + 1);
+    if (classify) {
+      lo = std::min(lo, g_startpc->offset);
+      hi = std::max(hi, g_startpc->offset + 8);
+      live.user_live = 0;
+      live.system_live = 0;
+    } else {
+      live.notes.push_back("the runtime's goroutines are not told from the program's: no g.startpc or no pclntab");
+    }
+    std::map<uint64_t, bool> system_at;  // startpc -> the runtime's own
     uint64_t unreadable = 0;
     auto g_or = ReadScattered(mem, gs, lo, hi, "g", in.pid, &unreadable);
     if (!g_or) return g_or.error();
@@ -405,10 +417,27 @@ Result<GoLive> ReadGoLive(const GoLiveInput& in) {
     for (const auto& [addr, b] : *g_or) {
       const uint32_t status = U32(b, g_status->offset - lo) & ~0x1000u;  // _Gscan is a bit on top
       by_status[StatusName(status)]++;
+      bool user = false;
+      if (classify && status != 6 /* _Gdead */) {
+        const uint64_t pc = U64(b, g_startpc->offset - lo) - bias;
+        auto it = system_at.find(pc);
+        if (it == system_at.end()) {
+          // isSystemGoroutine (Go 1.19 runtime/traceback.go), with runfinq
+          // the runtime's as newproc1 counted it in ngsys.
+          const std::optional<std::string> f = in.func_at(pc);
+          const bool system = f && f->rfind("runtime.", 0) == 0 && *f != "runtime.main" &&
+                              *f != "runtime.handleAsyncEvent";
+          it = system_at.emplace(pc, system).first;
+        }
+        user = !it->second;
+        ++*(user ? live.user_live : live.system_live);
+      }
       if (status != 4) continue;
       const uint8_t reason = b[g_wait->offset - lo];
       std::string name = in.minor == 19 ? WaitReasonName119(reason) : std::string();
-      waiting[name.empty() ? fmt::format("reason {}", reason) : name]++;
+      auto& w = waiting[name.empty() ? fmt::format("reason {}", reason) : name];
+      ++w.first;
+      w.second += user;
     }
   }
   for (const char* s : {"idle", "runnable", "running", "syscall", "waiting", "dead"}) {
@@ -416,7 +445,7 @@ Result<GoLive> ReadGoLive(const GoLiveInput& in) {
     by_status.erase(s);
   }
   for (const auto& [name, n] : by_status) live.by_status.push_back({name, n});
-  for (const auto& [name, n] : waiting) live.waiting.push_back({name, n});
+  for (const auto& [name, n] : waiting) live.waiting.push_back({name, n.first, n.second});
   std::stable_sort(live.waiting.begin(), live.waiting.end(),
                    [](const GoLiveCount& a, const GoLiveCount& b) { return a.count > b.count; });
   // gcount() (runtime/proc.go), as NumGoroutine returns it.
@@ -445,6 +474,35 @@ Result<GoLive> ReadGoLive(const GoLiveInput& in) {
     }
     closedir(d);
     std::sort(live.tasks.begin(), live.tasks.end());
+  }
+
+  // The GC's figures: optional (a release whose layout lacks them still
+  // gives the rest), a note says which are missing.
+  {
+    auto numgc = lay.Field("runtime.mstats", "numgc");
+    auto memstats = lay.Global("runtime.memstats", bias);
+    if (numgc && memstats) {
+      auto b_or = mem.Read(*memstats + numgc->offset, 4, "memstats.numgc");
+      if (!b_or) return b_or.error();
+      live.gc_cycles = U32(*b_or, 0);
+    } else {
+      live.notes.push_back("GC cycles not read: the layout has no runtime.mstats.numgc, or memstats was not found");
+    }
+    auto in_use = lay.Field("runtime.gcControllerState", "heapInUse");
+    auto heap_live = lay.Field("runtime.gcControllerState", "heapLive");
+    auto controller = lay.Global("runtime.gcController", bias);
+    if (in_use && heap_live && controller) {
+      const uint64_t lo = std::min(in_use->offset, heap_live->offset);
+      const uint64_t hi = std::max(in_use->offset, heap_live->offset) + 8;
+      auto b_or = mem.Read(*controller + lo, hi - lo, "runtime.gcController");
+      if (!b_or) return b_or.error();
+      live.heap_in_use = U64(*b_or, in_use->offset - lo);
+      live.heap_live = U64(*b_or, heap_live->offset - lo);
+    } else {
+      live.notes.push_back(
+          "heap figures not read: the layout has no runtime.gcControllerState.heapInUse and heapLive, or "
+          "gcController was not found");
+    }
   }
 
   // allm, along alllink: one read per M, bounded, a cycle stopped.

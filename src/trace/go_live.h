@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,9 +14,9 @@
 namespace exray::trace {
 
 /// The /proc files of one process, opened before exray's own sandbox: with
-/// Landlock in force, opening /proc/PID/mem, maps or exe of a process outside
-/// the sandbox is a ptrace access the kernel refuses, while reading a
-/// descriptor opened earlier is not.
+/// Landlock in force, opening /proc/PID/mem of a process outside the sandbox
+/// is a ptrace access the kernel refuses, while reading a descriptor opened
+/// earlier is not (maps and exe are opened with it).
 struct ProcFiles {
   int pid = 0;
   int mem_fd = -1, maps_fd = -1, exe_fd = -1;
@@ -44,6 +45,9 @@ struct GoLiveInput {
   std::vector<LoadSegment> loads;
   bool pie = false;  // ET_DYN: mapped at a base chosen at exec
   int minor = 0;     // the Go release (1.minor): wait reasons are named for 1.19 only
+  // The function at a link-time pc (from the pclntab), or nullopt: tells the
+  // runtime's own goroutines from the program's by g.startpc.
+  std::function<std::optional<std::string>(uint64_t pc)> func_at;
 };
 
 struct GoLiveM {
@@ -55,6 +59,7 @@ struct GoLiveM {
 struct GoLiveCount {
   std::string name;
   uint64_t count = 0;
+  uint64_t user = 0;  // of those, the program's (not the runtime's own)
 };
 
 struct GoLive {
@@ -69,10 +74,20 @@ struct GoLive {
   uint32_t ngsys = 0;
   std::vector<GoLiveCount> by_status;  // idle, runnable, running, syscall, waiting, dead, then any other
   std::vector<GoLiveCount> waiting;    // wait reasons of the waiting ones, most first
+  // Walked in allgs, not dead, by isSystemGoroutine's rule (Go 1.19
+  // runtime/traceback.go: started in a runtime.* function other than
+  // runtime.main; the finalizer goroutine counts as the runtime's); nullopt
+  // when the layout has no g.startpc or there is no pclntab.
+  std::optional<uint64_t> user_live, system_live;
   std::vector<GoLiveM> ms;
   uint64_t threads = 0;                 // Threads: of /proc/PID/status
   std::vector<uint64_t> tasks;          // /proc/PID/task, sorted
   std::optional<uint64_t> vm_rss_kb, rss_anon_kb, rss_file_kb;
+  // The GC's figures, when the layout has them: memstats.numgc (cycles
+  // completed), gcController.heapInUse (bytes in in-use spans) and heapLive
+  // (bytes marked live by the last cycle, plus allocated since).
+  std::optional<uint32_t> gc_cycles;
+  std::optional<uint64_t> heap_in_use, heap_live;
   uint64_t reads = 0;                   // pread calls on /proc/PID/mem
   std::vector<std::string> notes;
 };

@@ -10,8 +10,13 @@ receive, in time.Sleep and, locked to OS threads, in a select, prints its pid,
 runtime.NumGoroutine() and runtime.GOMAXPROCS(0), and waits on stdin. If
 /proc/PID/mem cannot be read (ptrace access refused), exit 77. Requires:
  - the goroutine count equal to NumGoroutine exactly, with gcount's definition;
- - "chan receive", "sleep" and "select" counted as created;
+ - "chan receive", "sleep" and "select" counted as created among the
+   program's goroutines (told from the runtime's by their start function),
+   the program's not-dead goroutines equal to NumGoroutine too, and the
+   runtime's equal to sched.ngsys;
  - GOMAXPROCS equal, and as many Ps;
+ - the GC cycles equal to MemStats.NumGC (the fixture runs two), heap
+   figures read;
  - every M's thread id in /proc/PID/task, as many Ms as threads, and the
    thread count equal to /proc/PID/status's and to the task list's length;
  - the same through `exray go FILE --pid PID`, FILE the program itself;
@@ -58,7 +63,7 @@ def exray(exe, *args):
 
 
 def start(binary):
-    """Runs the fixture; returns (process, {pid, goroutines, gomaxprocs, chan, sleep, select})."""
+    """Runs the fixture; returns (process, {pid, goroutines, gomaxprocs, chan, sleep, select, numgc})."""
     p = subprocess.Popen([binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     words = p.stdout.readline().split()
     return p, {words[i]: int(words[i + 1]) for i in range(0, len(words) - 1, 2)}
@@ -91,8 +96,16 @@ def check_live(doc, want, pid, label):
     check(g["definition"].startswith("gcount: allglen - sched.gFree.n - sched.ngsys"),
           f"{label}: definition {g['definition']!r}")
     waiting = {w["reason"]: w["count"] for w in g["waiting"]}
+    # The program's own goroutines: the runtime's may wait for the same
+    # reasons (its scavenger sleeps with "sleep" after a GC).
+    user = {w["reason"]: w["user"] for w in g["waiting"]}
     for reason, key in (("chan receive", "chan"), ("sleep", "sleep"), ("select", "select")):
-        check(waiting.get(reason) == want[key], f"{label}: {reason} {waiting.get(reason)} != {want[key]} ({waiting})")
+        check(user.get(reason) == want[key], f"{label}: {reason} {user.get(reason)} != {want[key]} ({g['waiting']})")
+        check(waiting.get(reason, 0) >= want[key], f"{label}: {reason} {waiting.get(reason)} < {want[key]}")
+    # Walked one by one, the program's goroutines that are not dead are what
+    # gcount counts: the two definitions agree on a program at rest.
+    check(g["user"] == want["goroutines"], f"{label}: the program's goroutines {g['user']} != {want['goroutines']}")
+    check(g["system"] == g["ngsys"], f"{label}: the runtime's goroutines {g['system']} != ngsys {g['ngsys']}")
     check(g["by_status"]["waiting"] == sum(waiting.values()), f"{label}: waiting {g['by_status']} vs {waiting}")
     check(g["by_status"]["waiting"] >= want["chan"] + want["sleep"] + want["select"], f"{label}: by_status")
     check(doc["gomaxprocs"] == want["gomaxprocs"], f"{label}: GOMAXPROCS {doc['gomaxprocs']} != {want['gomaxprocs']}")
@@ -106,6 +119,9 @@ def check_live(doc, want, pid, label):
           f"{label}: threads {doc['threads']['status']} != /proc's {status_threads(pid)} / {len(t)}")
     check(doc["threads"]["task"] == t, f"{label}: task list {doc['threads']['task']} != {t}")
     check(all(doc["memory"][k] for k in ("vm_rss_kb", "rss_anon_kb", "rss_file_kb")), f"{label}: memory {doc['memory']}")
+    gc = doc["gc"]
+    check(gc["cycles"] == want["numgc"], f"{label}: GC cycles {gc['cycles']} != MemStats.NumGC {want['numgc']}")
+    check((gc["heap_in_use"] or 0) > 0 and (gc["heap_live"] or 0) > 0, f"{label}: heap {gc}")
     check(doc["notes"] == [], f"{label}: notes {doc['notes']}")
 
 

@@ -1,8 +1,9 @@
 // The fixture of tests/go/live_check.py: a Go program in a known state for
 // `exray go --pid`. It starts goroutines blocked in a channel receive, in
 // time.Sleep and, locked to their own OS threads (so extra Ms), in a select;
-// prints its pid, runtime.NumGoroutine() and runtime.GOMAXPROCS(0) on one
-// line, and waits until stdin closes.
+// runs the GC twice; prints its pid, runtime.NumGoroutine(),
+// runtime.GOMAXPROCS(0) and MemStats.NumGC on one line, and waits until stdin
+// closes.
 package main
 
 import (
@@ -49,8 +50,13 @@ func main() {
 	started.Wait()
 	// Let the last ones reach their blocking call.
 	time.Sleep(300 * time.Millisecond)
-	fmt.Printf("pid %d goroutines %d gomaxprocs %d chan %d sleep %d select %d\n", os.Getpid(),
-		runtime.NumGoroutine(), runtime.GOMAXPROCS(0), nChan, nSleep, nLocked)
+	// Two GC cycles at least, so memstats.numgc is not zero.
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Printf("pid %d goroutines %d gomaxprocs %d chan %d sleep %d select %d numgc %d\n", os.Getpid(),
+		runtime.NumGoroutine(), runtime.GOMAXPROCS(0), nChan, nSleep, nLocked, ms.NumGC)
 	buf := make([]byte, 1)
 	for {
 		if _, err := os.Stdin.Read(buf); err != nil {
