@@ -44,6 +44,19 @@ TEST(GoCli, RuntimeGoesAloneOnOneFile) {
   EXPECT_EQ(Cli({"go", "/bin/ls", "--runtime"}).rc, 1);  // not a Go binary
 }
 
+// --pid: an integer, at most one file, only --json beside it; a pid above
+// any pid_max (2^22) is no process.
+TEST(GoCli, PidUsage) {
+  EXPECT_EQ(Cli({"go"}).rc, 2);
+  EXPECT_EQ(Cli({"go", "--pid", "abc"}).rc, 2);
+  EXPECT_EQ(Cli({"go", "--pid", "0"}).rc, 2);
+  EXPECT_EQ(Cli({"go", "--pid", "1", "--runtime"}).rc, 2);
+  EXPECT_EQ(Cli({"go", "/bin/ls", "/bin/sh", "--pid", "1"}).rc, 2);
+  CliRun r = Cli({"go", "--pid", "2147483000"});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.err.find("no such process"), std::string::npos) << r.err;
+}
+
 // Debian's gofmt is Go 1.19 for linux/amd64, stripped: the table, and no globals.
 TEST(GoCli, RuntimeOfAStrippedGo119BinaryComesFromTheTable) {
   if (!std::filesystem::exists(kGofmt)) GTEST_SKIP() << kGofmt << " is missing";
@@ -52,7 +65,7 @@ TEST(GoCli, RuntimeOfAStrippedGo119BinaryComesFromTheTable) {
   auto j = nlohmann::json::parse(r.out)["runtime"];
   EXPECT_EQ(j["source"], "table");
   EXPECT_EQ(j["table_range"], "go1.19 linux/amd64");
-  ASSERT_EQ(j["structs"].size(), 7u);
+  ASSERT_EQ(j["structs"].size(), 9u);
   EXPECT_EQ(j["structs"][0]["name"], "runtime.g");
   EXPECT_EQ(j["structs"][0]["size"], 392);
   ASSERT_EQ(j["globals"].size(), 10u);
