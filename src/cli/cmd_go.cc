@@ -169,7 +169,7 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   app.add_option("--type", type_name, "one type in detail (fields, methods, element types), by reflect's name: main.T");
   bool runtime = false;
   app.add_flag("--runtime", runtime,
-               "the runtime's g, m, p, schedt, mspan, mcache, mheap, mstats and gcControllerState layouts (DWARF, else a "
+               "the runtime's g, m, p, schedt, mspan, mcache, mheap, mstats, gcControllerState and heapStatsDelta layouts (DWARF, else a "
                "table per release) and globals");
   int pid = 0;
   app.add_option("--pid", pid,

@@ -26,16 +26,19 @@ inline constexpr std::string_view kGcountDefinition =
 
 /// A header line (pid, executable, release, layout, load bias), GOMAXPROCS
 /// and Ps, goroutines with their definition, by status and wait reason, the
-/// Ms against /proc's threads, the kernel's memory figures beside the heap's
-/// and the GC cycles, the notes.
+/// Ms against /proc's threads, the kernel's memory by kind beside what
+/// ReadMemStats would say and why the two differ, the GC cycles, the notes.
 void GoLiveToText(const GoLiveReport& r, std::ostream& out);
 /// {pid, path, go, layout: {source, table_range}, load_bias, gomaxprocs,
 /// procs, goroutines: {count, definition, allglen, allgs_read, sched_gfree,
 /// p_gfree, ngsys, user, system, by_status: {name: n}, waiting: [{reason,
 /// count, user?}]}, ms:
 /// [{id, procid, in_task}], threads: {status, task: [tid]}, memory: {vm_rss_kb,
-/// rss_anon_kb, rss_file_kb}, gc: {cycles, heap_in_use, heap_live} (null
-/// when not read), reads, notes, warnings}.
+/// rss_anon_kb, rss_file_kb, by_kind: [{kind, vmas, size_kb, rss_kb}]}, gc:
+/// {cycles, heap_live, memstats: {sys, heap_sys, heap_inuse, heap_idle,
+/// heap_released, heap_alloc, total_alloc, stack_inuse, stack_sys, mspan_sys,
+/// mcache_sys, buckhash_sys, gc_sys, other_sys}} (null when not read), reads,
+/// notes, warnings}.
 void GoLiveToJson(const GoLiveReport& r, int indent, std::ostream& out);
 
 }  // namespace exray

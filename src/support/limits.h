@@ -482,6 +482,9 @@ inline constexpr uint64_t kMaxLiveTasks = 1u << 16;
 inline constexpr uint64_t kMaxLiveRead = 1u << 20;
 /// Unwanted bytes read between two g structs rather than a second read.
 inline constexpr uint64_t kLiveReadGap = 4096;
+/// Numbers read from an NSpid line: Linux nests at most 32 pid namespaces
+/// (MAX_PID_NS_LEVEL).
+inline constexpr size_t kMaxPidNamespaces = 32;
 
 }  // namespace exray::trace
 

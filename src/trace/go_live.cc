@@ -186,6 +186,11 @@ class Layout {
     }
     return Error{fmt::format("the runtime layout has no {}.{}: the goroutines cannot be read", st, name)};
   }
+  std::optional<uint64_t> StructSize(std::string_view st) const {
+    for (const go::RuntimeStruct& s : l_.structs)
+      if (s.name == st) return s.size;
+    return std::nullopt;
+  }
   Result<uint64_t> Global(std::string_view name, uint64_t bias) const {
     for (const go::RuntimeGlobal& g : l_.globals)
       if (g.name == name && g.address) return *g.address + bias;
@@ -225,6 +230,113 @@ Result<uint64_t> LoadBias(const GoLiveInput& in, const ProcFiles& pf, std::strin
                            in.pid, in.pid)};
 }
 
+
+// The NSpid line of a /proc status file: one number per pid namespace the
+// task is in, the outermost first.
+std::vector<uint64_t> NsPids(std::string_view status) {
+  std::vector<uint64_t> out;
+  const size_t at = status.find("\nNSpid:");
+  if (at == std::string_view::npos) return out;
+  std::string_view line = status.substr(at + 7);
+  line = line.substr(0, line.find('\n'));
+  while (!line.empty() && out.size() < kMaxPidNamespaces) {
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    uint64_t v = 0;
+    auto [p, ec] = std::from_chars(line.data(), line.data() + line.size(), v);
+    if (ec != std::errc()) break;
+    out.push_back(v);
+    line.remove_prefix(static_cast<size_t>(p - line.data()));
+  }
+  return out;
+}
+size_t NsPidDepth(std::string_view status) { return NsPids(status).size(); }
+std::optional<uint64_t> InnermostNsPid(std::string_view status) {
+  std::vector<uint64_t> v = NsPids(status);
+  if (v.empty()) return std::nullopt;
+  return v.back();
+}
+
+// The words ReadMemStats derives its figures from: gcController's heap and
+// allocation totals (one read), memstats' metadata figures and the three
+// deltas of its heapStats ring (one read of the span holding them). Missing
+// fields are not an error: the reason, and no figures.
+struct MemStatsRead {
+  std::optional<GoMemStats> stats;
+  std::string missing;
+};
+Result<MemStatsRead> ReadMemStats(Mem& mem, const Layout& lay, uint64_t bias) {
+  MemStatsRead out;
+  struct Want {
+    const char* st;
+    const char* name;
+    uint64_t* dst;
+  };
+  GoMemStats m;
+  const std::vector<Want> controller = {
+      {"runtime.gcControllerState", "heapInUse", &m.heap_in_use},
+      {"runtime.gcControllerState", "heapFree", &m.heap_free},
+      {"runtime.gcControllerState", "heapReleased", &m.heap_released},
+      {"runtime.gcControllerState", "totalAlloc", &m.total_alloc},
+      {"runtime.gcControllerState", "totalFree", &m.total_free}};
+  const std::vector<Want> stats = {{"runtime.mstats", "stacks_sys", &m.stacks_sys},
+                                   {"runtime.mstats", "mspan_sys", &m.mspan_sys},
+                                   {"runtime.mstats", "mcache_sys", &m.mcache_sys},
+                                   {"runtime.mstats", "buckhash_sys", &m.buckhash_sys},
+                                   {"runtime.mstats", "gcMiscSys", &m.gc_misc_sys},
+                                   {"runtime.mstats", "other_sys", &m.other_sys}};
+  const std::vector<Want> delta = {{"runtime.heapStatsDelta", "inStacks", &m.stack_in_use},
+                                   {"runtime.heapStatsDelta", "inWorkBufs", &m.work_bufs},
+                                   {"runtime.heapStatsDelta", "inPtrScalarBits", &m.ptr_scalar_bits}};
+  std::vector<std::pair<const Want*, FieldRef>> c_fields, s_fields, d_fields;
+  for (auto [list, dst] : {std::pair{&controller, &c_fields}, std::pair{&stats, &s_fields}, std::pair{&delta, &d_fields}})
+    for (const Want& w : *list) {
+      auto f = lay.Field(w.st, w.name);
+      if (!f || f->size != 8) {
+        out.missing = fmt::format("memory statistics not read: the layout has no 8-byte {}.{}", w.st, w.name);
+        return out;
+      }
+      dst->emplace_back(&w, *f);
+    }
+  auto ring = lay.Field("runtime.mstats", "heapStats.stats");
+  auto delta_size = lay.StructSize("runtime.heapStatsDelta");
+  auto a_controller = lay.Global("runtime.gcController", bias);
+  auto a_memstats = lay.Global("runtime.memstats", bias);
+  if (!ring || !delta_size || *delta_size == 0 || ring->size != 3 * *delta_size || !a_controller || !a_memstats) {
+    out.missing =
+        "memory statistics not read: the layout has no mstats.heapStats.stats of three heapStatsDelta, or "
+        "memstats or gcController was not found";
+    return out;
+  }
+  // One read per struct, over the span of the fields wanted.
+  auto read_span = [&](uint64_t base, const std::vector<std::pair<const Want*, FieldRef>>& fs, uint64_t extra_lo,
+                       uint64_t extra_hi, const char* what) -> Result<std::pair<uint64_t, std::vector<uint8_t>>> {
+    uint64_t lo = extra_lo, hi = extra_hi;
+    for (const auto& [w, f] : fs) {
+      lo = std::min(lo, f.offset);
+      hi = std::max(hi, f.offset + 8);
+    }
+    if (hi - lo > kMaxLiveRead) return Error{fmt::format("{}: the fields wanted span {} bytes", what, hi - lo)};
+    auto b_or = mem.Read(base + lo, hi - lo, what);
+    if (!b_or) return b_or.error();
+    for (const auto& [w, f] : fs) *w->dst = U64(*b_or, f.offset - lo);
+    return std::pair{lo, std::move(*b_or)};
+  };
+  auto c_or = read_span(*a_controller, c_fields, UINT64_MAX, 0, "runtime.gcController");
+  if (!c_or) return c_or.error();
+  auto s_or = read_span(*a_memstats, s_fields, ring->offset, ring->offset + ring->size, "runtime.memstats");
+  if (!s_or) return s_or.error();
+  // consistentHeapStats.read merges the three deltas; their sum is the total
+  // whichever generation writers are on.
+  const auto& [s_lo, s_bytes] = *s_or;
+  for (const auto& [w, f] : d_fields) {
+    int64_t sum = 0;
+    for (uint64_t i = 0; i < 3; ++i)
+      sum += static_cast<int64_t>(U64(s_bytes, ring->offset - s_lo + i * *delta_size + f.offset));
+    *w->dst = sum > 0 ? static_cast<uint64_t>(sum) : 0;
+  }
+  out.stats = m;
+  return out;
+}
 }  // namespace
 
 const ProcFiles& OpenProcFiles(int pid) {
@@ -244,6 +356,8 @@ const ProcFiles& OpenProcFiles(int pid) {
     open_one("mem", &f.mem_fd, &f.mem_errno);
     open_one("maps", &f.maps_fd, &f.maps_errno);
     open_one("exe", &f.exe_fd, &f.exe_errno);
+    int smaps_errno = 0;
+    open_one("smaps", &f.smaps_fd, &smaps_errno);
     char buf[4096];
     const ssize_t n = readlink((dir + "/exe").c_str(), buf, sizeof buf - 1);
     if (n > 0) f.exe_path.assign(buf, static_cast<size_t>(n));
@@ -475,6 +589,15 @@ Result<GoLive> ReadGoLive(const GoLiveInput& in) {
     closedir(d);
     std::sort(live.tasks.begin(), live.tasks.end());
   }
+  // In a pid namespace of its own (exray run's sandbox) a thread has another
+  // number there, and that one is what the M recorded (gettid).
+  if (NsPidDepth(status) > 1) {
+    for (uint64_t tid : live.tasks) {
+      const std::string ts = ReadSmallFile(fmt::format("/proc/{}/task/{}/status", in.pid, tid), kMaxProcText);
+      if (auto ns = InnermostNsPid(ts)) live.tasks_ns.push_back(*ns);
+    }
+    std::sort(live.tasks_ns.begin(), live.tasks_ns.end());
+  }
 
   // The GC's figures: optional (a release whose layout lacks them still
   // gives the rest), a note says which are missing.
@@ -488,21 +611,30 @@ Result<GoLive> ReadGoLive(const GoLiveInput& in) {
     } else {
       live.notes.push_back("GC cycles not read: the layout has no runtime.mstats.numgc, or memstats was not found");
     }
-    auto in_use = lay.Field("runtime.gcControllerState", "heapInUse");
     auto heap_live = lay.Field("runtime.gcControllerState", "heapLive");
     auto controller = lay.Global("runtime.gcController", bias);
-    if (in_use && heap_live && controller) {
-      const uint64_t lo = std::min(in_use->offset, heap_live->offset);
-      const uint64_t hi = std::max(in_use->offset, heap_live->offset) + 8;
-      auto b_or = mem.Read(*controller + lo, hi - lo, "runtime.gcController");
+    if (heap_live && controller) {
+      auto b_or = mem.Read(*controller + heap_live->offset, 8, "gcController.heapLive");
       if (!b_or) return b_or.error();
-      live.heap_in_use = U64(*b_or, in_use->offset - lo);
-      live.heap_live = U64(*b_or, heap_live->offset - lo);
+      live.heap_live = U64(*b_or, 0);
     } else {
       live.notes.push_back(
-          "heap figures not read: the layout has no runtime.gcControllerState.heapInUse and heapLive, or "
-          "gcController was not found");
+          "heapLive not read: the layout has no runtime.gcControllerState.heapLive, or gcController was not found");
     }
+    auto ms_or = ReadMemStats(mem, lay, bias);
+    if (!ms_or) return ms_or.error();
+    if (ms_or->stats) live.memstats = ms_or->stats;
+    else live.notes.push_back(ms_or->missing);
+  }
+
+  // The kernel's view of the same memory, by kind.
+  if (pf.smaps_fd >= 0) {
+    GroupingInput gi;
+    gi.program = pf.exe_path;
+    gi.go = true;
+    live.memory = GroupMemory(ParseSmaps(ReadFd(pf.smaps_fd, kMapsTextCap)), gi);
+  } else {
+    live.notes.push_back(fmt::format("/proc/{}/smaps could not be opened: no memory by kind", in.pid));
   }
 
   // allm, along alllink: one read per M, bounded, a cycle stopped.
@@ -525,7 +657,8 @@ Result<GoLive> ReadGoLive(const GoLiveInput& in) {
     GoLiveM gm;
     gm.id = static_cast<int64_t>(U64(*b_or, m_id->offset - m_lo));
     gm.procid = U64(*b_or, m_procid->offset - m_lo);
-    gm.in_task = std::binary_search(live.tasks.begin(), live.tasks.end(), gm.procid);
+    const std::vector<uint64_t>& ids = live.tasks_ns.empty() ? live.tasks : live.tasks_ns;
+    gm.in_task = std::binary_search(ids.begin(), ids.end(), gm.procid);
     live.ms.push_back(gm);
     m = U64(*b_or, m_alllink->offset - m_lo);
   }

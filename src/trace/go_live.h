@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "lang/go/runtime_layout.h"
+#include "trace/model.h"
 #include "support/result.h"
 
 namespace exray::trace {
@@ -19,13 +20,13 @@ namespace exray::trace {
 /// earlier is not (maps and exe are opened with it).
 struct ProcFiles {
   int pid = 0;
-  int mem_fd = -1, maps_fd = -1, exe_fd = -1;
+  int mem_fd = -1, maps_fd = -1, exe_fd = -1, smaps_fd = -1;
   int mem_errno = 0, maps_errno = 0, exe_errno = 0;  // why an open failed
   bool exists = false;                               // /proc/PID was there
   std::string exe_path;                              // readlink /proc/PID/exe
 };
 
-/// Opens /proc/PID/{mem,maps,exe} once per process and keeps them; later
+/// Opens /proc/PID/{mem,maps,exe,smaps} once per process and keeps them; later
 /// calls for the same pid return the same files. Never fails: a file that
 /// could not be opened has fd -1 and its errno.
 const ProcFiles& OpenProcFiles(int pid);
@@ -62,6 +63,35 @@ struct GoLiveCount {
   uint64_t user = 0;  // of those, the program's (not the runtime's own)
 };
 
+/// What runtime.ReadMemStats would report (Go 1.19's readmemstats_m in
+/// runtime/mstats.go), from the words it derives them from, read from outside
+/// without stopping the world: each word is current, the set is a moment's.
+/// Bytes.
+struct GoMemStats {
+  uint64_t heap_in_use = 0, heap_free = 0, heap_released = 0;  // gcController
+  uint64_t total_alloc = 0, total_free = 0;                    // gcController: HeapAlloc's terms
+  // The consistent heap statistics' ring, its three deltas summed (what
+  // consistentHeapStats.read adds up): in the heap arenas but not heap.
+  uint64_t stack_in_use = 0, work_bufs = 0, ptr_scalar_bits = 0;
+  // Mapped outside the arenas for the runtime's own metadata (memstats).
+  uint64_t stacks_sys = 0, mspan_sys = 0, mcache_sys = 0, buckhash_sys = 0, gc_misc_sys = 0, other_sys = 0;
+
+  uint64_t HeapSys() const { return heap_in_use + heap_free + heap_released; }
+  uint64_t HeapIdle() const { return heap_free + heap_released; }
+  uint64_t HeapAlloc() const { return total_alloc >= total_free ? total_alloc - total_free : 0; }
+  uint64_t StackSys() const { return stack_in_use + stacks_sys; }
+  uint64_t GCSys() const { return gc_misc_sys + work_bufs + ptr_scalar_bits; }
+  // What the runtime keeps in the arenas, released pages aside: the most
+  // of the arenas that can be resident.
+  uint64_t InArenas() const { return heap_in_use + heap_free + stack_in_use + work_bufs + ptr_scalar_bits; }
+  // Mapped outside the arenas for metadata (MSpanSys, MCacheSys, BuckHashSys,
+  // gcMiscSys, OtherSys, and stacks the OS gave: stacks_sys).
+  uint64_t OffArenaSys() const {
+    return stacks_sys + mspan_sys + mcache_sys + buckhash_sys + gc_misc_sys + other_sys;
+  }
+  uint64_t Sys() const { return HeapSys() + StackSys() + mspan_sys + mcache_sys + buckhash_sys + GCSys() + other_sys; }
+};
+
 struct GoLive {
   int pid = 0;
   uint64_t load_bias = 0;
@@ -82,12 +112,19 @@ struct GoLive {
   std::vector<GoLiveM> ms;
   uint64_t threads = 0;                 // Threads: of /proc/PID/status
   std::vector<uint64_t> tasks;          // /proc/PID/task, sorted
+  // The same threads as the process's own pid namespace numbers them (NSpid),
+  // when it is in one of its own (exray run's sandbox): M.procid is that number.
+  std::vector<uint64_t> tasks_ns;
   std::optional<uint64_t> vm_rss_kb, rss_anon_kb, rss_file_kb;
   // The GC's figures, when the layout has them: memstats.numgc (cycles
-  // completed), gcController.heapInUse (bytes in in-use spans) and heapLive
-  // (bytes marked live by the last cycle, plus allocated since).
+  // completed), gcController.heapLive (bytes marked live by the last cycle,
+  // plus allocated since) and ReadMemStats's figures.
   std::optional<uint32_t> gc_cycles;
-  std::optional<uint64_t> heap_in_use, heap_live;
+  std::optional<uint64_t> heap_live;
+  std::optional<GoMemStats> memstats;
+  // The kernel's view: /proc/PID/smaps grouped by kind (trace/smaps.h, Go
+  // arenas recognised), empty when smaps could not be read.
+  std::vector<MemoryGroup> memory;
   uint64_t reads = 0;                   // pread calls on /proc/PID/mem
   std::vector<std::string> notes;
 };

@@ -65,7 +65,7 @@ TEST(GoCli, RuntimeOfAStrippedGo119BinaryComesFromTheTable) {
   auto j = nlohmann::json::parse(r.out)["runtime"];
   EXPECT_EQ(j["source"], "table");
   EXPECT_EQ(j["table_range"], "go1.19 linux/amd64");
-  ASSERT_EQ(j["structs"].size(), 9u);
+  ASSERT_EQ(j["structs"].size(), 10u);
   EXPECT_EQ(j["structs"][0]["name"], "runtime.g");
   EXPECT_EQ(j["structs"][0]["size"], 392);
   ASSERT_EQ(j["globals"].size(), 10u);

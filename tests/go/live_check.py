@@ -15,8 +15,13 @@ runtime.NumGoroutine() and runtime.GOMAXPROCS(0), and waits on stdin. If
    the program's not-dead goroutines equal to NumGoroutine too, and the
    runtime's equal to sched.ngsys;
  - GOMAXPROCS equal, and as many Ps;
- - the GC cycles equal to MemStats.NumGC (the fixture runs two), heap
-   figures read;
+ - the GC cycles equal to MemStats.NumGC (the fixture runs two), and the
+   MemStats figures equal to what its ReadMemStats printed: Sys and the
+   metadata figures exactly, HeapSys + StackInuse exactly (a stack span may
+   move between them), the others within 64 KiB of what printing allocates;
+   the 4 MiB it wrote resident in the Go arenas, no more resident there than
+   the runtime holds (unless huge pages are always on), and the memory by
+   kind adding up to VmRSS;
  - every M's thread id in /proc/PID/task, as many Ms as threads, and the
    thread count equal to /proc/PID/status's and to the task list's length;
  - the same through `exray go FILE --pid PID`, FILE the program itself;
@@ -63,10 +68,14 @@ def exray(exe, *args):
 
 
 def start(binary):
-    """Runs the fixture; returns (process, {pid, goroutines, gomaxprocs, chan, sleep, select, numgc})."""
+    """Runs the fixture; returns (process, {pid, goroutines, gomaxprocs, chan, sleep, select, numgc,
+    memstats: {sys, heap_sys, ...}})."""
     p = subprocess.Popen([binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     words = p.stdout.readline().split()
-    return p, {words[i]: int(words[i + 1]) for i in range(0, len(words) - 1, 2)}
+    want = {words[i]: int(words[i + 1]) for i in range(0, len(words) - 1, 2)}
+    words = p.stdout.readline().split()[1:]
+    want["memstats"] = {words[i]: int(words[i + 1]) for i in range(0, len(words) - 1, 2)}
+    return p, want
 
 
 def stop(p):
@@ -88,6 +97,49 @@ def status_threads(pid):
             if line.startswith("Threads:"):
                 return int(line.split()[1])
     return None
+
+
+KIB = 1024
+# After ReadMemStats the fixture prints (a few small objects, and its stack
+# may grow: a stack span moves from HeapSys to StackInuse). These move by less.
+DRIFT = 64 * KIB
+
+
+def check_memory(doc, ms, label):
+    """MemStats read from outside against what the program's ReadMemStats said."""
+    got = doc["gc"]["memstats"]
+    if not got:
+        check(False, f"{label}: no memstats")
+        return
+    # Exact: what only a new mapping changes.
+    for k in ("sys", "mcache_sys", "buckhash_sys", "other_sys"):
+        check(got[k] == ms[k], f"{label}: {k} {got[k]} != ReadMemStats {ms[k]}")
+    # Memory moves between the heap and the stacks, never in or out of both.
+    check(got["heap_sys"] + got["stack_inuse"] == ms["heap_sys"] + ms["stack_inuse"],
+          f"{label}: heap_sys + stack_inuse {got['heap_sys']} + {got['stack_inuse']} != "
+          f"{ms['heap_sys']} + {ms['stack_inuse']}")
+    check(got["stack_sys"] == got["stack_inuse"], f"{label}: stack_sys {got['stack_sys']} (no cgo: no OS stacks)")
+    for k in ("heap_inuse", "heap_alloc", "stack_inuse", "mspan_sys", "gc_sys"):
+        check(abs(got[k] - ms[k]) <= DRIFT, f"{label}: {k} {got[k]} vs ReadMemStats {ms[k]}")
+    # The scavenger may release more idle pages meanwhile; idle stays idle.
+    check(got["heap_released"] <= got["heap_idle"] and abs(got["heap_idle"] - ms["heap_idle"]) <= DRIFT,
+          f"{label}: heap_idle {got['heap_idle']} released {got['heap_released']} vs {ms['heap_idle']}")
+    # The 4 MiB the fixture wrote are live heap, and resident in the arenas.
+    check(got["heap_alloc"] >= 4096 * KIB, f"{label}: heap_alloc {got['heap_alloc']} < the 4 MiB kept")
+    kinds = {k["kind"]: k for k in doc["memory"]["by_kind"]}
+    arenas = kinds.get("go-arenas", {"rss_kb": 0, "size_kb": 0})
+    check(arenas["rss_kb"] >= 4096, f"{label}: go-arenas resident {arenas['rss_kb']} KiB < the 4 MiB written")
+    # Resident in the arenas: at most what the runtime holds there, by more
+    # only when transparent huge pages are always on.
+    held = got["heap_inuse"] + got["heap_idle"] - got["heap_released"] + got["stack_inuse"]
+    thp_always = open("/sys/kernel/mm/transparent_hugepage/enabled").read().find("[always]") >= 0 \
+        if os.path.exists("/sys/kernel/mm/transparent_hugepage/enabled") else False
+    check(thp_always or arenas["rss_kb"] * KIB <= held + DRIFT,
+          f"{label}: go-arenas resident {arenas['rss_kb']} KiB > held {held // KIB} KiB")
+    check(arenas["size_kb"] * KIB >= got["heap_sys"] + got["stack_inuse"], f"{label}: go-arenas mapped {arenas}")
+    total = sum(k["rss_kb"] for k in doc["memory"]["by_kind"])
+    rss = doc["memory"]["vm_rss_kb"]
+    check(abs(total - rss) <= max(rss // 20, 256), f"{label}: smaps by kind {total} KiB vs VmRSS {rss} KiB")
 
 
 def check_live(doc, want, pid, label):
@@ -121,7 +173,8 @@ def check_live(doc, want, pid, label):
     check(all(doc["memory"][k] for k in ("vm_rss_kb", "rss_anon_kb", "rss_file_kb")), f"{label}: memory {doc['memory']}")
     gc = doc["gc"]
     check(gc["cycles"] == want["numgc"], f"{label}: GC cycles {gc['cycles']} != MemStats.NumGC {want['numgc']}")
-    check((gc["heap_in_use"] or 0) > 0 and (gc["heap_live"] or 0) > 0, f"{label}: heap {gc}")
+    check((gc["heap_live"] or 0) > 0, f"{label}: heap {gc}")
+    check_memory(doc, want["memstats"], label)
     check(doc["notes"] == [], f"{label}: notes {doc['notes']}")
 
 

@@ -31,8 +31,17 @@ const std::vector<KeyFields>& Keys() {
       {"runtime.mspan", {"next", "startAddr", "npages", "spanclass", "allocCount", "state"}},
       {"runtime.mcache", {"alloc"}},
       {"runtime.mheap", {"allspans", "arenas", "pagesInUse"}},
-      {"runtime.mstats", {"numgc"}},                          // mstats.go: GC cycles completed
-      {"runtime.gcControllerState", {"heapLive", "heapInUse"}},  // mgcpacer.go: heap bytes
+      // mstats.go: GC cycles completed, the consistent heap statistics'
+      // ring (heapStats.stats, three heapStatsDelta summed: stacks, GC work
+      // buffers and pointer bitmaps in use) and the off-heap memory mapped
+      // for the runtime's own metadata (ReadMemStats's *Sys figures).
+      {"runtime.mstats",
+       {"numgc", "heapStats.stats", "stacks_sys", "mspan_sys", "mcache_sys", "buckhash_sys", "gcMiscSys", "other_sys"}},
+      // mgcpacer.go: heap bytes in use, free and released, and the
+      // allocation totals (HeapInuse, HeapIdle, HeapReleased, HeapAlloc).
+      {"runtime.gcControllerState",
+       {"heapLive", "heapInUse", "heapReleased", "heapFree", "totalAlloc", "totalFree", "mappedReady"}},
+      {"runtime.heapStatsDelta", {"inStacks", "inWorkBufs", "inPtrScalarBits"}},
   };
   return k;
 }
@@ -126,10 +135,28 @@ RuntimeLayout Go119Amd64() {
        {{"allspans", 65856, 24, "[]*runtime.mspan"},
         {"pagesInUse", 65880, 8, "runtime/internal/atomic.Uint64"},
         {"arenas", 65936, 8, "[1]*[4194304]*runtime.heapArena"}}},
-      {"runtime.mstats", 13512, {{"numgc", 7704, 4, "uint32"}}},
+      {"runtime.mstats",
+       13512,
+       {{"heapStats.stats", 0, 3528, "[3]runtime.heapStatsDelta"},
+        {"stacks_sys", 3544, 8, "runtime.sysMemStat"},
+        {"mspan_sys", 3552, 8, "runtime.sysMemStat"},
+        {"mcache_sys", 3560, 8, "runtime.sysMemStat"},
+        {"buckhash_sys", 3568, 8, "runtime.sysMemStat"},
+        {"gcMiscSys", 3576, 8, "runtime.sysMemStat"},
+        {"other_sys", 3584, 8, "runtime.sysMemStat"},
+        {"numgc", 7704, 4, "uint32"}}},
       {"runtime.gcControllerState",
        424,
-       {{"heapLive", 136, 8, "uint64"}, {"heapInUse", 304, 8, "runtime.sysMemStat"}}},
+       {{"heapLive", 136, 8, "uint64"},
+        {"heapInUse", 304, 8, "runtime.sysMemStat"},
+        {"heapReleased", 312, 8, "runtime.sysMemStat"},
+        {"heapFree", 320, 8, "runtime.sysMemStat"},
+        {"totalAlloc", 328, 8, "runtime/internal/atomic.Uint64"},
+        {"totalFree", 336, 8, "runtime/internal/atomic.Uint64"},
+        {"mappedReady", 344, 8, "runtime/internal/atomic.Uint64"}}},
+      {"runtime.heapStatsDelta",
+       1176,
+       {{"inStacks", 24, 8, "int64"}, {"inWorkBufs", 32, 8, "int64"}, {"inPtrScalarBits", 40, 8, "int64"}}},
   };
   return l;
 }
@@ -141,6 +168,7 @@ const std::vector<std::string>& RuntimeDwarfStructNames() {
     std::vector<std::string> n;
     for (const KeyFields& k : Keys()) n.emplace_back(k.name);
     n.emplace_back("runtime.stack");
+    n.emplace_back("runtime.consistentHeapStats");  // for mstats' heapStats.stats
     for (const char* t : kGFreeTypes) n.emplace_back(t);
     return n;
   }();

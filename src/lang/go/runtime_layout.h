@@ -1,5 +1,5 @@
 // The Go runtime's scheduler and allocator structures (g, m, p, schedt,
-// mspan, mcache, mheap, and the GC's mstats and gcControllerState): their sizes and key field offsets, from the binary's
+// mspan, mcache, mheap, and the GC's mstats, gcControllerState and heapStatsDelta): their sizes and key field offsets, from the binary's
 // DWARF or from a table per release, and the runtime's global variables.
 #pragma once
 
@@ -37,7 +37,7 @@ struct RuntimeLayout {
   std::vector<std::string> notes;
 };
 
-/// The struct type names read from DWARF: the nine structures,
+/// The struct type names read from DWARF: the ten structures,
 /// runtime.stack for g.stack's lo and hi, and the unnamed struct types of
 /// p.gFree and schedt.gFree (by the name Go 1.19's compiler gives them).
 const std::vector<std::string>& RuntimeDwarfStructNames();
@@ -47,7 +47,7 @@ const std::vector<std::string>& RuntimeDwarfStructNames();
 const std::vector<std::string>& RuntimeGlobalNames();
 
 /// From DWARF's structs (every member, as read; runtime.stack among them):
-/// the nine structures with their key fields, in offset order. A struct or
+/// the ten structures with their key fields, in offset order. A struct or
 /// key field the DWARF lacks is left out with a note saying so.
 RuntimeLayout LayoutFromDwarf(const std::vector<RuntimeStruct>& all_members);
 

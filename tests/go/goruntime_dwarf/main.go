@@ -1,6 +1,6 @@
 // goruntime_dwarf prints the size and every member's offset of the Go
 // runtime's scheduler and allocator structures (runtime.g, m, p, schedt,
-// mspan, mcache, mheap, mstats, gcControllerState, and runtime.stack) from a
+// mspan, mcache, mheap, mstats, gcControllerState, heapStatsDelta, consistentHeapStats and runtime.stack) from a
 // binary's DWARF, one line per struct ("S name size") and per member ("F struct member offset type
 // type_size"): the reference exray's --runtime is checked against
 // (tests/go/runtime_check.py). Uses only Go's own debug/elf and debug/dwarf.
@@ -17,6 +17,7 @@ var wanted = map[string]bool{
 	"runtime.g": true, "runtime.m": true, "runtime.p": true, "runtime.schedt": true,
 	"runtime.mspan": true, "runtime.mcache": true, "runtime.mheap": true, "runtime.stack": true,
 	"runtime.mstats": true, "runtime.gcControllerState": true,
+	"runtime.heapStatsDelta": true, "runtime.consistentHeapStats": true,
 }
 
 func main() {
