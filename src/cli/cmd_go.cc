@@ -15,6 +15,7 @@
 #include "cli/cmd_go_listing.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/go_live_setup.h"
 #include "formats/elf/address_space.h"
 #include "report/go_live.h"
 #include "report/go_runtime.h"
@@ -78,50 +79,19 @@ int PrintLive(int pid, const std::string& file, bool json, std::ostream& out, st
   auto opened = OpenElf(open_path, &buffer, err);
   if (!opened) return 1;
   elf::ElfAddressSpace as(opened->elf);
-  GoDiveOptions opts;
-  opts.runtime = true;
-  opts.pclntab = true;  // the goroutines' start functions: the runtime's own or the program's
-  const GoDive dive = DiveGo(opened->elf, as, opts);
-  if (!dive.build_info_ok() && !dive.pclntab_ok()) {
-    err << who << ": " << path << ": not a Go process (no Go build info or pclntab in its executable)\n";
+  auto setup_or = SetUpGoLive(opened->elf, as, path);
+  if (!setup_or) {
+    err << who << ": " << setup_or.error().message << '\n';
     return 1;
   }
-  std::string version;
-  if (dive.build_info_ok()) version = dive.build_info_ok()->version;
-  else if (dive.runtime_version) version = dive.runtime_version->version;
-  const go::RuntimeLayout& layout = *dive.runtime;
-  if (layout.source.empty()) {
-    err << who << ": " << path << ": no runtime layout for " << (version.empty() ? "this Go release" : version)
-        << " (the binary has no DWARF and exray has no table for it); give an unstripped build of the same "
-           "program as FILE\n";
-    return 1;
-  }
-  bool any_global = false;
-  for (const go::RuntimeGlobal& g : layout.globals) any_global |= g.address.has_value();
-  if (!any_global) {
-    err << who << ": " << path << ": no symbol table: the runtime's globals cannot be located without symbols; "
-        << "give an unstripped build of the same program as FILE\n";
-    return 1;
-  }
-  trace::GoLiveInput in;
-  in.pid = pid;
-  in.layout = &layout;
-  for (const elf::Segment& s : opened->elf.segments)
-    if (s.type == 1 /* PT_LOAD */) in.loads.push_back({s.vaddr, s.offset, s.filesz});
-  in.pie = opened->elf.header.type == 3;  // ET_DYN
-  in.minor = dive.minor.value_or(0);
-  if (const go::Pclntab* t = dive.pclntab_ok())
-    in.func_at = [t](uint64_t pc) -> std::optional<std::string> {
-      const std::optional<go::Location> l = t->Lookup(pc);
-      if (!l || !l->function) return std::nullopt;
-      return std::string(l->function->name);
-    };
-  auto live_or = trace::ReadGoLive(in);
+  GoLiveSetup& setup = **setup_or;
+  setup.in.pid = pid;
+  auto live_or = trace::ReadGoLive(setup.in);
   if (!live_or) {
     err << who << ": " << live_or.error().message << '\n';
     return 1;
   }
-  GoLiveReport r{path, version, layout, *live_or, dive.warnings};
+  GoLiveReport r{path, setup.version, *setup.dive.runtime, *live_or, setup.dive.warnings};
   if (json) GoLiveToJson(r, 2, out);
   else GoLiveToText(r, out);
   return 0;

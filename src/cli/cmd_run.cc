@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/go_live_setup.h"
 #include "report/run_report.h"
 #include "trace/sandbox.h"
 #include "trace/traced_run.h"
@@ -149,6 +150,21 @@ int RunRun(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   to.sandbox.memory_bytes = memory_bytes.value_or(half_ram);
   if (!no_sandbox) to.sandbox.expose = trace::HiddenPathsToExpose(path, args);
   to.sandbox.expose.insert(to.sandbox.expose.end(), expose.begin(), expose.end());
+  // A Go program: its runtime is read at exit too, when its layout and
+  // symbols allow (else the report says why).
+  std::unique_ptr<GoLiveSetup> go_live;
+  std::string go_live_error;
+  std::optional<elf::ElfAddressSpace> go_as;  // outlives the setup, which reads through it
+  if (analysis.go && analysis.elf) {
+    go_as.emplace(*analysis.elf);
+    auto setup_or = SetUpGoLive(*analysis.elf, *go_as, path);
+    if (setup_or) {
+      go_live = std::move(*setup_or);
+      to.go_live = &go_live->in;
+    } else {
+      go_live_error = setup_or.error().message;
+    }
+  }
   auto run_or = trace::TraceAndCompare(analysis, to);
   if (!run_or) {
     err << "exray run: " << run_or.error().message << '\n';
@@ -161,6 +177,8 @@ int RunRun(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   rr.expected = &run_or->expected;
   rr.claims = std::move(run_or->claims);
   rr.timeout_seconds = timeout;
+  if (go_live) rr.go_layout = go_live->dive.runtime ? &*go_live->dive.runtime : nullptr;
+  if (!go_live_error.empty()) rr.go_at_exit_error = go_live_error;
   // On a terminal the report starts from a clean state: nothing the program
   // printed can hide or recolour it (its output is escaped as well).
   if (!json && isatty(STDOUT_FILENO)) out << "\033[0m";

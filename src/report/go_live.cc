@@ -150,22 +150,7 @@ void GoLiveToText(const GoLiveReport& r, std::ostream& out) {
   out << s;
 }
 
-void GoLiveToJson(const GoLiveReport& r, int indent, std::ostream& out) {
-  const trace::GoLive& g = r.live;
-  JsonWriter w(indent);
-  w.BeginObject();
-  w.Field("pid", static_cast<uint64_t>(g.pid));
-  w.Field("path", r.path);
-  w.Key("go");
-  if (r.version.empty()) w.Null();
-  else w.String(r.version);
-  w.Key("layout");
-  w.BeginObject();
-  w.Field("source", r.layout.source);
-  w.Key("table_range");
-  if (r.layout.table_range.empty()) w.Null();
-  else w.String(r.layout.table_range);
-  w.EndObject();
+void GoLiveFieldsToJson(const trace::GoLive& g, JsonWriter& w) {
   w.Field("load_bias", g.load_bias);
   w.Key("gomaxprocs");
   w.Int(g.gomaxprocs);
@@ -268,6 +253,25 @@ void GoLiveToJson(const GoLiveReport& r, int indent, std::ostream& out) {
   w.BeginArray();
   for (const std::string& n : g.notes) w.String(n);
   w.EndArray();
+}
+
+void GoLiveToJson(const GoLiveReport& r, int indent, std::ostream& out) {
+  const trace::GoLive& g = r.live;
+  JsonWriter w(indent);
+  w.BeginObject();
+  w.Field("pid", static_cast<uint64_t>(g.pid));
+  w.Field("path", r.path);
+  w.Key("go");
+  if (r.version.empty()) w.Null();
+  else w.String(r.version);
+  w.Key("layout");
+  w.BeginObject();
+  w.Field("source", r.layout.source);
+  w.Key("table_range");
+  if (r.layout.table_range.empty()) w.Null();
+  else w.String(r.layout.table_range);
+  w.EndObject();
+  GoLiveFieldsToJson(g, w);
   w.Key("warnings");
   w.BeginArray();
   for (const std::string& s : r.warnings) w.String(s);

@@ -41,4 +41,9 @@ void GoLiveToText(const GoLiveReport& r, std::ostream& out);
 /// notes, warnings}.
 void GoLiveToJson(const GoLiveReport& r, int indent, std::ostream& out);
 
+class JsonWriter;
+/// The process's state as fields of the object w is in: load_bias through
+/// notes above (shared with `exray run`'s go_at_exit).
+void GoLiveFieldsToJson(const trace::GoLive& g, JsonWriter& w);
+
 }  // namespace exray

@@ -9,7 +9,9 @@
 
 #include <map>
 
+#include "report/go_live.h"
 #include "report/json_writer.h"
+#include "trace/go_live.h"
 #include "report/safe.h"
 
 namespace exray {
@@ -88,6 +90,87 @@ std::vector<std::string> TracerPolicy(bool sandboxed) {
                       "opened for writing are allowed and flagged",
           "the program's stdout and stderr are a pipe that exray copies, escaped, to its own stderr"};
 }
+
+namespace {
+
+constexpr size_t kGoWaitReasonsShown = 6;  // the text's one line of wait reasons; JSON has them all
+
+std::string GoError(const RunReport& r) {
+  return r.go_at_exit_error.empty() ? r.obs->go_at_exit_error : r.go_at_exit_error;
+}
+
+// A Go program's runtime as it stood at exit_group, beside what the tracer
+// counted; nothing for other programs.
+std::string GoAtExitText(const RunReport& r) {
+  const trace::Observation& o = *r.obs;
+  const trace::GoLive* g = o.go_at_exit.get();
+  const std::string error = GoError(r);
+  if (!g && error.empty()) {
+    if (!r.go_layout) return "";
+    return "\nGo runtime at exit: not read (the program did not reach exit_group)\n";
+  }
+  if (!g) return fmt::format("\nGo runtime at exit: not read: {}\n", Safe(error));
+  std::string s = fmt::format("\nGo runtime at exit (read from /proc/PID/mem at exit_group with {})\n",
+                              r.go_layout && r.go_layout->source == "table"
+                                  ? fmt::format("exray's table for {}", Safe(r.go_layout->table_range))
+                                  : std::string("the binary's DWARF"));
+  s += fmt::format("  goroutines {} (NumGoroutine) · allgs {}", g->goroutines, g->allglen);
+  if (g->user_live) s += fmt::format(": {} the program's, {} the runtime's", *g->user_live, g->system_live.value_or(0));
+  s += "\n";
+  if (!g->waiting.empty()) {
+    s += "  waiting:";
+    size_t shown = 0;
+    for (const trace::GoLiveCount& c : g->waiting) {
+      if (shown++ == kGoWaitReasonsShown) {
+        s += " ...";
+        break;
+      }
+      s += fmt::format(" {} {},", Safe(c.name), c.count);
+    }
+    if (s.back() == ',') s.pop_back();
+    s += "\n";
+  }
+  size_t in_task = 0;
+  for (const trace::GoLiveM& m : g->ms) in_task += m.in_task;
+  s += fmt::format("  GOMAXPROCS {} · Ps {} · Ms {} (allm), {} of them threads alive at exit ({} threads) · the tracer "
+                   "saw {} threads started, {} at once at most\n",
+                   g->gomaxprocs, g->nprocs, g->ms.size(), in_task, g->threads, o.threads_started, o.peak_threads);
+  s += fmt::format("  GC cycles {}", g->gc_cycles ? std::to_string(*g->gc_cycles) : std::string("?"));
+  if (const trace::GoMemStats* m = g->memstats ? &*g->memstats : nullptr)
+    s += fmt::format(" · HeapAlloc {} · HeapInuse {} · StackInuse {} · Sys {} (mapped; resident: Memory at exit)",
+                     Kib(m->HeapAlloc() / 1024), Kib(m->heap_in_use / 1024), Kib(m->stack_in_use / 1024),
+                     Kib(m->Sys() / 1024));
+  s += "\n";
+  for (const std::string& n : g->notes) s += fmt::format("  note: {}\n", Safe(n));
+  return s;
+}
+
+void GoAtExitToJson(const RunReport& r, JsonWriter& w) {
+  const trace::GoLive* g = r.obs->go_at_exit.get();
+  const std::string error = GoError(r);
+  w.Key("go_at_exit");
+  if (!g && error.empty() && !r.go_layout) {
+    w.Null();
+    return;
+  }
+  w.BeginObject();
+  w.Key("error");
+  if (g) w.Null();
+  else w.String(error.empty() ? "the program did not reach exit_group" : error);
+  if (g) {
+    w.Key("layout");
+    w.BeginObject();
+    w.Field("source", r.go_layout ? r.go_layout->source : std::string());
+    w.Key("table_range");
+    if (!r.go_layout || r.go_layout->table_range.empty()) w.Null();
+    else w.String(r.go_layout->table_range);
+    w.EndObject();
+    GoLiveFieldsToJson(*g, w);
+  }
+  w.EndObject();
+}
+
+}  // namespace
 
 std::string RunToText(const RunReport& r) {
   const trace::Observation& o = *r.obs;
@@ -175,6 +258,8 @@ std::string RunToText(const RunReport& r) {
   s += fmt::format("\nThreads and processes\n  threads started {} · peak at once {} in one process (with its main "
                    "thread), {} across the run · processes forked {}\n",
                    o.threads_started, o.peak_threads, o.peak_tree_threads, o.processes_forked);
+
+  s += GoAtExitText(r);
 
   s += "\nEscape hatches (tracer policy)\n";
   for (const std::string& p : TracerPolicy(sb.enabled)) s += "  " + p + "\n";
@@ -353,6 +438,7 @@ std::string RunToJson(const RunReport& r, int indent) {
     w.EndArray();
   }
   w.EndObject();
+  GoAtExitToJson(r, w);
   w.Key("claims");
   w.BeginArray();
   for (const trace::Claim& c : r.claims) {

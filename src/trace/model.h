@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -109,6 +110,8 @@ struct SandboxReport {
   double setup_ms = 0;                  // clone to the program's execve, measured in the sandbox
 };
 
+struct GoLive;  // trace/go_live.h
+
 struct Observation {
   std::string program;       // the path exec'd
   std::string program_real;  // /proc/PID/exe after the exec: the file that ran
@@ -152,6 +155,11 @@ struct Observation {
   std::vector<Vma> vmas;
   std::vector<MemoryGroup> memory;
   std::vector<uint64_t> thread_stack_pointers;  // sp of each thread seen, for grouping
+
+  // A Go program's runtime read at the same moment (TraceOptions::go_live):
+  // the figures, or why they could not be read; neither when not asked.
+  std::shared_ptr<const GoLive> go_at_exit;
+  std::string go_at_exit_error;
 };
 
 }  // namespace exray::trace

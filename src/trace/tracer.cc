@@ -443,6 +443,15 @@ void Tracer::Snapshot(int tid) {
   if (obs_.memory_snapshot) return;
   std::string text = ReadFileText(fmt::format("/proc/{}/smaps", tid));
   if (text.empty()) return;
+  if (opts_.go_live) {
+    // The Go runtime's own account at the same moment: the calling thread is
+    // stopped at exit_group's entry, so every thread and the memory are still there.
+    GoLiveInput in = *opts_.go_live;
+    in.pid = main_pid_;
+    auto live_or = ReadGoLive(in);
+    if (live_or) obs_.go_at_exit = std::make_shared<const GoLive>(std::move(*live_or));
+    else obs_.go_at_exit_error = live_or.error().message;
+  }
   obs_.vmas = ParseSmaps(text);
   obs_.memory_snapshot = true;
   obs_.vm_hwm_kb = ReadVmHwm(tid);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "support/result.h"
+#include "trace/go_live.h"
 #include "trace/model.h"
 #include "trace/sandbox.h"
 
@@ -27,6 +28,10 @@ struct TraceOptions {
   SandboxOptions sandbox;                 // sandbox.enabled false: run unconfined (--no-sandbox)
   std::string stdin_path;                 // the program's stdin ("" : /dev/null)
   std::vector<std::string> env;           // added to (or replacing in) the clean environment
+  // A Go program: how to read its runtime (pid left 0). When set, the
+  // goroutines, threads, GC and heap figures are read at the program's
+  // exit_group, with its memory still there (Observation::go_at_exit).
+  const GoLiveInput* go_live = nullptr;
 };
 
 /// The clean environment the program gets: PATH, HOME=/tmp, LANG=C.UTF-8,

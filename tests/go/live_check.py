@@ -27,6 +27,11 @@ runtime.NumGoroutine() and runtime.GOMAXPROCS(0), and waits on stdin. If
  - the same through `exray go FILE --pid PID`, FILE the program itself;
  - the stripped build: exit 1, "without symbols"; with the unstripped build
    as FILE it is read (the layout and globals from FILE, the load bias 0);
+ - `exray run` of the fixture (stdin /dev/null: it prints and exits): the
+   same goroutines, GC cycles, Sys and HeapAlloc read at its exit_group, its
+   Ms found among its threads through the sandbox's pid namespace; the
+   stripped build's run says the figures need symbols; /bin/true's run has
+   go_at_exit null;
  - `sleep 30`: exit 1, "not a Go process"; a pid that is gone: exit 1,
    "no such process".
 Last line: "N passed, N failed".
@@ -178,6 +183,65 @@ def check_live(doc, want, pid, label):
     check(doc["notes"] == [], f"{label}: notes {doc['notes']}")
 
 
+def parse_fixture_output(text):
+    """The fixture's two lines, from what exray run relayed."""
+    want = {}
+    for line in text.splitlines():
+        words = line.split()
+        if words[:1] == ["pid"]:
+            want.update({words[i]: int(words[i + 1]) for i in range(0, len(words) - 1, 2)})
+        elif words[:1] == ["memstats"]:
+            want["memstats"] = {words[i]: int(words[i + 1]) for i in range(1, len(words) - 1, 2)}
+    return want
+
+
+def check_run(exe, pie, stripped):
+    """exray run: the same figures read at the fixture's exit_group (its stdin
+    is /dev/null, so it exits right after printing)."""
+    r = subprocess.run([exe, "run", pie, "--json"], capture_output=True, text=True, timeout=300)
+    if r.returncode == 1 and "sandbox" in r.stderr:
+        print(f"skip run: {r.stderr.strip()}")
+        return
+    check(r.returncode == 0, f"run: exit {r.returncode}: {r.stderr[-400:]}")
+    if r.returncode != 0:
+        return
+    doc = json.loads(r.stdout)
+    want = parse_fixture_output(r.stderr)
+    g = doc.get("go_at_exit")
+    check(doc["schema_version"] == 4, f"run: schema_version {doc['schema_version']}")
+    check(g is not None and g["error"] is None, f"run: go_at_exit {g}")
+    if not g or g["error"] is not None or "goroutines" not in want:
+        return
+    # At exit_group every goroutine the fixture started is still blocked.
+    check(g["goroutines"]["count"] == want["goroutines"],
+          f"run: goroutines at exit {g['goroutines']['count']} != NumGoroutine {want['goroutines']}")
+    check(g["goroutines"]["user"] == want["goroutines"], f"run: the program's {g['goroutines']['user']}")
+    check(g["gc"]["cycles"] == want["numgc"], f"run: GC cycles {g['gc']['cycles']} != {want['numgc']}")
+    # In the sandbox's pid namespace the Ms' thread ids are the namespace's:
+    # matched to the host's task list through NSpid.
+    check(g["ms"] and all(m["in_task"] for m in g["ms"]), f"run: Ms {g['ms']}")
+    check(len(g["ms"]) == g["threads"]["status"], f"run: {len(g['ms'])} Ms, {g['threads']['status']} threads")
+    check(doc["threads"]["started"] + 1 >= len(g["ms"]),
+          f"run: the tracer saw {doc['threads']['started']} threads started, the runtime has {len(g['ms'])} Ms")
+    ms, got = want["memstats"], g["gc"]["memstats"]
+    check(got is not None and got["sys"] == ms["sys"], f"run: Sys {got and got['sys']} != {ms['sys']}")
+    if got:
+        check(abs(got["heap_alloc"] - ms["heap_alloc"]) <= DRIFT, f"run: heap_alloc {got['heap_alloc']} vs {ms}")
+    r = subprocess.run([exe, "run", pie], capture_output=True, text=True, timeout=300)
+    check(r.returncode == 0 and f"goroutines {want['goroutines']} (NumGoroutine)" in r.stdout,
+          f"run text: {r.stdout[-600:]}")
+    # Stripped: nothing locates the globals; the run is made, and says why.
+    r = subprocess.run([exe, "run", stripped, "--json"], capture_output=True, text=True, timeout=300)
+    check(r.returncode == 0, f"run stripped: exit {r.returncode}")
+    if r.returncode == 0:
+        g = json.loads(r.stdout).get("go_at_exit")
+        check(g is not None and "without symbols" in (g["error"] or "") and "goroutines" not in g,
+              f"run stripped: go_at_exit {g}")
+    # Not Go: no go_at_exit at all.
+    r = subprocess.run([exe, "run", "/bin/true", "--json"], capture_output=True, text=True, timeout=300)
+    check(r.returncode == 0 and json.loads(r.stdout).get("go_at_exit", 0) is None, f"run /bin/true: {r.stdout[:200]}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--exray", required=True)
@@ -242,6 +306,8 @@ def main():
             check_live(doc, want, pid, "stripped + FILE")
     finally:
         stop(p)
+
+    check_run(args.exray, pie, stripped)
 
     s = subprocess.Popen(["sleep", "30"])
     try:

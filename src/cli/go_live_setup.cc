@@ -1,0 +1,45 @@
+#include "cli/go_live_setup.h"
+
+#include <fmt/format.h>
+
+namespace exray {
+
+Result<std::unique_ptr<GoLiveSetup>> SetUpGoLive(const elf::File& elf, const elf::ElfAddressSpace& as,
+                                                 std::string_view path) {
+  auto s = std::make_unique<GoLiveSetup>();
+  GoDiveOptions opts;
+  opts.runtime = true;
+  opts.pclntab = true;  // the goroutines' start functions: the runtime's own or the program's
+  s->dive = DiveGo(elf, as, opts);
+  const GoDive& dive = s->dive;
+  if (!dive.build_info_ok() && !dive.pclntab_ok())
+    return Error{fmt::format("{}: not a Go process (no Go build info or pclntab in its executable)", path)};
+  if (dive.build_info_ok()) s->version = dive.build_info_ok()->version;
+  else if (dive.runtime_version) s->version = dive.runtime_version->version;
+  const go::RuntimeLayout& layout = *dive.runtime;
+  if (layout.source.empty())
+    return Error{fmt::format("{}: no runtime layout for {} (the binary has no DWARF and exray has no table for it); "
+                             "give an unstripped build of the same program as FILE",
+                             path, s->version.empty() ? "this Go release" : s->version)};
+  bool any_global = false;
+  for (const go::RuntimeGlobal& g : layout.globals) any_global |= g.address.has_value();
+  if (!any_global)
+    return Error{fmt::format("{}: no symbol table: the runtime's globals cannot be located without symbols; give an "
+                             "unstripped build of the same program as FILE",
+                             path)};
+  trace::GoLiveInput& in = s->in;
+  in.layout = &layout;
+  for (const elf::Segment& seg : elf.segments)
+    if (seg.type == 1 /* PT_LOAD */) in.loads.push_back({seg.vaddr, seg.offset, seg.filesz});
+  in.pie = elf.header.type == 3;  // ET_DYN
+  in.minor = dive.minor.value_or(0);
+  if (const go::Pclntab* t = dive.pclntab_ok())
+    in.func_at = [t](uint64_t pc) -> std::optional<std::string> {
+      const std::optional<go::Location> l = t->Lookup(pc);
+      if (!l || !l->function) return std::nullopt;
+      return std::string(l->function->name);
+    };
+  return s;
+}
+
+}  // namespace exray
