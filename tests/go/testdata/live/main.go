@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -25,11 +26,17 @@ const (
 var keep [][]byte
 
 func main() {
+	// An optional argument adds that many more goroutines blocked in a
+	// channel receive (bench/go_pid.sh starts 100,000).
+	extra := 0
+	if len(os.Args) > 1 {
+		extra, _ = strconv.Atoi(os.Args[1])
+	}
 	ch := make(chan int)
 	other := make(chan int)
 	var started sync.WaitGroup
-	started.Add(nChan + nSleep + nLocked)
-	for i := 0; i < nChan; i++ {
+	started.Add(nChan + extra + nSleep + nLocked)
+	for i := 0; i < nChan+extra; i++ {
 		go func() {
 			started.Done()
 			<-ch
@@ -67,7 +74,7 @@ func main() {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	fmt.Printf("pid %d goroutines %d gomaxprocs %d chan %d sleep %d select %d numgc %d\n", os.Getpid(),
-		runtime.NumGoroutine(), runtime.GOMAXPROCS(0), nChan, nSleep, nLocked, ms.NumGC)
+		runtime.NumGoroutine(), runtime.GOMAXPROCS(0), nChan+extra, nSleep, nLocked, ms.NumGC)
 	fmt.Printf("memstats sys %d heap_sys %d heap_inuse %d heap_idle %d heap_released %d heap_alloc %d "+
 		"stack_inuse %d stack_sys %d mspan_sys %d mcache_sys %d buckhash_sys %d gc_sys %d other_sys %d\n",
 		ms.Sys, ms.HeapSys, ms.HeapInuse, ms.HeapIdle, ms.HeapReleased, ms.HeapAlloc, ms.StackInuse, ms.StackSys,
