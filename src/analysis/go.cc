@@ -202,12 +202,19 @@ void AnalyzeGo(const elf::File& f, Analysis* a) {
                                "pclntab function " + std::string(fn.name), "runtime/cgo is linked in"});
         break;
       }
+    // The collector and the scheduler are compiled code of a size the
+    // pclntab states: the runtime's functions from their source files.
+    auto compiled = [](const go::CodeShare& c, std::string_view files) {
+      return fmt::format("{} functions, {} bytes of compiled code from runtime/{}", c.functions, c.bytes, files);
+    };
     a->evidence.push_back({"go.runtime.gc", "carries the Go garbage collector", code.gc, Strength::kSymbol,
                            code.gc ? "pclntab function " + code.gc_function : "pclntab",
-                           code.gc ? "" : "no runtime.gcStart or runtime.mallocgc"});
+                           code.gc ? compiled(code.gc_code, "mgc*.go, mbarrier.go, mbitmap.go, mwbbuf.go, mfinal.go")
+                                   : "no runtime.gcStart or runtime.mallocgc"});
     a->evidence.push_back({"go.runtime.scheduler", "carries the Go scheduler", code.scheduler, Strength::kSymbol,
                            code.scheduler ? "pclntab function " + code.scheduler_function : "pclntab",
-                           code.scheduler ? "" : "no runtime.schedule or runtime.newproc"});
+                           code.scheduler ? compiled(code.scheduler_code, "proc.go, preempt.go")
+                                          : "no runtime.schedule or runtime.newproc"});
     const go::CodeShare& rt = code[go::CodeOwner::kRuntime];
     a->evidence.push_back({"go.runtime.size", "Go runtime code size", true, Strength::kStructure,
                            "pclntab function ranges",

@@ -177,6 +177,13 @@ void GoRuntimeJson(JsonWriter& w, const GoFacts& g) {
   }
   w.Field("main_module", g.code->main_module);
   w.Field("attribution", g.code->rule);
+  for (auto [key, c] : {std::pair{"gc_code", &g.code->gc_code}, std::pair{"scheduler_code", &g.code->scheduler_code}}) {
+    w.Key(key);
+    w.BeginObject();
+    w.Field("bytes", c->bytes);
+    w.Field("functions", c->functions);
+    w.EndObject();
+  }
   w.EndObject();
 }
 

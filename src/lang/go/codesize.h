@@ -58,6 +58,10 @@ struct CodeSizes {
   std::string rule;
   bool gc = false, scheduler = false;     // runtime.gcStart/mallocgc, runtime.schedule/newproc present
   std::string gc_function, scheduler_function;  // the names found
+  // Package runtime's functions by the source file of their entry: the
+  // collector (kGcFiles) and the scheduler (kSchedulerFiles), compiled code
+  // of a size the pclntab states.
+  CodeShare gc_code, scheduler_code;
   std::vector<PackageSize> packages;      // by bytes, largest first
   const CodeShare& operator[](CodeOwner o) const { return by_owner[static_cast<size_t>(o)]; }
 };
@@ -71,5 +75,13 @@ struct CodeSizes {
 /// runtime's C files) go by the directory of their file under GOROOT/src,
 /// located through runtime.main's file; elsewhere they are kOther.
 CodeSizes MeasureCode(const Pclntab& t, const BuildInfo* bi);
+
+/// The runtime's source files that make up the garbage collector (mgc*.go:
+/// marking, sweeping, pacing, scavenging, work buffers; mbarrier.go,
+/// mbitmap.go and mwbbuf.go: the write barrier and heap bitmap; mfinal.go:
+/// finalizers) and the scheduler (proc.go: Gs, Ms and Ps, schedule, newproc,
+/// sysmon; preempt.go), as they are named from Go 1.5 to 1.27.
+bool IsGcFile(std::string_view base);
+bool IsSchedulerFile(std::string_view base);
 
 }  // namespace exray::go

@@ -477,6 +477,13 @@ Position Pclntab::PositionAt(size_t i, uint64_t pc, Diagnostics* diag) const {
   return pos;
 }
 
+std::string_view Pclntab::EntryFile(size_t i, Diagnostics* diag) const {
+  if (i >= functions_.size() || func_offs_[i] == kNoFunc) return {};
+  const uint64_t entry = functions_[i].entry, fo = func_offs_[i];
+  if (auto fno = PcValue(pctab_, FuncField(fo, 5), entry, entry, header_.quantum, diag)) return FileName(fo, *fno);
+  return {};
+}
+
 Pclntab::Stack Pclntab::StackOf(size_t i, Diagnostics* diag) const {
   Stack s;
   if (i >= functions_.size() || func_offs_[i] == kNoFunc) return s;

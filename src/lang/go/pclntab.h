@@ -152,6 +152,8 @@ class Pclntab {
   Position EntryPosition(size_t i, Diagnostics* diag = nullptr) const {
     return i < functions_.size() ? PositionAt(i, functions_[i].entry, diag) : Position{};
   }
+  /// The file of function i's entry, without its line ("" when unknown).
+  std::string_view EntryFile(size_t i, Diagnostics* diag = nullptr) const;
   /// What function i's _func says of its stack: `args`, the bytes of its
   /// arguments and results (_func.args; negative for some assembly), and
   /// `max_sp`, the largest stack-pointer delta of its pcsp table over [entry,
