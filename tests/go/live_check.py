@@ -17,11 +17,11 @@ runtime.NumGoroutine() and runtime.GOMAXPROCS(0), and waits on stdin. If
  - GOMAXPROCS equal, and as many Ps;
  - the GC cycles equal to MemStats.NumGC (the fixture runs two), and the
    MemStats figures equal to what its ReadMemStats printed: Sys and the
-   metadata figures exactly, HeapSys + StackInuse exactly (a stack span may
-   move between them), the others within 64 KiB of what printing allocates;
-   the 4 MiB it wrote resident in the Go arenas, no more resident there than
-   the runtime holds (unless huge pages are always on), and the memory by
-   kind adding up to VmRSS;
+   metadata figures exactly, the others within 256 KiB (spans move between
+   the heap, the stacks and the GC's work buffers after it printed, never in
+   or out of Sys); the 4 MiB it wrote resident in the Go arenas, no more
+   resident there than the runtime holds (unless transparent huge pages are
+   on), and the memory by kind adding up to VmRSS;
  - every M's thread id in /proc/PID/task, as many Ms as threads, and the
    thread count equal to /proc/PID/status's and to the task list's length;
  - the same through `exray go FILE --pid PID`, FILE the program itself;
@@ -106,8 +106,10 @@ def status_threads(pid):
 
 KIB = 1024
 # After ReadMemStats the fixture prints (a few small objects, and its stack
-# may grow: a stack span moves from HeapSys to StackInuse). These move by less.
-DRIFT = 64 * KIB
+# may grow), and a GC cycle its allocation started may end meanwhile: spans
+# move between the heap, the stacks and the GC's work buffers, never in or out
+# of Sys. These move by less.
+DRIFT = 256 * KIB
 
 
 def check_memory(doc, ms, label):
@@ -119,12 +121,8 @@ def check_memory(doc, ms, label):
     # Exact: what only a new mapping changes.
     for k in ("sys", "mcache_sys", "buckhash_sys", "other_sys"):
         check(got[k] == ms[k], f"{label}: {k} {got[k]} != ReadMemStats {ms[k]}")
-    # Memory moves between the heap and the stacks, never in or out of both.
-    check(got["heap_sys"] + got["stack_inuse"] == ms["heap_sys"] + ms["stack_inuse"],
-          f"{label}: heap_sys + stack_inuse {got['heap_sys']} + {got['stack_inuse']} != "
-          f"{ms['heap_sys']} + {ms['stack_inuse']}")
     check(got["stack_sys"] == got["stack_inuse"], f"{label}: stack_sys {got['stack_sys']} (no cgo: no OS stacks)")
-    for k in ("heap_inuse", "heap_alloc", "stack_inuse", "mspan_sys", "gc_sys"):
+    for k in ("heap_sys", "heap_inuse", "heap_alloc", "stack_inuse", "mspan_sys", "gc_sys"):
         check(abs(got[k] - ms[k]) <= DRIFT, f"{label}: {k} {got[k]} vs ReadMemStats {ms[k]}")
     # The scavenger may release more idle pages meanwhile; idle stays idle.
     check(got["heap_released"] <= got["heap_idle"] and abs(got["heap_idle"] - ms["heap_idle"]) <= DRIFT,
@@ -135,11 +133,12 @@ def check_memory(doc, ms, label):
     arenas = kinds.get("go-arenas", {"rss_kb": 0, "size_kb": 0})
     check(arenas["rss_kb"] >= 4096, f"{label}: go-arenas resident {arenas['rss_kb']} KiB < the 4 MiB written")
     # Resident in the arenas: at most what the runtime holds there, by more
-    # only when transparent huge pages are always on.
+    # only with transparent huge pages (Go 1.19 marks its heap MADV_HUGEPAGE,
+    # so "madvise" lets khugepaged back it with 2 MiB pages too).
     held = got["heap_inuse"] + got["heap_idle"] - got["heap_released"] + got["stack_inuse"]
-    thp_always = open("/sys/kernel/mm/transparent_hugepage/enabled").read().find("[always]") >= 0 \
-        if os.path.exists("/sys/kernel/mm/transparent_hugepage/enabled") else False
-    check(thp_always or arenas["rss_kb"] * KIB <= held + DRIFT,
+    thp = "/sys/kernel/mm/transparent_hugepage/enabled"
+    thp_on = os.path.exists(thp) and "[never]" not in open(thp).read()
+    check(thp_on or arenas["rss_kb"] * KIB <= held + DRIFT,
           f"{label}: go-arenas resident {arenas['rss_kb']} KiB > held {held // KIB} KiB")
     check(arenas["size_kb"] * KIB >= got["heap_sys"] + got["stack_inuse"], f"{label}: go-arenas mapped {arenas}")
     total = sum(k["rss_kb"] for k in doc["memory"]["by_kind"])
