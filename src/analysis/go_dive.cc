@@ -18,6 +18,8 @@ int TypeMinor(const GoDive& d, Diagnostics& diag) {
   if (d.minor) return *d.minor;
   int minor = 18;
   switch (d.moduledata ? d.moduledata->layout : go::ModuledataLayout::kUnknown) {
+    case go::ModuledataLayout::kGo19: minor = 14; break;  // the first of these whose types are read
+    case go::ModuledataLayout::kGo116: minor = 16; break;
     case go::ModuledataLayout::kGo120: minor = 20; break;
     case go::ModuledataLayout::kGo126: minor = 26; break;
     case go::ModuledataLayout::kGo127: minor = 27; break;

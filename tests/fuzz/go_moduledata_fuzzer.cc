@@ -115,8 +115,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   as.Map(l.data_vaddr, rest, l.go_module ? ".go.module" : ".noptrdata", /*write=*/true, /*exec=*/false);
 
   std::optional<go::PclnVersion> version;
-  if (data[1] % 3 == 1) version = go::PclnVersion::kGo118;
-  if (data[1] % 3 == 2) version = go::PclnVersion::kGo120;
+  if (data[1] % 4 == 1) version = go::PclnVersion::kGo118;
+  if (data[1] % 4 == 2) version = go::PclnVersion::kGo120;
+  if (data[1] % 4 == 3) version = go::PclnVersion::kGo116;  // the same head; its own tail
   const std::optional<go::Moduledata> m = go::FindModuledata(as, kPclnVaddr, text_offsets, ftab0, version);
   const std::optional<go::Moduledata> want = Reference(as, l, rest.size(), text_offsets, ftab0);
   FUZZ_CHECK(m.has_value() == want.has_value(), "found exactly when the reference search finds");
@@ -138,8 +139,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(m->textsects.empty() && !m->gofunc, "no tail without a layout");
     return 0;
   }
-  FUZZ_CHECK(m->layout == go::ModuledataLayout::kGo118 ? *version == go::PclnVersion::kGo118
-                                                       : *version == go::PclnVersion::kGo120, "layout matches version");
+  FUZZ_CHECK(m->layout == go::ModuledataLayout::kGo118   ? *version == go::PclnVersion::kGo118
+             : m->layout == go::ModuledataLayout::kGo116 ? *version == go::PclnVersion::kGo116
+                                                         : *version == go::PclnVersion::kGo120,
+             "layout matches version");
+  FUZZ_CHECK(m->layout != go::ModuledataLayout::kGo116 || !m->gofunc, "no gofunc before Go 1.18");
   FUZZ_CHECK(!m->textsects.empty() && m->textsects.size() <= go::kMaxTextSections, "1..kMaxTextSections sections");
   FUZZ_CHECK(m->textsects[0].vaddr == 0 && m->textsects[0].baseaddr == m->text, "first section at text");
   for (size_t i = 0; i < m->textsects.size(); ++i) {

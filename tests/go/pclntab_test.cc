@@ -626,6 +626,68 @@ TEST(GoModuledata, TailLayoutsAndTextSections) {
       }
 }
 
+// Before Go 1.18 functab entries are absolute and moduledata is found by
+// the scan; Go 1.9-1.15 begin it with pclntable and keep the head at 80-104,
+// Go 1.16-1.17 at 160-184 as later releases; each tail gives the type tables.
+TEST(GoModuledata, OlderLayoutsByScan) {
+  struct Case {
+    PclnVersion version;
+    ModuledataLayout layout;
+    uint64_t minpc64, textsectmap64, types64, typelinks64;
+  };
+  for (Case c : {Case{PclnVersion::kGo12, ModuledataLayout::kGo19, 80, 216, 200, 240},
+                 Case{PclnVersion::kGo116, ModuledataLayout::kGo116, 160, 296, 280, 320}})
+    for (auto [e, ps] : {std::pair{Endian::kLittle, 8}, {Endian::kBig, 4}}) {
+      PclnSpec s = Spec(c.version, e, static_cast<uint8_t>(ps));
+      s.text_start = 0x401000;
+      MemoryAddressSpace probe(e, ps);
+      probe.Map(0x401000, std::vector<uint8_t>(0x100, 0xcc), ".text", false, true);
+      probe.Map(0x500000, BuildPclntab(s), ".gopclntab");
+      Diagnostics d0;
+      auto t0 = ReadPclntab(probe, d0);
+      ASSERT_TRUE(t0.ok()) << t0.error().message;
+      const uint64_t entry0 = t0->functions()[0].entry;
+
+      testing::Bytes md(e);
+      const uint64_t psz = static_cast<uint64_t>(ps);
+      auto at = [psz](uint64_t off64) { return off64 * psz / 8; };
+      md.v.resize(at(480), 0);
+      md.Set(0, 0x500000, ps);  // pcHeader, or pclntable's pointer before 1.16
+      md.Set(at(c.minpc64), entry0, ps);
+      md.Set(at(c.minpc64 + 8), 0x401070, ps);
+      md.Set(at(c.minpc64 + 16), 0x401000, ps);  // text
+      md.Set(at(c.minpc64 + 24), 0x401100, ps);  // etext
+      md.Set(at(c.types64), 0x700000, ps), md.Set(at(c.types64 + 8), 0x700100, ps);
+      md.Set(at(c.textsectmap64), 0x600000 + at(400), ps);
+      md.Set(at(c.textsectmap64 + 8), 1, ps), md.Set(at(c.textsectmap64 + 16), 1, ps);
+      md.Set(at(c.typelinks64), 0x700080, ps), md.Set(at(c.typelinks64 + 8), 3, ps);
+      md.Set(at(c.typelinks64 + 24), 0x700090, ps), md.Set(at(c.typelinks64 + 32), 2, ps);
+      md.Set(at(400), 0, ps), md.Set(at(408), 0x70, ps), md.Set(at(416), 0x401000, ps);
+      MemoryAddressSpace as(e, ps);
+      as.Map(0x401000, std::vector<uint8_t>(0x100, 0xcc), ".text", false, true);
+      as.Map(0x500000, BuildPclntab(s), ".gopclntab");
+      as.Map(0x600000, md.v, ".noptrdata", true, false);
+      as.Map(0x700000, std::vector<uint8_t>(0x100, 0), ".rodata");
+      Diagnostics d;
+      auto m = ReadModuledata(as, d);
+      ASSERT_TRUE(m.ok()) << m.error().message << " " << ModuledataLayoutName(c.layout);
+      EXPECT_EQ(m->vaddr, 0x600000u);
+      EXPECT_EQ(m->layout, c.layout) << ps;
+      EXPECT_FALSE(m->gofunc.has_value());
+      ASSERT_TRUE(m->type_tables.has_value());
+      EXPECT_EQ(m->type_tables->types, 0x700000u);
+      EXPECT_EQ(m->type_tables->ntypelinks, 3u);
+      EXPECT_EQ(m->type_tables->nitablinks, 2u);
+      // The other release's head does not validate: nothing is found.
+      md.Set(at(c.minpc64), entry0 + 4, ps);
+      MemoryAddressSpace as2(e, ps);
+      as2.Map(0x401000, std::vector<uint8_t>(0x100, 0xcc), ".text", false, true);
+      as2.Map(0x500000, BuildPclntab(s), ".gopclntab");
+      as2.Map(0x600000, md.v, ".noptrdata", true, false);
+      EXPECT_FALSE(ReadModuledata(as2, d).ok());
+    }
+}
+
 TEST(GoReadPclntab, NothingFound) {
   MemoryAddressSpace as(Endian::kLittle, 8);
   as.Map(0x1000, std::vector<uint8_t>(4096, 0xff));

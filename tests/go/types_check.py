@@ -16,10 +16,12 @@ those exray also found must agree in kind and size, and the share found is
 printed. This runs over the fixture and over Debian's unstripped Go
 binaries when present.
 
---npm: esbuild (Go 1.26) and buf (Go 1.27) from the npm registry, pinned
-(exit 77 when npm fails): the walk must complete, every itab must pair an
-interface with a type, and standard-library types whose layout is fixed
-across releases must have their known sizes.
+--npm: esbuild (Go 1.26) and buf (Go 1.27) from the npm registry, pinned,
+and five older esbuild releases built with Go 1.14.2 to 1.19 (exit 77 when npm
+fails): the moduledata layout found must be the build info's release's, the
+walk must complete without warnings, every itab must pair an interface with
+a type, and standard-library types whose layout is fixed across releases
+must have their known sizes.
 Last line: "N passed, N failed".
 """
 
@@ -40,6 +42,13 @@ STABLE_SIZES = {"time.Time": 24, "errors.errorString": 16, "strings.Builder": 32
                 "os.File": 8, "strings.Reader": 32}
 REQUIRED = ("time.Time", "errors.errorString")
 NPM = ["@esbuild/linux-x64@0.28.2:bin/esbuild", "@bufbuild/buf-linux-x64@1.75.0:bin/buf"]
+# Older esbuild releases, one npm package name at several versions (so fetched
+# with npm pack), built with Go 1.14.2, 1.15, 1.16, 1.17.2 and 1.19: the
+# moduledata layouts of 1.9-1.15, 1.16-1.17 and 1.18-1.19 and the 2-byte name
+# lengths before 1.17.
+OLD_NPM = [("esbuild-linux-64@0.5.26", "go1.14.2", "1.9-1.15"), ("esbuild-linux-64@0.7.22", "go1.15", "1.9-1.15"),
+           ("esbuild-linux-64@0.8.57", "go1.16", "1.16-1.17"), ("esbuild-linux-64@0.13.15", "go1.17.2", "1.16-1.17"),
+           ("esbuild-linux-64@0.14.54", "go1.19", "1.18-1.19")]
 
 passed = failed = 0
 
@@ -173,10 +182,29 @@ def npm(exray, scratch):
     if r.returncode != 0:
         print("skip: npm install failed:", r.stderr[-300:])
         return False
+    binaries = []
     for spec in NPM:
         pkg, path = spec.rsplit(":", 1)
         name = pkg.rsplit("@", 1)[0]
-        binary = os.path.join(d, "node_modules", name, path)
+        binaries.append((name, os.path.join(d, "node_modules", name, path), None, None))
+    for pkg, go, layout in OLD_NPM:
+        out = os.path.join(d, pkg.replace("@", "-"))
+        os.makedirs(out, exist_ok=True)
+        r = subprocess.run(["npm", "pack", "--pack-destination", out, pkg], capture_output=True, text=True, timeout=600)
+        if r.returncode != 0:
+            print("skip: npm pack failed:", r.stderr[-300:])
+            return False
+        tgz = os.path.join(out, r.stdout.strip().splitlines()[-1])
+        subprocess.run(["tar", "xzf", tgz, "-C", out], check=True, timeout=300)
+        binaries.append((pkg, os.path.join(out, "package", "bin", "esbuild"), go, layout))
+    for name, binary, go, layout in binaries:
+        if go:
+            # The release the build info names, and the moduledata layout found
+            # for it without symbols.
+            r = subprocess.run([exray, binary, "--json"], capture_output=True, text=True, timeout=300)
+            g = json.loads(r.stdout)["go"]
+            check(g["version"] == go and g["moduledata_layout"] == layout,
+                  f"{name}: {g['version']} layout {g['moduledata_layout']}, want {go} {layout}")
         doc = exray_types(exray, binary)
         types = doc["types"]
         check(types["complete"] and doc["warnings"] == [], f"{name}: complete {types['complete']} {doc['warnings']}")

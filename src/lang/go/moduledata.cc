@@ -9,11 +9,14 @@
 namespace exray::go {
 namespace {
 
-// Byte offsets in moduledata on 64-bit, Go 1.16-1.27 (reference §2.8).
-constexpr uint64_t kMinpc64 = 160;
-constexpr uint64_t kMaxpc64 = 168;
-constexpr uint64_t kText64 = 176;
-constexpr uint64_t kEtext64 = 184;
+// Byte offsets in moduledata on 64-bit, Go 1.16-1.27 (reference §2.8), and
+// before 1.16, when it began with pclntable, ftab and filetab (three slices)
+// and findfunctab (runtime/symtab.go of Go 1.9-1.15).
+struct HeadLayout {
+  uint64_t minpc64, maxpc64, text64, etext64;
+};
+constexpr HeadLayout kHead116{160, 168, 176, 184};
+constexpr HeadLayout kHead12{80, 88, 96, 104};
 
 // The tail layouts of Go 1.18+, tried in release order; the first whose
 // textsectmap validates wins. A wrong guess reads neighbouring words as
@@ -27,6 +30,9 @@ struct TailLayout {
   uint64_t gofunc64, textsectmap64;
   uint64_t types64, etypes64, typelinks64, itablinks64;  // typelinks64 == 0: the 1.27 region words
 };
+// gofunc64 == 0: the layout has no gofunc (before Go 1.18).
+constexpr TailLayout kTail19[] = {{ModuledataLayout::kGo19, 0, 216, 200, 208, 240, 264}};
+constexpr TailLayout kTail116[] = {{ModuledataLayout::kGo116, 0, 296, 280, 288, 320, 344}};
 constexpr TailLayout kTail118[] = {{ModuledataLayout::kGo118, 304, 312, 280, 288, 336, 360}};
 constexpr TailLayout kTail120[] = {{ModuledataLayout::kGo120, 320, 328, 296, 304, 352, 376},
                                    {ModuledataLayout::kGo126, 320, 336, 296, 304, 360, 384},
@@ -82,7 +88,7 @@ bool ReadTail(const AddressSpace& as, const TailLayout& t, Moduledata* m) {
   const Endian e = as.endian();
   ByteView v = as.Read(m->vaddr, (std::max(t.textsectmap64, t.itablinks64) + 24) * ps / 8);
   bool ok = true;
-  const uint64_t gofunc = ReadWord(v, t.gofunc64 * ps / 8, ps, e, &ok);
+  const uint64_t gofunc = t.gofunc64 ? ReadWord(v, t.gofunc64 * ps / 8, ps, e, &ok) : 0;
   const uint64_t ptr = ReadWord(v, t.textsectmap64 * ps / 8, ps, e, &ok);
   const uint64_t len = ReadWord(v, (t.textsectmap64 + 8) * ps / 8, ps, e, &ok);
   const uint64_t cap = ReadWord(v, (t.textsectmap64 + 16) * ps / 8, ps, e, &ok);
@@ -112,6 +118,8 @@ bool ReadTail(const AddressSpace& as, const TailLayout& t, Moduledata* m) {
 std::string_view ModuledataLayoutName(ModuledataLayout l) {
   switch (l) {
     case ModuledataLayout::kUnknown: return "";
+    case ModuledataLayout::kGo19: return "1.9-1.15";
+    case ModuledataLayout::kGo116: return "1.16-1.17";
     case ModuledataLayout::kGo118: return "1.18-1.19";
     case ModuledataLayout::kGo120: return "1.20-1.25";
     case ModuledataLayout::kGo126: return "1.26";
@@ -125,24 +133,30 @@ std::optional<Moduledata> FindModuledata(const AddressSpace& as, uint64_t pcln_v
   const uint64_t ps = static_cast<uint64_t>(as.ptr_size());
   if (ps != 4 && ps != 8) return std::nullopt;
   const Endian e = as.endian();
+  const HeadLayout& head = version == PclnVersion::kGo12 ? kHead12 : kHead116;
   auto validate = [&](uint64_t md) -> std::optional<Moduledata> {
-    ByteView v = as.Read(md, (kEtext64 + 8) * ps / 8);
+    ByteView v = as.Read(md, (head.etext64 + 8) * ps / 8);
     bool ok = true;
     Moduledata m;
     m.vaddr = md;
     const uint64_t first = ReadWord(v, 0, ps, e, &ok);
-    m.minpc = ReadWord(v, kMinpc64 * ps / 8, ps, e, &ok);
-    m.maxpc = ReadWord(v, kMaxpc64 * ps / 8, ps, e, &ok);
-    m.text = ReadWord(v, kText64 * ps / 8, ps, e, &ok);
-    m.etext = ReadWord(v, kEtext64 * ps / 8, ps, e, &ok);
+    m.minpc = ReadWord(v, head.minpc64 * ps / 8, ps, e, &ok);
+    m.maxpc = ReadWord(v, head.maxpc64 * ps / 8, ps, e, &ok);
+    m.text = ReadWord(v, head.text64 * ps / 8, ps, e, &ok);
+    m.etext = ReadWord(v, head.etext64 * ps / 8, ps, e, &ok);
     if (!ok || first != pcln_vaddr || m.minpc > m.maxpc || m.text > m.etext) return std::nullopt;
     if (!Mapped(as, m.text, /*exec=*/true)) return std::nullopt;
     // ftab[0] == minpc (runtime.moduledataverify1).
     const uint64_t want = entries_are_text_offsets ? m.text + ftab0 : ftab0;
     if (m.minpc != want) return std::nullopt;
-    if (version == PclnVersion::kGo118 || version == PclnVersion::kGo120) {
-      std::span<const TailLayout> tails(version == PclnVersion::kGo118 ? std::span<const TailLayout>(kTail118)
-                                                                        : std::span<const TailLayout>(kTail120));
+    if (version) {
+      std::span<const TailLayout> tails;
+      switch (*version) {
+        case PclnVersion::kGo12: tails = kTail19; break;
+        case PclnVersion::kGo116: tails = kTail116; break;
+        case PclnVersion::kGo118: tails = kTail118; break;
+        case PclnVersion::kGo120: tails = kTail120; break;
+      }
       for (const TailLayout& t : tails)
         if (ReadTail(as, t, &m)) break;
     }

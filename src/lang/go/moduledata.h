@@ -16,14 +16,16 @@ namespace exray::go {
 /// The moduledata tail layouts told apart by where textsectmap sits (64-bit
 /// offsets; halved on 32-bit). Each names the first release that used it.
 enum class ModuledataLayout : uint8_t {
-  kUnknown,  // before Go 1.18, or the tail did not validate
+  kUnknown,  // before Go 1.9, or the tail did not validate
+  kGo19,     // 1.9-1.15 (pclntab 1.2 layout): pclntable first, text 96, textsectmap 216
+  kGo116,    // 1.16-1.17: pcHeader first, textsectmap 296, no gofunc
   kGo118,    // 1.18-1.19: gofunc 304, textsectmap 312
   kGo120,    // 1.20-1.25: gofunc 320, textsectmap 328
   kGo126,    // 1.26: epclntab after gofunc; textsectmap 336
   kGo127,    // 1.27+: types moved to .go.type; gofunc 344, textsectmap 360
   kMaxValue = kGo127,
 };
-/// "1.18-1.19", "1.20-1.25", "1.26", "1.27+", or "" for kUnknown.
+/// "1.9-1.15", "1.16-1.17", "1.18-1.19", "1.20-1.25", "1.26", "1.27+", or "" for kUnknown.
 std::string_view ModuledataLayoutName(ModuledataLayout l);
 
 /// Where the type descriptors and itabs are (runtime/symtab.go moduledata).
@@ -42,8 +44,10 @@ struct TypeTables {
 
 /// The fields of moduledata read so far. The head (through etext) is the same
 /// from Go 1.16 through 1.27 (64-bit: minpc 160, maxpc 168, text 176, etext 184;
-/// halved on 32-bit); the tail is read only for Go 1.18+ pclntabs and only when
-/// its textsectmap validates, which also tells the layout apart.
+/// halved on 32-bit); before 1.16 its first word is pclntable's pointer and
+/// minpc, maxpc, text and etext are at 80, 88, 96 and 104. The tail is read
+/// with the pclntab's version, and only when its textsectmap validates, which
+/// also tells the layout apart (Go 1.8 had no textsectmap: kUnknown).
 struct Moduledata {
   uint64_t vaddr = 0;
   uint64_t minpc = 0, maxpc = 0, text = 0, etext = 0;
@@ -53,14 +57,14 @@ struct Moduledata {
   std::optional<TypeTables> type_tables;  // with a known layout, when its fields validate
 };
 
-/// Finds the moduledata of a Go 1.16+ binary whose pcHeader is at pcln_vaddr:
+/// Finds the moduledata of a Go binary whose pclntab is at pcln_vaddr:
 /// the .go.module (__go_module) section of Go 1.26+, else the
 /// runtime.firstmoduledata symbol, else the first
 /// pointer-aligned word in a writable, non-executable segment equal to
 /// pcln_vaddr where text lies in an executable region, minpc <= maxpc,
 /// text <= etext and minpc == text + ftab0 (ftab0 is the first functab entry:
 /// an offset from text when entries_are_text_offsets, Go 1.18+; else absolute).
-/// With the pclntab's version (1.18+), also reads the tail: the layout whose
+/// With the pclntab's version, also reads the tail: the layout whose
 /// textsectmap validates (1 to kMaxTextSections entries, the first at offset 0
 /// and based at text, in order), and gofunc from that layout.
 /// nullopt when nothing validates within kMaxModuledataScanBytes and

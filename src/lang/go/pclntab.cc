@@ -679,12 +679,19 @@ Result<LocatedPclntab> LocatePclntab(const AddressSpace& as, Diagnostics& diag) 
   return LocatedPclntab{data, vaddr, source, *header};
 }
 
-// moduledata for a located Go 1.18+ pclntab (FindModuledata's inputs).
+// moduledata for a located pclntab (FindModuledata's inputs): the first
+// functab entry is a u32 offset from text since Go 1.18, an absolute
+// uintptr before.
 std::optional<Moduledata> ModuledataOf(const AddressSpace& as, const LocatedPclntab& l) {
-  if (!Is118Plus(l.header.version)) return std::nullopt;
-  uint32_t ftab0 = 0;
-  (void)l.data.ReadInt<uint32_t>(l.header.functab_off, l.header.endian, &ftab0);
-  return FindModuledata(as, l.vaddr, /*entries_are_text_offsets=*/true, ftab0, l.header.version);
+  uint64_t ftab0 = 0;
+  if (Is118Plus(l.header.version)) {
+    uint32_t off = 0;
+    (void)l.data.ReadInt<uint32_t>(l.header.functab_off, l.header.endian, &off);
+    ftab0 = off;
+  } else if (!l.data.ReadWord(l.header.functab_off, l.header.ptr_size, l.header.endian, &ftab0)) {
+    return std::nullopt;
+  }
+  return FindModuledata(as, l.vaddr, Is118Plus(l.header.version), ftab0, l.header.version);
 }
 
 }  // namespace
@@ -692,9 +699,6 @@ std::optional<Moduledata> ModuledataOf(const AddressSpace& as, const LocatedPcln
 Result<Moduledata> ReadModuledata(const AddressSpace& as, Diagnostics& diag) {
   Result<LocatedPclntab> l = LocatePclntab(as, diag);
   if (!l) return l.error();
-  if (!Is118Plus(l->header.version))
-    return Error{fmt::format("moduledata is read for Go 1.18+ pclntabs; this one has the Go {} layout",
-                             PclnVersionName(l->header.version))};
   std::optional<Moduledata> md = ModuledataOf(as, *l);
   if (!md) return Error{"no moduledata found (no .go.module section, runtime.firstmoduledata symbol or valid pointer)"};
   return *md;
@@ -714,8 +718,8 @@ Result<Pclntab> ReadPclntab(const AddressSpace& as, Diagnostics& diag, std::opti
   TextBaseSource tsource = TextBaseSource::kNotNeeded;
   std::optional<Moduledata> md;
   std::vector<TextSection> textsects;
+  md = ModuledataOf(as, *located);
   if (Is118Plus(header->version)) {
-    md = ModuledataOf(as, *located);
     if (auto t = as.Symbol("runtime.text")) {
       text_base = *t, tsource = TextBaseSource::kSymbol;
     } else if (md) {

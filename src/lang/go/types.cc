@@ -76,8 +76,10 @@ class Walker {
   }
   bool InDescriptors(uint64_t addr) const { return addr >= tt_.types && addr < tt_.etypes; }
   // A nameOff or typeOff from types, inside [types, etypes).
+  // 0 is none, as the runtime's resolveTypeOff and resolveNameOff have it
+  // (Go 1.14 and 1.15 leave an unreachable method's mtyp at 0, not -1).
   std::optional<uint64_t> FromTypes(int64_t off) const {
-    if (off < 0 || static_cast<uint64_t>(off) >= tt_.etypes - tt_.types) return std::nullopt;
+    if (off <= 0 || static_cast<uint64_t>(off) >= tt_.etypes - tt_.types) return std::nullopt;
     return tt_.types + static_cast<uint64_t>(off);
   }
 
@@ -463,6 +465,7 @@ class Walker {
 }  // namespace
 
 std::optional<GoType> ReadTypeDetail(const AddressSpace& as, const Moduledata& md, int minor, uint64_t addr) {
+  if (minor < kFirstTypesMinor) return std::nullopt;
   if (!md.type_tables) return std::nullopt;
   Diagnostics diag;
   Walker w(as, md, *md.type_tables, minor, diag);
@@ -508,7 +511,11 @@ std::string_view TypeSet::NameOf(uint64_t addr) const {
 }
 
 Result<TypeSet> ReadTypes(const AddressSpace& as, const Moduledata& md, int minor, Diagnostics& diag) {
-  if (!md.type_tables) return Error{"moduledata has no type tables (a layout before Go 1.18, or unrelocated)"};
+  if (!md.type_tables) return Error{"moduledata has no type tables (a layout before Go 1.9, or unrelocated)"};
+  if (minor < kFirstTypesMinor)
+    return Error{fmt::format("type descriptors of Go 1.{} are not read: exray reads them from Go 1.{} on (map "
+                             "descriptors changed in 1.14, and no binary of an earlier release was at hand to check)",
+                             minor, kFirstTypesMinor)};
   const TypeTables& tt = *md.type_tables;
   const uint64_t ps = static_cast<uint64_t>(as.ptr_size());
   Walker w(as, md, tt, minor, diag);

@@ -17,6 +17,11 @@
 
 namespace exray::go {
 
+/// The first release whose type descriptors are read: Go 1.14 added the map
+/// descriptor's hasher, and binaries of 1.14 to 1.17 (esbuild's npm builds)
+/// were checked; earlier ones are refused rather than guessed.
+inline constexpr int kFirstTypesMinor = 14;
+
 /// reflect.Kind's name for a kind number (1 "bool" ... 22 "ptr" ... 26
 /// "unsafe.Pointer"); "invalid" outside 1..26.
 std::string_view KindName(uint8_t kind);
