@@ -161,7 +161,7 @@ void AnalyzeGo(const elf::File& f, Analysis* a) {
       if (const std::optional<go::TypeTables>& tt = md->type_tables) {
         GoFacts::TypeTables t;
         if (!tt->contiguous()) t.typelinks = tt->ntypelinks;
-        const int minor = go::GoMinorOf(g.version).value_or(md->layout == go::ModuledataLayout::kGo127 ? 27 : 18);
+        const int minor = go::GoMinorOf(g.version).value_or(go::FallbackMinor(md->layout).value_or(18));
         t.itabs = go::ItabCount(as, *md, minor).value_or(0);
         t.region_bytes = tt->etypes - tt->types;
         g.type_tables = t;

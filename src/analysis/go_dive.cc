@@ -16,15 +16,8 @@ namespace {
 // struct fields differently, 1.24 changed maps).
 int TypeMinor(const GoDive& d, Diagnostics& diag) {
   if (d.minor) return *d.minor;
-  int minor = 18;
-  switch (d.moduledata ? d.moduledata->layout : go::ModuledataLayout::kUnknown) {
-    case go::ModuledataLayout::kGo19: minor = 14; break;  // the first of these whose types are read
-    case go::ModuledataLayout::kGo116: minor = 16; break;
-    case go::ModuledataLayout::kGo120: minor = 20; break;
-    case go::ModuledataLayout::kGo126: minor = 26; break;
-    case go::ModuledataLayout::kGo127: minor = 27; break;
-    default: break;
-  }
+  const int minor =
+      go::FallbackMinor(d.moduledata ? d.moduledata->layout : go::ModuledataLayout::kUnknown).value_or(18);
   diag.Warn(fmt::format("Go version unknown: type layouts read as Go 1.{}'s, the first release of the moduledata layout",
                         minor));
   return minor;

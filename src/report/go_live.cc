@@ -119,10 +119,7 @@ void GoLiveToText(const GoLiveReport& r, std::ostream& out) {
   const trace::GoLive& g = r.live;
   std::string s = fmt::format("pid {}  {}  {}\n", g.pid, Safe(r.path),
                               r.version.empty() ? "Go version unknown" : Safe(r.version));
-  s += fmt::format("runtime layout: {}; load bias {:#x}\n",
-                   r.layout.source == "table" ? fmt::format("exray's table for {}", Safe(r.layout.table_range))
-                                              : std::string("the binary's DWARF"),
-                   g.load_bias);
+  s += fmt::format("runtime layout: {}; load bias {:#x}\n", LayoutSourceText(r.layout), g.load_bias);
   s += fmt::format("GOMAXPROCS {}, Ps {}\n", g.gomaxprocs, g.nprocs);
   s += fmt::format("\ngoroutines {}  ({})\n", g.goroutines, kGcountDefinition);
   s += fmt::format("  = {} - {} - {} - {}\n", g.allglen, g.sched_gfree, g.ngsys, g.p_gfree);
@@ -148,6 +145,21 @@ void GoLiveToText(const GoLiveReport& r, std::ostream& out) {
   for (const std::string& n : g.notes) s += fmt::format("note: {}\n", Safe(n));
   for (const std::string& w : r.warnings) s += fmt::format("warning: {}\n", Safe(w));
   out << s;
+}
+
+std::string LayoutSourceText(const go::RuntimeLayout& l) {
+  return l.source == "table" ? fmt::format("exray's table for {}", Safe(l.table_range))
+                             : std::string("the binary's DWARF");
+}
+
+void LayoutToJson(const go::RuntimeLayout& l, JsonWriter& w) {
+  w.Key("layout");
+  w.BeginObject();
+  w.Field("source", l.source);
+  w.Key("table_range");
+  if (l.table_range.empty()) w.Null();
+  else w.String(l.table_range);
+  w.EndObject();
 }
 
 void GoLiveFieldsToJson(const trace::GoLive& g, JsonWriter& w) {
@@ -264,13 +276,7 @@ void GoLiveToJson(const GoLiveReport& r, int indent, std::ostream& out) {
   w.Key("go");
   if (r.version.empty()) w.Null();
   else w.String(r.version);
-  w.Key("layout");
-  w.BeginObject();
-  w.Field("source", r.layout.source);
-  w.Key("table_range");
-  if (r.layout.table_range.empty()) w.Null();
-  else w.String(r.layout.table_range);
-  w.EndObject();
+  LayoutToJson(r.layout, w);
   GoLiveFieldsToJson(g, w);
   w.Key("warnings");
   w.BeginArray();

@@ -42,6 +42,11 @@ void GoLiveToText(const GoLiveReport& r, std::ostream& out);
 void GoLiveToJson(const GoLiveReport& r, int indent, std::ostream& out);
 
 class JsonWriter;
+/// "exray's table for go1.19 linux/amd64" or "the binary's DWARF": where the
+/// layout the process was read with came from.
+std::string LayoutSourceText(const go::RuntimeLayout& l);
+/// `"layout": {source, table_range}` into the object w is in.
+void LayoutToJson(const go::RuntimeLayout& l, JsonWriter& w);
 /// The process's state as fields of the object w is in: load_bias through
 /// notes above (shared with `exray run`'s go_at_exit).
 void GoLiveFieldsToJson(const trace::GoLive& g, JsonWriter& w);

@@ -111,9 +111,7 @@ std::string GoAtExitText(const RunReport& r) {
   }
   if (!g) return fmt::format("\nGo runtime at exit: not read: {}\n", Safe(error));
   std::string s = fmt::format("\nGo runtime at exit (read from /proc/PID/mem at exit_group with {})\n",
-                              r.go_layout && r.go_layout->source == "table"
-                                  ? fmt::format("exray's table for {}", Safe(r.go_layout->table_range))
-                                  : std::string("the binary's DWARF"));
+                              r.go_layout ? LayoutSourceText(*r.go_layout) : std::string("a layout"));
   s += fmt::format("  goroutines {} (NumGoroutine) · allgs {}", g->goroutines, g->allglen);
   if (g->user_live) s += fmt::format(": {} the program's, {} the runtime's", *g->user_live, g->system_live.value_or(0));
   s += "\n";
@@ -158,13 +156,7 @@ void GoAtExitToJson(const RunReport& r, JsonWriter& w) {
   if (g) w.Null();
   else w.String(error.empty() ? "the program did not reach exit_group" : error);
   if (g) {
-    w.Key("layout");
-    w.BeginObject();
-    w.Field("source", r.go_layout ? r.go_layout->source : std::string());
-    w.Key("table_range");
-    if (!r.go_layout || r.go_layout->table_range.empty()) w.Null();
-    else w.String(r.go_layout->table_range);
-    w.EndObject();
+    LayoutToJson(r.go_layout ? *r.go_layout : go::RuntimeLayout{}, w);
     GoLiveFieldsToJson(*g, w);
   }
   w.EndObject();

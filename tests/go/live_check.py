@@ -45,27 +45,10 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SKIP = 77
+sys.path.insert(0, HERE)
+from checklib import SKIP, Tally, build, go_env  # noqa: E402
 
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL", what)
-
-
-def go_env(scratch):
-    return dict(os.environ, GOPROXY="off", GOFLAGS="-mod=mod", GOTOOLCHAIN="local", CGO_ENABLED="0",
-                GOCACHE=os.path.join(scratch, "gocache"), GOPATH=os.path.join(scratch, "gopath"))
-
-
-def build(src, out, env, *flags):
-    subprocess.run(["go", "build", "-o", out, *flags, "."], cwd=src, env=env, check=True, timeout=600)
+check = Tally()
 
 
 def exray(exe, *args):
@@ -317,8 +300,8 @@ def main():
         s.wait()
     r = exray(args.exray, "--pid", str(s.pid))  # reaped: gone
     check(r.returncode == 1 and "no such process" in r.stderr, f"gone: exit {r.returncode}: {r.stderr}")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    print(check.summary())
+    return check.status()
 
 
 if __name__ == "__main__":

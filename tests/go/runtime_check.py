@@ -29,31 +29,14 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SKIP = 77
+sys.path.insert(0, HERE)
+from checklib import SKIP, Tally, build, go_env  # noqa: E402
 STRUCTS = ["runtime.g", "runtime.m", "runtime.p", "runtime.schedt", "runtime.mspan", "runtime.mcache", "runtime.mheap",
            "runtime.mstats", "runtime.gcControllerState", "runtime.heapStatsDelta"]
 GLOBALS = ["runtime.allgs", "runtime.allglen", "runtime.allm", "runtime.sched", "runtime.memstats",
            "runtime.gcController", "runtime.mheap_", "runtime.allp", "runtime.gomaxprocs", "runtime.ncpu"]
 
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL", what)
-
-
-def go_env(scratch):
-    return dict(os.environ, GOPROXY="off", GOFLAGS="-mod=mod", GOTOOLCHAIN="local", CGO_ENABLED="0",
-                GOCACHE=os.path.join(scratch, "gocache"), GOPATH=os.path.join(scratch, "gopath"))
-
-
-def build(src, out, env, *flags):
-    subprocess.run(["go", "build", "-o", out, *flags, "."], cwd=src, env=env, check=True, timeout=600)
+check = Tally()
 
 
 def exray_runtime(exray, binary):
@@ -179,8 +162,8 @@ def main():
     # The text view: one block per struct.
     r = subprocess.run([args.exray, "go", stripped, "--runtime"], capture_output=True, text=True, timeout=300)
     check(r.returncode == 0 and all(f"\n{s}  size " in r.stdout for s in STRUCTS), "text: a block per struct")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    print(check.summary())
+    return check.status()
 
 
 if __name__ == "__main__":

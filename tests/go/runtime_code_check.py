@@ -24,22 +24,13 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+from checklib import SKIP, Tally  # noqa: E402
 from pclntab_diff import go_build, is_elf  # noqa: E402
 
-SKIP = 77
 GC_FILES = ("mbarrier.go", "mbitmap.go", "mwbbuf.go", "mfinal.go")
 SCHED_FILES = ("proc.go", "preempt.go")
 
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL", what)
+check = Tally()
 
 
 def package_of(name):
@@ -100,8 +91,8 @@ def main():
         check(got_sched == sched, f"{b}: scheduler {got_sched} != gosym {sched}")
         print(f"{os.path.basename(b)}: collector {gc[0]} functions {gc[1]} bytes, scheduler {sched[0]} functions "
               f"{sched[1]} bytes")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    print(check.summary())
+    return check.status()
 
 
 if __name__ == "__main__":

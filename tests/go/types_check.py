@@ -33,7 +33,8 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SKIP = 77
+sys.path.insert(0, HERE)
+from checklib import SKIP, Tally, build, go_env  # noqa: E402
 EXPECTED_ITABS = {("main.Shape", "main.Rect"), ("main.Shape", "*main.Circle"), ("io.Writer", "*main.countWriter"),
                   ("fmt.Stringer", "main.Celsius")}
 # Standard-library types whose size has not changed from Go 1.19 to 1.27
@@ -50,16 +51,7 @@ OLD_NPM = [("esbuild-linux-64@0.5.26", "go1.14.2", "1.9-1.15"), ("esbuild-linux-
            ("esbuild-linux-64@0.8.57", "go1.16", "1.16-1.17"), ("esbuild-linux-64@0.13.15", "go1.17.2", "1.16-1.17"),
            ("esbuild-linux-64@0.14.54", "go1.19", "1.18-1.19")]
 
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL", what)
+check = Tally()
 
 
 def exray_types(exray, binary, type_name=None):
@@ -68,15 +60,6 @@ def exray_types(exray, binary, type_name=None):
     if r.returncode != 0:
         raise RuntimeError(f"{cmd}: exit {r.returncode}: {r.stderr.strip()}")
     return json.loads(r.stdout)
-
-
-def go_env(scratch):
-    return dict(os.environ, GOPROXY="off", GOFLAGS="-mod=mod", GOTOOLCHAIN="local", CGO_ENABLED="0",
-                GOCACHE=os.path.join(scratch, "gocache"), GOPATH=os.path.join(scratch, "gopath"))
-
-
-def build(src, out, env, *flags):
-    subprocess.run(["go", "build", "-o", out, *flags, "."], cwd=src, env=env, check=True, timeout=600)
 
 
 def dwarf_differential(exray, dwarf_tool, binary):
@@ -236,10 +219,10 @@ def main():
     a = ap.parse_args()
     os.makedirs(a.scratch, exist_ok=True)
     ran = npm(a.exray, a.scratch) if a.npm else local(a.exray, a.scratch)
-    print(f"{passed} passed, {failed} failed")
+    print(check.summary())
     if not ran:
         return SKIP
-    return 1 if failed else 0
+    return check.status()
 
 
 if __name__ == "__main__":

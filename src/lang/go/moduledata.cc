@@ -128,6 +128,19 @@ std::string_view ModuledataLayoutName(ModuledataLayout l) {
   return "";
 }
 
+std::optional<int> FallbackMinor(ModuledataLayout l) {
+  switch (l) {
+    case ModuledataLayout::kUnknown: return std::nullopt;
+    case ModuledataLayout::kGo19: return 14;
+    case ModuledataLayout::kGo116: return 16;
+    case ModuledataLayout::kGo118: return 18;
+    case ModuledataLayout::kGo120: return 20;
+    case ModuledataLayout::kGo126: return 26;
+    case ModuledataLayout::kGo127: return 27;
+  }
+  return std::nullopt;
+}
+
 std::optional<Moduledata> FindModuledata(const AddressSpace& as, uint64_t pcln_vaddr, bool entries_are_text_offsets,
                                          uint64_t ftab0, std::optional<PclnVersion> version) {
   const uint64_t ps = static_cast<uint64_t>(as.ptr_size());

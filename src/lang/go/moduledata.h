@@ -27,6 +27,10 @@ enum class ModuledataLayout : uint8_t {
 };
 /// "1.9-1.15", "1.16-1.17", "1.18-1.19", "1.20-1.25", "1.26", "1.27+", or "" for kUnknown.
 std::string_view ModuledataLayoutName(ModuledataLayout l);
+/// The release a binary of unknown version is read as, by its layout: the
+/// first of the range, except 1.14 for 1.9-1.15 (the first whose types are
+/// read); nullopt for kUnknown.
+std::optional<int> FallbackMinor(ModuledataLayout l);
 
 /// Where the type descriptors and itabs are (runtime/symtab.go moduledata).
 /// Before Go 1.27 descriptors sit in [types, etypes) and are listed by

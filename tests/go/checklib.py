@@ -1,0 +1,37 @@
+"""What the Go check scripts (types_check, runtime_check, live_check,
+runtime_code_check) share: a tally of checks, and hermetic builds with the
+local Go (no network, no toolchain download, a scratch build cache)."""
+
+import os
+import subprocess
+
+SKIP = 77  # ctest's SKIP_RETURN_CODE for these scripts
+
+
+class Tally:
+    """check(ok, what): counts, and prints "FAIL what" when ok is false."""
+
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def __call__(self, ok, what):
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print("FAIL", what)
+
+    def summary(self):
+        return f"{self.passed} passed, {self.failed} failed"
+
+    def status(self):
+        return 1 if self.failed else 0
+
+
+def go_env(scratch):
+    return dict(os.environ, GOPROXY="off", GOFLAGS="-mod=mod", GOTOOLCHAIN="local", CGO_ENABLED="0",
+                GOCACHE=os.path.join(scratch, "gocache"), GOPATH=os.path.join(scratch, "gopath"))
+
+
+def build(src, out, env, *flags):
+    subprocess.run(["go", "build", "-o", out, *flags, "."], cwd=src, env=env, check=True, timeout=600)
