@@ -365,9 +365,10 @@ const ProcFiles& OpenProcFiles(int pid) {
   return opened.emplace(pid, std::move(f)).first->second;
 }
 
-std::string WaitReasonName119(uint8_t reason) {
-  // Go 1.19's waitReasonStrings (runtime/runtime2.go), by value.
-  static const char* const kNames[] = {"",
+std::string WaitReasonName(int minor, uint8_t reason) {
+  // waitReasonStrings (runtime/runtime2.go) of the releases read, by value:
+  // the numbering changes between releases, so another release gets none.
+  static const char* const k119[] = {"",
                                        "GC assist marking",
                                        "IO wait",
                                        "chan receive (nil chan)",
@@ -394,7 +395,48 @@ std::string WaitReasonName119(uint8_t reason) {
                                        "GC worker (idle)",
                                        "preempted",
                                        "debug call"};
-  if (reason < std::size(kNames)) return kNames[reason];
+  static const char* const k123[] = {
+      "",
+      "GC assist marking",
+      "IO wait",
+      "chan receive (nil chan)",
+      "chan send (nil chan)",
+      "dumping heap",
+      "garbage collection",
+      "garbage collection scan",
+      "panicwait",
+      "select",
+      "select (no cases)",
+      "GC assist wait",
+      "GC sweep wait",
+      "GC scavenge wait",
+      "chan receive",
+      "chan send",
+      "finalizer wait",
+      "force gc (idle)",
+      "semacquire",
+      "sleep",
+      "sync.Cond.Wait",
+      "sync.Mutex.Lock",
+      "sync.RWMutex.RLock",
+      "sync.RWMutex.Lock",
+      "trace reader (blocked)",
+      "wait for GC cycle",
+      "GC worker (idle)",
+      "GC worker (active)",
+      "preempted",
+      "debug call",
+      "GC mark termination",
+      "stopping the world",
+      "flushing proc caches",
+      "trace goroutine status",
+      "trace proc status",
+      "page trace flush",
+      "coroutine",
+      "GC weak to strong wait",
+  };
+  if (minor == 19 && reason < std::size(k119)) return k119[reason];
+  if (minor == 23 && reason < std::size(k123)) return k123[reason];
   return "";
 }
 
@@ -548,7 +590,7 @@ Result<GoLive> ReadGoLive(const GoLiveInput& in) {
       }
       if (status != 4) continue;
       const uint8_t reason = b[g_wait->offset - lo];
-      std::string name = in.minor == 19 ? WaitReasonName119(reason) : std::string();
+      std::string name = WaitReasonName(in.minor, reason);
       auto& w = waiting[name.empty() ? fmt::format("reason {}", reason) : name];
       ++w.first;
       w.second += user;

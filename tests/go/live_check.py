@@ -32,6 +32,10 @@ runtime.NumGoroutine() and runtime.GOMAXPROCS(0), and waits on stdin. If
    Ms found among its threads through the sandbox's pid namespace; the
    stripped build's run says the figures need symbols; /bin/true's run has
    go_at_exit null;
+ - with Go 1.23 installed (/usr/lib/go-1.23, Debian 12's bookworm-backports):
+   the same checks on the fixture built by it, read through its DWARF, and
+   its stripped build through exray's Go 1.23 table with the unstripped one
+   as FILE;
  - `sleep 30`: exit 1, "not a Go process"; a pid that is gone: exit 1,
    "no such process".
 Last line: "N passed, N failed".
@@ -224,6 +228,40 @@ def check_run(exe, pie, stripped):
     check(r.returncode == 0 and json.loads(r.stdout).get("go_at_exit", 0) is None, f"run /bin/true: {r.stdout[:200]}")
 
 
+GO123 = "/usr/lib/go-1.23/bin"  # Debian 12's bookworm-backports golang-1.23-go
+
+
+def check_newer(exe, src, scratch):
+    """The same fixture built by Go 1.23 when that toolchain is installed: the
+    layout from its DWARF, and stripped from exray's Go 1.23 table with the
+    unstripped build as FILE."""
+    if not os.path.exists(os.path.join(GO123, "go")):
+        print(f"skip go1.23: {GO123}/go is missing (bookworm-backports' golang-1.23-go)")
+        return
+    env = dict(go_env(scratch), PATH=GO123 + os.pathsep + os.environ.get("PATH", ""))
+    plain, stripped = os.path.join(scratch, "live-123"), os.path.join(scratch, "live-123-s")
+    build(src, plain, env)
+    build(src, stripped, env, "-ldflags=-s -w")
+    for binary, args, label in ((plain, [], "go1.23"), (stripped, [plain], "go1.23 stripped + FILE")):
+        p, want = start(binary)
+        try:
+            pid = want["pid"]
+            r = exray(exe, *args, "--pid", str(pid), "--json")
+            check(r.returncode == 0, f"{label}: exit {r.returncode}: {r.stderr.strip()}")
+            if r.returncode == 0:
+                doc = json.loads(r.stdout)
+                check(doc["go"].startswith("go1.23"), f"{label}: go {doc['go']}")
+                check_live(doc, want, pid, label)
+                print(f"{label}: goroutines {doc['goroutines']['count']}, Ms {len(doc['ms'])}, layout "
+                      f"{doc['layout']['source']}")
+        finally:
+            stop(p)
+    r = exray(exe, stripped, "--runtime", "--json")
+    doc = json.loads(r.stdout)["runtime"] if r.returncode == 0 else {}
+    check(doc.get("source") == "table" and doc.get("table_range") == "go1.23 linux/amd64",
+          f"go1.23 stripped: layout {doc.get('source')} {doc.get('table_range')}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--exray", required=True)
@@ -290,6 +328,7 @@ def main():
         stop(p)
 
     check_run(args.exray, pie, stripped)
+    check_newer(args.exray, src, args.scratch)
 
     s = subprocess.Popen(["sleep", "30"])
     try:

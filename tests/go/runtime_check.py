@@ -15,6 +15,9 @@ debug/dwarf), then requires:
    of the unstripped build says (so the table cannot drift from the DWARF);
  - every global's address and size equals `go tool nm -size`'s on the
    unstripped build; on the stripped one none is found, with a note;
+ - with Go 1.23 installed (/usr/lib/go-1.23, bookworm-backports): the same
+   against its DWARF and its `go tool nm`, and the stripped build's Go 1.23
+   table equal to that DWARF;
  - the same program for linux/arm64: unstripped, the DWARF agrees again;
    stripped, there is no table for it, so no layout and the note
    "no layout table for Go 1.19 on linux/arm64; the binary has no DWARF".
@@ -158,6 +161,32 @@ def main():
           f"arm64 stripped: no layout, got {asdoc['source']} {asdoc['table_range']}")
     check("no layout table for Go 1.19 on linux/arm64; the binary has no DWARF" in asdoc["notes"],
           f"arm64 stripped: notes {asdoc['notes']}")
+
+    # Go 1.23 (Debian 12's bookworm-backports) when installed: its DWARF,
+    # and its table entry equal to that DWARF.
+    go123 = "/usr/lib/go-1.23/bin"
+    if os.path.exists(os.path.join(go123, "go")):
+        env123 = dict(env, PATH=go123 + os.pathsep + env.get("PATH", ""))
+        nplain, nstripped = os.path.join(args.scratch, "rt-123"), os.path.join(args.scratch, "rt-123-s")
+        build(os.path.join(HERE, "testdata", "runtime"), nplain, env123)
+        build(os.path.join(HERE, "testdata", "runtime"), nstripped, env123, "-ldflags=-s -w")
+        ndoc = exray_runtime(args.exray, nplain)
+        check(ndoc["go"].startswith("go1.23") and ndoc["runtime"]["source"] == "dwarf",
+              f"go1.23: {ndoc['go']} source {ndoc['runtime']['source']}")
+        check(ndoc["runtime"]["notes"] == [], f"go1.23: notes {ndoc['runtime']['notes']}")
+        nref = dwarf_reference(tool, nplain)
+        check_against_dwarf(ndoc, nref, "go1.23")
+        nsyms = nm_symbols(nplain, env123)
+        for g in ndoc["runtime"]["globals"]:
+            want = nsyms.get(g["name"])
+            check(want is not None and g.get("address") == want[0] and g.get("size") == want[1],
+                  f"go1.23 {g['name']}: exray {g} != nm {want}")
+        nsdoc = exray_runtime(args.exray, nstripped)["runtime"]
+        check(nsdoc["source"] == "table" and nsdoc["table_range"] == "go1.23 linux/amd64",
+              f"go1.23 stripped: {nsdoc['source']} {nsdoc['table_range']}")
+        check(nsdoc["structs"] == ndoc["runtime"]["structs"], "go1.23 stripped: the table equals the DWARF exactly")
+    else:
+        print(f"skip go1.23: {go123}/go is missing (bookworm-backports' golang-1.23-go)")
 
     # The text view: one block per struct.
     r = subprocess.run([args.exray, "go", stripped, "--runtime"], capture_output=True, text=True, timeout=300)

@@ -8,8 +8,12 @@
 namespace exray::go {
 namespace {
 
-TEST(RuntimeLayout, TableCoversOnlyGo119LinuxAmd64) {
+TEST(RuntimeLayout, TableCoversOnlyGo119AndGo123LinuxAmd64) {
   EXPECT_TRUE(LayoutFromTable(19, 8, "linux", "amd64"));
+  EXPECT_TRUE(LayoutFromTable(23, 8, "linux", "amd64"));
+  EXPECT_FALSE(LayoutFromTable(22, 8, "linux", "amd64"));
+  EXPECT_FALSE(LayoutFromTable(23, 8, "linux", "arm64"));
+  EXPECT_EQ(LayoutFromTable(23, 8, "linux", "amd64")->table_range, "go1.23 linux/amd64");
   EXPECT_FALSE(LayoutFromTable(18, 8, "linux", "amd64"));
   EXPECT_FALSE(LayoutFromTable(20, 8, "linux", "amd64"));
   EXPECT_FALSE(LayoutFromTable(19, 8, "linux", "arm64"));
