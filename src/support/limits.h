@@ -482,6 +482,12 @@ inline constexpr uint64_t kMaxLiveTasks = 1u << 16;
 inline constexpr uint64_t kMaxLiveRead = 1u << 20;
 /// Unwanted bytes read between two g structs rather than a second read.
 inline constexpr uint64_t kLiveReadGap = 4096;
+/// g structs held in memory at once while allgs is read (about 420 bytes
+/// each with their map entry: ~27 MiB), so a process claiming millions of
+/// goroutines costs time, not memory.
+inline constexpr size_t kLiveGoroutineBatch = 1u << 16;
+/// Distinct goroutine start pcs whose owner (runtime or program) is cached.
+inline constexpr size_t kMaxLiveStartPcs = 1u << 16;
 /// Numbers read from an NSpid line: Linux nests at most 32 pid namespaces
 /// (MAX_PID_NS_LEVEL).
 inline constexpr size_t kMaxPidNamespaces = 32;

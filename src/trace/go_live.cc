@@ -564,37 +564,49 @@ Result<GoLive> ReadGoLive(const GoLiveInput& in) {
     } else {
       live.notes.push_back("the runtime's goroutines are not told from the program's: no g.startpc or no pclntab");
     }
-    std::map<uint64_t, bool> system_at;  // startpc -> the runtime's own
+    // startpc -> the runtime's own; at most kMaxLiveStartPcs kept (a process
+    // may give every goroutine its own), the rest looked up each time.
+    std::map<uint64_t, bool> system_at;
+    auto is_system = [&](uint64_t pc) {
+      auto it = system_at.find(pc);
+      if (it != system_at.end()) return it->second;
+      // isSystemGoroutine (Go 1.19 runtime/traceback.go), with runfinq
+      // the runtime's as newproc1 counted it in ngsys.
+      const std::optional<std::string> f = in.func_at(pc);
+      const bool system =
+          f && f->rfind("runtime.", 0) == 0 && *f != "runtime.main" && *f != "runtime.handleAsyncEvent";
+      if (system_at.size() < kMaxLiveStartPcs) system_at.emplace(pc, system);
+      return system;
+    };
+    // The g structs in batches of kLiveGoroutineBatch, so memory stays
+    // bounded whatever allglen the process claims.
+    std::sort(gs.begin(), gs.end());
+    gs.erase(std::unique(gs.begin(), gs.end()), gs.end());
     uint64_t unreadable = 0;
-    auto g_or = ReadScattered(mem, gs, lo, hi, "g", in.pid, &unreadable);
-    if (!g_or) return g_or.error();
-    if (unreadable) live.notes.push_back(fmt::format("{} goroutines of allgs could not be read", unreadable));
-    live.allgs_read = g_or->size();
-    for (const auto& [addr, b] : *g_or) {
-      const uint32_t status = U32(b, g_status->offset - lo) & ~0x1000u;  // _Gscan is a bit on top
-      by_status[StatusName(status)]++;
-      bool user = false;
-      if (classify && status != 6 /* _Gdead */) {
-        const uint64_t pc = U64(b, g_startpc->offset - lo) - bias;
-        auto it = system_at.find(pc);
-        if (it == system_at.end()) {
-          // isSystemGoroutine (Go 1.19 runtime/traceback.go), with runfinq
-          // the runtime's as newproc1 counted it in ngsys.
-          const std::optional<std::string> f = in.func_at(pc);
-          const bool system = f && f->rfind("runtime.", 0) == 0 && *f != "runtime.main" &&
-                              *f != "runtime.handleAsyncEvent";
-          it = system_at.emplace(pc, system).first;
+    for (size_t first = 0; first < gs.size(); first += kLiveGoroutineBatch) {
+      const size_t last = std::min<size_t>(gs.size(), first + kLiveGoroutineBatch);
+      auto g_or = ReadScattered(mem, std::vector<uint64_t>(gs.begin() + static_cast<std::ptrdiff_t>(first),
+                                                           gs.begin() + static_cast<std::ptrdiff_t>(last)),
+                                lo, hi, "g", in.pid, &unreadable);
+      if (!g_or) return g_or.error();
+      live.allgs_read += g_or->size();
+      for (const auto& [addr, b] : *g_or) {
+        const uint32_t status = U32(b, g_status->offset - lo) & ~0x1000u;  // _Gscan is a bit on top
+        by_status[StatusName(status)]++;
+        bool user = false;
+        if (classify && status != 6 /* _Gdead */) {
+          user = !is_system(U64(b, g_startpc->offset - lo) - bias);
+          ++*(user ? live.user_live : live.system_live);
         }
-        user = !it->second;
-        ++*(user ? live.user_live : live.system_live);
+        if (status != 4) continue;
+        const uint8_t reason = b[g_wait->offset - lo];
+        std::string name = WaitReasonName(in.minor, reason);
+        auto& w = waiting[name.empty() ? fmt::format("reason {}", reason) : name];
+        ++w.first;
+        w.second += user;
       }
-      if (status != 4) continue;
-      const uint8_t reason = b[g_wait->offset - lo];
-      std::string name = WaitReasonName(in.minor, reason);
-      auto& w = waiting[name.empty() ? fmt::format("reason {}", reason) : name];
-      ++w.first;
-      w.second += user;
     }
+    if (unreadable) live.notes.push_back(fmt::format("{} goroutines of allgs could not be read", unreadable));
   }
   for (const char* s : {"idle", "runnable", "running", "syscall", "waiting", "dead"}) {
     live.by_status.push_back({s, by_status[s]});
