@@ -162,6 +162,19 @@ void LayoutToJson(const go::RuntimeLayout& l, JsonWriter& w) {
   w.EndObject();
 }
 
+void MemoryGroupsToJson(const std::vector<trace::MemoryGroup>& groups, JsonWriter& w) {
+  w.BeginArray();
+  for (const trace::MemoryGroup& k : groups) {
+    w.BeginObject();
+    w.Field("kind", k.kind);
+    w.Field("vmas", k.vmas);
+    w.Field("size_kb", k.size_kb);
+    w.Field("rss_kb", k.rss_kb);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
 void GoLiveFieldsToJson(const trace::GoLive& g, JsonWriter& w) {
   w.Field("load_bias", g.load_bias);
   w.Key("gomaxprocs");
@@ -221,16 +234,7 @@ void GoLiveFieldsToJson(const trace::GoLive& g, JsonWriter& w) {
   w.Field("rss_anon_kb", g.rss_anon_kb);
   w.Field("rss_file_kb", g.rss_file_kb);
   w.Key("by_kind");
-  w.BeginArray();
-  for (const trace::MemoryGroup& k : g.memory) {
-    w.BeginObject();
-    w.Field("kind", k.kind);
-    w.Field("vmas", k.vmas);
-    w.Field("size_kb", k.size_kb);
-    w.Field("rss_kb", k.rss_kb);
-    w.EndObject();
-  }
-  w.EndArray();
+  MemoryGroupsToJson(g.memory, w);
   w.EndObject();
   w.Key("gc");
   w.BeginObject();

@@ -47,6 +47,9 @@ class JsonWriter;
 std::string LayoutSourceText(const go::RuntimeLayout& l);
 /// `"layout": {source, table_range}` into the object w is in.
 void LayoutToJson(const go::RuntimeLayout& l, JsonWriter& w);
+/// `[{kind, vmas, size_kb, rss_kb}]` (trace/smaps.h's grouping), as the
+/// array w is about to write (go --pid's memory.by_kind, run's memory.at_exit).
+void MemoryGroupsToJson(const std::vector<trace::MemoryGroup>& groups, JsonWriter& w);
 /// The process's state as fields of the object w is in: load_bias through
 /// notes above (shared with `exray run`'s go_at_exit).
 void GoLiveFieldsToJson(const trace::GoLive& g, JsonWriter& w);

@@ -418,16 +418,7 @@ std::string RunToJson(const RunReport& r, int indent) {
   if (!o.memory_snapshot) {
     w.Null();
   } else {
-    w.BeginArray();
-    for (const trace::MemoryGroup& g : o.memory) {
-      w.BeginObject();
-      w.Field("kind", g.kind);
-      w.Field("vmas", g.vmas);
-      w.Field("size_kb", g.size_kb);
-      w.Field("rss_kb", g.rss_kb);
-      w.EndObject();
-    }
-    w.EndArray();
+    MemoryGroupsToJson(o.memory, w);
   }
   w.EndObject();
   GoAtExitToJson(r, w);

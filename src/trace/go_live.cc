@@ -682,11 +682,11 @@ Result<GoLive> ReadGoLive(const GoLiveInput& in) {
   }
 
   // The kernel's view of the same memory, by kind.
-  if (pf.smaps_fd >= 0) {
+  if (!in.smaps.empty() || pf.smaps_fd >= 0) {
     GroupingInput gi;
     gi.program = pf.exe_path;
     gi.go = true;
-    live.memory = GroupMemory(ParseSmaps(ReadFd(pf.smaps_fd, kMapsTextCap)), gi);
+    live.memory = GroupMemory(ParseSmaps(in.smaps.empty() ? ReadFd(pf.smaps_fd, kMapsTextCap) : in.smaps), gi);
   } else {
     live.notes.push_back(fmt::format("/proc/{}/smaps could not be opened: no memory by kind", in.pid));
   }

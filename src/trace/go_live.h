@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lang/go/runtime_layout.h"
@@ -49,6 +50,9 @@ struct GoLiveInput {
   // The function at a link-time pc (from the pclntab), or nullopt: tells the
   // runtime's own goroutines from the program's by g.startpc.
   std::function<std::optional<std::string>(uint64_t pc)> func_at;
+  // /proc/PID/smaps as the caller already read it at the same stop (exray
+  // run's snapshot); empty: read it here.
+  std::string_view smaps;
 };
 
 struct GoLiveM {

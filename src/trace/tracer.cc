@@ -448,6 +448,7 @@ void Tracer::Snapshot(int tid) {
     // stopped at exit_group's entry, so every thread and the memory are still there.
     GoLiveInput in = *opts_.go_live;
     in.pid = main_pid_;
+    in.smaps = text;  // read once for both
     auto live_or = ReadGoLive(in);
     if (live_or) obs_.go_at_exit = std::make_shared<const GoLive>(std::move(*live_or));
     else obs_.go_at_exit_error = live_or.error().message;

@@ -2,7 +2,9 @@
 runtime_code_check) share: a tally of checks, and hermetic builds with the
 local Go (no network, no toolchain download, a scratch build cache)."""
 
+import argparse
 import os
+import shutil
 import subprocess
 
 SKIP = 77  # ctest's SKIP_RETURN_CODE for these scripts
@@ -35,3 +37,18 @@ def go_env(scratch):
 
 def build(src, out, env, *flags):
     subprocess.run(["go", "build", "-o", out, *flags, "."], cwd=src, env=env, check=True, timeout=600)
+
+
+def parse_args():
+    """--exray and --scratch (made absolute and created); None when there is
+    no go on PATH, after saying so: the caller returns SKIP."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--exray", required=True)
+    ap.add_argument("--scratch", required=True)
+    args = ap.parse_args()
+    if not shutil.which("go"):
+        print("skip: no go")
+        return None
+    args.scratch = os.path.abspath(args.scratch)
+    os.makedirs(args.scratch, exist_ok=True)
+    return args

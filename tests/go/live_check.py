@@ -4,8 +4,10 @@
 Usage: live_check.py --exray EXRAY --scratch DIR
 
 Needs /usr/bin/go (else exit 77). Builds testdata/live with the local Go as a
-PIE, unstripped, with a scratch GOCACHE, and once more stripped
-(-ldflags=-s -w, not PIE). The fixture starts goroutines blocked in a channel
+PIE, unstripped, with a scratch GOCACHE, and once more as a plain executable
+stripped with `objcopy --strip-all` (not -ldflags=-s -w: that flag is
+recorded in the build info, whose length then moves the data after it, so an
+unstripped build would no longer match the stripped one's addresses). The fixture starts goroutines blocked in a channel
 receive, in time.Sleep and, locked to OS threads, in a select, prints its pid,
 runtime.NumGoroutine() and runtime.GOMAXPROCS(0), and waits on stdin. If
 /proc/PID/mem cannot be read (ptrace access refused), exit 77. Requires:
@@ -41,18 +43,22 @@ runtime.NumGoroutine() and runtime.GOMAXPROCS(0), and waits on stdin. If
 Last line: "N passed, N failed".
 """
 
-import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from checklib import SKIP, Tally, build, go_env  # noqa: E402
+from checklib import SKIP, Tally, parse_args, build, go_env  # noqa: E402
 
 check = Tally()
+
+
+def build_stripped(src, plain, stripped, env):
+    """plain, and stripped: the same file without its symbols and DWARF."""
+    build(src, plain, env)
+    subprocess.run(["objcopy", "--strip-all", plain, stripped], check=True, timeout=300)
 
 
 def exray(exe, *args):
@@ -240,8 +246,7 @@ def check_newer(exe, src, scratch):
         return
     env = dict(go_env(scratch), PATH=GO123 + os.pathsep + os.environ.get("PATH", ""))
     plain, stripped = os.path.join(scratch, "live-123"), os.path.join(scratch, "live-123-s")
-    build(src, plain, env)
-    build(src, stripped, env, "-ldflags=-s -w")
+    build_stripped(src, plain, stripped, env)
     for binary, args, label in ((plain, [], "go1.23"), (stripped, [plain], "go1.23 stripped + FILE")):
         p, want = start(binary)
         try:
@@ -263,20 +268,15 @@ def check_newer(exe, src, scratch):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--exray", required=True)
-    ap.add_argument("--scratch", required=True)
-    args = ap.parse_args()
-    if not shutil.which("go"):
-        print("skip: no go")
+    args = parse_args()
+    if args is None:
         return SKIP
-    args.scratch = os.path.abspath(args.scratch)
-    os.makedirs(args.scratch, exist_ok=True)
     env = go_env(args.scratch)
     src = os.path.join(HERE, "testdata", "live")
     pie, stripped = os.path.join(args.scratch, "live-pie"), os.path.join(args.scratch, "live-s")
     build(src, pie, env, "-buildmode=pie")
-    build(src, stripped, env, "-ldflags=-s -w")
+    plain = os.path.join(args.scratch, "live-plain")
+    build_stripped(src, plain, stripped, env)
 
     p, want = start(pie)
     try:
@@ -315,10 +315,8 @@ def main():
         pid = want["pid"]
         r = exray(args.exray, "--pid", str(pid))
         check(r.returncode == 1 and "without symbols" in r.stderr, f"stripped: exit {r.returncode}: {r.stderr}")
-        plain = os.path.join(args.scratch, "live-plain")
-        build(src, plain, env)
         r = exray(args.exray, plain, "--pid", str(pid), "--json")
-        # -s -w changes nothing the runtime lays out: the same addresses.
+        # Stripping removes only what is not loaded: the same addresses.
         check(r.returncode == 0, f"stripped + FILE: exit {r.returncode}: {r.stderr.strip()}")
         if r.returncode == 0:
             doc = json.loads(r.stdout)

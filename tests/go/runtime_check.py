@@ -24,16 +24,14 @@ debug/dwarf), then requires:
 Last line: "N passed, N failed".
 """
 
-import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from checklib import SKIP, Tally, build, go_env  # noqa: E402
+from checklib import SKIP, Tally, parse_args, build, go_env  # noqa: E402
 STRUCTS = ["runtime.g", "runtime.m", "runtime.p", "runtime.schedt", "runtime.mspan", "runtime.mcache", "runtime.mheap",
            "runtime.mstats", "runtime.gcControllerState", "runtime.heapStatsDelta"]
 GLOBALS = ["runtime.allgs", "runtime.allglen", "runtime.allm", "runtime.sched", "runtime.memstats",
@@ -108,15 +106,9 @@ def check_against_dwarf(doc, ref, label):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--exray", required=True)
-    ap.add_argument("--scratch", required=True)
-    args = ap.parse_args()
-    if not shutil.which("go"):
-        print("skip: no go")
+    args = parse_args()
+    if args is None:
         return SKIP
-    args.scratch = os.path.abspath(args.scratch)
-    os.makedirs(args.scratch, exist_ok=True)
     env = go_env(args.scratch)
     plain, stripped = os.path.join(args.scratch, "rt"), os.path.join(args.scratch, "rt-s")
     tool = os.path.join(args.scratch, "goruntime_dwarf")

@@ -15,16 +15,14 @@ to end must equal exray's exactly. Without go: exit 77. Last line: "N passed,
 N failed".
 """
 
-import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from checklib import SKIP, Tally  # noqa: E402
+from checklib import SKIP, Tally, parse_args  # noqa: E402
 from pclntab_diff import go_build, is_elf  # noqa: E402
 
 GC_FILES = ("mbarrier.go", "mbitmap.go", "mwbbuf.go", "mfinal.go")
@@ -61,14 +59,9 @@ def reference(gosym, binary):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--exray", required=True)
-    ap.add_argument("--scratch", required=True)
-    args = ap.parse_args()
-    if not shutil.which("go"):
-        print("skip: no go")
+    args = parse_args()
+    if args is None:
         return SKIP
-    os.makedirs(args.scratch, exist_ok=True)
     gosym = os.path.join(args.scratch, "gosym_dump")
     hello = os.path.join(args.scratch, "hello")
     go_build("go", args.scratch, os.path.join(HERE, "gosym_dump"), gosym)
