@@ -14,6 +14,8 @@ install_deps() {
   local pkgs=(cmake ninja-build g++ clang llvm-14 llvm-14-tools libclang-rt-14-dev pkg-config libseccomp-dev
               # exray code: Zydis 4 decodes x86, Capstone arm64.
               libzydis-dev libcapstone-dev
+              # identification's .rodata strings: Vectorscan (Hyperscan's portable fork), one pass for all.
+              libvectorscan-dev
               libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev libzstd-dev nettle-dev
               libgtest-dev libgmock-dev python3 python3-jsonschema binutils file zstd
               golang-go musl-tools gccgo

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "analysis/analyze.h"
+#include "analysis/needles.h"
 #include "lang/rust/version.h"
 
 namespace exray {
@@ -259,183 +260,6 @@ const char* FindBytes(std::string_view hay, std::string_view needle) {
   return nullptr;
 }
 
-// Several needles in one pass: Wu-Manber over three-byte blocks hashed into
-// a table small enough for the L1 cache. A window of the shortest needle's
-// length m slides along; the block at its end picks the shift (most blocks
-// end no needle's first m bytes: shift m-2), and only a block that ends
-// some needle's first m bytes stops it for a comparison with the needles
-// filed under that block. Four cursors walk four quarters of the text at
-// once: each step waits on the one before it (load, hash, look up, add), so
-// one cursor leaves the core idle, and four independent chains overlap
-// (0.65 ns a byte over /usr/bin's .rodata against 1.6 for one cursor).
-class MultiNeedle {
- public:
-  explicit MultiNeedle(std::vector<std::string_view> needles) : n_(std::move(needles)) {
-    m_ = SIZE_MAX;
-    for (std::string_view n : n_) m_ = std::min(m_, n.size()), longest_ = std::max(longest_, n.size());
-    if (n_.empty() || m_ < kBlock || n_.size() > UINT16_MAX) return;  // callers pass needles of 4 bytes or more
-    shift_.fill(static_cast<uint8_t>(std::min<size_t>(m_ - kBlock + 1, 255)));
-    std::vector<std::pair<uint32_t, uint16_t>> filed;  // (block hash, needle)
-    for (size_t j = 0; j < n_.size(); ++j) {
-      for (size_t q = kBlock - 1; q < m_; ++q) {
-        uint8_t& sh = shift_[Key(n_[j].data() + q)];
-        sh = std::min<uint8_t>(sh, static_cast<uint8_t>(std::min<size_t>(m_ - 1 - q, 255)));
-      }
-      filed.emplace_back(Key(n_[j].data() + m_ - 1), static_cast<uint16_t>(j));
-    }
-    std::sort(filed.begin(), filed.end());
-    for (auto [k, j] : filed) ids_.push_back(j);
-    for (size_t k = 0, at = 0; k <= kBuckets; ++k) {  // bucket k's needles: ids_[start_[k], start_[k+1])
-      while (at < filed.size() && filed[at].first < k) ++at;
-      start_[k] = static_cast<uint16_t>(at);
-    }
-    ready_ = true;
-  }
-  size_t longest() const { return longest_; }
-  /// Calls hit(j, s) for occurrences of needle j starting at s, for every s
-  /// in [from, t.size()) where one starts (in no particular order).
-  template <typename Hit>
-  void Scan(std::string_view t, size_t from, Hit&& hit) const {
-    if (!ready_ || t.size() < m_ || from > t.size() - m_) return;
-    // Cursor c checks the windows that start in [s_c, s_{c+1}): its i (the
-    // window's last byte) runs over [s_c + m - 1, s_{c+1} + m - 1).
-    const size_t last = t.size() - m_ + 1, part = (last - from) / 4 + 1;
-    auto bound = [&](size_t c) { return std::min(from + c * part, last) + m_ - 1; };
-    size_t i0 = bound(0), i1 = bound(1), i2 = bound(2), i3 = bound(3);
-    const size_t e0 = i1, e1 = i2, e2 = i3, e3 = bound(4);
-    const char* d = t.data();
-    const uint8_t* sh = shift_.data();
-    auto step = [&](size_t& i) {
-      const uint32_t k = Key(d + i);
-      if (sh[k]) {
-        i += sh[k];
-        return;
-      }
-      const size_t s = i + 1 - m_;
-      for (uint16_t q = start_[k]; q < start_[k + 1]; ++q) {
-        const std::string_view n = n_[ids_[q]];
-        if (d[s] == n[0] && t.size() - s >= n.size() && std::memcmp(d + s, n.data(), n.size()) == 0) hit(ids_[q], s);
-      }
-      ++i;
-    };
-    // All four while all four have text left (the common case), then each alone.
-    while (i0 < e0 && i1 < e1 && i2 < e2 && i3 < e3) {
-      const uint8_t a = sh[Key(d + i0)], b = sh[Key(d + i1)], c = sh[Key(d + i2)], e = sh[Key(d + i3)];
-      if ((a == 0) | (b == 0) | (c == 0) | (e == 0)) {
-        step(i0), step(i1), step(i2), step(i3);
-        continue;
-      }
-      i0 += a, i1 += b, i2 += c, i3 += e;
-    }
-    while (i0 < e0) step(i0);
-    while (i1 < e1) step(i1);
-    while (i2 < e2) step(i2);
-    while (i3 < e3) step(i3);
-  }
-
- private:
-  static constexpr size_t kBlock = 3;
-  static constexpr size_t kBuckets = 8192;  // 8 KiB of shifts: an L1-resident table
-  // The hash of the kBlock bytes that end at p.
-  static uint32_t Key(const char* p) {
-    const char* first = p - (kBlock - 1);
-    uint32_t h = 0;
-    for (size_t b = 0; b < kBlock; ++b) h = h * 0x9e3779b1u + uint8_t(first[b]);
-    return (h ^ (h >> 15)) & (kBuckets - 1);
-  }
-  std::vector<std::string_view> n_;
-  size_t m_ = 0, longest_ = 0;
-  bool ready_ = false;
-  std::array<uint8_t, kBuckets> shift_{};
-  std::array<uint16_t, kBuckets + 1> start_{};
-  std::vector<uint16_t> ids_;
-};
-
-// Strings that mark a language's runtime or an engine in a stripped binary.
-// Strings are weak: kMinStringMarks distinct ones are needed, and they are
-// looked for only when symbols, libraries and producers decided nothing.
-struct StringMarks {
-  std::string_view name;  // a language, or an engine
-  std::array<std::string_view, 4> needles;
-};
-
-constexpr StringMarks kLanguageStrings[] = {
-    // Nim's system module: its fatal-error file and its crash messages.
-    {"nim", {"fatal.nim", "@unhandled exception", "Illegal storage access. (Attempt to read from nil?)", ""}},
-    // GHC's run-time system parses +RTS options and names its version.
-    {"haskell", {"RTS options are disabled", "GHC version", "unknown RTS option", "ghc_rts_opts"}},
-    // libstdc++ or libc++ linked statically: their typeinfo names.
-    {"c++", {"St9exception", "N9__gnu_cxx", "NSt3__1", "St12length_error"}},
-};
-
-constexpr StringMarks kEngineStrings[] = {
-    {"v8", {"v8::internal::", "V8 is running with", "--max-old-space-size", "v8_flags"}},
-    {"jsc", {"JSC::", "JavaScriptCore", "WebKit", ""}},
-    {"sbcl", {"SBCL_HOME", "sbcl.core", "This is SBCL %s", ""}},
-    {"cpython", {"_PyEval_EvalFrameDefault", "PYTHONHOME", "Py_Initialize", ""}},
-    // Interpreters written in C, by strings every build of them carries
-    // (each pair checked on the Debian 12 build; none in busybox, sudo or login).
-    {"bash", {"GNU bash, version", "BASH_VERSINFO", "BASH_COMPAT", ""}},
-    {"gawk", {"GNU Awk", "AWKLIBPATH", "AWKPATH", ""}},
-    {"chez", {"SCHEMEHEAPDIRS", "CHEZSCHEMELIBDIRS", "", ""}},
-    {"gforth", {"GFORTHPATH", "Gforth", "", ""}},
-    {"emacs", {"EMACSLOADPATH", "EMACSDATA", "Invalid byte opcode", ""}},
-    {"clisp", {"GNU CLISP", "lispinit.mem", "", ""}},
-    {"swipl", {"SWI-Prolog", "SWIPL", "", ""}},
-    {"regina", {"REGINA_MACROS", "REXX-Regina", "", ""}},
-    // Shells (each pair absent from busybox's ash, bash and the other shells here).
-    {"dash", {"Bad for loop variable", "Maximum function recursion depth (%d) reached", "", ""}},
-    {"zsh", {"ZSH_VERSION", "ZSH_EVAL_CONTEXT", "ZSH_ARGZERO", ""}},
-    {"mksh", {"KSH_VERSION", "@(#)MIRBSD KSH", "@(#)LEGACY KSH", ""}},  // lksh: the POSIX build
-    {"tcsh", {"See the tcsh(1) manual page", "Tcsh thinks your terminal has the", "", ""}},
-    {"fish", {"FISH_DEBUG_OUTPUT", "fish_default_key_bindings", "__fish_print_help", ""}},
-};
-
-// Strings of interpreters whose engine is linked in statically and
-// stripped, looked for only once the code shows a bytecode dispatch loop
-// (NameInterpreter). Each needle was seen in .rodata of the engine's Debian 12
-// build (and, for Lua, of a host linking liblua5.4.a).
-constexpr StringMarks kInterpreterStrings[] = {
-    {"lua",
-     {"'for' step is zero", "attempt to compare two %s values", "'__index' chain too long; possible loop",
-      "attempt to %s a %s value"}},
-    {"cpython", {"PYTHONHOME", "Fatal Python error", "Py_Initialize", "_PyEval_EvalFrameDefault"}},
-    {"perl", {"PERL5LIB", "PERL_HASH_SEED", "Can't locate object method", ""}},
-    {"ruby", {"RUBYLIB", "RUBYOPT", "-- Control frame information", ""}},
-    {"php", {"Zend Engine v", "PHP_INI_SCAN_DIR", "", ""}},
-    {"ocamlrun", {"OCAMLRUNPARAM", "unknown C primitive", "", ""}},
-};
-
-// Rust's std in a stripped program: its source paths and its environment
-// variable.
-constexpr std::string_view kRustStrings[] = {"/rustc/", "/rustc-", "RUST_BACKTRACE"};
-// Single strings the detectors ask about: Debian's Rust source path, Lua's
-// standalone interpreter, static musl and musl's own loader.
-constexpr std::string_view kOtherStrings[] = {"/usr/src/rustc-", "LUA_INIT", "MUSL_LOCPATH", "No error information",
-                                              "musl libc ("};
-
-// Every string identification looks for in .rodata, searched for together
-// in one pass that goes only as far as the questions asked need: each byte
-// is read and searched once per file, whichever detector asks first.
-const std::vector<std::string_view>& KnownNeedles() {
-  static const std::vector<std::string_view> all = [] {
-    std::vector<std::string_view> v(std::begin(kRustStrings), std::end(kRustStrings));
-    for (std::string_view n : kOtherStrings) v.push_back(n);
-    for (std::span<const StringMarks> table : {std::span<const StringMarks>(kLanguageStrings),
-                                               std::span<const StringMarks>(kEngineStrings),
-                                               std::span<const StringMarks>(kInterpreterStrings)})
-      for (const StringMarks& m : table)
-        for (std::string_view n : m.needles)
-          if (!n.empty() && std::find(v.begin(), v.end(), n) == v.end()) v.push_back(n);
-    return v;
-  }();
-  return all;
-}
-const MultiNeedle& KnownScanner() {
-  static const MultiNeedle mn(KnownNeedles());
-  return mn;
-}
-
 // .rodata, or without section headers the first read-only, non-executable
 // PT_LOAD, searched from its start up to a limit and read in windows as the
 // search goes: reading is the cost (about 1 ms a MiB in a VM), and a mark
@@ -486,15 +310,17 @@ class RodataStrings {
         found[j] = first_[idx[j]] && *first_[idx[j]] + KnownNeedles()[idx[j]].size() <= limit;
       return done(found);
     };
-    const MultiNeedle& mn = KnownScanner();
+    const size_t longest = LongestKnownNeedle();
     while (scanned_ < limit && !seen()) {
       const uint64_t end = std::min<uint64_t>(limit, scanned_ + kRodataWindow);
       Ready(end);
       // Matches may start up to longest-1 bytes before the window's end and run past it.
-      const uint64_t from = scanned_ >= mn.longest() ? scanned_ - mn.longest() + 1 : 0;
-      mn.Scan(all_.substr(0, end), from, [&](size_t j, size_t off) {
+      const uint64_t from = scanned_ >= longest ? scanned_ - longest + 1 : 0;
+      const bool ran = KnownNeedleScan::Scan(all_.substr(0, end), from, [&](size_t j, size_t off) {
         if (!first_[j] || off < *first_[j]) first_[j] = off;
       });
+      // Without the shared pass, Find searches needle by needle past scanned_.
+      if (!ran) return;
       scanned_ = end;
     }
   }
