@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "support/limits.h"
+
 namespace exray {
 
 Result<std::unique_ptr<GoLiveSetup>> SetUpGoLive(const elf::File& elf, const elf::ElfAddressSpace& as,
@@ -32,6 +36,26 @@ Result<std::unique_ptr<GoLiveSetup>> SetUpGoLive(const elf::File& elf, const elf
   for (const elf::Segment& seg : elf.segments)
     if (seg.type == 1 /* PT_LOAD */) in.loads.push_back({seg.vaddr, seg.offset, seg.filesz});
   in.pie = elf.header.type == 3;  // ET_DYN
+  // The bytes the process must share with the file. Not the ELF header:
+  // stripping a copy (objcopy) rewrites it and keeps everything the reader
+  // needs where it was.
+  for (const elf::Section& sec : elf.sections) {
+    const bool note = sec.name == ".note.go.buildid" && sec.type == 7 /* SHT_NOTE */;
+    if ((!note && sec.name != ".text") || !sec.in_file || sec.addr == 0 || sec.size == 0) continue;
+    const uint64_t n = std::min<uint64_t>(sec.size, trace::kGoLiveSameBytes);
+    ByteView b = elf.Load(sec.offset, n);
+    if (b.size() == n)
+      in.same.push_back({sec.addr, std::string(b.AsString()), note ? "Go build ID note" : ".text"});
+  }
+  if (in.same.empty())  // no section headers: the executable segment, past the headers it may start with
+    for (const elf::Segment& seg : elf.segments)
+      if (seg.type == 1 && (seg.flags & 1) && seg.filesz > trace::kGoLiveSameBytes + 4096) {
+        const uint64_t skip = seg.offset == 0 ? 4096 : 0;
+        ByteView b = elf.Load(seg.offset + skip, trace::kGoLiveSameBytes);
+        if (b.size() == trace::kGoLiveSameBytes)
+          in.same.push_back({seg.vaddr + skip, std::string(b.AsString()), "executable segment"});
+        break;
+      }
   in.minor = dive.minor.value_or(0);
   if (const go::Pclntab* t = dive.pclntab_ok())
     in.func_at = [t](uint64_t pc) -> std::optional<std::string> {

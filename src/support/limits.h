@@ -488,6 +488,9 @@ inline constexpr uint64_t kLiveReadGap = 4096;
 inline constexpr size_t kLiveGoroutineBatch = 1u << 16;
 /// Distinct goroutine start pcs whose owner (runtime or program) is cached.
 inline constexpr size_t kMaxLiveStartPcs = 1u << 16;
+/// exray go FILE --pid: bytes of .text (and of the Go build ID note) compared
+/// with the process's memory before FILE's addresses are trusted.
+inline constexpr uint64_t kGoLiveSameBytes = 4096;
 /// Numbers read from an NSpid line: Linux nests at most 32 pid namespaces
 /// (MAX_PID_NS_LEVEL).
 inline constexpr size_t kMaxPidNamespaces = 32;

@@ -498,6 +498,14 @@ Result<GoLive> ReadGoLive(const GoLiveInput& in) {
     if (!*g) return g->error();
 
   Mem mem(pf.mem_fd, in.pid, &live.reads);
+  for (const SameBytes& want : in.same) {
+    auto got = mem.Read(want.vaddr + bias, want.bytes.size(), want.what);
+    if (!got) return got.error();
+    if (!std::equal(got->begin(), got->end(), want.bytes.begin(), want.bytes.end(),
+                    [](uint8_t a, char b) { return a == static_cast<uint8_t>(b); }))
+      return Error{fmt::format("process {}: its {} at {:#x} differs from the file's: the file is not the one running",
+                               in.pid, want.what, want.vaddr + bias)};
+  }
   // The globals: allglen, allgs' and allp's slice headers, gomaxprocs, and
   // sched's ngsys and gFree.n (one read of the span between them).
   auto allglen_or = mem.Read(*a_allglen, 8, "runtime.allglen");

@@ -41,8 +41,19 @@ struct LoadSegment {
   uint64_t vaddr = 0, offset = 0, filesz = 0;
 };
 
+/// Bytes of the file that the running process must hold at the same address
+/// (plus the load bias): the Go build ID note and the start of .text. Without
+/// them a FILE of another build would be read at its own addresses, and a
+/// non-PIE Go program's segments sit at the same offsets whatever it is.
+struct SameBytes {
+  uint64_t vaddr = 0;
+  std::string bytes;
+  std::string what;  // "Go build ID note", ".text"
+};
+
 struct GoLiveInput {
   int pid = 0;
+  std::vector<SameBytes> same;  // checked before anything is read
   const go::RuntimeLayout* layout = nullptr;  // with globals at link-time addresses
   std::vector<LoadSegment> loads;
   bool pie = false;  // ET_DYN: mapped at a base chosen at exec

@@ -277,6 +277,10 @@ def main():
     build(src, pie, env, "-buildmode=pie")
     plain = os.path.join(args.scratch, "live-plain")
     build_stripped(src, plain, stripped, env)
+    # Another build of the same source (main compiled without optimisation):
+    # the same segment layout, another build ID and other code.
+    other = os.path.join(args.scratch, "live-other")
+    build(src, other, env, "-gcflags=-N -l")
 
     p, want = start(pie)
     try:
@@ -322,6 +326,10 @@ def main():
             doc = json.loads(r.stdout)
             check(doc["load_bias"] == 0, f"not PIE: load bias {doc['load_bias']}")
             check_live(doc, want, pid, "stripped + FILE")
+        # FILE of another build: refused before any of its addresses is used.
+        r = exray(args.exray, other, "--pid", str(pid), "--json")
+        check(r.returncode == 1 and "differs from the file's: the file is not the one running" in r.stderr,
+              f"other build as FILE: exit {r.returncode}: {r.stderr.strip()}")
     finally:
         stop(p)
 
