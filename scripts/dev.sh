@@ -44,11 +44,13 @@ install_deps() {
   fi
 }
 
-install_go123() {
-  # Go 1.23 from Debian 12's bookworm-backports (~70 MB): the second Go
-  # release the runtime tests build with (tests/go/runtime_check.py and
-  # live_check.py; they skip that part without it). A failure here skips it too.
-  [ -x /usr/lib/go-1.23/bin/go ] && return 0
+install_go_backports() {
+  # Go 1.21, 1.22 and 1.23 from Debian 12's bookworm-backports (~70 MB each):
+  # the other Go releases the runtime tests build with (tests/go/runtime_check.py
+  # and live_check.py; they skip a release that is missing). A failure here skips them too.
+  local want=() m
+  for m in 21 22 23; do [ -x /usr/lib/go-1.$m/bin/go ] || want+=(golang-1.$m-go); done
+  [ ${#want[@]} -eq 0 ] && return 0
   local sudo=""
   [ "$(id -u)" = 0 ] || sudo=sudo
   if ! grep -rqs '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
@@ -57,8 +59,8 @@ install_go123() {
   fi
   { $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq &&
     DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-      --no-install-recommends -t bookworm-backports golang-1.23-go; } ||
-    echo "warning: golang-1.23-go from bookworm-backports could not be installed; its tests are skipped" >&2
+      --no-install-recommends -t bookworm-backports "${want[@]}"; } ||
+    echo "warning: ${want[*]} from bookworm-backports could not be installed; their tests are skipped" >&2
 }
 
 build() {  # build DIR [cmake args...]; EXRAY_WERROR=ON (as CI sets it) makes warnings errors
@@ -76,7 +78,7 @@ case "${1:-run}" in
     ;;
   test)
     install_deps
-    install_go123
+    install_go_backports
     build build
     ctest --test-dir build --output-on-failure -j "$jobs"
     ;;

@@ -57,7 +57,7 @@ struct GoLiveInput {
   const go::RuntimeLayout* layout = nullptr;  // with globals at link-time addresses
   std::vector<LoadSegment> loads;
   bool pie = false;  // ET_DYN: mapped at a base chosen at exec
-  int minor = 0;     // the Go release (1.minor): wait reasons are named for 1.19 and 1.23
+  int minor = 0;     // the Go release (1.minor): wait reasons are named for 1.19 and 1.21 to 1.23
   // The function at a link-time pc (from the pclntab), or nullopt: tells the
   // runtime's own goroutines from the program's by g.startpc.
   std::function<std::optional<std::string>(uint64_t pc)> func_at;
@@ -151,7 +151,7 @@ struct GoLive {
 /// allm walk stops on a cycle, and a cap reached is said in notes.
 [[nodiscard]] Result<GoLive> ReadGoLive(const GoLiveInput& in);
 
-/// The waitReason names of Go 1.19 and 1.23 (runtime/runtime2.go), by value;
+/// The waitReason names of Go 1.19 and 1.21 to 1.23 (runtime/runtime2.go), by value;
 /// "" past the end or for another release.
 std::string WaitReasonName(int minor, uint8_t reason);
 

@@ -45,10 +45,24 @@ def parse_args():
     ap = argparse.ArgumentParser()
     ap.add_argument("--exray", required=True)
     ap.add_argument("--scratch", required=True)
+    ap.add_argument("--releases", default="23",
+                    help="Go 1.N releases from bookworm-backports (/usr/lib/go-1.N) to check too, comma-separated")
+    ap.add_argument("--releases-only", action="store_true", help="check only those releases, not the local Go")
     args = ap.parse_args()
+    args.releases = [int(m) for m in args.releases.split(",") if m]
     if not shutil.which("go"):
         print("skip: no go")
         return None
     args.scratch = os.path.abspath(args.scratch)
     os.makedirs(args.scratch, exist_ok=True)
     return args
+
+
+def backport_go(minor):
+    """The bin directory of Debian 12's bookworm-backports golang-1.N, or None
+    after saying the part is skipped."""
+    d = f"/usr/lib/go-1.{minor}/bin"
+    if os.path.exists(os.path.join(d, "go")):
+        return d
+    print(f"skip go1.{minor}: {d}/go is missing (bookworm-backports' golang-1.{minor}-go)")
+    return None

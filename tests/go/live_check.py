@@ -34,10 +34,11 @@ runtime.NumGoroutine() and runtime.GOMAXPROCS(0), and waits on stdin. If
    Ms found among its threads through the sandbox's pid namespace; the
    stripped build's run says the figures need symbols; /bin/true's run has
    go_at_exit null;
- - with Go 1.23 installed (/usr/lib/go-1.23, Debian 12's bookworm-backports):
-   the same checks on the fixture built by it, read through its DWARF, and
-   its stripped build through exray's Go 1.23 table with the unstripped one
-   as FILE;
+ - for each release of --releases (default 23) installed from Debian 12's
+   bookworm-backports (/usr/lib/go-1.N): the same checks on the fixture built
+   by it, read through its DWARF, and its stripped build through exray's
+   table for it with the unstripped one as FILE (--releases-only: those
+   parts alone; CI's slow label checks 1.21 and 1.22);
  - `sleep 30`: exit 1, "not a Go process"; a pid that is gone: exit 1,
    "no such process".
 Last line: "N passed, N failed".
@@ -50,7 +51,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from checklib import SKIP, Tally, parse_args, build, go_env  # noqa: E402
+from checklib import backport_go, SKIP, Tally, parse_args, build, go_env  # noqa: E402
 
 check = Tally()
 
@@ -234,20 +235,18 @@ def check_run(exe, pie, stripped):
     check(r.returncode == 0 and json.loads(r.stdout).get("go_at_exit", 0) is None, f"run /bin/true: {r.stdout[:200]}")
 
 
-GO123 = "/usr/lib/go-1.23/bin"  # Debian 12's bookworm-backports golang-1.23-go
-
-
-def check_newer(exe, src, scratch):
-    """The same fixture built by Go 1.23 when that toolchain is installed: the
-    layout from its DWARF, and stripped from exray's Go 1.23 table with the
-    unstripped build as FILE."""
-    if not os.path.exists(os.path.join(GO123, "go")):
-        print(f"skip go1.23: {GO123}/go is missing (bookworm-backports' golang-1.23-go)")
+def check_release(exe, src, scratch, minor):
+    """The same fixture built by a Go release from bookworm-backports when
+    installed: the layout from its DWARF, and stripped from exray's table for
+    that release with the unstripped build as FILE."""
+    bindir = backport_go(minor)
+    if not bindir:
         return
-    env = dict(go_env(scratch), PATH=GO123 + os.pathsep + os.environ.get("PATH", ""))
-    plain, stripped = os.path.join(scratch, "live-123"), os.path.join(scratch, "live-123-s")
+    v = f"go1.{minor}"
+    env = dict(go_env(scratch), PATH=bindir + os.pathsep + os.environ.get("PATH", ""))
+    plain, stripped = os.path.join(scratch, f"live-1{minor}"), os.path.join(scratch, f"live-1{minor}-s")
     build_stripped(src, plain, stripped, env)
-    for binary, args, label in ((plain, [], "go1.23"), (stripped, [plain], "go1.23 stripped + FILE")):
+    for binary, args, label in ((plain, [], v), (stripped, [plain], f"{v} stripped + FILE")):
         p, want = start(binary)
         try:
             pid = want["pid"]
@@ -255,7 +254,7 @@ def check_newer(exe, src, scratch):
             check(r.returncode == 0, f"{label}: exit {r.returncode}: {r.stderr.strip()}")
             if r.returncode == 0:
                 doc = json.loads(r.stdout)
-                check(doc["go"].startswith("go1.23"), f"{label}: go {doc['go']}")
+                check(doc["go"].startswith(v + "."), f"{label}: go {doc['go']}")
                 check_live(doc, want, pid, label)
                 print(f"{label}: goroutines {doc['goroutines']['count']}, Ms {len(doc['ms'])}, layout "
                       f"{doc['layout']['source']}")
@@ -263,8 +262,8 @@ def check_newer(exe, src, scratch):
             stop(p)
     r = exray(exe, stripped, "--runtime", "--json")
     doc = json.loads(r.stdout)["runtime"] if r.returncode == 0 else {}
-    check(doc.get("source") == "table" and doc.get("table_range") == "go1.23 linux/amd64",
-          f"go1.23 stripped: layout {doc.get('source')} {doc.get('table_range')}")
+    check(doc.get("source") == "table" and doc.get("table_range") == f"{v} linux/amd64",
+          f"{v} stripped: layout {doc.get('source')} {doc.get('table_range')}")
 
 
 def main():
@@ -273,6 +272,11 @@ def main():
         return SKIP
     env = go_env(args.scratch)
     src = os.path.join(HERE, "testdata", "live")
+    if args.releases_only:
+        for minor in args.releases:
+            check_release(args.exray, src, args.scratch, minor)
+        print(check.summary())
+        return check.status()
     pie, stripped = os.path.join(args.scratch, "live-pie"), os.path.join(args.scratch, "live-s")
     build(src, pie, env, "-buildmode=pie")
     plain = os.path.join(args.scratch, "live-plain")
@@ -334,7 +338,8 @@ def main():
         stop(p)
 
     check_run(args.exray, pie, stripped)
-    check_newer(args.exray, src, args.scratch)
+    for minor in args.releases:
+        check_release(args.exray, src, args.scratch, minor)
 
     s = subprocess.Popen(["sleep", "30"])
     try:

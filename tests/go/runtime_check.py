@@ -2,7 +2,7 @@
 """Checks `exray go --runtime` against the DWARF the Go compiler wrote and
 against `go tool nm`.
 
-Usage: runtime_check.py --exray EXRAY --scratch DIR
+Usage: runtime_check.py --exray EXRAY --scratch DIR [--releases 21,22] [--releases-only]
 
 Needs /usr/bin/go (else exit 77). Builds testdata/runtime twice with the
 local Go, as is and with -ldflags=-s -w, and goruntime_dwarf (Go's own
@@ -15,9 +15,10 @@ debug/dwarf), then requires:
    of the unstripped build says (so the table cannot drift from the DWARF);
  - every global's address and size equals `go tool nm -size`'s on the
    unstripped build; on the stripped one none is found, with a note;
- - with Go 1.23 installed (/usr/lib/go-1.23, bookworm-backports): the same
-   against its DWARF and its `go tool nm`, and the stripped build's Go 1.23
-   table equal to that DWARF;
+ - for each release of --releases (default 23) installed from
+   bookworm-backports (/usr/lib/go-1.N): the same against its DWARF and its
+   `go tool nm`, and the stripped build's table for it equal to that DWARF
+   (--releases-only: those parts alone; CI's slow label checks 1.21 and 1.22);
  - the same program for linux/arm64: unstripped, the DWARF agrees again;
    stripped, there is no table for it, so no layout and the note
    "no layout table for Go 1.19 on linux/arm64; the binary has no DWARF".
@@ -31,7 +32,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from checklib import SKIP, Tally, parse_args, build, go_env  # noqa: E402
+from checklib import backport_go, SKIP, Tally, parse_args, build, go_env  # noqa: E402
 STRUCTS = ["runtime.g", "runtime.m", "runtime.p", "runtime.schedt", "runtime.mspan", "runtime.mcache", "runtime.mheap",
            "runtime.mstats", "runtime.gcControllerState", "runtime.heapStatsDelta"]
 GLOBALS = ["runtime.allgs", "runtime.allglen", "runtime.allm", "runtime.sched", "runtime.memstats",
@@ -105,6 +106,33 @@ def check_against_dwarf(doc, ref, label):
                 check(f["type"] == typ, f"{label}: {name}.{f['name']} type {f['type']!r} != DWARF {typ!r}")
 
 
+def check_release(args, env, tool, minor):
+    """A Go release from bookworm-backports when installed: its DWARF, its
+    `go tool nm`, and its table entry equal to that DWARF."""
+    bindir = backport_go(minor)
+    if not bindir:
+        return
+    v = f"go1.{minor}"
+    envn = dict(env, PATH=bindir + os.pathsep + env.get("PATH", ""))
+    nplain, nstripped = os.path.join(args.scratch, f"rt-1{minor}"), os.path.join(args.scratch, f"rt-1{minor}-s")
+    build(os.path.join(HERE, "testdata", "runtime"), nplain, envn)
+    build(os.path.join(HERE, "testdata", "runtime"), nstripped, envn, "-ldflags=-s -w")
+    ndoc = exray_runtime(args.exray, nplain)
+    check(ndoc["go"].startswith(v + ".") and ndoc["runtime"]["source"] == "dwarf",
+          f"{v}: {ndoc['go']} source {ndoc['runtime']['source']}")
+    check(ndoc["runtime"]["notes"] == [], f"{v}: notes {ndoc['runtime']['notes']}")
+    check_against_dwarf(ndoc, dwarf_reference(tool, nplain), v)
+    nsyms = nm_symbols(nplain, envn)
+    for g in ndoc["runtime"]["globals"]:
+        want = nsyms.get(g["name"])
+        check(want is not None and g.get("address") == want[0] and g.get("size") == want[1],
+              f"{v} {g['name']}: exray {g} != nm {want}")
+    nsdoc = exray_runtime(args.exray, nstripped)["runtime"]
+    check(nsdoc["source"] == "table" and nsdoc["table_range"] == f"{v} linux/amd64",
+          f"{v} stripped: {nsdoc['source']} {nsdoc['table_range']}")
+    check(nsdoc["structs"] == ndoc["runtime"]["structs"], f"{v} stripped: the table equals the DWARF exactly")
+
+
 def main():
     args = parse_args()
     if args is None:
@@ -112,9 +140,14 @@ def main():
     env = go_env(args.scratch)
     plain, stripped = os.path.join(args.scratch, "rt"), os.path.join(args.scratch, "rt-s")
     tool = os.path.join(args.scratch, "goruntime_dwarf")
+    build(os.path.join(HERE, "goruntime_dwarf"), tool, env)
+    if args.releases_only:
+        for minor in args.releases:
+            check_release(args, env, tool, minor)
+        print(check.summary())
+        return check.status()
     build(os.path.join(HERE, "testdata", "runtime"), plain, env)
     build(os.path.join(HERE, "testdata", "runtime"), stripped, env, "-ldflags=-s -w")
-    build(os.path.join(HERE, "goruntime_dwarf"), tool, env)
     ref = dwarf_reference(tool, plain)
 
     doc = exray_runtime(args.exray, plain)
@@ -154,31 +187,8 @@ def main():
     check("no layout table for Go 1.19 on linux/arm64; the binary has no DWARF" in asdoc["notes"],
           f"arm64 stripped: notes {asdoc['notes']}")
 
-    # Go 1.23 (Debian 12's bookworm-backports) when installed: its DWARF,
-    # and its table entry equal to that DWARF.
-    go123 = "/usr/lib/go-1.23/bin"
-    if os.path.exists(os.path.join(go123, "go")):
-        env123 = dict(env, PATH=go123 + os.pathsep + env.get("PATH", ""))
-        nplain, nstripped = os.path.join(args.scratch, "rt-123"), os.path.join(args.scratch, "rt-123-s")
-        build(os.path.join(HERE, "testdata", "runtime"), nplain, env123)
-        build(os.path.join(HERE, "testdata", "runtime"), nstripped, env123, "-ldflags=-s -w")
-        ndoc = exray_runtime(args.exray, nplain)
-        check(ndoc["go"].startswith("go1.23") and ndoc["runtime"]["source"] == "dwarf",
-              f"go1.23: {ndoc['go']} source {ndoc['runtime']['source']}")
-        check(ndoc["runtime"]["notes"] == [], f"go1.23: notes {ndoc['runtime']['notes']}")
-        nref = dwarf_reference(tool, nplain)
-        check_against_dwarf(ndoc, nref, "go1.23")
-        nsyms = nm_symbols(nplain, env123)
-        for g in ndoc["runtime"]["globals"]:
-            want = nsyms.get(g["name"])
-            check(want is not None and g.get("address") == want[0] and g.get("size") == want[1],
-                  f"go1.23 {g['name']}: exray {g} != nm {want}")
-        nsdoc = exray_runtime(args.exray, nstripped)["runtime"]
-        check(nsdoc["source"] == "table" and nsdoc["table_range"] == "go1.23 linux/amd64",
-              f"go1.23 stripped: {nsdoc['source']} {nsdoc['table_range']}")
-        check(nsdoc["structs"] == ndoc["runtime"]["structs"], "go1.23 stripped: the table equals the DWARF exactly")
-    else:
-        print(f"skip go1.23: {go123}/go is missing (bookworm-backports' golang-1.23-go)")
+    for minor in args.releases:
+        check_release(args, env, tool, minor)
 
     # The text view: one block per struct.
     r = subprocess.run([args.exray, "go", stripped, "--runtime"], capture_output=True, text=True, timeout=300)

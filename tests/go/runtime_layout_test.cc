@@ -3,27 +3,31 @@
 // release lacks, and no table entry for releases and targets not read.
 #include "lang/go/runtime_layout.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace exray::go {
 namespace {
 
-TEST(RuntimeLayout, TableCoversOnlyGo119AndGo123LinuxAmd64) {
-  EXPECT_TRUE(LayoutFromTable(19, 8, "linux", "amd64"));
-  EXPECT_TRUE(LayoutFromTable(23, 8, "linux", "amd64"));
-  EXPECT_FALSE(LayoutFromTable(22, 8, "linux", "amd64"));
+TEST(RuntimeLayout, TableCoversGo119AndGo121To123LinuxAmd64Only) {
+  for (int minor : {19, 21, 22, 23}) {
+    ASSERT_TRUE(LayoutFromTable(minor, 8, "linux", "amd64")) << minor;
+    EXPECT_EQ(LayoutFromTable(minor, 8, "linux", "amd64")->table_range, fmt::format("go1.{} linux/amd64", minor));
+  }
   EXPECT_FALSE(LayoutFromTable(23, 8, "linux", "arm64"));
-  EXPECT_EQ(LayoutFromTable(23, 8, "linux", "amd64")->table_range, "go1.23 linux/amd64");
   EXPECT_FALSE(LayoutFromTable(18, 8, "linux", "amd64"));
   EXPECT_FALSE(LayoutFromTable(20, 8, "linux", "amd64"));
+  EXPECT_FALSE(LayoutFromTable(24, 8, "linux", "amd64"));
   EXPECT_FALSE(LayoutFromTable(19, 8, "linux", "arm64"));
   EXPECT_FALSE(LayoutFromTable(19, 4, "linux", "386"));
   EXPECT_FALSE(LayoutFromTable(19, 8, "", "amd64"));
-  const RuntimeLayout t = *LayoutFromTable(19, 8, "linux", "amd64");
-  EXPECT_EQ(t.source, "table");
-  ASSERT_EQ(t.structs.size(), 10u);
-  for (const RuntimeStruct& s : t.structs)
-    for (size_t i = 1; i < s.fields.size(); ++i) EXPECT_LT(s.fields[i - 1].offset, s.fields[i].offset) << s.name;
+  for (int minor : {19, 21, 22, 23}) {
+    const RuntimeLayout t = *LayoutFromTable(minor, 8, "linux", "amd64");
+    EXPECT_EQ(t.source, "table");
+    ASSERT_EQ(t.structs.size(), 10u);
+    for (const RuntimeStruct& s : t.structs)
+      for (size_t i = 1; i < s.fields.size(); ++i) EXPECT_LT(s.fields[i - 1].offset, s.fields[i].offset) << s.name;
+  }
 }
 
 TEST(RuntimeLayout, FromDwarfPicksKeyFieldsAndNotesWhatIsMissing) {

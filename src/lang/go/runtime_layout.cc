@@ -255,6 +255,194 @@ RuntimeLayout Go123Amd64() {
   };
   return l;
 }
+
+// Go 1.21, linux/amd64: read from the DWARF of a binary built by go1.21.13
+// (Debian 12's bookworm-backports golang-1.21); runtime_check.py holds it to
+// that DWARF when the toolchain is installed.
+RuntimeLayout Go121Amd64() {
+  RuntimeLayout l;
+  l.source = "table";
+  l.table_range = "go1.21 linux/amd64";
+  l.structs = {
+      {"runtime.g",
+       408,
+       {{"stack.lo", 0, 8, "uintptr"},
+        {"stack.hi", 8, 8, "uintptr"},
+        {"stackguard0", 16, 8, "uintptr"},
+        {"m", 48, 8, "*runtime.m"},
+        {"sched", 56, 56, "runtime.gobuf"},
+        {"atomicstatus", 144, 4, "runtime/internal/atomic.Uint32"},
+        {"goid", 152, 8, "uint64"},
+        {"waitreason", 176, 1, "runtime.waitReason"},
+        {"startpc", 296, 8, "uintptr"}}},
+      {"runtime.m",
+       1008,
+       {{"g0", 0, 8, "*runtime.g"},
+        {"procid", 72, 8, "uint64"},
+        {"mstartfn", 184, 8, "func()"},
+        {"curg", 192, 8, "*runtime.g"},
+        {"p", 208, 8, "runtime.puintptr"},
+        {"id", 232, 8, "int64"},
+        {"alllink", 336, 8, "*runtime.m"}}},
+      {"runtime.p",
+       8912,
+       {{"id", 0, 4, "int32"},
+        {"status", 4, 4, "uint32"},
+        {"m", 56, 8, "runtime.muintptr"},
+        {"mcache", 64, 8, "*runtime.mcache"},
+        {"runqhead", 400, 4, "uint32"},
+        {"runqtail", 404, 4, "uint32"},
+        {"runq", 408, 2048, "[256]runtime.guintptr"},
+        {"gFree.n", 2472, 4, "int32"}}},
+      {"runtime.schedt",
+       1632,
+       {{"midle", 32, 8, "runtime.muintptr"},
+        {"nmidle", 40, 4, "int32"},
+        {"ngsys", 72, 4, "runtime/internal/atomic.Int32"},
+        {"pidle", 80, 8, "runtime.puintptr"},
+        {"npidle", 88, 4, "runtime/internal/atomic.Int32"},
+        {"nmspinning", 92, 4, "runtime/internal/atomic.Int32"},
+        {"runq", 104, 16, "runtime.gQueue"},
+        {"runqsize", 120, 4, "int32"},
+        {"gFree.n", 184, 4, "int32"},
+        {"gcwaiting", 232, 1, "runtime/internal/atomic.Bool"}}},
+      {"runtime.mspan",
+       168,
+       {{"next", 0, 8, "*runtime.mspan"},
+        {"startAddr", 24, 8, "uintptr"},
+        {"npages", 32, 8, "uintptr"},
+        {"allocCount", 104, 2, "uint16"},
+        {"spanclass", 106, 1, "runtime.spanClass"},
+        {"state", 107, 1, "runtime.mSpanStateBox"}}},
+      {"runtime.mcache",
+       1200,
+       {{"alloc", 40, 1088, "[136]*runtime.mspan"}}},
+      {"runtime.mheap",
+       92792,
+       {{"allspans", 65864, 24, "[]*runtime.mspan"},
+        {"pagesInUse", 65888, 8, "runtime/internal/atomic.Uintptr"},
+        {"arenas", 65944, 8, "[1]*[4194304]*runtime.heapArena"}}},
+      {"runtime.mstats",
+       9040,
+       {{"heapStats.stats", 0, 3528, "[3]runtime.heapStatsDelta"},
+        {"stacks_sys", 3544, 8, "runtime.sysMemStat"},
+        {"mspan_sys", 3552, 8, "runtime.sysMemStat"},
+        {"mcache_sys", 3560, 8, "runtime.sysMemStat"},
+        {"buckhash_sys", 3568, 8, "runtime.sysMemStat"},
+        {"gcMiscSys", 3576, 8, "runtime.sysMemStat"},
+        {"other_sys", 3584, 8, "runtime.sysMemStat"},
+        {"numgc", 7704, 4, "uint32"}}},
+      {"runtime.gcControllerState",
+       392,
+       {{"heapLive", 104, 8, "runtime/internal/atomic.Uint64"},
+        {"heapInUse", 272, 8, "runtime.sysMemStat"},
+        {"heapReleased", 280, 8, "runtime.sysMemStat"},
+        {"heapFree", 288, 8, "runtime.sysMemStat"},
+        {"totalAlloc", 296, 8, "runtime/internal/atomic.Uint64"},
+        {"totalFree", 304, 8, "runtime/internal/atomic.Uint64"},
+        {"mappedReady", 312, 8, "runtime/internal/atomic.Uint64"}}},
+      {"runtime.heapStatsDelta",
+       1176,
+       {{"inStacks", 24, 8, "int64"},
+        {"inWorkBufs", 32, 8, "int64"},
+        {"inPtrScalarBits", 40, 8, "int64"}}}
+  };
+  return l;
+}
+
+// Go 1.22, linux/amd64: read from the DWARF of a binary built by go1.22.12
+// (Debian 12's bookworm-backports golang-1.22); runtime_check.py holds it to
+// that DWARF when the toolchain is installed.
+RuntimeLayout Go122Amd64() {
+  RuntimeLayout l;
+  l.source = "table";
+  l.table_range = "go1.22 linux/amd64";
+  l.structs = {
+      {"runtime.g",
+       424,
+       {{"stack.lo", 0, 8, "uintptr"},
+        {"stack.hi", 8, 8, "uintptr"},
+        {"stackguard0", 16, 8, "uintptr"},
+        {"m", 48, 8, "*runtime.m"},
+        {"sched", 56, 56, "runtime.gobuf"},
+        {"atomicstatus", 144, 4, "runtime/internal/atomic.Uint32"},
+        {"goid", 152, 8, "uint64"},
+        {"waitreason", 176, 1, "runtime.waitReason"},
+        {"startpc", 296, 8, "uintptr"}}},
+      {"runtime.m",
+       2024,
+       {{"g0", 0, 8, "*runtime.g"},
+        {"procid", 72, 8, "uint64"},
+        {"mstartfn", 184, 8, "func()"},
+        {"curg", 192, 8, "*runtime.g"},
+        {"p", 208, 8, "runtime.puintptr"},
+        {"id", 232, 8, "int64"},
+        {"alllink", 328, 8, "*runtime.m"}}},
+      {"runtime.p",
+       8944,
+       {{"id", 0, 4, "int32"},
+        {"status", 4, 4, "uint32"},
+        {"m", 56, 8, "runtime.muintptr"},
+        {"mcache", 64, 8, "*runtime.mcache"},
+        {"runqhead", 400, 4, "uint32"},
+        {"runqtail", 404, 4, "uint32"},
+        {"runq", 408, 2048, "[256]runtime.guintptr"},
+        {"gFree.n", 2472, 4, "int32"}}},
+      {"runtime.schedt",
+       6824,
+       {{"midle", 32, 8, "runtime.muintptr"},
+        {"nmidle", 40, 4, "int32"},
+        {"ngsys", 72, 4, "runtime/internal/atomic.Int32"},
+        {"pidle", 80, 8, "runtime.puintptr"},
+        {"npidle", 88, 4, "runtime/internal/atomic.Int32"},
+        {"nmspinning", 92, 4, "runtime/internal/atomic.Int32"},
+        {"runq", 104, 16, "runtime.gQueue"},
+        {"runqsize", 120, 4, "int32"},
+        {"gFree.n", 184, 4, "int32"},
+        {"gcwaiting", 232, 1, "runtime/internal/atomic.Bool"}}},
+      {"runtime.mspan",
+       160,
+       {{"next", 0, 8, "*runtime.mspan"},
+        {"startAddr", 24, 8, "uintptr"},
+        {"npages", 32, 8, "uintptr"},
+        {"allocCount", 96, 2, "uint16"},
+        {"spanclass", 98, 1, "runtime.spanClass"},
+        {"state", 99, 1, "runtime.mSpanStateBox"}}},
+      {"runtime.mcache",
+       1200,
+       {{"alloc", 40, 1088, "[136]*runtime.mspan"}}},
+      {"runtime.mheap",
+       92856,
+       {{"allspans", 65864, 24, "[]*runtime.mspan"},
+        {"pagesInUse", 65888, 8, "runtime/internal/atomic.Uintptr"},
+        {"arenas", 66008, 8, "[1]*[4194304]*runtime.heapArena"}}},
+      {"runtime.mstats",
+       7744,
+       {{"heapStats.stats", 0, 3528, "[3]runtime.heapStatsDelta"},
+        {"stacks_sys", 3544, 8, "runtime.sysMemStat"},
+        {"mspan_sys", 3552, 8, "runtime.sysMemStat"},
+        {"mcache_sys", 3560, 8, "runtime.sysMemStat"},
+        {"buckhash_sys", 3568, 8, "runtime.sysMemStat"},
+        {"gcMiscSys", 3576, 8, "runtime.sysMemStat"},
+        {"other_sys", 3584, 8, "runtime.sysMemStat"},
+        {"numgc", 7704, 4, "uint32"}}},
+      {"runtime.gcControllerState",
+       392,
+       {{"heapLive", 104, 8, "runtime/internal/atomic.Uint64"},
+        {"heapInUse", 272, 8, "runtime.sysMemStat"},
+        {"heapReleased", 280, 8, "runtime.sysMemStat"},
+        {"heapFree", 288, 8, "runtime.sysMemStat"},
+        {"totalAlloc", 296, 8, "runtime/internal/atomic.Uint64"},
+        {"totalFree", 304, 8, "runtime/internal/atomic.Uint64"},
+        {"mappedReady", 312, 8, "runtime/internal/atomic.Uint64"}}},
+      {"runtime.heapStatsDelta",
+       1176,
+       {{"inStacks", 24, 8, "int64"},
+        {"inWorkBufs", 32, 8, "int64"},
+        {"inPtrScalarBits", 40, 8, "int64"}}}
+  };
+  return l;
+}
 }  // namespace
 
 const std::vector<std::string>& RuntimeDwarfStructNames() {
@@ -311,6 +499,8 @@ RuntimeLayout LayoutFromDwarf(const std::vector<RuntimeStruct>& all) {
 std::optional<RuntimeLayout> LayoutFromTable(int minor, int ptr_size, std::string_view goos, std::string_view goarch) {
   if (ptr_size != 8 || goos != "linux" || goarch != "amd64") return std::nullopt;
   if (minor == 19) return Go119Amd64();
+  if (minor == 21) return Go121Amd64();
+  if (minor == 22) return Go122Amd64();
   if (minor == 23) return Go123Amd64();
   return std::nullopt;
 }
