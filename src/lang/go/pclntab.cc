@@ -211,75 +211,74 @@ bool ReadUvarint(ByteView data, uint64_t* off, uint64_t* out) {
   return ok;
 }
 
-std::optional<int32_t> PcValue(ByteView table, uint64_t off, uint64_t entry, uint64_t target_pc, uint8_t quantum,
-                               Diagnostics* diag) {
+namespace {
+enum class PcWalk { kEnd, kStopped, kBad };
+
+// Walks a pc-value table the way debug/gosym steps it (uint32 arithmetic, the
+// value starting at -1): on(val, from, to) for each row [from, to) until it
+// returns true (kStopped) or the end marker comes (kEnd). kBad, with a
+// warning, for a table that is cut, malformed or stalls. Every step consumes
+// at least 2 bytes, so the walk ends within the table's bytes; steps that do
+// not advance the pc are capped as well, so that many functions sharing one
+// long crafted table cannot each walk all of it.
+template <typename On>
+PcWalk WalkPcValue(ByteView table, uint64_t off, uint64_t entry, uint8_t quantum, Diagnostics* diag, On&& on) {
   if (off >= table.size()) {
     if (diag) diag->Warn("pc-value table offset " + Hex(off) + " > pctab size " + Hex(table.size()));
-    return std::nullopt;
+    return PcWalk::kBad;
   }
-  // debug/gosym step: uint32 arithmetic throughout, value starts at -1.
   uint32_t val = UINT32_MAX;
   uint64_t pc = entry;
   Reader r(table, Endian::kLittle, off);
-  // Every step consumes at least 2 bytes, so the walk ends within the table's
-  // bytes; steps that do not advance the pc are capped as well, so that many
-  // functions sharing one long crafted table cannot each walk all of it.
   uint64_t stalls = 0;
   while (true) {
     const bool first = pc == entry;
     uint64_t uvdelta, pcdelta;
     if (!r.Uleb128(&uvdelta)) break;
-    uint32_t uv = static_cast<uint32_t>(uvdelta);
-    if (uv == 0 && !first) return -1;
-    uint32_t vdelta = (uv & 1) ? ~(uv >> 1) : (uv >> 1);
+    const uint32_t uv = static_cast<uint32_t>(uvdelta);
+    if (uv == 0 && !first) return PcWalk::kEnd;
+    const uint32_t vdelta = (uv & 1) ? ~(uv >> 1) : (uv >> 1);
     if (!r.Uleb128(&pcdelta)) break;
     const uint32_t step = static_cast<uint32_t>(pcdelta) * quantum;
     if (step == 0 && ++stalls > kMaxPcValueStalls) {
       if (diag) diag->Warn("pc-value table at " + Hex(off) + ": over " + std::to_string(kMaxPcValueStalls) +
                            " entries without a pc advance");
-      return std::nullopt;
+      return PcWalk::kBad;
     }
-    pc += step;
     val += vdelta;
-    if (target_pc < pc) return static_cast<int32_t>(val);
+    const uint64_t from = pc;
+    pc += step;
+    if (on(val, from, pc)) return PcWalk::kStopped;
   }
   if (diag) diag->Warn("pc-value table at " + Hex(off) + ": bad varint or no end marker before the end of pctab");
+  return PcWalk::kBad;
+}
+}  // namespace
+
+std::optional<int32_t> PcValue(ByteView table, uint64_t off, uint64_t entry, uint64_t target_pc, uint8_t quantum,
+                               Diagnostics* diag) {
+  std::optional<int32_t> out;
+  switch (WalkPcValue(table, off, entry, quantum, diag, [&](uint32_t val, uint64_t, uint64_t to) {
+    if (target_pc >= to) return false;
+    out = static_cast<int32_t>(val);
+    return true;
+  })) {
+    case PcWalk::kEnd: return -1;  // past the table's last row
+    case PcWalk::kStopped: return out;
+    case PcWalk::kBad: break;
+  }
   return std::nullopt;
 }
 
 std::optional<int32_t> PcValueMax(ByteView table, uint64_t off, uint64_t entry, uint64_t end, uint8_t quantum,
                                   Diagnostics* diag) {
-  if (off >= table.size()) {
-    if (diag) diag->Warn("pc-value table offset " + Hex(off) + " > pctab size " + Hex(table.size()));
-    return std::nullopt;
-  }
-  // The same steps as PcValue; every one consumes at least 2 bytes.
-  uint32_t val = UINT32_MAX;
-  uint64_t pc = entry;
   std::optional<int32_t> best;
-  Reader r(table, Endian::kLittle, off);
-  uint64_t stalls = 0;
-  while (true) {
-    const bool first = pc == entry;
-    uint64_t uvdelta, pcdelta;
-    if (!r.Uleb128(&uvdelta)) break;
-    uint32_t uv = static_cast<uint32_t>(uvdelta);
-    if (uv == 0 && !first) return best;
-    uint32_t vdelta = (uv & 1) ? ~(uv >> 1) : (uv >> 1);
-    if (!r.Uleb128(&pcdelta)) break;
-    const uint32_t step = static_cast<uint32_t>(pcdelta) * quantum;
-    if (step == 0 && ++stalls > kMaxPcValueStalls) {
-      if (diag) diag->Warn("pc-value table at " + Hex(off) + ": over " + std::to_string(kMaxPcValueStalls) +
-                           " entries without a pc advance");
-      return std::nullopt;
-    }
-    val += vdelta;
-    if (pc < end && (!best || static_cast<int32_t>(val) > *best)) best = static_cast<int32_t>(val);
-    pc += step;
-    if (pc >= end) return best;
-  }
-  if (diag) diag->Warn("pc-value table at " + Hex(off) + ": bad varint or no end marker before the end of pctab");
-  return std::nullopt;
+  const PcWalk w = WalkPcValue(table, off, entry, quantum, diag, [&](uint32_t val, uint64_t from, uint64_t to) {
+    if (from < end && (!best || static_cast<int32_t>(val) > *best)) best = static_cast<int32_t>(val);
+    return to >= end;
+  });
+  if (w == PcWalk::kBad) return std::nullopt;
+  return best;
 }
 
 std::string_view PackageOf(std::string_view name) {
