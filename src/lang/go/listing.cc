@@ -228,6 +228,23 @@ Result<Listing> ParseListing(ByteView text, Diagnostics& diag) {
   ListingFunction* cur = nullptr;  // the function whose body lines follow
   uint64_t prologue = 0;           // instruction lines of cur seen so far
   std::string tls_reg;             // the register `MOVQ (TLS), REG` loaded g into
+  // A new function, cur from now on; nullptr once kMaxListingFunctions are listed.
+  auto start_function = [&](std::string_view name) -> ListingFunction* {
+    if (l.functions.size() >= kMaxListingFunctions) {
+      l.truncated = true;
+      diag.Warn("listing: stopped after " + std::to_string(kMaxListingFunctions) + " functions");
+      return nullptr;
+    }
+    ListingFunction& f = l.functions.emplace_back();
+    f.name = std::string(name);
+    f.line = l.lines;
+    f.package_line = package_line;
+    f.placeholder = PlaceholderOf(name);
+    cur = &f;
+    prologue = 0;
+    tls_reg.clear();
+    return cur;
+  };
   size_t off = 0;
   while (off < all.size()) {
     if (l.lines >= kMaxListingLines) {
@@ -271,22 +288,7 @@ Result<Listing> ParseListing(ByteView text, Diagnostics& diag) {
           continue;
         }
         // The header line above declared the same function: the TEXT line completes it.
-        if (!(cur && !cur->has_text && cur->name == name)) {
-          if (l.functions.size() >= kMaxListingFunctions) {
-            l.truncated = true;
-            diag.Warn("listing: stopped after " + std::to_string(kMaxListingFunctions) + " functions");
-            break;
-          }
-          ListingFunction f;
-          f.name = std::string(name);
-          f.line = l.lines;
-          f.package_line = package_line;
-          f.placeholder = PlaceholderOf(name);
-          l.functions.push_back(std::move(f));
-          cur = &l.functions.back();
-          prologue = 0;
-          tls_reg.clear();
-        }
+        if (!(cur && !cur->has_text && cur->name == name) && !start_function(name)) break;
         cur->has_text = true;
         (void)ParseText(in.operands, &name, cur);
         continue;
@@ -334,22 +336,14 @@ Result<Listing> ParseListing(ByteView text, Diagnostics& diag) {
       continue;
     }
     ++l.header_lines;
-    if (l.functions.size() >= kMaxListingFunctions) {
-      l.truncated = true;
-      diag.Warn("listing: stopped after " + std::to_string(kMaxListingFunctions) + " functions");
-      break;
-    }
-    ListingFunction f;
-    f.name = std::string(name);
-    f.line = l.lines;
-    f.package_line = package_line;
-    f.placeholder = PlaceholderOf(name);
-    f.has_header = true;
+    ListingFunction* f = start_function(name);
+    if (!f) break;
+    f->has_header = true;
     std::string words;
     for (std::string_view t = Token(&rest); !t.empty(); t = Token(&rest)) {
       size_t eq = t.find('=');
       if (eq == std::string_view::npos) {
-        ApplyFlag(t, &f);
+        ApplyFlag(t, f);
         if (!words.empty()) words += ' ';
         words += t;
         continue;
@@ -360,16 +354,12 @@ Result<Listing> ParseListing(ByteView text, Diagnostics& diag) {
         diag.Warn("listing line " + std::to_string(l.lines) + ": " + std::string(key) + " is not a number");
         continue;
       }
-      if (key == "size") f.size = v;
-      else if (key == "args") f.args = v;
-      else if (key == "locals") f.locals = v;
-      else if (key == "funcid") f.funcid = v;
+      if (key == "size") f->size = v;
+      else if (key == "args") f->args = v;
+      else if (key == "locals") f->locals = v;
+      else if (key == "funcid") f->funcid = v;
     }
-    f.flags = words;
-    l.functions.push_back(std::move(f));
-    cur = &l.functions.back();
-    prologue = 0;
-    tls_reg.clear();
+    f->flags = words;
   }
   for (const ListingFunction& f : l.functions) {
     NoteNaming(f.name, &l);
