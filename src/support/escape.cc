@@ -49,6 +49,14 @@ std::string EscapeTerminal(std::string_view in, std::string_view keep) {
   std::string s;
   s.reserve(in.size());
   for (size_t i = 0; i < in.size();) {
+    // Printable ASCII, most of any report, is copied a run at a time.
+    size_t run = i;
+    while (run < in.size() && static_cast<unsigned char>(in[run]) - 0x20u < 0x5fu) ++run;
+    if (run > i) {
+      s.append(in.data() + i, run - i);
+      i = run;
+      continue;
+    }
     const unsigned char c = static_cast<unsigned char>(in[i]);
     if (c < 0x80) {
       if ((c < 0x20 || c == 0x7f) && keep.find(static_cast<char>(c)) == std::string_view::npos) Hex(&s, c);
