@@ -25,10 +25,19 @@ constexpr uint64_t DW_FORM_addr = 0x01, DW_FORM_block2 = 0x03, DW_FORM_block4 = 
                    DW_FORM_ref2 = 0x12, DW_FORM_ref4 = 0x13, DW_FORM_ref8 = 0x14, DW_FORM_ref_udata = 0x15,
                    DW_FORM_indirect = 0x16, DW_FORM_sec_offset = 0x17, DW_FORM_exprloc = 0x18,
                    DW_FORM_flag_present = 0x19, DW_FORM_ref_sig8 = 0x20;
+// DWARF 5's forms (Go writes DWARF 5 from 1.25 on).
+constexpr uint64_t DW_FORM_strx = 0x1a, DW_FORM_addrx = 0x1b, DW_FORM_ref_sup4 = 0x1c, DW_FORM_strp_sup = 0x1d,
+                   DW_FORM_data16 = 0x1e, DW_FORM_line_strp = 0x1f, DW_FORM_implicit_const = 0x21,
+                   DW_FORM_loclistx = 0x22, DW_FORM_rnglistx = 0x23, DW_FORM_ref_sup8 = 0x24, DW_FORM_strx1 = 0x25,
+                   DW_FORM_strx2 = 0x26, DW_FORM_strx3 = 0x27, DW_FORM_strx4 = 0x28, DW_FORM_addrx1 = 0x29,
+                   DW_FORM_addrx2 = 0x2a, DW_FORM_addrx3 = 0x2b, DW_FORM_addrx4 = 0x2c;
+// DWARF 5 unit types whose header carries more than the compile unit's.
+constexpr uint8_t DW_UT_type = 0x02, DW_UT_skeleton = 0x04, DW_UT_split_compile = 0x05, DW_UT_split_type = 0x06;
 constexpr uint8_t DW_OP_plus_uconst = 0x23;
 
 struct AttrSpec {
   uint64_t attr = 0, form = 0;
+  int64_t implicit = 0;  // DW_FORM_implicit_const: the value, held in the abbreviation
 };
 struct Abbrev {
   uint64_t tag = 0;
@@ -78,6 +87,8 @@ Result<AbbrevTable> ReadAbbrevTable(ByteView abbrev, uint64_t off) {
       r.Uleb128(&s.form);
       if (!r.ok()) return MakeError(fmt::format("abbreviation table at 0x{:x} is truncated", off));
       if (s.attr == 0 && s.form == 0) break;
+      if (s.form == DW_FORM_implicit_const && !r.Sleb128(&s.implicit))
+        return MakeError(fmt::format("abbreviation table at 0x{:x} is truncated", off));
       if (k >= kMaxDwarfAbbrevAttrs)
         return MakeError(fmt::format("abbreviation {} at 0x{:x}: more than {} attributes", code, off,
                                      kMaxDwarfAbbrevAttrs));
@@ -134,6 +145,26 @@ bool ReadForm(Reader& r, uint64_t form, const Unit& u, uint64_t unit_start, Valu
     case DW_FORM_ref8: ref(r.U64()); break;
     case DW_FORM_ref_udata: r.Uleb128(&x); ref(x); break;
     case DW_FORM_ref_sig8: r.U64(); break;
+    // DWARF 5: indexes into .debug_str_offsets, .debug_addr and the list
+    // sections, and supplementary-file references, are skipped by size.
+    case DW_FORM_strx:
+    case DW_FORM_addrx:
+    case DW_FORM_loclistx:
+    case DW_FORM_rnglistx: r.Uleb128(&x); break;
+    case DW_FORM_strx1:
+    case DW_FORM_addrx1: r.U8(); break;
+    case DW_FORM_strx2:
+    case DW_FORM_addrx2: r.U16(); break;
+    case DW_FORM_strx3:
+    case DW_FORM_addrx3: r.Bytes(3); break;
+    case DW_FORM_strx4:
+    case DW_FORM_addrx4:
+    case DW_FORM_ref_sup4: r.U32(); break;
+    case DW_FORM_ref_sup8: r.U64(); break;
+    case DW_FORM_strp_sup:
+    case DW_FORM_line_strp: r.Word(u.offset_size == 8); break;
+    case DW_FORM_data16: r.Bytes(16); break;
+    case DW_FORM_implicit_const: break;  // the value is the abbreviation's (ReadDie)
     case DW_FORM_indirect:
       // The form comes first in the data; an indirect naming indirect again is refused, so this recursion is one deep.
       if (!indirect_ok || !r.Uleb128(&x)) return false;
@@ -159,6 +190,10 @@ bool ReadDie(Reader& r, const Unit& u, uint64_t unit_start, Die* d, std::string*
     if (!ReadForm(r, s.form, u, unit_start, &v)) {
       *why = r.ok() ? fmt::format("unknown form 0x{:x}", s.form) : "truncated";
       return false;
+    }
+    if (s.form == DW_FORM_implicit_const) {
+      v.kind = Value::kUint;
+      v.u = static_cast<uint64_t>(s.implicit);
     }
     switch (s.attr) {
       case DW_AT_name:
@@ -292,8 +327,20 @@ Result<std::vector<StructType>> Walker::Run(const std::vector<std::string>& name
     u.end = end;
     u.offset_size = offset_size;
     u.version = r.U16();
-    const uint64_t abbrev_off = r.Word(offset_size == 8);
-    u.addr_size = r.U8();
+    uint64_t abbrev_off = 0;
+    if (u.version >= 5) {  // DWARF 5: unit_type and address_size come before the abbreviation offset
+      const uint8_t type = r.U8();
+      u.addr_size = r.U8();
+      abbrev_off = r.Word(offset_size == 8);
+      if (type == DW_UT_skeleton || type == DW_UT_split_compile) r.U64();  // dwo_id
+      if (type == DW_UT_type || type == DW_UT_split_type) {
+        r.U64();                       // type_signature
+        r.Word(offset_size == 8);      // type_offset
+      }
+    } else {
+      abbrev_off = r.Word(offset_size == 8);
+      u.addr_size = r.U8();
+    }
     u.die_start = r.offset();
     const uint64_t unit_start = off;
     off = end;
@@ -301,8 +348,8 @@ Result<std::vector<StructType>> Walker::Run(const std::vector<std::string>& name
       Warn(fmt::format("unit at 0x{:x}: header is truncated", unit_start));
       continue;
     }
-    if (u.version < 2 || u.version > 4) {
-      Warn(fmt::format("unit at 0x{:x}: version {} is not read (2 to 4 are)", unit_start, u.version));
+    if (u.version < 2 || u.version > 5) {
+      Warn(fmt::format("unit at 0x{:x}: version {} is not read (2 to 5 are)", unit_start, u.version));
       continue;
     }
     if (u.addr_size != 4 && u.addr_size != 8) {
