@@ -151,7 +151,7 @@ struct GoLive {
 /// allm walk stops on a cycle, and a cap reached is said in notes.
 [[nodiscard]] Result<GoLive> ReadGoLive(const GoLiveInput& in);
 
-/// The waitReason names of Go 1.19 and 1.21 to 1.23 (runtime/runtime2.go), by value;
+/// The waitReason names of Go 1.19 and 1.21 to 1.27 (runtime/runtime2.go), by value;
 /// "" past the end or for another release.
 std::string WaitReasonName(int minor, uint8_t reason);
 

@@ -45,8 +45,8 @@ def parse_args():
     ap = argparse.ArgumentParser()
     ap.add_argument("--exray", required=True)
     ap.add_argument("--scratch", required=True)
-    ap.add_argument("--releases", default="23",
-                    help="Go 1.N releases from bookworm-backports (/usr/lib/go-1.N) to check too, comma-separated")
+    ap.add_argument("--releases", default="27",
+                    help="Go 1.N releases from Debian (see backport_go) to check too, comma-separated")
     ap.add_argument("--releases-only", action="store_true", help="check only those releases, not the local Go")
     args = ap.parse_args()
     args.releases = [int(m) for m in args.releases.split(",") if m]
@@ -58,11 +58,17 @@ def parse_args():
     return args
 
 
+# Where scripts/dev.sh's install_go_newer unpacks Go 1.24 to 1.27 (Debian 13
+# and unstable packages, not installed on Debian 12).
+GO_NEWER = "/opt/exray-go"
+
+
 def backport_go(minor):
-    """The bin directory of Debian 12's bookworm-backports golang-1.N, or None
-    after saying the part is skipped."""
-    d = f"/usr/lib/go-1.{minor}/bin"
-    if os.path.exists(os.path.join(d, "go")):
-        return d
-    print(f"skip go1.{minor}: {d}/go is missing (bookworm-backports' golang-1.{minor}-go)")
+    """The bin directory of Go 1.N from Debian: bookworm-backports' golang-1.N
+    installed (1.21 to 1.23), or Debian 13's or unstable's unpacked under
+    GO_NEWER (1.24 on); None after saying the part is skipped."""
+    for d in (f"/usr/lib/go-1.{minor}/bin", f"{GO_NEWER}/usr/lib/go-1.{minor}/bin"):
+        if os.path.exists(os.path.join(d, "go")):
+            return d
+    print(f"skip go1.{minor}: no golang-1.{minor}-go (scripts/dev.sh test installs it)")
     return None

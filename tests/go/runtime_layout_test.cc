@@ -9,19 +9,19 @@
 namespace exray::go {
 namespace {
 
-TEST(RuntimeLayout, TableCoversGo119AndGo121To123LinuxAmd64Only) {
-  for (int minor : {19, 21, 22, 23}) {
+TEST(RuntimeLayout, TableCoversGo119AndGo121To127LinuxAmd64Only) {
+  for (int minor : {19, 21, 22, 23, 24, 25, 26, 27}) {
     ASSERT_TRUE(LayoutFromTable(minor, 8, "linux", "amd64")) << minor;
     EXPECT_EQ(LayoutFromTable(minor, 8, "linux", "amd64")->table_range, fmt::format("go1.{} linux/amd64", minor));
   }
   EXPECT_FALSE(LayoutFromTable(23, 8, "linux", "arm64"));
   EXPECT_FALSE(LayoutFromTable(18, 8, "linux", "amd64"));
   EXPECT_FALSE(LayoutFromTable(20, 8, "linux", "amd64"));
-  EXPECT_FALSE(LayoutFromTable(24, 8, "linux", "amd64"));
+  EXPECT_FALSE(LayoutFromTable(28, 8, "linux", "amd64"));
   EXPECT_FALSE(LayoutFromTable(19, 8, "linux", "arm64"));
   EXPECT_FALSE(LayoutFromTable(19, 4, "linux", "386"));
   EXPECT_FALSE(LayoutFromTable(19, 8, "", "amd64"));
-  for (int minor : {19, 21, 22, 23}) {
+  for (int minor : {19, 21, 22, 23, 24, 25, 26, 27}) {
     const RuntimeLayout t = *LayoutFromTable(minor, 8, "linux", "amd64");
     EXPECT_EQ(t.source, "table");
     ASSERT_EQ(t.structs.size(), 10u);

@@ -25,9 +25,13 @@ const std::vector<KeyFields>& Keys() {
       {"runtime.g",
        {"stack.lo", "stack.hi", "stackguard0", "m", "sched", "atomicstatus", "goid", "waitreason", "startpc"}},
       {"runtime.m", {"g0", "curg", "p", "id", "procid", "alllink", "mstartfn"}},
-      {"runtime.p", {"id", "status", "m", "runqhead", "runqtail", "runq", "mcache", "gFree.n"}},
+      // gFree's count: n until Go 1.24, the list's own size from 1.25.
+      {"runtime.p", {"id", "status", "m", "runqhead", "runqtail", "runq", "mcache", "gFree.n|gFree.size"}},
+      // lock: the mutex exray locates sched by in a stripped binary (a call
+      // lock(&sched.lock) in runtime.mcommoninit; analysis/go_globals.cc).
       {"runtime.schedt",
-       {"midle", "nmidle", "ngsys", "nmspinning", "pidle", "npidle", "runq", "runqsize", "gFree.n", "gcwaiting"}},
+       {"lock", "midle", "nmidle", "ngsys", "nmspinning", "pidle", "npidle", "runq", "runqsize|runq.size",
+        "gFree.n|gFree.stack.size", "gFree.noStack.size?", "gcwaiting"}},
       {"runtime.mspan", {"next", "startAddr", "npages", "spanclass", "allocCount", "state"}},
       {"runtime.mcache", {"alloc"}},
       {"runtime.mheap", {"allspans", "arenas", "pagesInUse"}},
@@ -41,7 +45,8 @@ const std::vector<KeyFields>& Keys() {
       // allocation totals (HeapInuse, HeapIdle, HeapReleased, HeapAlloc).
       {"runtime.gcControllerState",
        {"heapLive", "heapInUse", "heapReleased", "heapFree", "totalAlloc", "totalFree", "mappedReady"}},
-      {"runtime.heapStatsDelta", {"inStacks", "inWorkBufs", "inPtrScalarBits"}},
+      // inPtrScalarBits: until Go 1.24 (1.25 keeps pointer bitmaps in the spans).
+      {"runtime.heapStatsDelta", {"inStacks", "inWorkBufs", "inPtrScalarBits?"}},
   };
   return k;
 }
@@ -52,6 +57,10 @@ const std::vector<KeyFields>& Keys() {
 const char* const kGFreeTypes[] = {
     "struct { runtime.gList; runtime.n int32 }",
     "struct { runtime.lock runtime.mutex; runtime.stack runtime.gList; runtime.noStack runtime.gList; runtime.n int32 }",
+    // Go 1.25 on: the counts moved into gList (size) and gQueue (size).
+    "struct { runtime.lock runtime.mutex; runtime.stack runtime.gList; runtime.noStack runtime.gList }",
+    "runtime.gList",
+    "runtime.gQueue",
 };
 
 const RuntimeStruct* Find(const std::vector<RuntimeStruct>& v, std::string_view name) {
@@ -71,9 +80,8 @@ void SortFields(RuntimeStruct* s) {
 }
 
 // Go 1.19, linux/amd64: read from the DWARF of a binary built by go1.19.8
-// (tests/go/runtime_check.py builds one and requires this table to equal its
-// DWARF field for field). Other targets and releases have no entry: their
-// layouts were not read from a binary, and are not guessed.
+// (scripts/go_release_tables.py layout); runtime_check.py holds it to that
+// DWARF when the toolchain is installed.
 RuntimeLayout Go119Amd64() {
   RuntimeLayout l;
   l.source = "table";
@@ -111,7 +119,8 @@ RuntimeLayout Go119Amd64() {
         {"gFree.n", 2472, 4, "int32"}}},
       {"runtime.schedt",
        6080,
-       {{"midle", 32, 8, "runtime.muintptr"},
+       {{"lock", 24, 8, "runtime.mutex"},
+        {"midle", 32, 8, "runtime.muintptr"},
         {"nmidle", 40, 4, "int32"},
         {"ngsys", 72, 4, "uint32"},
         {"pidle", 80, 8, "runtime.puintptr"},
@@ -129,7 +138,9 @@ RuntimeLayout Go119Amd64() {
         {"allocCount", 96, 2, "uint16"},
         {"spanclass", 98, 1, "runtime.spanClass"},
         {"state", 99, 1, "runtime.mSpanStateBox"}}},
-      {"runtime.mcache", 1200, {{"alloc", 40, 1088, "[136]*runtime.mspan"}}},
+      {"runtime.mcache",
+       1200,
+       {{"alloc", 40, 1088, "[136]*runtime.mspan"}}},
       {"runtime.mheap",
        92672,
        {{"allspans", 65856, 24, "[]*runtime.mspan"},
@@ -156,109 +167,16 @@ RuntimeLayout Go119Amd64() {
         {"mappedReady", 344, 8, "runtime/internal/atomic.Uint64"}}},
       {"runtime.heapStatsDelta",
        1176,
-       {{"inStacks", 24, 8, "int64"}, {"inWorkBufs", 32, 8, "int64"}, {"inPtrScalarBits", 40, 8, "int64"}}},
-  };
-  return l;
-}
-
-
-// Go 1.23, linux/amd64: read from the DWARF of a binary built by go1.23.5
-// (Debian 12's bookworm-backports golang-1.23); runtime_check.py holds it to
-// that DWARF when the toolchain is installed.
-RuntimeLayout Go123Amd64() {
-  RuntimeLayout l;
-  l.source = "table";
-  l.table_range = "go1.23 linux/amd64";
-  l.structs = {
-      {"runtime.g",
-       432,
-       {{"stack.lo", 0, 8, "uintptr"},
-        {"stack.hi", 8, 8, "uintptr"},
-        {"stackguard0", 16, 8, "uintptr"},
-        {"m", 48, 8, "*runtime.m"},
-        {"sched", 56, 56, "runtime.gobuf"},
-        {"atomicstatus", 152, 4, "internal/runtime/atomic.Uint32"},
-        {"goid", 160, 8, "uint64"},
-        {"waitreason", 184, 1, "runtime.waitReason"},
-        {"startpc", 304, 8, "uintptr"}}},
-      {"runtime.m",
-       1760,
-       {{"g0", 0, 8, "*runtime.g"},
-        {"procid", 72, 8, "uint64"},
-        {"mstartfn", 184, 8, "func()"},
-        {"curg", 192, 8, "*runtime.g"},
-        {"p", 208, 8, "runtime.puintptr"},
-        {"id", 232, 8, "int64"},
-        {"alllink", 328, 8, "*runtime.m"}}},
-      {"runtime.p",
-       8944,
-       {{"id", 0, 4, "int32"},
-        {"status", 4, 4, "uint32"},
-        {"m", 48, 8, "runtime.muintptr"},
-        {"mcache", 56, 8, "*runtime.mcache"},
-        {"runqhead", 392, 4, "uint32"},
-        {"runqtail", 396, 4, "uint32"},
-        {"runq", 400, 2048, "[256]runtime.guintptr"},
-        {"gFree.n", 2464, 4, "int32"}}},
-      {"runtime.schedt",
-       6824,
-       {{"midle", 32, 8, "runtime.muintptr"},
-        {"nmidle", 40, 4, "int32"},
-        {"ngsys", 72, 4, "internal/runtime/atomic.Int32"},
-        {"pidle", 80, 8, "runtime.puintptr"},
-        {"npidle", 88, 4, "internal/runtime/atomic.Int32"},
-        {"nmspinning", 92, 4, "internal/runtime/atomic.Int32"},
-        {"runq", 104, 16, "runtime.gQueue"},
-        {"runqsize", 120, 4, "int32"},
-        {"gFree.n", 184, 4, "int32"},
-        {"gcwaiting", 232, 1, "internal/runtime/atomic.Bool"}}},
-      {"runtime.mspan",
-       160,
-       {{"next", 0, 8, "*runtime.mspan"},
-        {"startAddr", 24, 8, "uintptr"},
-        {"npages", 32, 8, "uintptr"},
-        {"allocCount", 96, 2, "uint16"},
-        {"spanclass", 98, 1, "runtime.spanClass"},
-        {"state", 99, 1, "runtime.mSpanStateBox"}}},
-      {"runtime.mcache",
-       1200,
-       {{"alloc", 40, 1088, "[136]*runtime.mspan"}}},
-      {"runtime.mheap",
-       92928,
-       {{"allspans", 65864, 24, "[]*runtime.mspan"},
-        {"pagesInUse", 65888, 8, "internal/runtime/atomic.Uintptr"},
-        {"arenas", 66008, 8, "[1]*[4194304]*runtime.heapArena"}}},
-      {"runtime.mstats",
-       7744,
-       {{"heapStats.stats", 0, 3528, "[3]runtime.heapStatsDelta"},
-        {"stacks_sys", 3544, 8, "runtime.sysMemStat"},
-        {"mspan_sys", 3552, 8, "runtime.sysMemStat"},
-        {"mcache_sys", 3560, 8, "runtime.sysMemStat"},
-        {"buckhash_sys", 3568, 8, "runtime.sysMemStat"},
-        {"gcMiscSys", 3576, 8, "runtime.sysMemStat"},
-        {"other_sys", 3584, 8, "runtime.sysMemStat"},
-        {"numgc", 7704, 4, "uint32"}}},
-      {"runtime.gcControllerState",
-       392,
-       {{"heapLive", 104, 8, "internal/runtime/atomic.Uint64"},
-        {"heapInUse", 272, 8, "runtime.sysMemStat"},
-        {"heapReleased", 280, 8, "runtime.sysMemStat"},
-        {"heapFree", 288, 8, "runtime.sysMemStat"},
-        {"totalAlloc", 296, 8, "internal/runtime/atomic.Uint64"},
-        {"totalFree", 304, 8, "internal/runtime/atomic.Uint64"},
-        {"mappedReady", 312, 8, "internal/runtime/atomic.Uint64"}}},
-      {"runtime.heapStatsDelta",
-       1176,
        {{"inStacks", 24, 8, "int64"},
         {"inWorkBufs", 32, 8, "int64"},
-        {"inPtrScalarBits", 40, 8, "int64"}}}
+        {"inPtrScalarBits", 40, 8, "int64"}}},
   };
   return l;
 }
 
 // Go 1.21, linux/amd64: read from the DWARF of a binary built by go1.21.13
-// (Debian 12's bookworm-backports golang-1.21); runtime_check.py holds it to
-// that DWARF when the toolchain is installed.
+// (scripts/go_release_tables.py layout); runtime_check.py holds it to that
+// DWARF when the toolchain is installed.
 RuntimeLayout Go121Amd64() {
   RuntimeLayout l;
   l.source = "table";
@@ -296,7 +214,8 @@ RuntimeLayout Go121Amd64() {
         {"gFree.n", 2472, 4, "int32"}}},
       {"runtime.schedt",
        1632,
-       {{"midle", 32, 8, "runtime.muintptr"},
+       {{"lock", 24, 8, "runtime.mutex"},
+        {"midle", 32, 8, "runtime.muintptr"},
         {"nmidle", 40, 4, "int32"},
         {"ngsys", 72, 4, "runtime/internal/atomic.Int32"},
         {"pidle", 80, 8, "runtime.puintptr"},
@@ -345,14 +264,14 @@ RuntimeLayout Go121Amd64() {
        1176,
        {{"inStacks", 24, 8, "int64"},
         {"inWorkBufs", 32, 8, "int64"},
-        {"inPtrScalarBits", 40, 8, "int64"}}}
+        {"inPtrScalarBits", 40, 8, "int64"}}},
   };
   return l;
 }
 
 // Go 1.22, linux/amd64: read from the DWARF of a binary built by go1.22.12
-// (Debian 12's bookworm-backports golang-1.22); runtime_check.py holds it to
-// that DWARF when the toolchain is installed.
+// (scripts/go_release_tables.py layout); runtime_check.py holds it to that
+// DWARF when the toolchain is installed.
 RuntimeLayout Go122Amd64() {
   RuntimeLayout l;
   l.source = "table";
@@ -390,7 +309,8 @@ RuntimeLayout Go122Amd64() {
         {"gFree.n", 2472, 4, "int32"}}},
       {"runtime.schedt",
        6824,
-       {{"midle", 32, 8, "runtime.muintptr"},
+       {{"lock", 24, 8, "runtime.mutex"},
+        {"midle", 32, 8, "runtime.muintptr"},
         {"nmidle", 40, 4, "int32"},
         {"ngsys", 72, 4, "runtime/internal/atomic.Int32"},
         {"pidle", 80, 8, "runtime.puintptr"},
@@ -439,7 +359,482 @@ RuntimeLayout Go122Amd64() {
        1176,
        {{"inStacks", 24, 8, "int64"},
         {"inWorkBufs", 32, 8, "int64"},
-        {"inPtrScalarBits", 40, 8, "int64"}}}
+        {"inPtrScalarBits", 40, 8, "int64"}}},
+  };
+  return l;
+}
+
+// Go 1.23, linux/amd64: read from the DWARF of a binary built by go1.23.5
+// (scripts/go_release_tables.py layout); runtime_check.py holds it to that
+// DWARF when the toolchain is installed.
+RuntimeLayout Go123Amd64() {
+  RuntimeLayout l;
+  l.source = "table";
+  l.table_range = "go1.23 linux/amd64";
+  l.structs = {
+      {"runtime.g",
+       432,
+       {{"stack.lo", 0, 8, "uintptr"},
+        {"stack.hi", 8, 8, "uintptr"},
+        {"stackguard0", 16, 8, "uintptr"},
+        {"m", 48, 8, "*runtime.m"},
+        {"sched", 56, 56, "runtime.gobuf"},
+        {"atomicstatus", 152, 4, "internal/runtime/atomic.Uint32"},
+        {"goid", 160, 8, "uint64"},
+        {"waitreason", 184, 1, "runtime.waitReason"},
+        {"startpc", 304, 8, "uintptr"}}},
+      {"runtime.m",
+       1760,
+       {{"g0", 0, 8, "*runtime.g"},
+        {"procid", 72, 8, "uint64"},
+        {"mstartfn", 184, 8, "func()"},
+        {"curg", 192, 8, "*runtime.g"},
+        {"p", 208, 8, "runtime.puintptr"},
+        {"id", 232, 8, "int64"},
+        {"alllink", 328, 8, "*runtime.m"}}},
+      {"runtime.p",
+       8944,
+       {{"id", 0, 4, "int32"},
+        {"status", 4, 4, "uint32"},
+        {"m", 48, 8, "runtime.muintptr"},
+        {"mcache", 56, 8, "*runtime.mcache"},
+        {"runqhead", 392, 4, "uint32"},
+        {"runqtail", 396, 4, "uint32"},
+        {"runq", 400, 2048, "[256]runtime.guintptr"},
+        {"gFree.n", 2464, 4, "int32"}}},
+      {"runtime.schedt",
+       6824,
+       {{"lock", 24, 8, "runtime.mutex"},
+        {"midle", 32, 8, "runtime.muintptr"},
+        {"nmidle", 40, 4, "int32"},
+        {"ngsys", 72, 4, "internal/runtime/atomic.Int32"},
+        {"pidle", 80, 8, "runtime.puintptr"},
+        {"npidle", 88, 4, "internal/runtime/atomic.Int32"},
+        {"nmspinning", 92, 4, "internal/runtime/atomic.Int32"},
+        {"runq", 104, 16, "runtime.gQueue"},
+        {"runqsize", 120, 4, "int32"},
+        {"gFree.n", 184, 4, "int32"},
+        {"gcwaiting", 232, 1, "internal/runtime/atomic.Bool"}}},
+      {"runtime.mspan",
+       160,
+       {{"next", 0, 8, "*runtime.mspan"},
+        {"startAddr", 24, 8, "uintptr"},
+        {"npages", 32, 8, "uintptr"},
+        {"allocCount", 96, 2, "uint16"},
+        {"spanclass", 98, 1, "runtime.spanClass"},
+        {"state", 99, 1, "runtime.mSpanStateBox"}}},
+      {"runtime.mcache",
+       1200,
+       {{"alloc", 40, 1088, "[136]*runtime.mspan"}}},
+      {"runtime.mheap",
+       92928,
+       {{"allspans", 65864, 24, "[]*runtime.mspan"},
+        {"pagesInUse", 65888, 8, "internal/runtime/atomic.Uintptr"},
+        {"arenas", 66008, 8, "[1]*[4194304]*runtime.heapArena"}}},
+      {"runtime.mstats",
+       7744,
+       {{"heapStats.stats", 0, 3528, "[3]runtime.heapStatsDelta"},
+        {"stacks_sys", 3544, 8, "runtime.sysMemStat"},
+        {"mspan_sys", 3552, 8, "runtime.sysMemStat"},
+        {"mcache_sys", 3560, 8, "runtime.sysMemStat"},
+        {"buckhash_sys", 3568, 8, "runtime.sysMemStat"},
+        {"gcMiscSys", 3576, 8, "runtime.sysMemStat"},
+        {"other_sys", 3584, 8, "runtime.sysMemStat"},
+        {"numgc", 7704, 4, "uint32"}}},
+      {"runtime.gcControllerState",
+       392,
+       {{"heapLive", 104, 8, "internal/runtime/atomic.Uint64"},
+        {"heapInUse", 272, 8, "runtime.sysMemStat"},
+        {"heapReleased", 280, 8, "runtime.sysMemStat"},
+        {"heapFree", 288, 8, "runtime.sysMemStat"},
+        {"totalAlloc", 296, 8, "internal/runtime/atomic.Uint64"},
+        {"totalFree", 304, 8, "internal/runtime/atomic.Uint64"},
+        {"mappedReady", 312, 8, "internal/runtime/atomic.Uint64"}}},
+      {"runtime.heapStatsDelta",
+       1176,
+       {{"inStacks", 24, 8, "int64"},
+        {"inWorkBufs", 32, 8, "int64"},
+        {"inPtrScalarBits", 40, 8, "int64"}}},
+  };
+  return l;
+}
+
+// Go 1.24, linux/amd64: read from the DWARF of a binary built by go1.24.4
+// (scripts/go_release_tables.py layout); runtime_check.py holds it to that
+// DWARF when the toolchain is installed.
+RuntimeLayout Go124Amd64() {
+  RuntimeLayout l;
+  l.source = "table";
+  l.table_range = "go1.24 linux/amd64";
+  l.structs = {
+      {"runtime.g",
+       440,
+       {{"stack.lo", 0, 8, "uintptr"},
+        {"stack.hi", 8, 8, "uintptr"},
+        {"stackguard0", 16, 8, "uintptr"},
+        {"m", 48, 8, "*runtime.m"},
+        {"sched", 56, 56, "runtime.gobuf"},
+        {"atomicstatus", 152, 4, "internal/runtime/atomic.Uint32"},
+        {"goid", 160, 8, "uint64"},
+        {"waitreason", 184, 1, "runtime.waitReason"},
+        {"startpc", 304, 8, "uintptr"}}},
+      {"runtime.m",
+       1808,
+       {{"g0", 0, 8, "*runtime.g"},
+        {"procid", 72, 8, "uint64"},
+        {"mstartfn", 184, 8, "func()"},
+        {"curg", 192, 8, "*runtime.g"},
+        {"p", 208, 8, "runtime.puintptr"},
+        {"id", 232, 8, "int64"},
+        {"alllink", 328, 8, "*runtime.m"}}},
+      {"runtime.p",
+       8952,
+       {{"id", 0, 4, "int32"},
+        {"status", 4, 4, "uint32"},
+        {"m", 48, 8, "runtime.muintptr"},
+        {"mcache", 56, 8, "*runtime.mcache"},
+        {"runqhead", 392, 4, "uint32"},
+        {"runqtail", 396, 4, "uint32"},
+        {"runq", 400, 2048, "[256]runtime.guintptr"},
+        {"gFree.n", 2464, 4, "int32"}}},
+      {"runtime.schedt",
+       6824,
+       {{"lock", 24, 8, "runtime.mutex"},
+        {"midle", 32, 8, "runtime.muintptr"},
+        {"nmidle", 40, 4, "int32"},
+        {"ngsys", 72, 4, "internal/runtime/atomic.Int32"},
+        {"pidle", 80, 8, "runtime.puintptr"},
+        {"npidle", 88, 4, "internal/runtime/atomic.Int32"},
+        {"nmspinning", 92, 4, "internal/runtime/atomic.Int32"},
+        {"runq", 104, 16, "runtime.gQueue"},
+        {"runqsize", 120, 4, "int32"},
+        {"gFree.n", 184, 4, "int32"},
+        {"gcwaiting", 232, 1, "internal/runtime/atomic.Bool"}}},
+      {"runtime.mspan",
+       160,
+       {{"next", 0, 8, "*runtime.mspan"},
+        {"startAddr", 24, 8, "uintptr"},
+        {"npages", 32, 8, "uintptr"},
+        {"allocCount", 96, 2, "uint16"},
+        {"spanclass", 98, 1, "runtime.spanClass"},
+        {"state", 99, 1, "runtime.mSpanStateBox"}}},
+      {"runtime.mcache",
+       1208,
+       {{"alloc", 48, 1088, "[136]*runtime.mspan"}}},
+      {"runtime.mheap",
+       93008,
+       {{"allspans", 65864, 24, "[]*runtime.mspan"},
+        {"pagesInUse", 65888, 8, "internal/runtime/atomic.Uintptr"},
+        {"arenas", 66008, 8, "[1]*[4194304]*runtime.heapArena"}}},
+      {"runtime.mstats",
+       7744,
+       {{"heapStats.stats", 0, 3528, "[3]runtime.heapStatsDelta"},
+        {"stacks_sys", 3544, 8, "runtime.sysMemStat"},
+        {"mspan_sys", 3552, 8, "runtime.sysMemStat"},
+        {"mcache_sys", 3560, 8, "runtime.sysMemStat"},
+        {"buckhash_sys", 3568, 8, "runtime.sysMemStat"},
+        {"gcMiscSys", 3576, 8, "runtime.sysMemStat"},
+        {"other_sys", 3584, 8, "runtime.sysMemStat"},
+        {"numgc", 7704, 4, "uint32"}}},
+      {"runtime.gcControllerState",
+       392,
+       {{"heapLive", 104, 8, "internal/runtime/atomic.Uint64"},
+        {"heapInUse", 272, 8, "runtime.sysMemStat"},
+        {"heapReleased", 280, 8, "runtime.sysMemStat"},
+        {"heapFree", 288, 8, "runtime.sysMemStat"},
+        {"totalAlloc", 296, 8, "internal/runtime/atomic.Uint64"},
+        {"totalFree", 304, 8, "internal/runtime/atomic.Uint64"},
+        {"mappedReady", 312, 8, "internal/runtime/atomic.Uint64"}}},
+      {"runtime.heapStatsDelta",
+       1176,
+       {{"inStacks", 24, 8, "int64"},
+        {"inWorkBufs", 32, 8, "int64"},
+        {"inPtrScalarBits", 40, 8, "int64"}}},
+  };
+  return l;
+}
+
+// Go 1.25, linux/amd64: read from the DWARF of a binary built by go1.25.12
+// (scripts/go_release_tables.py layout); runtime_check.py holds it to that
+// DWARF when the toolchain is installed.
+RuntimeLayout Go125Amd64() {
+  RuntimeLayout l;
+  l.source = "table";
+  l.table_range = "go1.25 linux/amd64";
+  l.structs = {
+      {"runtime.g",
+       440,
+       {{"stack.lo", 0, 8, "uintptr"},
+        {"stack.hi", 8, 8, "uintptr"},
+        {"stackguard0", 16, 8, "uintptr"},
+        {"m", 48, 8, "*runtime.m"},
+        {"sched", 56, 48, "runtime.gobuf"},
+        {"atomicstatus", 144, 4, "internal/runtime/atomic.Uint32"},
+        {"goid", 152, 8, "uint64"},
+        {"waitreason", 176, 1, "runtime.waitReason"},
+        {"startpc", 296, 8, "uintptr"}}},
+      {"runtime.m",
+       1816,
+       {{"g0", 0, 8, "*runtime.g"},
+        {"procid", 64, 8, "uint64"},
+        {"mstartfn", 176, 8, "func()"},
+        {"curg", 184, 8, "*runtime.g"},
+        {"p", 200, 8, "runtime.puintptr"},
+        {"id", 224, 8, "int64"},
+        {"alllink", 344, 8, "*runtime.m"}}},
+      {"runtime.p",
+       9512,
+       {{"id", 0, 4, "int32"},
+        {"status", 4, 4, "uint32"},
+        {"m", 48, 8, "runtime.muintptr"},
+        {"mcache", 56, 8, "*runtime.mcache"},
+        {"runqhead", 392, 4, "uint32"},
+        {"runqtail", 396, 4, "uint32"},
+        {"runq", 400, 2048, "[256]runtime.guintptr"},
+        {"gFree.size", 2464, 4, "int32"}}},
+      {"runtime.schedt",
+       6848,
+       {{"lock", 32, 8, "runtime.mutex"},
+        {"midle", 40, 8, "runtime.muintptr"},
+        {"nmidle", 48, 4, "int32"},
+        {"ngsys", 80, 4, "internal/runtime/atomic.Int32"},
+        {"pidle", 88, 8, "runtime.puintptr"},
+        {"npidle", 96, 4, "internal/runtime/atomic.Int32"},
+        {"nmspinning", 100, 4, "internal/runtime/atomic.Int32"},
+        {"runq", 112, 24, "runtime.gQueue"},
+        {"runq.size", 128, 4, "int32"},
+        {"gFree.stack.size", 184, 4, "int32"},
+        {"gFree.noStack.size", 200, 4, "int32"},
+        {"gcwaiting", 248, 1, "internal/runtime/atomic.Bool"}}},
+      {"runtime.mspan",
+       160,
+       {{"next", 0, 8, "*runtime.mspan"},
+        {"startAddr", 24, 8, "uintptr"},
+        {"npages", 32, 8, "uintptr"},
+        {"allocCount", 96, 2, "uint16"},
+        {"spanclass", 98, 1, "runtime.spanClass"},
+        {"state", 99, 1, "runtime.mSpanStateBox"}}},
+      {"runtime.mcache",
+       1208,
+       {{"alloc", 48, 1088, "[136]*runtime.mspan"}}},
+      {"runtime.mheap",
+       93320,
+       {{"allspans", 65864, 24, "[]*runtime.mspan"},
+        {"pagesInUse", 65888, 8, "internal/runtime/atomic.Uintptr"},
+        {"arenas", 66008, 8, "[1]*[4194304]*runtime.heapArena"}}},
+      {"runtime.mstats",
+       8264,
+       {{"heapStats.stats", 0, 3504, "[3]runtime.heapStatsDelta"},
+        {"stacks_sys", 3520, 8, "runtime.sysMemStat"},
+        {"mspan_sys", 3528, 8, "runtime.sysMemStat"},
+        {"mcache_sys", 3536, 8, "runtime.sysMemStat"},
+        {"buckhash_sys", 3544, 8, "runtime.sysMemStat"},
+        {"gcMiscSys", 3552, 8, "runtime.sysMemStat"},
+        {"other_sys", 3560, 8, "runtime.sysMemStat"},
+        {"numgc", 7680, 4, "uint32"}}},
+      {"runtime.gcControllerState",
+       392,
+       {{"heapLive", 104, 8, "internal/runtime/atomic.Uint64"},
+        {"heapInUse", 272, 8, "runtime.sysMemStat"},
+        {"heapReleased", 280, 8, "runtime.sysMemStat"},
+        {"heapFree", 288, 8, "runtime.sysMemStat"},
+        {"totalAlloc", 296, 8, "internal/runtime/atomic.Uint64"},
+        {"totalFree", 304, 8, "internal/runtime/atomic.Uint64"},
+        {"mappedReady", 312, 8, "internal/runtime/atomic.Uint64"}}},
+      {"runtime.heapStatsDelta",
+       1168,
+       {{"inStacks", 24, 8, "int64"},
+        {"inWorkBufs", 32, 8, "int64"}}},
+  };
+  return l;
+}
+
+// Go 1.26, linux/amd64: read from the DWARF of a binary built by go1.26.10
+// (scripts/go_release_tables.py layout); runtime_check.py holds it to that
+// DWARF when the toolchain is installed.
+RuntimeLayout Go126Amd64() {
+  RuntimeLayout l;
+  l.source = "table";
+  l.table_range = "go1.26 linux/amd64";
+  l.structs = {
+      {"runtime.g",
+       456,
+       {{"stack.lo", 0, 8, "uintptr"},
+        {"stack.hi", 8, 8, "uintptr"},
+        {"stackguard0", 16, 8, "uintptr"},
+        {"m", 48, 8, "*runtime.m"},
+        {"sched", 56, 48, "runtime.gobuf"},
+        {"atomicstatus", 144, 4, "internal/runtime/atomic.Uint32"},
+        {"goid", 152, 8, "uint64"},
+        {"waitreason", 176, 1, "runtime.waitReason"},
+        {"startpc", 304, 8, "uintptr"}}},
+      {"runtime.m",
+       1824,
+       {{"g0", 0, 8, "*runtime.g"},
+        {"procid", 64, 8, "uint64"},
+        {"mstartfn", 176, 8, "func()"},
+        {"curg", 184, 8, "*runtime.g"},
+        {"p", 208, 8, "runtime.puintptr"},
+        {"id", 232, 8, "int64"},
+        {"alllink", 352, 8, "*runtime.m"}}},
+      {"runtime.p",
+       15920,
+       {{"id", 0, 4, "int32"},
+        {"status", 4, 4, "uint32"},
+        {"m", 48, 8, "runtime.muintptr"},
+        {"mcache", 56, 8, "*runtime.mcache"},
+        {"runqhead", 400, 4, "uint32"},
+        {"runqtail", 404, 4, "uint32"},
+        {"runq", 408, 2048, "[256]runtime.guintptr"},
+        {"gFree.size", 2472, 4, "int32"}}},
+      {"runtime.schedt",
+       6872,
+       {{"lock", 32, 8, "runtime.mutex"},
+        {"midle", 40, 24, "runtime.listHeadManual"},
+        {"nmidle", 64, 4, "int32"},
+        {"ngsys", 96, 4, "internal/runtime/atomic.Int32"},
+        {"pidle", 104, 8, "runtime.puintptr"},
+        {"npidle", 112, 4, "internal/runtime/atomic.Int32"},
+        {"nmspinning", 116, 4, "internal/runtime/atomic.Int32"},
+        {"runq", 128, 24, "runtime.gQueue"},
+        {"runq.size", 144, 4, "int32"},
+        {"gFree.stack.size", 200, 4, "int32"},
+        {"gFree.noStack.size", 216, 4, "int32"},
+        {"gcwaiting", 264, 1, "internal/runtime/atomic.Bool"}}},
+      {"runtime.mspan",
+       160,
+       {{"next", 0, 8, "*runtime.mspan"},
+        {"startAddr", 24, 8, "uintptr"},
+        {"npages", 32, 8, "uintptr"},
+        {"allocCount", 96, 2, "uint16"},
+        {"spanclass", 98, 1, "runtime.spanClass"},
+        {"state", 99, 1, "runtime.mSpanStateBox"}}},
+      {"runtime.mcache",
+       2296,
+       {{"alloc", 48, 1088, "[136]*runtime.mspan"}}},
+      {"runtime.mheap",
+       93464,
+       {{"allspans", 65864, 24, "[]*runtime.mspan"},
+        {"pagesInUse", 65888, 8, "internal/runtime/atomic.Uintptr"},
+        {"arenas", 66008, 8, "[1]*[4194304]*runtime.heapArena"}}},
+      {"runtime.mstats",
+       10440,
+       {{"heapStats.stats", 0, 3504, "[3]runtime.heapStatsDelta"},
+        {"stacks_sys", 3520, 8, "runtime.sysMemStat"},
+        {"mspan_sys", 3528, 8, "runtime.sysMemStat"},
+        {"mcache_sys", 3536, 8, "runtime.sysMemStat"},
+        {"buckhash_sys", 3544, 8, "runtime.sysMemStat"},
+        {"gcMiscSys", 3552, 8, "runtime.sysMemStat"},
+        {"other_sys", 3560, 8, "runtime.sysMemStat"},
+        {"numgc", 7680, 4, "uint32"}}},
+      {"runtime.gcControllerState",
+       392,
+       {{"heapLive", 104, 8, "internal/runtime/atomic.Uint64"},
+        {"heapInUse", 272, 8, "runtime.sysMemStat"},
+        {"heapReleased", 280, 8, "runtime.sysMemStat"},
+        {"heapFree", 288, 8, "runtime.sysMemStat"},
+        {"totalAlloc", 296, 8, "internal/runtime/atomic.Uint64"},
+        {"totalFree", 304, 8, "internal/runtime/atomic.Uint64"},
+        {"mappedReady", 312, 8, "internal/runtime/atomic.Uint64"}}},
+      {"runtime.heapStatsDelta",
+       1168,
+       {{"inStacks", 24, 8, "int64"},
+        {"inWorkBufs", 32, 8, "int64"}}},
+  };
+  return l;
+}
+
+// Go 1.27, linux/amd64: read from the DWARF of a binary built by go1.27.3
+// (scripts/go_release_tables.py layout); runtime_check.py holds it to that
+// DWARF when the toolchain is installed.
+RuntimeLayout Go127Amd64() {
+  RuntimeLayout l;
+  l.source = "table";
+  l.table_range = "go1.27 linux/amd64";
+  l.structs = {
+      {"runtime.g",
+       456,
+       {{"stack.lo", 0, 8, "uintptr"},
+        {"stack.hi", 8, 8, "uintptr"},
+        {"stackguard0", 16, 8, "uintptr"},
+        {"m", 48, 8, "*runtime.m"},
+        {"sched", 56, 48, "runtime.gobuf"},
+        {"atomicstatus", 144, 4, "internal/runtime/atomic.Uint32"},
+        {"goid", 152, 8, "uint64"},
+        {"waitreason", 176, 1, "runtime.waitReason"},
+        {"startpc", 304, 8, "uintptr"}}},
+      {"runtime.m",
+       1832,
+       {{"g0", 0, 8, "*runtime.g"},
+        {"procid", 64, 8, "uint64"},
+        {"mstartfn", 176, 8, "func()"},
+        {"curg", 184, 8, "*runtime.g"},
+        {"p", 208, 8, "runtime.puintptr"},
+        {"id", 232, 8, "int64"},
+        {"alllink", 352, 8, "*runtime.m"}}},
+      {"runtime.p",
+       15920,
+       {{"id", 0, 4, "int32"},
+        {"status", 4, 4, "uint32"},
+        {"m", 48, 8, "runtime.muintptr"},
+        {"mcache", 56, 8, "*runtime.mcache"},
+        {"runqhead", 400, 4, "uint32"},
+        {"runqtail", 404, 4, "uint32"},
+        {"runq", 408, 2048, "[256]runtime.guintptr"},
+        {"gFree.size", 2472, 4, "int32"}}},
+      {"runtime.schedt",
+       6872,
+       {{"lock", 32, 8, "runtime.mutex"},
+        {"midle", 40, 24, "runtime.listHeadManual"},
+        {"nmidle", 64, 4, "int32"},
+        {"ngsys", 96, 4, "internal/runtime/atomic.Int32"},
+        {"pidle", 104, 8, "runtime.puintptr"},
+        {"npidle", 112, 4, "internal/runtime/atomic.Int32"},
+        {"nmspinning", 116, 4, "internal/runtime/atomic.Int32"},
+        {"runq", 128, 24, "runtime.gQueue"},
+        {"runq.size", 144, 4, "int32"},
+        {"gFree.stack.size", 200, 4, "int32"},
+        {"gFree.noStack.size", 216, 4, "int32"},
+        {"gcwaiting", 264, 1, "internal/runtime/atomic.Bool"}}},
+      {"runtime.mspan",
+       160,
+       {{"next", 0, 8, "*runtime.mspan"},
+        {"startAddr", 24, 8, "uintptr"},
+        {"npages", 32, 8, "uintptr"},
+        {"allocCount", 96, 2, "uint16"},
+        {"spanclass", 98, 1, "runtime.spanClass"},
+        {"state", 99, 1, "runtime.mSpanStateBox"}}},
+      {"runtime.mcache",
+       2296,
+       {{"alloc", 48, 1088, "[136]*runtime.mspan"}}},
+      {"runtime.mheap",
+       93464,
+       {{"allspans", 65864, 24, "[]*runtime.mspan"},
+        {"pagesInUse", 65888, 8, "internal/runtime/atomic.Uintptr"},
+        {"arenas", 66008, 8, "[1]*[4194304]*runtime.heapArena"}}},
+      {"runtime.mstats",
+       10440,
+       {{"heapStats.stats", 0, 3504, "[3]runtime.heapStatsDelta"},
+        {"stacks_sys", 3520, 8, "runtime.sysMemStat"},
+        {"mspan_sys", 3528, 8, "runtime.sysMemStat"},
+        {"mcache_sys", 3536, 8, "runtime.sysMemStat"},
+        {"buckhash_sys", 3544, 8, "runtime.sysMemStat"},
+        {"gcMiscSys", 3552, 8, "runtime.sysMemStat"},
+        {"other_sys", 3560, 8, "runtime.sysMemStat"},
+        {"numgc", 7680, 4, "uint32"}}},
+      {"runtime.gcControllerState",
+       392,
+       {{"heapLive", 104, 8, "internal/runtime/atomic.Uint64"},
+        {"heapInUse", 272, 8, "runtime.sysMemStat"},
+        {"heapReleased", 280, 8, "runtime.sysMemStat"},
+        {"heapFree", 288, 8, "runtime.sysMemStat"},
+        {"totalAlloc", 296, 8, "internal/runtime/atomic.Uint64"},
+        {"totalFree", 304, 8, "internal/runtime/atomic.Uint64"},
+        {"mappedReady", 312, 8, "internal/runtime/atomic.Uint64"}}},
+      {"runtime.heapStatsDelta",
+       1168,
+       {{"inStacks", 24, 8, "int64"},
+        {"inWorkBufs", 32, 8, "int64"}}},
   };
   return l;
 }
@@ -464,6 +859,39 @@ const std::vector<std::string>& RuntimeGlobalNames() {
   return names;
 }
 
+namespace {
+
+// A dotted path ("gFree.stack.size": member size of the struct type of member
+// stack of the struct type of member gFree), resolved through the structs'
+// types; the offsets add up. nullopt with *why set when a step is missing.
+std::optional<RuntimeField> Resolve(const std::vector<RuntimeStruct>& all, const RuntimeStruct& s,
+                                    std::string_view path, std::string* why) {
+  const RuntimeStruct* cur = &s;
+  uint64_t base = 0;
+  for (int depth = 0; depth < 4; ++depth) {  // paths in Keys() have at most three steps
+    const auto dot = path.find('.');
+    const RuntimeField* f = FindField(*cur, path.substr(0, dot));
+    if (!f) {
+      *why = depth == 0 ? "no such member in this release's DWARF"
+                        : fmt::format("the DWARF has no {} in {}", path.substr(0, dot), cur->name);
+      return std::nullopt;
+    }
+    if (dot == std::string_view::npos) return RuntimeField{{}, base + f->offset, f->size, f->type};
+    const RuntimeStruct* inner = Find(all, f->type);
+    if (!inner) {
+      *why = fmt::format("the DWARF has no struct {}", f->type.empty() ? "for " + std::string(path.substr(0, dot)) : f->type);
+      return std::nullopt;
+    }
+    base += f->offset;
+    cur = inner;
+    path = path.substr(dot + 1);
+  }
+  *why = "the path is too deep";
+  return std::nullopt;
+}
+
+}  // namespace
+
 RuntimeLayout LayoutFromDwarf(const std::vector<RuntimeStruct>& all) {
   RuntimeLayout l;
   l.source = "dwarf";
@@ -475,20 +903,27 @@ RuntimeLayout LayoutFromDwarf(const std::vector<RuntimeStruct>& all) {
     }
     RuntimeStruct out{s->name, s->size, {}};
     for (const char* key : k.fields) {
-      std::string_view name = key;
-      const auto dot = name.find('.');
-      const RuntimeField* f = FindField(*s, name.substr(0, dot));
-      if (f && dot != std::string_view::npos) {
-        // A member of an embedded struct: its offset adds to the outer one's.
-        const RuntimeStruct* inner = Find(all, f->type);
-        const RuntimeField* g = inner ? FindField(*inner, name.substr(dot + 1)) : nullptr;
-        if (g) out.fields.push_back({std::string(name), f->offset + g->offset, g->size, g->type});
-        else l.notes.push_back(fmt::format("{}.{}: the DWARF has no {} in {}", k.name, name,
-                                           name.substr(dot + 1), f->type.empty() ? "its type" : f->type));
-        continue;
+      // "a|b": the first of the names this release has; a trailing "?": a
+      // field only some releases have, left out without a note.
+      std::string_view spec = key;
+      const bool optional = spec.ends_with('?');
+      if (optional) spec.remove_suffix(1);
+      std::string first_why;
+      bool found = false;
+      for (size_t start = 0; start <= spec.size() && !found;) {
+        const size_t bar = std::min(spec.find('|', start), spec.size());
+        const std::string_view name = spec.substr(start, bar - start);
+        std::string why;
+        if (std::optional<RuntimeField> f = Resolve(all, *s, name, &why)) {
+          f->name = std::string(name);
+          out.fields.push_back(std::move(*f));
+          found = true;
+        } else if (first_why.empty()) {
+          first_why = fmt::format("{}.{}: {}", k.name, name, why);
+        }
+        start = bar + 1;
       }
-      if (f) out.fields.push_back(*f);
-      else l.notes.push_back(fmt::format("{}.{}: no such member in this release's DWARF", k.name, name));
+      if (!found && !optional) l.notes.push_back(first_why);
     }
     SortFields(&out);
     l.structs.push_back(std::move(out));
@@ -498,10 +933,17 @@ RuntimeLayout LayoutFromDwarf(const std::vector<RuntimeStruct>& all) {
 
 std::optional<RuntimeLayout> LayoutFromTable(int minor, int ptr_size, std::string_view goos, std::string_view goarch) {
   if (ptr_size != 8 || goos != "linux" || goarch != "amd64") return std::nullopt;
-  if (minor == 19) return Go119Amd64();
-  if (minor == 21) return Go121Amd64();
-  if (minor == 22) return Go122Amd64();
-  if (minor == 23) return Go123Amd64();
+  switch (minor) {
+    case 19: return Go119Amd64();
+    case 21: return Go121Amd64();
+    case 22: return Go122Amd64();
+    case 23: return Go123Amd64();
+    case 24: return Go124Amd64();
+    case 25: return Go125Amd64();
+    case 26: return Go126Amd64();
+    case 27: return Go127Amd64();
+    default: return std::nullopt;
+  }
   return std::nullopt;
 }
 

@@ -18,6 +18,8 @@ var wanted = map[string]bool{
 	"runtime.mspan": true, "runtime.mcache": true, "runtime.mheap": true, "runtime.stack": true,
 	"runtime.mstats": true, "runtime.gcControllerState": true,
 	"runtime.heapStatsDelta": true, "runtime.consistentHeapStats": true,
+	// Go 1.25 on: the free and run queues' counts are their lists' size.
+	"runtime.gList": true, "runtime.gQueue": true,
 }
 
 func main() {
