@@ -1,11 +1,14 @@
 #include "analysis/go_dive.h"
 
 #include "analysis/elf_facts.h"
+#include "analysis/go_globals.h"
 #include "formats/dwarf/structs.h"
 #include "formats/elf/parser.h"
 #include "lang/go/version.h"
 
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace exray {
 
@@ -82,6 +85,15 @@ go::RuntimeLayout ReadRuntime(const elf::File& f, const AddressSpace& as, const 
   } else {
     std::string goos = BuildSetting(d, "GOOS"), goarch = BuildSetting(d, "GOARCH");
     if (goarch.empty() && f.header.machine == 62) goarch = "amd64";  // EM_X86_64
+    // No GOOS in the build info (esbuild's builds record no settings): Go's
+    // linker marks a FreeBSD binary in EI_OSABI and the BSDs and Solaris with
+    // their own notes, so System V or Linux there and no other OS's note is linux.
+    if (goos.empty() && (f.header.osabi == 0 || f.header.osabi == 3) &&
+        std::none_of(f.sections.begin(), f.sections.end(), [](const elf::Section& s) {
+          return s.name.starts_with(".note.netbsd") || s.name.starts_with(".note.openbsd") ||
+                 s.name.starts_with(".note.dragonfly") || s.name.starts_with(".note.solaris");
+        }))
+      goos = "linux";
     std::optional<go::RuntimeLayout> t;
     if (d.minor) t = go::LayoutFromTable(*d.minor, as.ptr_size(), goos, goarch);
     if (t) {
@@ -96,7 +108,7 @@ go::RuntimeLayout ReadRuntime(const elf::File& f, const AddressSpace& as, const 
     }
   }
   // The globals, by name from the symbol table, with the symbol's size.
-  for (const std::string& name : go::RuntimeGlobalNames()) l.globals.push_back({name, std::nullopt, std::nullopt});
+  for (const std::string& name : go::RuntimeGlobalNames()) l.globals.push_back({name, std::nullopt, std::nullopt, {}});
   bool any_symbols = false;
   for (const elf::SymbolTable* t : {&f.symtab, &f.dynsym}) {
     any_symbols = any_symbols || t->readable > 1;
@@ -108,10 +120,18 @@ go::RuntimeLayout ReadRuntime(const elf::File& f, const AddressSpace& as, const 
         if (!g.address && s.name == g.name) {
           g.address = s.value;
           g.size = s.size;
+          g.how = "symbol";
         }
     }
   }
-  if (!any_symbols) l.notes.push_back("no symbol table: the runtime's globals cannot be located without symbols");
+  if (!any_symbols) {
+    if (const go::Pclntab* t = d.pclntab_ok(); t && d.minor && !l.source.empty()) {
+      l.notes.push_back("no symbol table: the runtime's globals are located through the runtime code that uses them");
+      LocateRuntimeGlobals(f, as, *t, *d.minor, &l);
+    } else {
+      l.notes.push_back("no symbol table: the runtime's globals cannot be located without symbols");
+    }
+  }
   return l;
 }
 
@@ -124,7 +144,7 @@ GoDive DiveGo(const elf::File& f, const AddressSpace& as, const GoDiveOptions& o
   if (d.build_info && !d.build_info->ok()) diag.Warn(d.build_info->error().message);
   const bool have_bi = d.build_info_ok() != nullptr;
   std::optional<std::string> md_error;
-  if (opts.pclntab || opts.sizes || !have_bi) {
+  if (opts.pclntab || opts.sizes || opts.runtime || !have_bi) {
     d.pclntab = go::ReadPclntab(as, diag, &d.moduledata);
   } else if (opts.types) {
     // The type tables need moduledata only: the functions are not parsed.

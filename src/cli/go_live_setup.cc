@@ -27,10 +27,17 @@ Result<std::unique_ptr<GoLiveSetup>> SetUpGoLive(const elf::File& elf, const elf
                              path, s->version.empty() ? "this Go release" : s->version)};
   bool any_global = false;
   for (const go::RuntimeGlobal& g : layout.globals) any_global |= g.address.has_value();
-  if (!any_global)
-    return Error{fmt::format("{}: no symbol table: the runtime's globals cannot be located without symbols; give an "
-                             "unstripped build of the same program as FILE",
-                             path)};
+  if (!any_global) {
+    std::string why = "no symbol table";
+    for (const std::string& n : layout.notes)
+      if (n.find("not located") != std::string::npos || n.find("located from machine code") != std::string::npos) {
+        why = n;
+        break;
+      }
+    return Error{fmt::format("{}: the runtime's globals cannot be located ({}); give an unstripped build of the "
+                             "same program as FILE",
+                             path, why)};
+  }
   trace::GoLiveInput& in = s->in;
   in.layout = &layout;
   for (const elf::Segment& seg : elf.segments)

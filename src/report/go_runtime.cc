@@ -23,7 +23,9 @@ void GoRuntimeToText(const GoRuntimeReport& r, std::ostream& out) {
   }
   s += "\nglobals:\n";
   for (const go::RuntimeGlobal& g : l.globals) {
-    if (g.address) s += fmt::format("  {:#x}  {:>6}  {}\n", *g.address, g.size.value_or(0), Safe(g.name));
+    if (g.address)
+      s += fmt::format("  {:#x}  {:>6}  {}{}\n", *g.address, g.size.value_or(0), Safe(g.name),
+                       g.how.empty() || g.how == "symbol" ? std::string() : fmt::format("  ({})", Safe(g.how)));
     else s += fmt::format("  {:>18}  {:>6}  {}\n", "not found", "", Safe(g.name));
   }
   for (const std::string& n : l.notes) s += fmt::format("note: {}\n", Safe(n));
@@ -75,6 +77,7 @@ void GoRuntimeToJson(const GoRuntimeReport& r, int indent, std::ostream& out) {
     if (g.address) {
       w.Field("address", *g.address);
       w.Field("size", g.size.value_or(0));
+      w.Field("how", g.how);
     } else {
       w.Field("found", false);
     }

@@ -241,6 +241,10 @@ inline constexpr uint64_t kMaxPrologueInsns = 16;
 /// Instructions decoded from the stack check's branch target looking for the
 /// call to runtime.morestack (argument spills come first: one per register argument).
 inline constexpr uint64_t kMaxMorestackInsns = 48;
+/// Bytes of one runtime function decoded to locate the runtime's globals in
+/// a stripped binary (analysis/go_globals.cc); the longest it reads,
+/// procresize and (*mheap).allocSpan, are about 3 KiB.
+inline constexpr uint64_t kMaxGlobalScanBytes = uint64_t{1} << 16;
 /// Listed functions whose pclntab name is ambiguous (generic instantiations
 /// share `pkg.F[...]`, ABI wrappers share the name) looked up in the ELF symbol
 /// table, which is a linear walk each.

@@ -194,7 +194,9 @@ class Layout {
   Result<uint64_t> Global(std::string_view name, uint64_t bias) const {
     for (const go::RuntimeGlobal& g : l_.globals)
       if (g.name == name && g.address) return *g.address + bias;
-    return Error{fmt::format("{} not found: without symbols the runtime's globals cannot be located", name)};
+    return Error{fmt::format("{} not found: neither the symbol table nor the runtime's code gave its address "
+                             "(exray go FILE --runtime says why)",
+                             name)};
   }
 
  private:
@@ -291,6 +293,8 @@ Result<MemStatsRead> ReadMemStats(Mem& mem, const Layout& lay, uint64_t bias) {
   for (auto [list, dst] : {std::pair{&controller, &c_fields}, std::pair{&stats, &s_fields}, std::pair{&delta, &d_fields}})
     for (const Want& w : *list) {
       auto f = lay.Field(w.st, w.name);
+      // Go 1.25 dropped inPtrScalarBits (pointer bitmaps live in the spans): it counts 0.
+      if (!f && std::string_view(w.name) == "inPtrScalarBits") continue;
       if (!f || f->size != 8) {
         out.missing = fmt::format("memory statistics not read: the layout has no 8-byte {}.{}", w.st, w.name);
         return out;
@@ -365,156 +369,6 @@ const ProcFiles& OpenProcFiles(int pid) {
   return opened.emplace(pid, std::move(f)).first->second;
 }
 
-std::string WaitReasonName(int minor, uint8_t reason) {
-  // waitReasonStrings (runtime/runtime2.go) of the releases read, by value:
-  // the numbering changes between releases, so another release gets none.
-  static const char* const k119[] = {"",
-                                       "GC assist marking",
-                                       "IO wait",
-                                       "chan receive (nil chan)",
-                                       "chan send (nil chan)",
-                                       "dumping heap",
-                                       "garbage collection",
-                                       "garbage collection scan",
-                                       "panicwait",
-                                       "select",
-                                       "select (no cases)",
-                                       "GC assist wait",
-                                       "GC sweep wait",
-                                       "GC scavenge wait",
-                                       "chan receive",
-                                       "chan send",
-                                       "finalizer wait",
-                                       "force gc (idle)",
-                                       "semacquire",
-                                       "sleep",
-                                       "sync.Cond.Wait",
-                                       "timer goroutine (idle)",
-                                       "trace reader (blocked)",
-                                       "wait for GC cycle",
-                                       "GC worker (idle)",
-                                       "preempted",
-                                       "debug call"};
-  static const char* const k121[] = {
-      "",
-      "GC assist marking",
-      "IO wait",
-      "chan receive (nil chan)",
-      "chan send (nil chan)",
-      "dumping heap",
-      "garbage collection",
-      "garbage collection scan",
-      "panicwait",
-      "select",
-      "select (no cases)",
-      "GC assist wait",
-      "GC sweep wait",
-      "GC scavenge wait",
-      "chan receive",
-      "chan send",
-      "finalizer wait",
-      "force gc (idle)",
-      "semacquire",
-      "sleep",
-      "sync.Cond.Wait",
-      "sync.Mutex.Lock",
-      "sync.RWMutex.RLock",
-      "sync.RWMutex.Lock",
-      "trace reader (blocked)",
-      "wait for GC cycle",
-      "GC worker (idle)",
-      "GC worker (active)",
-      "preempted",
-      "debug call",
-      "GC mark termination",
-      "stopping the world",
-  };
-  static const char* const k122[] = {
-      "",
-      "GC assist marking",
-      "IO wait",
-      "chan receive (nil chan)",
-      "chan send (nil chan)",
-      "dumping heap",
-      "garbage collection",
-      "garbage collection scan",
-      "panicwait",
-      "select",
-      "select (no cases)",
-      "GC assist wait",
-      "GC sweep wait",
-      "GC scavenge wait",
-      "chan receive",
-      "chan send",
-      "finalizer wait",
-      "force gc (idle)",
-      "semacquire",
-      "sleep",
-      "sync.Cond.Wait",
-      "sync.Mutex.Lock",
-      "sync.RWMutex.RLock",
-      "sync.RWMutex.Lock",
-      "trace reader (blocked)",
-      "wait for GC cycle",
-      "GC worker (idle)",
-      "GC worker (active)",
-      "preempted",
-      "debug call",
-      "GC mark termination",
-      "stopping the world",
-      "flushing proc caches",
-      "trace goroutine status",
-      "trace proc status",
-      "page trace flush",
-      "coroutine",
-  };
-  static const char* const k123[] = {
-      "",
-      "GC assist marking",
-      "IO wait",
-      "chan receive (nil chan)",
-      "chan send (nil chan)",
-      "dumping heap",
-      "garbage collection",
-      "garbage collection scan",
-      "panicwait",
-      "select",
-      "select (no cases)",
-      "GC assist wait",
-      "GC sweep wait",
-      "GC scavenge wait",
-      "chan receive",
-      "chan send",
-      "finalizer wait",
-      "force gc (idle)",
-      "semacquire",
-      "sleep",
-      "sync.Cond.Wait",
-      "sync.Mutex.Lock",
-      "sync.RWMutex.RLock",
-      "sync.RWMutex.Lock",
-      "trace reader (blocked)",
-      "wait for GC cycle",
-      "GC worker (idle)",
-      "GC worker (active)",
-      "preempted",
-      "debug call",
-      "GC mark termination",
-      "stopping the world",
-      "flushing proc caches",
-      "trace goroutine status",
-      "trace proc status",
-      "page trace flush",
-      "coroutine",
-      "GC weak to strong wait",
-  };
-  if (minor == 19 && reason < std::size(k119)) return k119[reason];
-  if (minor == 21 && reason < std::size(k121)) return k121[reason];
-  if (minor == 22 && reason < std::size(k122)) return k122[reason];
-  if (minor == 23 && reason < std::size(k123)) return k123[reason];
-  return "";
-}
-
 std::optional<Error> ProcAccessError(const ProcFiles& pf) {
   if (!pf.exists) return Error{fmt::format("no such process: {}", pf.pid)};
   if (pf.mem_fd < 0 || pf.maps_fd < 0) {
@@ -558,8 +412,14 @@ Result<GoLive> ReadGoLive(const GoLiveInput& in) {
   auto m_procid = lay.Field("runtime.m", "procid");
   auto m_id = lay.Field("runtime.m", "id");
   auto m_alllink = lay.Field("runtime.m", "alllink");
+  // The free goroutines' counts: gFree.n until Go 1.24; from 1.25 the lists'
+  // own sizes (p.gFree.size, sched.gFree.stack.size + noStack.size).
   auto p_gfree = lay.Field("runtime.p", "gFree.n");
+  if (!p_gfree) p_gfree = lay.Field("runtime.p", "gFree.size");
   auto s_gfree = lay.Field("runtime.schedt", "gFree.n");
+  auto s_gfree2 = lay.Field("runtime.schedt", "gFree.noStack.size");
+  if (!s_gfree) s_gfree = lay.Field("runtime.schedt", "gFree.stack.size");
+  else s_gfree2 = Error{"gFree.n counts both lists"};
   auto s_ngsys = lay.Field("runtime.schedt", "ngsys");
   for (const auto* f : {&g_status, &g_wait, &m_procid, &m_id, &m_alllink, &p_gfree, &s_gfree, &s_ngsys})
     if (!*f) return f->error();
@@ -593,12 +453,17 @@ Result<GoLive> ReadGoLive(const GoLiveInput& in) {
   auto gmp_or = mem.Read(*a_gomaxprocs, 4, "runtime.gomaxprocs");
   if (!gmp_or) return gmp_or.error();
   live.gomaxprocs = static_cast<int32_t>(U32(*gmp_or, 0));
-  const uint64_t s_lo = std::min(s_ngsys->offset, s_gfree->offset);
-  const uint64_t s_hi = std::max(s_ngsys->offset, s_gfree->offset) + 4;
+  uint64_t s_lo = std::min(s_ngsys->offset, s_gfree->offset);
+  uint64_t s_hi = std::max(s_ngsys->offset, s_gfree->offset) + 4;
+  if (s_gfree2) {
+    s_lo = std::min(s_lo, s_gfree2->offset);
+    s_hi = std::max(s_hi, s_gfree2->offset + 4);
+  }
   auto sched_or = mem.Read(*a_sched + s_lo, s_hi - s_lo, "runtime.sched");
   if (!sched_or) return sched_or.error();
   live.ngsys = U32(*sched_or, s_ngsys->offset - s_lo);
   live.sched_gfree = static_cast<int32_t>(U32(*sched_or, s_gfree->offset - s_lo));
+  if (s_gfree2) live.sched_gfree += static_cast<int32_t>(U32(*sched_or, s_gfree2->offset - s_lo));
 
   // allp: the array of P pointers in one read, each P's gFree.n.
   uint64_t np = U64(*allp_or, 8);

@@ -99,9 +99,25 @@ std::vector<MemoryGroup> GroupMemory(const std::vector<Vma>& vmas, const Groupin
     groups[i].size_kb += v.size_kb;
     groups[i].rss_kb += v.rss_kb;
   };
+  // Go reserves its heap arenas in 64 MiB-aligned chunks (heapArenaBytes on
+  // 64-bit Linux) and commits them piece by piece: a run of adjacent
+  // anonymous mappings that starts and ends on that alignment is arena space.
+  // The base was 0xc0_0000_0000 until Go 1.25; Go 1.26 randomizes it.
+  constexpr uint64_t kArenaAlign = uint64_t{64} << 20;
+  std::vector<bool> in_arena_run(vmas.size(), false);
+  if (in.go)
+    for (size_t i = 0; i < vmas.size();) {
+      size_t j = i;
+      while (j + 1 < vmas.size() && IsAnonymous(vmas[j]) && IsAnonymous(vmas[j + 1]) && vmas[j].end == vmas[j + 1].start)
+        ++j;
+      if (IsAnonymous(vmas[i]) && vmas[i].start % kArenaAlign == 0 && vmas[j].end % kArenaAlign == 0)
+        for (size_t k = i; k <= j; ++k) in_arena_run[k] = true;
+      i = j + 1;
+    }
   const Vma* prev = nullptr;
   bool prev_program = false;
-  for (const Vma& v : vmas) {
+  for (size_t vi = 0; vi < vmas.size(); ++vi) {
+    const Vma& v = vmas[vi];
     const bool anon = IsAnonymous(v);
     const bool program = !in.program.empty() && v.path == in.program;
     size_t kind;
@@ -111,7 +127,7 @@ std::vector<MemoryGroup> GroupMemory(const std::vector<Vma>& vmas, const Groupin
       kind = 1;  // bss
     } else if (v.path == "[heap]") {
       kind = 2;
-    } else if (anon && in.go && ((v.start >> 32) & 0xff) == 0xc0) {
+    } else if (anon && in.go && (((v.start >> 32) & 0xff) == 0xc0 || in_arena_run[vi])) {
       kind = 3;
     } else if (v.path == "[stack]" ||
                (anon && std::any_of(in.stack_pointers.begin(), in.stack_pointers.end(),

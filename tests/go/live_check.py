@@ -18,8 +18,8 @@ runtime.NumGoroutine() and runtime.GOMAXPROCS(0), and waits on stdin. If
    runtime's equal to sched.ngsys;
  - GOMAXPROCS equal, and as many Ps;
  - the GC cycles equal to MemStats.NumGC (the fixture runs two), and the
-   MemStats figures equal to what its ReadMemStats printed: Sys and the
-   metadata figures exactly, the others within 256 KiB (spans move between
+   MemStats figures equal to what its ReadMemStats printed: Sys, MCacheSys
+   and BuckHashSys exactly, OtherSys within 64 KiB, the others within 256 KiB (spans move between
    the heap, the stacks and the GC's work buffers after it printed, never in
    or out of Sys); the 4 MiB it wrote resident in the Go arenas, no more
    resident there than the runtime holds (unless transparent huge pages are
@@ -27,15 +27,17 @@ runtime.NumGoroutine() and runtime.GOMAXPROCS(0), and waits on stdin. If
  - every M's thread id in /proc/PID/task, as many Ms as threads, and the
    thread count equal to /proc/PID/status's and to the task list's length;
  - the same through `exray go FILE --pid PID`, FILE the program itself;
- - the stripped build: exit 1, "without symbols"; with the unstripped build
-   as FILE it is read (the layout and globals from FILE, the load bias 0);
+ - the stripped build alone: read through the release's table and the
+   globals located from the runtime's code, the same checks; with the
+   unstripped build as FILE it is read too (the layout and globals from
+   FILE, the load bias 0);
  - `exray run` of the fixture (stdin /dev/null: it prints and exits): the
    same goroutines, GC cycles, Sys and HeapAlloc read at its exit_group, its
    Ms found among its threads through the sandbox's pid namespace; the
-   stripped build's run says the figures need symbols; /bin/true's run has
+   stripped build's run gives the same goroutine count; /bin/true's run has
    go_at_exit null;
- - for each release of --releases (default 23) installed from Debian 12's
-   bookworm-backports (/usr/lib/go-1.N): the same checks on the fixture built
+ - for each release of --releases (default 27) from Debian (checklib.backport_go:
+   1.21-1.23 from bookworm-backports, 1.24 on unpacked from Debian 13/unstable): the same checks on the fixture built
    by it, read through its DWARF, and its stripped build through exray's
    table for it with the unstripped one as FILE (--releases-only: those
    parts alone; CI's slow label checks 1.21 and 1.22);
@@ -113,8 +115,12 @@ def check_memory(doc, ms, label):
         check(False, f"{label}: no memstats")
         return
     # Exact: what only a new mapping changes.
-    for k in ("sys", "mcache_sys", "buckhash_sys", "other_sys"):
+    for k in ("sys", "mcache_sys", "buckhash_sys"):
         check(got[k] == ms[k], f"{label}: {k} {got[k]} != ReadMemStats {ms[k]}")
+    # OtherSys: within Sys, a few KiB move between it and the other counters
+    # after the program printed (seen on Go 1.24: 2 KiB, Sys unchanged).
+    check(abs(got["other_sys"] - ms["other_sys"]) <= 64 * KIB,
+          f"{label}: other_sys {got['other_sys']} vs ReadMemStats {ms['other_sys']}")
     check(got["stack_sys"] == got["stack_inuse"], f"{label}: stack_sys {got['stack_sys']} (no cgo: no OS stacks)")
     for k in ("heap_sys", "heap_inuse", "heap_alloc", "stack_inuse", "mspan_sys", "gc_sys"):
         check(abs(got[k] - ms[k]) <= DRIFT, f"{label}: {k} {got[k]} vs ReadMemStats {ms[k]}")
@@ -223,20 +229,22 @@ def check_run(exe, pie, stripped):
     r = subprocess.run([exe, "run", pie], capture_output=True, text=True, timeout=300)
     check(r.returncode == 0 and f"goroutines {want['goroutines']} (NumGoroutine)" in r.stdout,
           f"run text: {r.stdout[-600:]}")
-    # Stripped: nothing locates the globals; the run is made, and says why.
+    # Stripped: the table's layout and the globals located from code give
+    # the same count at exit.
     r = subprocess.run([exe, "run", stripped, "--json"], capture_output=True, text=True, timeout=300)
     check(r.returncode == 0, f"run stripped: exit {r.returncode}")
     if r.returncode == 0:
         g = json.loads(r.stdout).get("go_at_exit")
-        check(g is not None and "without symbols" in (g["error"] or "") and "goroutines" not in g,
-              f"run stripped: go_at_exit {g}")
+        sw = parse_fixture_output(r.stderr)
+        check(g is not None and g["error"] is None and "goroutines" in sw
+              and g["goroutines"]["count"] == sw["goroutines"], f"run stripped: go_at_exit {g}")
     # Not Go: no go_at_exit at all.
     r = subprocess.run([exe, "run", "/bin/true", "--json"], capture_output=True, text=True, timeout=300)
     check(r.returncode == 0 and json.loads(r.stdout).get("go_at_exit", 0) is None, f"run /bin/true: {r.stdout[:200]}")
 
 
 def check_release(exe, src, scratch, minor):
-    """The same fixture built by a Go release from bookworm-backports when
+    """The same fixture built by a Go release from Debian (backport_go) when
     installed: the layout from its DWARF, and stripped from exray's table for
     that release with the unstripped build as FILE."""
     bindir = backport_go(minor)
@@ -246,7 +254,8 @@ def check_release(exe, src, scratch, minor):
     env = dict(go_env(scratch), PATH=bindir + os.pathsep + os.environ.get("PATH", ""))
     plain, stripped = os.path.join(scratch, f"live-1{minor}"), os.path.join(scratch, f"live-1{minor}-s")
     build_stripped(src, plain, stripped, env)
-    for binary, args, label in ((plain, [], v), (stripped, [plain], f"{v} stripped + FILE")):
+    for binary, args, label in ((plain, [], v), (stripped, [plain], f"{v} stripped + FILE"),
+                                (stripped, [], f"{v} stripped, globals from code")):
         p, want = start(binary)
         try:
             pid = want["pid"]
@@ -321,8 +330,13 @@ def main():
     p, want = start(stripped)
     try:
         pid = want["pid"]
-        r = exray(args.exray, "--pid", str(pid))
-        check(r.returncode == 1 and "without symbols" in r.stderr, f"stripped: exit {r.returncode}: {r.stderr}")
+        # Alone: the release's table and the globals located from its code.
+        r = exray(args.exray, "--pid", str(pid), "--json")
+        check(r.returncode == 0, f"stripped: exit {r.returncode}: {r.stderr.strip()}")
+        if r.returncode == 0:
+            doc = json.loads(r.stdout)
+            check(doc["layout"]["source"] == "table", f"stripped: layout {doc['layout']}")
+            check_live(doc, want, pid, "stripped, globals from code")
         r = exray(args.exray, plain, "--pid", str(pid), "--json")
         # Stripping removes only what is not loaded: the same addresses.
         check(r.returncode == 0, f"stripped + FILE: exit {r.returncode}: {r.stderr.strip()}")

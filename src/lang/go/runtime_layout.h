@@ -27,6 +27,9 @@ struct RuntimeStruct {
 struct RuntimeGlobal {
   std::string name;  // "runtime.allgs"
   std::optional<uint64_t> address, size;  // nullopt: not found
+  // How it was found: "symbol", or for a stripped binary the machine code that
+  // uses it ("runtime.allgadd+0xe2: atomic store of len(allgs)").
+  std::string how;
 };
 
 struct RuntimeLayout {
