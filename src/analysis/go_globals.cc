@@ -46,7 +46,7 @@ struct FunctionCode {
   std::vector<Call> calls;
 };
 
-FunctionCode Scan(const code::Decoder& d, const AddressSpace& as, const go::Pclntab& t, const go::Function& fn) {
+FunctionCode Scan(const code::Decoder& d, const AddressSpace& as, const GlobalsCode& gc, const go::Function& fn) {
   FunctionCode c;
   c.fn = &fn;
   if (fn.end <= fn.entry) return c;
@@ -64,8 +64,7 @@ FunctionCode Scan(const code::Decoder& d, const AddressSpace& as, const go::Pcln
       continue;
     }
     if (in.flow == code::Flow::kCall) {
-      Call call{addr, {}, lea[code::kX86Rax]};
-      if (auto l = t.Lookup(in.target); l && l->function) call.callee = l->function->name;
+      Call call{addr, gc.name_at ? gc.name_at(in.target) : std::string_view(), lea[code::kX86Rax]};
       c.calls.push_back(call);
       lea.fill(std::nullopt);  // the register ABI saves no register across a call
       continue;
@@ -138,7 +137,8 @@ std::vector<uint64_t> FieldSetBases(const FunctionCode& c, const std::vector<uin
 
 class Locator {
  public:
-  Locator(const elf::File& f, go::RuntimeLayout* l) : f_(f), l_(*l) {}
+  Locator(const std::vector<std::pair<uint64_t, uint64_t>>& writable, go::RuntimeLayout* l)
+      : writable_(writable), l_(*l) {}
 
   go::RuntimeGlobal* Unfound(std::string_view name) {
     for (go::RuntimeGlobal& g : l_.globals)
@@ -164,17 +164,15 @@ class Locator {
 
  private:
   bool Writable(uint64_t addr, uint64_t size) const {
-    for (const elf::Segment& s : f_.segments)
-      if (s.type == 1 /* PT_LOAD */ && (s.flags & 2) /* PF_W */ && addr >= s.vaddr && addr - s.vaddr <= s.memsz &&
-          size <= s.memsz - (addr - s.vaddr))
-        return true;
+    for (const auto& [lo, hi] : writable_)
+      if (addr >= lo && addr <= hi && size <= hi - addr) return true;
     return false;
   }
-  const elf::File& f_;
+  const std::vector<std::pair<uint64_t, uint64_t>>& writable_;
   go::RuntimeLayout& l_;
 };
 
-void FromAllgadd(const FunctionCode& c, const go::RuntimeLayout& l, Locator& loc) {
+void FromAllgadd(const FunctionCode& c, Locator& loc) {
   const std::map<uint64_t, uint64_t> slices = SliceHeaders(c);
   if (slices.size() == 1) loc.Set("runtime.allgs", slices.begin()->first, 24, fmt::format("{}: the slice it appends to", c.fn->name));
   else loc.Miss("runtime.allgs", fmt::format("{} works on {} slices, not one", c.fn->name, slices.size()));
@@ -189,7 +187,6 @@ void FromAllgadd(const FunctionCode& c, const go::RuntimeLayout& l, Locator& loc
   if (stores.size() == 1)
     loc.Set("runtime.allglen", stores[0]->target, 8, fmt::format("{}: atomic store of len(allgs)", At(c, stores[0]->at)));
   else loc.Miss("runtime.allglen", fmt::format("{} has {} atomic stores to a word it does not read, not one", c.fn->name, stores.size()));
-  (void)l;
 }
 
 void FromMcommoninit(const FunctionCode& c, const go::RuntimeLayout& l, Locator& loc) {
@@ -263,32 +260,25 @@ void ByFieldSet(const FunctionCode& c, const go::RuntimeLayout& l, std::string_v
 
 }  // namespace
 
-void LocateRuntimeGlobals(const elf::File& f, const AddressSpace& as, const go::Pclntab& pclntab, int minor,
-                          go::RuntimeLayout* layout) {
+const std::vector<std::string_view>& GlobalsFunctionNames() {
+  static const std::vector<std::string_view> names = {"runtime.allgadd", "runtime.mcommoninit", "runtime.procresize",
+                                                      "runtime.(*mheap).init", "runtime.(*mheap).allocSpan"};
+  return names;
+}
+
+void LocateRuntimeGlobals(const AddressSpace& as, const GlobalsCode& gc, go::RuntimeLayout* layout) {
   if (layout->source.empty()) return;
-  if (f.header.machine != 62 /* EM_X86_64 */ || as.ptr_size() != 8 || minor < 17) {
-    layout->notes.push_back("the runtime's globals are located from machine code on amd64 from Go 1.17 only");
-    return;
-  }
   const std::unique_ptr<code::Decoder> d = code::MakeDecoder(code::Arch::kX86_64);
   if (!d) return;
-  static constexpr std::string_view kFunctions[] = {"runtime.allgadd", "runtime.mcommoninit", "runtime.procresize",
-                                                    "runtime.(*mheap).init", "runtime.(*mheap).allocSpan"};
-  std::map<std::string_view, const go::Function*> fns;
-  for (const go::Function& fn : pclntab.functions())
-    for (std::string_view want : kFunctions)
-      if (fn.name == want && !fns.count(want)) fns[want] = &fn;
-  Locator loc(f, layout);
+  Locator loc(gc.writable, layout);
   auto code = [&](std::string_view name, std::initializer_list<std::string_view> globals) -> std::optional<FunctionCode> {
-    auto it = fns.find(name);
-    if (it == fns.end()) {
-      for (std::string_view g : globals) loc.Miss(g, fmt::format("{} is not in the pclntab", name));
-      return std::nullopt;
-    }
-    return Scan(*d, as, pclntab, *it->second);
+    for (const go::Function& fn : gc.functions)
+      if (fn.name == name) return Scan(*d, as, gc, fn);
+    for (std::string_view g : globals) loc.Miss(g, fmt::format("{} is not in the pclntab", name));
+    return std::nullopt;
   };
   if (loc.Unfound("runtime.allgs") || loc.Unfound("runtime.allglen"))
-    if (auto c = code("runtime.allgadd", {"runtime.allgs", "runtime.allglen"})) FromAllgadd(*c, *layout, loc);
+    if (auto c = code("runtime.allgadd", {"runtime.allgs", "runtime.allglen"})) FromAllgadd(*c, loc);
   if (loc.Unfound("runtime.sched") || loc.Unfound("runtime.allm"))
     if (auto c = code("runtime.mcommoninit", {"runtime.sched", "runtime.allm"})) FromMcommoninit(*c, *layout, loc);
   if (loc.Unfound("runtime.gomaxprocs") || loc.Unfound("runtime.allp"))
@@ -300,6 +290,29 @@ void LocateRuntimeGlobals(const elf::File& f, const AddressSpace& as, const go::
     if (auto c = code("runtime.(*mheap).allocSpan", {"runtime.gcController"}))
       ByFieldSet(*c, *layout, "runtime.gcController", "runtime.gcControllerState",
                  {"heapInUse", "heapReleased", "heapFree", "mappedReady"}, loc);
+}
+
+void LocateRuntimeGlobals(const elf::File& f, const AddressSpace& as, const go::Pclntab& pclntab, int minor,
+                          go::RuntimeLayout* layout) {
+  if (layout->source.empty()) return;
+  if (f.header.machine != 62 /* EM_X86_64 */ || as.ptr_size() != 8 || minor < 17) {
+    layout->notes.push_back("the runtime's globals are located from machine code on amd64 from Go 1.17 only");
+    return;
+  }
+  GlobalsCode gc;
+  const std::vector<std::string_view>& names = GlobalsFunctionNames();
+  for (const go::Function& fn : pclntab.functions())
+    if (std::find(names.begin(), names.end(), fn.name) != names.end() &&
+        std::none_of(gc.functions.begin(), gc.functions.end(), [&](const go::Function& g) { return g.name == fn.name; }))
+      gc.functions.push_back(fn);
+  gc.name_at = [&pclntab](uint64_t pc) -> std::string_view {
+    auto l = pclntab.Lookup(pc);
+    return l && l->function ? l->function->name : std::string_view();
+  };
+  for (const elf::Segment& s : f.segments)
+    if (s.type == 1 /* PT_LOAD */ && (s.flags & 2) /* PF_W */ && s.memsz <= UINT64_MAX - s.vaddr)
+      gc.writable.emplace_back(s.vaddr, s.vaddr + s.memsz);
+  LocateRuntimeGlobals(as, gc, layout);
 }
 
 }  // namespace exray
