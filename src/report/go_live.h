@@ -22,7 +22,7 @@ struct GoLiveReport {
 
 /// The definition of the goroutine count, as both views say it.
 inline constexpr std::string_view kGcountDefinition =
-    "gcount: allglen - sched.gFree.n - sched.ngsys - sum of p.gFree.n over allp (runtime.NumGoroutine)";
+    "gcount: allglen - sched.gFree.n - sched.ngsys - sum of p.gFree.n over allp (runtime.NumGoroutine; from Go 1.25 each gFree.n is the size of its lists)";
 
 /// A header line (pid, executable, release, layout, load bias), GOMAXPROCS
 /// and Ps, goroutines with their definition, by status and wait reason, the
