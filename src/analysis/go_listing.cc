@@ -99,18 +99,35 @@ Prologue FindStackCheck(const code::Decoder& d, const AddressSpace& as, const go
   return r;
 }
 
-/// Whether [entry+size, end) holds only the linker's padding.
+/// Whether [entry+size, end) holds only the linker's padding, and, on x86
+/// with a decoder, the listed size ends the function's last instruction and
+/// not a run of that padding: a shorter function followed by INT3 fill would
+/// otherwise agree with any longer size up to its end (seen with Go 1.21's
+/// `go tool nm`, whose main.main fits inside the fixture's listed size).
 bool SizeAgrees(const AddressSpace& as, const code::Decoder* d, uint64_t entry, uint64_t end, uint64_t size) {
   if (end < entry || size > end - entry) return false;
-  const uint64_t pad = end - entry - size;
-  if (pad == 0) return true;
-  ByteView bytes = as.Read(entry + size, pad);
-  if (bytes.size() != pad) return false;
   // cmd/link pads x86 text with INT3 (0xcc), the other architectures with zeros.
   const bool x86 = d && (d->arch() == code::Arch::kX86_64 || d->arch() == code::Arch::kX86);
   const uint8_t fill = x86 ? 0xcc : 0x00;
-  for (uint64_t i = 0; i < pad; ++i)
-    if (bytes.At(i) != fill) return false;
+  const uint64_t pad = end - entry - size;
+  if (pad) {
+    ByteView bytes = as.Read(entry + size, pad);
+    if (bytes.size() != pad) return false;
+    for (uint64_t i = 0; i < pad; ++i)
+      if (bytes.At(i) != fill) return false;
+  }
+  if (x86 && size > 0 && size <= go::kMaxListingSweepBytes) {
+    ByteView code = as.Read(entry, size);
+    if (code.size() != size) return false;
+    uint64_t off = 0;
+    code::Insn in;
+    while (off < size) {
+      d->Decode(code.From(off), entry + off, &in);
+      off += in.len ? in.len : 1;
+    }
+    // The sweep must land on the listed end, and not with a lone INT3 (fill).
+    if (off != size || (in.len == 1 && code.At(size - 1) == fill)) return false;
+  }
   return true;
 }
 

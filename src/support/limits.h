@@ -245,6 +245,9 @@ inline constexpr uint64_t kMaxMorestackInsns = 48;
 /// a stripped binary (analysis/go_globals.cc); the longest it reads,
 /// procresize and (*mheap).allocSpan, are about 3 KiB.
 inline constexpr uint64_t kMaxGlobalScanBytes = uint64_t{1} << 16;
+/// Bytes of a listed function decoded to check that its listed size ends its
+/// last instruction; the largest Go functions are a few hundred KiB.
+inline constexpr uint64_t kMaxListingSweepBytes = uint64_t{1} << 20;
 /// Listed functions whose pclntab name is ambiguous (generic instantiations
 /// share `pkg.F[...]`, ABI wrappers share the name) looked up in the ELF symbol
 /// table, which is a linear walk each.
