@@ -176,7 +176,8 @@ void AnalyzeGo(const elf::File& f, Analysis* a) {
       if (std::optional<int> minor = go::GoMinorOf(g.version)) {
         int lo = 18, hi = 19;
         switch (md->layout) {
-          case go::ModuledataLayout::kGo19: lo = 9, hi = 15; break;
+          case go::ModuledataLayout::kGo17: lo = hi = 7; break;
+          case go::ModuledataLayout::kGo18: lo = 8, hi = 15; break;
           case go::ModuledataLayout::kGo116: lo = 16, hi = 17; break;
           case go::ModuledataLayout::kGo120: lo = 20, hi = 25; break;
           case go::ModuledataLayout::kGo126: lo = hi = 26; break;

@@ -17,6 +17,7 @@ struct MemRegion {
   uint64_t vaddr = 0;
   uint64_t size = 0;      // bytes backed by the file (not the zero-filled tail)
   bool read = false, write = false, exec = false;
+  uint64_t mem_size = 0;  // bytes in memory: size and the zero-filled tail (.bss); last, for aggregate inits
 };
 
 class AddressSpace {
@@ -40,6 +41,17 @@ class AddressSpace {
   /// Reads every loadable segment once, so that later reads from any thread only look.
   void ReadEverySegment() const {
     for (const MemRegion& r : Segments()) Read(r.vaddr, r.size);
+  }
+
+  /// Whether [vaddr, vaddr+len) lies in a segment's zero-filled tail (past
+  /// its file-backed bytes, within its memory size): what the program reads
+  /// there before it writes is zeros.
+  bool ZeroFilled(uint64_t vaddr, uint64_t len) const {
+    for (const MemRegion& r : Segments())
+      if (vaddr >= r.vaddr && vaddr - r.vaddr >= r.size && vaddr - r.vaddr <= r.mem_size &&
+          len <= r.mem_size - (vaddr - r.vaddr))
+        return true;
+    return false;
   }
 
   const MemRegion* FindSection(std::string_view name) const {

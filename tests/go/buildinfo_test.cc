@@ -168,6 +168,38 @@ TEST(GoBuildInfo, PointerModeDanglingPointerIsAnError) {
   EXPECT_EQ(bi->error().message, "go buildinfo: version string header at 0xdead0000 is not in the file");
 }
 
+// A build outside module mode (Go 1.13-1.17) leaves runtime.modinfo empty:
+// its string header lies in .bss, past the file's bytes, and reads as zeros.
+TEST(GoBuildInfo, PointerModeModinfoInBssIsEmpty) {
+  MemoryAddressSpace as(Endian::kLittle, 8);
+  std::string h = Header(8, 0);
+  h.replace(16, 8, Word(0x10000, 8, false));
+  h.replace(24, 8, Word(0x30040, 8, false));
+  as.Map(0x8000, Bytes(h), ".go.buildinfo", true);
+  as.Map(0x10000, Bytes(Word(0x20000, 8, false) + Word(8, 8, false)), ".rodata");
+  as.Map(0x20000, Bytes("go1.13.8"), ".rodata2");
+  as.Map(0x30000, std::vector<uint8_t>(0x40, 0), ".data", true);
+  as.ZeroFillAfterLast(0x100);
+  Diagnostics d;
+  auto bi = ReadBuildInfo(as, &d);
+  ASSERT_TRUE(bi);
+  ASSERT_TRUE(bi->ok()) << bi->error().message;
+  EXPECT_EQ((*bi)->version, "go1.13.8");
+  EXPECT_TRUE((*bi)->mod.path.empty() && (*bi)->mod.deps.empty());
+  EXPECT_TRUE(d.warnings().empty());
+  // Past the zero-filled tail it is an error again.
+  MemoryAddressSpace as2(Endian::kLittle, 8);
+  h.replace(24, 8, Word(0x30140, 8, false));
+  as2.Map(0x8000, Bytes(h), ".go.buildinfo", true);
+  as2.Map(0x10000, Bytes(Word(0x20000, 8, false) + Word(8, 8, false)), ".rodata");
+  as2.Map(0x20000, Bytes("go1.13.8"), ".rodata2");
+  as2.Map(0x30000, std::vector<uint8_t>(0x40, 0), ".data", true);
+  as2.ZeroFillAfterLast(0x100);
+  auto bi2 = ReadBuildInfo(as2, &d);
+  ASSERT_TRUE(bi2);
+  EXPECT_FALSE(bi2->ok());
+}
+
 TEST(GoBuildInfo, PointerModeBadPointerSize) {
   MemoryAddressSpace as(Endian::kLittle, 8);
   as.Map(0x8000, Bytes(Header(3, 0)), ".go.buildinfo", true);

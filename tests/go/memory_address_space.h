@@ -25,6 +25,7 @@ class MemoryAddressSpace final : public AddressSpace {
     MemRegion r;
     r.vaddr = vaddr;
     r.size = b.size();
+    r.mem_size = b.size();
     r.read = true;
     r.write = write;
     r.exec = exec;
@@ -34,6 +35,11 @@ class MemoryAddressSpace final : public AddressSpace {
       r.name = names_.emplace_back(std::move(name));
       sections_.push_back(r);
     }
+  }
+  /// Gives the last mapped region a zero-filled tail of n bytes (.bss).
+  void ZeroFillAfterLast(uint64_t n) {
+    segments_.back().mem_size = segments_.back().size + n;
+    if (!sections_.empty() && sections_.back().vaddr == segments_.back().vaddr) sections_.back().mem_size += n;
   }
   void AddSymbol(std::string name, uint64_t value) { symbols_[std::move(name)] = value; }
 

@@ -627,15 +627,18 @@ TEST(GoModuledata, TailLayoutsAndTextSections) {
 }
 
 // Before Go 1.18 functab entries are absolute and moduledata is found by
-// the scan; Go 1.9-1.15 begin it with pclntable and keep the head at 80-104,
+// the scan; Go 1.7-1.15 begin it with pclntable and keep the head at 80-104,
 // Go 1.16-1.17 at 160-184 as later releases; each tail gives the type tables.
+// Go 1.7 had no textsectmap (textsectmap64 0): its type tables' slices
+// validate the layout, and the one text section is [text, etext).
 TEST(GoModuledata, OlderLayoutsByScan) {
   struct Case {
     PclnVersion version;
     ModuledataLayout layout;
     uint64_t minpc64, textsectmap64, types64, typelinks64;
   };
-  for (Case c : {Case{PclnVersion::kGo12, ModuledataLayout::kGo19, 80, 216, 200, 240},
+  for (Case c : {Case{PclnVersion::kGo12, ModuledataLayout::kGo18, 80, 216, 200, 240},
+                 Case{PclnVersion::kGo12, ModuledataLayout::kGo17, 80, 0, 200, 216},
                  Case{PclnVersion::kGo116, ModuledataLayout::kGo116, 160, 296, 280, 320}})
     for (auto [e, ps] : {std::pair{Endian::kLittle, 8}, {Endian::kBig, 4}}) {
       PclnSpec s = Spec(c.version, e, static_cast<uint8_t>(ps));
@@ -658,10 +661,14 @@ TEST(GoModuledata, OlderLayoutsByScan) {
       md.Set(at(c.minpc64 + 16), 0x401000, ps);  // text
       md.Set(at(c.minpc64 + 24), 0x401100, ps);  // etext
       md.Set(at(c.types64), 0x700000, ps), md.Set(at(c.types64 + 8), 0x700100, ps);
-      md.Set(at(c.textsectmap64), 0x600000 + at(400), ps);
-      md.Set(at(c.textsectmap64 + 8), 1, ps), md.Set(at(c.textsectmap64 + 16), 1, ps);
+      if (c.textsectmap64) {
+        md.Set(at(c.textsectmap64), 0x600000 + at(400), ps);
+        md.Set(at(c.textsectmap64 + 8), 1, ps), md.Set(at(c.textsectmap64 + 16), 1, ps);
+      }
       md.Set(at(c.typelinks64), 0x700080, ps), md.Set(at(c.typelinks64 + 8), 3, ps);
+      md.Set(at(c.typelinks64 + 16), 3, ps);
       md.Set(at(c.typelinks64 + 24), 0x700090, ps), md.Set(at(c.typelinks64 + 32), 2, ps);
+      md.Set(at(c.typelinks64 + 40), 2, ps);
       md.Set(at(400), 0, ps), md.Set(at(408), 0x70, ps), md.Set(at(416), 0x401000, ps);
       MemoryAddressSpace as(e, ps);
       as.Map(0x401000, std::vector<uint8_t>(0x100, 0xcc), ".text", false, true);
@@ -678,6 +685,23 @@ TEST(GoModuledata, OlderLayoutsByScan) {
       EXPECT_EQ(m->type_tables->types, 0x700000u);
       EXPECT_EQ(m->type_tables->ntypelinks, 3u);
       EXPECT_EQ(m->type_tables->nitablinks, 2u);
+      ASSERT_EQ(m->textsects.size(), 1u);
+      EXPECT_EQ(m->textsects[0].baseaddr, 0x401000u);
+      EXPECT_EQ(m->textsects[0].end, c.textsectmap64 ? 0x70u : 0x100u);  // etext - text without a map
+      if (c.layout == ModuledataLayout::kGo17) {
+        // A typelinks slice whose capacity is not its length is not the linker's.
+        testing::Bytes bad = md;
+        bad.Set(at(c.typelinks64 + 16), 4, ps);
+        MemoryAddressSpace as3(e, ps);
+        as3.Map(0x401000, std::vector<uint8_t>(0x100, 0xcc), ".text", false, true);
+        as3.Map(0x500000, BuildPclntab(s), ".gopclntab");
+        as3.Map(0x600000, bad.v, ".noptrdata", true, false);
+        as3.Map(0x700000, std::vector<uint8_t>(0x100, 0), ".rodata");
+        auto m3 = ReadModuledata(as3, d);
+        ASSERT_TRUE(m3.ok());
+        EXPECT_EQ(m3->layout, ModuledataLayout::kUnknown);
+        EXPECT_FALSE(m3->type_tables.has_value());
+      }
       // The other release's head does not validate: nothing is found.
       md.Set(at(c.minpc64), entry0 + 4, ps);
       MemoryAddressSpace as2(e, ps);

@@ -13,6 +13,7 @@ ElfAddressSpace::ElfAddressSpace(const File& f) : f_(f) {
     r.name = s.name;
     r.vaddr = s.addr;
     r.size = s.in_file ? s.size : 0;
+    r.mem_size = s.size;
     r.read = true;
     r.write = s.flags & SHF_WRITE;
     r.exec = s.flags & SHF_EXECINSTR;
@@ -23,6 +24,7 @@ ElfAddressSpace::ElfAddressSpace(const File& f) : f_(f) {
     MemRegion r;
     r.vaddr = p.vaddr;
     r.size = p.filesz;
+    r.mem_size = std::max(p.memsz, p.filesz);
     r.read = p.flags & PF_R;
     r.write = p.flags & PF_W;
     r.exec = p.flags & PF_X;

@@ -72,6 +72,9 @@ Result<std::string> PointerString(const AddressSpace& as, uint64_t vaddr, int pt
   Reader r(hdr, e);
   uint64_t data = ptr_size == 8 ? r.U64() : r.U32();
   uint64_t len = ptr_size == 8 ? r.U64() : r.U32();
+  // A header in .bss is a string the linker left empty (runtime.modinfo of a
+  // build outside module mode, Go 1.13-1.17).
+  if (!r.ok() && as.ZeroFilled(vaddr, 2 * static_cast<uint64_t>(ptr_size))) return std::string();
   if (!r.ok()) return MakeError(fmt::format("go buildinfo: {} string header at {:#x} is not in the file", what, vaddr));
   if (len > kMaxStringLen)
     return MakeError(fmt::format("go buildinfo: {} length {} at {:#x} exceeds the {} byte limit", what, len, vaddr, kMaxStringLen));

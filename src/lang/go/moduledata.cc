@@ -11,7 +11,7 @@ namespace {
 
 // Byte offsets in moduledata on 64-bit, Go 1.16-1.27 (reference §2.8), and
 // before 1.16, when it began with pclntable, ftab and filetab (three slices)
-// and findfunctab (runtime/symtab.go of Go 1.9-1.15).
+// and findfunctab (runtime/symtab.go of Go 1.8-1.15).
 struct HeadLayout {
   uint64_t minpc64, maxpc64, text64, etext64;
 };
@@ -30,8 +30,12 @@ struct TailLayout {
   uint64_t gofunc64, textsectmap64;
   uint64_t types64, etypes64, typelinks64, itablinks64;  // typelinks64 == 0: the 1.27 region words
 };
-// gofunc64 == 0: the layout has no gofunc (before Go 1.18).
-constexpr TailLayout kTail19[] = {{ModuledataLayout::kGo19, 0, 216, 200, 208, 240, 264}};
+// gofunc64 == 0: the layout has no gofunc (before Go 1.18); textsectmap64
+// == 0: none either (before Go 1.9, one text section), so the type tables'
+// words validate the layout instead (1.7's moduledata, read from go1.7.3's
+// DWARF: types 200, etypes 208, typelinks 216, itablinks 240).
+constexpr TailLayout kTail18[] = {{ModuledataLayout::kGo18, 0, 216, 200, 208, 240, 264},
+                                  {ModuledataLayout::kGo17, 0, 0, 200, 208, 216, 240}};
 constexpr TailLayout kTail116[] = {{ModuledataLayout::kGo116, 0, 296, 280, 288, 320, 344}};
 constexpr TailLayout kTail118[] = {{ModuledataLayout::kGo118, 304, 312, 280, 288, 336, 360}};
 constexpr TailLayout kTail120[] = {{ModuledataLayout::kGo120, 320, 328, 296, 304, 352, 376},
@@ -81,9 +85,37 @@ void ReadTypeTables(const AddressSpace& as, ByteView v, const TailLayout& t, Mod
   m->type_tables = tt;
 }
 
+// Before Go 1.9 (no textsectmap): the layout holds when types <= etypes lie
+// in one mapped region and typelinks and itablinks are slices the linker
+// wrote (len == cap, within limits, their data mapped, at least one type
+// link); the one text section is [text, etext).
+bool ReadTailWithoutTextsects(const AddressSpace& as, const TailLayout& t, Moduledata* m) {
+  const uint64_t ps = static_cast<uint64_t>(as.ptr_size());
+  const Endian e = as.endian();
+  ByteView v = as.Read(m->vaddr, (t.itablinks64 + 24) * ps / 8);
+  bool ok = true;
+  auto slice_ok = [&](uint64_t off64, uint64_t max) {
+    const uint64_t ptr = ReadWord(v, off64 * ps / 8, ps, e, &ok);
+    const uint64_t len = ReadWord(v, (off64 + 8) * ps / 8, ps, e, &ok);
+    const uint64_t cap = ReadWord(v, (off64 + 16) * ps / 8, ps, e, &ok);
+    return ok && len == cap && len <= max && (len == 0 || Mapped(as, ptr));
+  };
+  const uint64_t types = ReadWord(v, t.types64 * ps / 8, ps, e, &ok);
+  const uint64_t etypes = ReadWord(v, t.etypes64 * ps / 8, ps, e, &ok);
+  if (!ok || types == 0 || etypes <= types || !Mapped(as, types) || !Mapped(as, etypes - 1)) return false;
+  if (!slice_ok(t.typelinks64, kMaxGoTypes) || !slice_ok(t.itablinks64, kMaxGoItabs)) return false;
+  if (ReadWord(v, (t.typelinks64 + 8) * ps / 8, ps, e, &ok) == 0) return false;
+  ReadTypeTables(as, v, t, m);
+  if (!m->type_tables) return false;
+  m->layout = t.layout;
+  m->textsects = {TextSection{0, m->etext - m->text, m->text}};
+  return true;
+}
+
 // Reads textsectmap and gofunc for one candidate layout; false when the
 // slice does not look like the linker's (runtime.textsectionmap).
 bool ReadTail(const AddressSpace& as, const TailLayout& t, Moduledata* m) {
+  if (t.textsectmap64 == 0) return ReadTailWithoutTextsects(as, t, m);
   const uint64_t ps = static_cast<uint64_t>(as.ptr_size());
   const Endian e = as.endian();
   ByteView v = as.Read(m->vaddr, (std::max(t.textsectmap64, t.itablinks64) + 24) * ps / 8);
@@ -118,7 +150,8 @@ bool ReadTail(const AddressSpace& as, const TailLayout& t, Moduledata* m) {
 std::string_view ModuledataLayoutName(ModuledataLayout l) {
   switch (l) {
     case ModuledataLayout::kUnknown: return "";
-    case ModuledataLayout::kGo19: return "1.9-1.15";
+    case ModuledataLayout::kGo17: return "1.7";
+    case ModuledataLayout::kGo18: return "1.8-1.15";
     case ModuledataLayout::kGo116: return "1.16-1.17";
     case ModuledataLayout::kGo118: return "1.18-1.19";
     case ModuledataLayout::kGo120: return "1.20-1.25";
@@ -131,7 +164,8 @@ std::string_view ModuledataLayoutName(ModuledataLayout l) {
 std::optional<int> FallbackMinor(ModuledataLayout l) {
   switch (l) {
     case ModuledataLayout::kUnknown: return std::nullopt;
-    case ModuledataLayout::kGo19: return 14;
+    case ModuledataLayout::kGo17: return 7;
+    case ModuledataLayout::kGo18: return 14;
     case ModuledataLayout::kGo116: return 16;
     case ModuledataLayout::kGo118: return 18;
     case ModuledataLayout::kGo120: return 20;
@@ -165,7 +199,7 @@ std::optional<Moduledata> FindModuledata(const AddressSpace& as, uint64_t pcln_v
     if (version) {
       std::span<const TailLayout> tails;
       switch (*version) {
-        case PclnVersion::kGo12: tails = kTail19; break;
+        case PclnVersion::kGo12: tails = kTail18; break;
         case PclnVersion::kGo116: tails = kTail116; break;
         case PclnVersion::kGo118: tails = kTail118; break;
         case PclnVersion::kGo120: tails = kTail120; break;

@@ -16,8 +16,9 @@ namespace exray::go {
 /// The moduledata tail layouts told apart by where textsectmap sits (64-bit
 /// offsets; halved on 32-bit). Each names the first release that used it.
 enum class ModuledataLayout : uint8_t {
-  kUnknown,  // before Go 1.9, or the tail did not validate
-  kGo19,     // 1.9-1.15 (pclntab 1.2 layout): pclntable first, text 96, textsectmap 216
+  kUnknown,  // before Go 1.7, or the tail did not validate
+  kGo17,     // 1.7 (pclntab 1.2 layout): no textsectmap; types 200, typelinks 216, itablinks 240
+  kGo18,     // 1.8-1.15 (pclntab 1.2 layout): pclntable first, text 96, textsectmap 216
   kGo116,    // 1.16-1.17: pcHeader first, textsectmap 296, no gofunc
   kGo118,    // 1.18-1.19: gofunc 304, textsectmap 312
   kGo120,    // 1.20-1.25: gofunc 320, textsectmap 328
@@ -25,11 +26,11 @@ enum class ModuledataLayout : uint8_t {
   kGo127,    // 1.27+: types moved to .go.type; gofunc 344, textsectmap 360
   kMaxValue = kGo127,
 };
-/// "1.9-1.15", "1.16-1.17", "1.18-1.19", "1.20-1.25", "1.26", "1.27+", or "" for kUnknown.
+/// "1.7", "1.8-1.15", "1.16-1.17", "1.18-1.19", "1.20-1.25", "1.26", "1.27+", or "" for kUnknown.
 std::string_view ModuledataLayoutName(ModuledataLayout l);
 /// The release a binary of unknown version is read as, by its layout: the
-/// first of the range, except 1.14 for 1.9-1.15 (the first whose types are
-/// read); nullopt for kUnknown.
+/// first of the range, except 1.14 for 1.8-1.15 (its last map-descriptor
+/// shape); nullopt for kUnknown.
 std::optional<int> FallbackMinor(ModuledataLayout l);
 
 /// Where the type descriptors and itabs are (runtime/symtab.go moduledata).
@@ -51,7 +52,8 @@ struct TypeTables {
 /// halved on 32-bit); before 1.16 its first word is pclntable's pointer and
 /// minpc, maxpc, text and etext are at 80, 88, 96 and 104. The tail is read
 /// with the pclntab's version, and only when its textsectmap validates, which
-/// also tells the layout apart (Go 1.8 had no textsectmap: kUnknown).
+/// also tells the layout apart; before Go 1.9, which had no textsectmap,
+/// when the type tables' words validate (kGo17).
 struct Moduledata {
   uint64_t vaddr = 0;
   uint64_t minpc = 0, maxpc = 0, text = 0, etext = 0;
@@ -70,7 +72,8 @@ struct Moduledata {
 /// an offset from text when entries_are_text_offsets, Go 1.18+; else absolute).
 /// With the pclntab's version, also reads the tail: the layout whose
 /// textsectmap validates (1 to kMaxTextSections entries, the first at offset 0
-/// and based at text, in order), and gofunc from that layout.
+/// and based at text, in order), and gofunc from that layout; failing that,
+/// Go 1.7's, whose type tables must validate instead.
 /// nullopt when nothing validates within kMaxModuledataScanBytes and
 /// kMaxModuledataCandidates. On-disk values: in a PIE whose pointers are
 /// filled in only by dynamic relocations this finds nothing.

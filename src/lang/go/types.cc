@@ -54,7 +54,9 @@ class Walker {
       case kKindMap:
         if (minor_ >= 27) return 11 * ps_;  // read from buf (Go 1.27): key, elem, group, hasher, 7 words
         if (minor_ >= 24) return 8 * ps_;   // swiss: key, elem, group, hasher, groupSize, slotSize, elemOff, flags
-        return RoundUp(4 * ps_ + 8);        // key, elem, bucket, hasher, four sizes and flags
+        if (minor_ >= 14) return RoundUp(4 * ps_ + 8);  // key, elem, bucket, hasher, four sizes and flags
+        if (minor_ >= 11) return RoundUp(3 * ps_ + 8);  // key, elem, bucket, sizes and flags
+        return RoundUp(4 * ps_ + 8);                    // key, elem, bucket, hmap, sizes and flags (go1.7.3 DWARF)
       case kKindPointer: return ps_;
       case kKindSlice: return ps_;
       case kKindStruct: return 4 * ps_;  // pkgPath Name, fields slice
@@ -81,6 +83,15 @@ class Walker {
   std::optional<uint64_t> FromTypes(int64_t off) const {
     if (off <= 0 || static_cast<uint64_t>(off) >= tt_.etypes - tt_.types) return std::nullopt;
     return tt_.types + static_cast<uint64_t>(off);
+  }
+
+  // A method's code address from its textOff; 0 when the linker dropped the
+  // code: -1 since Go 1.16, 0 before (seen in go1.7.3 to go1.15 binaries,
+  // whose dropped methods all read as text's first byte; a method that truly
+  // is text's first function reads as dropped there too).
+  uint64_t TextAt(uint32_t off) const {
+    if (off == kNoOffset || (off == 0 && minor_ < 16)) return 0;
+    return md_.text + off;
   }
 
   // A name (abi.Name): flags, a uvarint length (a 2-byte big-endian one
@@ -137,6 +148,18 @@ class Walker {
     if (!a) return {};
     auto n = ReadName(*a);
     return n ? n->text : std::string_view();
+  }
+
+  // reflect's String() of the descriptor at addr, read from its header
+  // alone; empty when it does not read.
+  std::string_view TypeStringAt(uint64_t addr) const {
+    ByteView v = as_.Read(addr, common());
+    bool ok = true;
+    const uint8_t tflag = Int<uint8_t>(v, 2 * ps_ + 4, &ok);
+    const int32_t str = static_cast<int32_t>(Int<uint32_t>(v, 4 * ps_ + 8, &ok));
+    std::string_view name = ok ? NameAtOff(str) : std::string_view();
+    if ((tflag & kTflagExtraStar) && !name.empty() && name[0] == '*') name.remove_prefix(1);
+    return name;
   }
 
   // One descriptor at addr; *end gets the first byte past everything it
@@ -266,15 +289,25 @@ class Walker {
             refs->push_back(f.type);
             continue;
           }
-          // Since 1.19 the embedded flag is in the name, so its flags byte is read either way.
+          // Since 1.19 the embedded flag is in the name, so its flags byte is
+          // read either way; before 1.9 an embedded field is the unnamed one.
           std::optional<Name> nm;
-          if (detail) nm = ReadName(fname);
+          if (detail || minor_ < 9) nm = ReadName(fname);
           else if (minor_ >= 19) nm = ReadNameFlags(fname);
           if (nm) f.name = nm->text, f.tag = nm->tag;
           if (minor_ >= 19) {
             f.offset = off, f.embedded = nm && (nm->flags & kNameEmbedded);
-          } else {
+          } else if (minor_ >= 9) {
             f.offset = off >> 1, f.embedded = off & 1;  // offsetAnon, Go 1.9-1.18
+          } else {
+            f.offset = off, f.embedded = !nm || nm->text.empty();
+            // reflect names an embedded field after its type, less any '*' and package.
+            if (detail && f.embedded) {
+              std::string_view tn = TypeStringAt(f.type);
+              if (!tn.empty() && tn[0] == '*') tn.remove_prefix(1);
+              if (size_t dot = tn.rfind('.'); dot != std::string_view::npos) tn.remove_prefix(dot + 1);
+              f.name = tn;
+            }
           }
           t.fields.push_back(std::move(f));
         }
@@ -288,7 +321,9 @@ class Walker {
       const int32_t pkg = static_cast<int32_t>(Int<uint32_t>(u, 0, &ok));
       const uint16_t imethods = t.methods, iexported = t.exported_methods;
       t.methods = Int<uint16_t>(u, 4, &ok);
-      t.exported_methods = Int<uint16_t>(u, 6, &ok);
+      // Before 1.11 the word after mcount was unused (go1.10's DWARF): the
+      // exported methods are counted from their names below.
+      t.exported_methods = minor_ >= 11 ? Int<uint16_t>(u, 6, &ok) : 0;
       const uint32_t moff = Int<uint32_t>(u, 8, &ok);
       if (!ok || t.exported_methods > t.methods) return false;
       if (t.kind == kKindInterface) {  // no methods of its own: keep the interface's counts
@@ -308,13 +343,17 @@ class Walker {
         const uint32_t mtyp = Int<uint32_t>(mv, i * kMethodSize + 4, &ok);
         const uint32_t ifn = Int<uint32_t>(mv, i * kMethodSize + 8, &ok);
         const uint32_t tfn = Int<uint32_t>(mv, i * kMethodSize + 12, &ok);
-        if (detail)
+        if (detail) {
           if (auto a = FromTypes(mname))
             if (auto nm = ReadName(*a)) m.name = nm->text, m.exported = nm->flags & kNameExported;
+        } else if (minor_ < 11) {
+          if (auto a = FromTypes(mname))
+            if (auto nm = ReadNameFlags(*a)) m.exported = nm->flags & kNameExported;
+        }
+        if (minor_ < 11 && m.exported) ++t.exported_methods;
         if (mtyp != kNoOffset)
           if (auto a = FromTypes(static_cast<int32_t>(mtyp))) m.type = *a;
-        if (ifn != kNoOffset) m.ifn = md_.text + ifn;
-        if (tfn != kNoOffset) m.tfn = md_.text + tfn;
+        m.ifn = TextAt(ifn), m.tfn = TextAt(tfn);
         if (refs) {
           if (m.type) refs->push_back(m.type);
         } else {
@@ -511,10 +550,10 @@ std::string_view TypeSet::NameOf(uint64_t addr) const {
 }
 
 Result<TypeSet> ReadTypes(const AddressSpace& as, const Moduledata& md, int minor, Diagnostics& diag) {
-  if (!md.type_tables) return Error{"moduledata has no type tables (a layout before Go 1.9, or unrelocated)"};
+  if (!md.type_tables) return Error{"moduledata has no type tables (a layout before Go 1.7, or unrelocated)"};
   if (minor < kFirstTypesMinor)
-    return Error{fmt::format("type descriptors of Go 1.{} are not read: exray reads them from Go 1.{} on (map "
-                             "descriptors changed in 1.14, and no binary of an earlier release was at hand to check)",
+    return Error{fmt::format("type descriptors of Go 1.{} are not read: exray reads them from Go 1.{} on (before "
+                             "it names were pointers to strings and typelinks a slice of pointers)",
                              minor, kFirstTypesMinor)};
   const TypeTables& tt = *md.type_tables;
   const uint64_t ps = static_cast<uint64_t>(as.ptr_size());

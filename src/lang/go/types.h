@@ -17,10 +17,11 @@
 
 namespace exray::go {
 
-/// The first release whose type descriptors are read: Go 1.14 added the map
-/// descriptor's hasher, and binaries of 1.14 to 1.17 (esbuild's npm builds)
-/// were checked; earlier ones are refused rather than guessed.
-inline constexpr int kFirstTypesMinor = 14;
+/// The first release whose type descriptors are read: Go 1.7 gave them
+/// today's shape (names and types as 32-bit offsets from moduledata.types,
+/// typelinks as offsets). Before it names were pointers to strings and
+/// typelinks a slice of pointers; those are refused rather than guessed.
+inline constexpr int kFirstTypesMinor = 7;
 
 /// reflect.Kind's name for a kind number (1 "bool" ... 22 "ptr" ... 26
 /// "unsafe.Pointer"); "invalid" outside 1..26.
@@ -93,9 +94,11 @@ struct TypeSet {
 
 /// Reads the type descriptors and itabs of md's type tables. minor is the Go
 /// release (build info, or the runtime's version string): it picks the
-/// struct-field encoding (offset and embedded bit before 1.19) and the map
-/// descriptor's size (buckets before 1.24, swiss tables since, 1.27's
-/// longer one). Damage to single descriptors is
+/// struct-field encoding (a plain offset, embedded when unnamed, before 1.9;
+/// offset and embedded bit before 1.19), the exported-method count (from
+/// the names before 1.11, which had no xcount) and the map descriptor's size
+/// (with hmap before 1.11, without a hasher 1.11-1.13, buckets before 1.24,
+/// swiss tables since, 1.27's longer one). Damage to single descriptors is
 /// a warning in diag and they are skipped; an Error when md has no type
 /// tables or none of it can be read. Work is bounded by kMaxGoTypes,
 /// kMaxGoItabs, kMaxGoTypeMembers and kMaxGoNameBytes.

@@ -2,7 +2,10 @@
 // runtime type descriptor (DW_AT_go_runtime_type), the descriptor's address,
 // the type's name, its reflect.Kind (DW_AT_go_kind) and its byte size, one
 // tab-separated line each: the reference exray's --types is checked against
-// (tests/go/types_check.py). Uses only Go's own debug/elf and debug/dwarf.
+// (tests/go/types_check.py). Compilers before Go 1.10 wrote no
+// DW_AT_go_runtime_type: there every named struct type is printed with "-"
+// for the address, to be matched by name. Uses only Go's own debug/elf and
+// debug/dwarf.
 package main
 
 import (
@@ -10,6 +13,7 @@ import (
 	"debug/elf"
 	"fmt"
 	"os"
+	"strings"
 )
 
 const (
@@ -38,11 +42,17 @@ func main() {
 		if e == nil {
 			break
 		}
+		name, _ := e.Val(dwarf.AttrName).(string)
 		rt, ok := e.Val(attrGoRuntimeType).(uint64)
 		if !ok || rt == 0 {
+			if _, has := e.Val(attrGoRuntimeType).(uint64); !has && e.Tag == dwarf.TagStructType &&
+				strings.Contains(name, ".") && !strings.ContainsAny(name, " []*{}()") {
+				if size, hasSize := e.Val(dwarf.AttrByteSize).(int64); hasSize {
+					fmt.Printf("-\t%s\t25\t%d\n", name, size)
+				}
+			}
 			continue
 		}
-		name, _ := e.Val(dwarf.AttrName).(string)
 		kind, _ := e.Val(attrGoKind).(int64)
 		if kind == 0 && e.Tag == dwarf.TagPointerType {
 			kind = 22 // the compiler gives pointer types no DW_AT_go_kind
