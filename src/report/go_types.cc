@@ -35,7 +35,13 @@ void Header(const GoTypesReport& r, std::string& s) {
   s += fmt::format("where: {}\n", RegionText(r));
 }
 
+const go::TypeMembers kNoMembers;
+
+// The members ReadTypeDetail kept, or none.
+const go::TypeMembers& MembersOf(const go::GoType& t) { return t.members ? *t.members : kNoMembers; }
+
 void TypeDetail(const go::TypeSet& set, const go::GoType& t, std::string& s) {
+  const go::TypeMembers& mem = MembersOf(t);
   s += fmt::format("{}: {}, size {}, align {}, field align {}{}, descriptor at {:#x}\n", Safe(t.name),
                    go::KindName(t.kind), t.size, t.align, t.field_align,
                    t.pkg_path.empty() ? std::string() : ", package " + Safe(t.pkg_path), t.addr);
@@ -44,20 +50,20 @@ void TypeDetail(const go::TypeSet& set, const go::GoType& t, std::string& s) {
   if (t.kind == go::kKindArray) s += fmt::format("  len: {}\n", t.len);
   if (t.kind == go::kKindChan) s += fmt::format("  dir: {}\n", t.chan_dir == 1 ? "recv" : t.chan_dir == 2 ? "send" : "both");
   if (t.kind == go::kKindFunc) {
-    for (uint64_t a : t.in) s += fmt::format("  in: {}\n", Safe(set.NameOf(a)));
-    for (uint64_t a : t.out) s += fmt::format("  out: {}\n", Safe(set.NameOf(a)));
+    for (uint64_t a : mem.in) s += fmt::format("  in: {}\n", Safe(set.NameOf(a)));
+    for (uint64_t a : mem.out) s += fmt::format("  out: {}\n", Safe(set.NameOf(a)));
     if (t.variadic) s += "  variadic\n";
   }
-  if (!t.fields.empty()) {
-    s += fmt::format("  fields ({}):\n", t.fields.size());
-    for (const go::TypeField& f : t.fields)
+  if (!mem.fields.empty()) {
+    s += fmt::format("  fields ({}):\n", mem.fields.size());
+    for (const go::TypeField& f : mem.fields)
       s += fmt::format("    {:>6}  {}  {}{}{}\n", f.offset, Safe(f.name), Safe(set.NameOf(f.type)),
                        f.embedded ? "  embedded" : "", f.tag.empty() ? std::string() : "  `" + Safe(f.tag) + "`");
   }
-  if (!t.method_list.empty()) {
-    s += t.kind == go::kKindInterface ? fmt::format("  methods ({}):\n", t.method_list.size())
+  if (!mem.method_list.empty()) {
+    s += t.kind == go::kKindInterface ? fmt::format("  methods ({}):\n", mem.method_list.size())
                                       : fmt::format("  methods ({}, {} exported):\n", t.methods, t.exported_methods);
-    for (const go::TypeMethod& m : t.method_list) {
+    for (const go::TypeMethod& m : mem.method_list) {
       s += fmt::format("    {}  {}", Safe(m.name), m.type ? Safe(set.NameOf(m.type)) : std::string("(type dropped)"));
       if (t.kind != go::kKindInterface) {
         if (m.ifn || m.tfn) s += fmt::format("  ifn {:#x} tfn {:#x}", m.ifn, m.tfn);
@@ -81,6 +87,7 @@ void TypeJson(const go::TypeSet& set, const go::GoType& t, bool detail, JsonWrit
   w.Field("methods", t.methods);
   w.Field("exported_methods", t.exported_methods);
   if (detail) {
+    const go::TypeMembers& mem = MembersOf(t);
     auto ref = [&](std::string_view key, uint64_t a) {
       if (!a) return;
       w.Key(key);
@@ -91,7 +98,7 @@ void TypeJson(const go::TypeSet& set, const go::GoType& t, bool detail, JsonWrit
     if (t.kind == go::kKindArray) w.Field("len", t.len);
     if (t.kind == go::kKindChan) w.Field("dir", t.chan_dir);
     if (t.kind == go::kKindFunc) {
-      for (auto [key, list] : {std::pair{"in", &t.in}, std::pair{"out", &t.out}}) {
+      for (auto [key, list] : {std::pair{"in", &mem.in}, std::pair{"out", &mem.out}}) {
         w.Key(key);
         w.BeginArray();
         for (uint64_t a : *list) w.String(set.NameOf(a));
@@ -102,7 +109,7 @@ void TypeJson(const go::TypeSet& set, const go::GoType& t, bool detail, JsonWrit
     if (t.kind == go::kKindStruct) {
       w.Key("fields");
       w.BeginArray();
-      for (const go::TypeField& f : t.fields) {
+      for (const go::TypeField& f : mem.fields) {
         w.BeginObject();
         w.Field("name", f.name);
         w.Field("type", set.NameOf(f.type));
@@ -115,7 +122,7 @@ void TypeJson(const go::TypeSet& set, const go::GoType& t, bool detail, JsonWrit
     }
     w.Key("method_list");
     w.BeginArray();
-    for (const go::TypeMethod& m : t.method_list) {
+    for (const go::TypeMethod& m : mem.method_list) {
       w.BeginObject();
       w.Field("name", m.name);
       w.Key("type");

@@ -5,6 +5,7 @@
 #include <array>
 #include <cassert>
 #include <charconv>
+#include <cstring>
 
 namespace exray {
 
@@ -39,6 +40,24 @@ constexpr auto kPlain = [] {
   for (int c = 0x20; c < 0x80; ++c) t[c] = c != '"' && c != '\\';
   return t;
 }();
+
+// Length of the leading run of plain bytes, eight at a time: a word is all
+// plain when no byte has its high bit set, none is below 0x20 and none is
+// '"' or '\\' (the zero-byte test is exact for "some byte is zero").
+size_t PlainPrefix(std::string_view s) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  auto has_zero = [](uint64_t v) { return ((v - kOnes) & ~v & kHigh) != 0; };
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if ((w & kHigh) || has_zero(w & 0xe0e0e0e0e0e0e0e0ull) || has_zero(w ^ 0x2222222222222222ull) ||
+        has_zero(w ^ 0x5c5c5c5c5c5c5c5cull))
+      break;
+  }
+  while (i < s.size() && kPlain[static_cast<unsigned char>(s[i])]) ++i;
+  return i;
+}
 
 }  // namespace
 
@@ -96,8 +115,7 @@ void JsonWriter::String(std::string_view s) {
 
 void JsonWriter::Escaped(std::string_view s) {
   out_ += '"';
-  size_t plain = 0;  // most strings need no escaping: copy them whole
-  while (plain < s.size() && kPlain[static_cast<unsigned char>(s[plain])]) ++plain;
+  const size_t plain = PlainPrefix(s);  // most strings need no escaping: copy them whole
   out_.append(s.substr(0, plain));
   s.remove_prefix(plain);
   for (size_t i = 0; i < s.size();) {

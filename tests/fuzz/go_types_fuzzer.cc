@@ -1,7 +1,8 @@
 // libFuzzer target for the Go type-descriptor reader (ReadTypes) over an
 // in-memory type region built from the input, in both enumeration modes
 // (typelinks and itablinks before Go 1.27; the contiguous walk since).
-// Input: byte 0 = flags (kFlag*), byte 1 = the Go minor (16 + byte % 14),
+// Input: byte 0 = flags (kFlag*), byte 1 = the Go minor (16 + byte % 14;
+// from 0xc0, 7 + byte % 9),
 // bytes 2-7 = three u16 little-endian: typelinks count or typedesclen,
 // itablinks count or itaboffset, itabsize; before 1.27 the next 4 bytes per
 // typelink are the typelinks (mapped at kLinks); the rest = the type region,
@@ -9,10 +10,12 @@
 // Seeds in corpus/go_types/ are slices of real binaries' type regions
 // (make_types_seeds.py).
 // Checks the header's promises: bounded counts, names cut at
-// kMaxGoNameBytes, kinds in 1..26, types sorted and unique by address.
+// kMaxGoNameBytes, kinds in 1..26, types sorted and unique by address, and
+// that the first kDetailed descriptors also read in full (ReadTypeDetail).
 #include <cstddef>
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "../go/memory_address_space.h"
@@ -29,6 +32,7 @@ constexpr size_t kHeaderBytes = 8;
 constexpr uint8_t kFlagBigEndian = 1 << 0;
 constexpr uint8_t kFlagPtr4 = 1 << 1;
 constexpr uint8_t kFlagContiguous = 1 << 2;
+constexpr size_t kDetailed = 16;  // descriptors also read by ReadTypeDetail
 
 uint16_t U16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | p[1] << 8); }
 
@@ -38,7 +42,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace exray;
   if (size < kHeaderBytes) return 0;
   const uint8_t flags = data[0];
-  const int minor = 16 + data[1] % 14;
+  // Go 1.16-1.29 (the seeds' releases), or from 0xc0 on Go 1.7-1.15.
+  const int minor = data[1] < 0xc0 ? 16 + data[1] % 14 : 7 + data[1] % 9;
   const uint16_t a = U16(data + 2), b = U16(data + 4), c = U16(data + 6);
   const bool contiguous = flags & kFlagContiguous;
   const size_t links = contiguous ? 0 : std::min<size_t>(size - kHeaderBytes, size_t{a} * 4);
@@ -73,9 +78,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(t.addr >= tt.types && t.addr < tt.etypes, "descriptor inside the region");
     FUZZ_CHECK(i == 0 || set.types[i - 1].addr < t.addr, "sorted and unique");
     FUZZ_CHECK(t.name.size() <= go::kMaxGoNameBytes && t.pkg_path.size() <= go::kMaxGoNameBytes, "names cut");
-    FUZZ_CHECK(t.fields.size() <= go::kMaxGoTypeMembers && t.method_list.size() <= go::kMaxGoTypeMembers,
-               "members bounded");
+    FUZZ_CHECK(!t.members, "the walk keeps no members");
     FUZZ_CHECK(set.Find(t.addr) == &t, "Find finds it");
+    // The first few read in full, as --type NAME does.
+    if (i < kDetailed) {
+      std::optional<go::GoType> d = go::ReadTypeDetail(as, md, minor, t.addr);
+      FUZZ_CHECK(d && d->members, "a descriptor the walk read also reads in full");
+      FUZZ_CHECK(d->members->fields.size() <= go::kMaxGoTypeMembers &&
+                     d->members->method_list.size() <= go::kMaxGoTypeMembers &&
+                     d->members->in.size() + d->members->out.size() <= 2 * size_t{UINT16_MAX},
+                 "members bounded");
+      for (const go::TypeField& f : d->members->fields)
+        FUZZ_CHECK(f.name.size() <= go::kMaxGoNameBytes && f.tag.size() <= go::kMaxGoNameBytes, "member names cut");
+    }
     (void)set.NameOf(t.elem);
   }
   return 0;

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes seeds for go_types_fuzzer: the head of a real type region with the
-typelinks that point into it (Go 1.19 fixture, esbuild's Go 1.26), and the
-head of buf's Go 1.27 region as a contiguous walk. The type region is cut to
+typelinks that point into it (Go 1.19 fixture, esbuild's Go 1.26, and the
+npm binaries of Go 1.7.3, 1.10 and 1.12.9 of types_check.py), and the head of
+buf's Go 1.27 region as a contiguous walk. The type region is cut to
 LIMIT bytes so that seeds stay small; descriptors whose names lie past the
 cut fail to read, which is itself worth fuzzing.
 
@@ -14,6 +15,13 @@ import subprocess
 import sys
 
 LIMIT = 48 << 10
+
+
+def minor_byte(minor):
+    """go_types_fuzzer's byte 1 for a release: 16 + b % 14 below 0xc0, 7 + b % 9 from it."""
+    if minor >= 16:
+        return minor - 16
+    return next(b for b in range(0xc0, 0x100) if 7 + b % 9 == minor)
 
 
 def main():
@@ -33,12 +41,12 @@ def main():
                 base = off + reg["types"] - va
         region = data[base:base + LIMIT]
         if "typedesclen" in reg:
-            head = struct.pack("<BBHHH", 4, int(minor) - 16, min(reg["typedesclen"], LIMIT), 0, 0)
+            head = struct.pack("<BBHHH", 4, minor_byte(int(minor)), min(reg["typedesclen"], LIMIT), 0, 0)
             links = b""
         else:
             offs = sorted({t["address"] - reg["types"] for t in doc["types"]["list"]
                            if t["address"] - reg["types"] < LIMIT})[:2000]
-            head = struct.pack("<BBHHH", 0, int(minor) - 16, len(offs), 0, 0)
+            head = struct.pack("<BBHHH", 0, minor_byte(int(minor)), len(offs), 0, 0)
             links = b"".join(struct.pack("<I", o) for o in offs)
         name = os.path.basename(path) + "-go1." + minor
         open(os.path.join(out, name), "wb").write(head + links + region)

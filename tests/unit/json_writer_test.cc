@@ -56,6 +56,28 @@ TEST(JsonWriter, EscapesControlsQuotesAndBadUtf8) {
   EXPECT_EQ(v.find("\xed\xa0"), std::string::npos);
 }
 
+// Plain runs are found eight bytes at a time: every byte that needs
+// escaping (or is not ASCII) is caught at every position of a word.
+TEST(JsonWriter, EscapesAtEveryPositionOfAWord) {
+  for (std::string_view special : {"\"", "\\", "\n", "\x01", "\x1f", "\x7f", "\xc3\xa9", " ", "~"})
+    for (size_t pos = 0; pos <= 17; ++pos) {
+      std::string in(17, 'a');
+      in.insert(pos, special);
+      JsonWriter w;
+      w.String(in);
+      EXPECT_EQ(nlohmann::json::parse(w.Take()).get<std::string>(), in) << pos;
+    }
+  for (size_t pos = 0; pos <= 17; ++pos) {
+    std::string in(17, 'a');
+    in.insert(pos, "\x80");
+    JsonWriter w;
+    w.String(in);
+    std::string want(17, 'a');
+    want.insert(pos, "\xef\xbf\xbd");
+    EXPECT_EQ(nlohmann::json::parse(w.Take()).get<std::string>(), want) << pos;
+  }
+}
+
 }  // namespace
 }  // namespace exray
 

@@ -14,6 +14,7 @@
 #include "lang/go/types.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -41,6 +42,16 @@ class Walker {
   Walker(const AddressSpace& as, const Moduledata& md, const TypeTables& tt, int minor, Diagnostics& diag)
       : as_(as), md_(md), tt_(tt), minor_(minor), ps_(static_cast<uint64_t>(as.ptr_size())), e_(as.endian()),
         diag_(diag) {
+    if (tt.etypes > tt.types) region_ = as.Read(tt.types, tt.etypes - tt.types);
+  }
+
+  // The bytes at [addr, addr+len) as the address space has them; from the
+  // type region's view when they lie in it (a descriptor is read a dozen
+  // times, and each address-space read searches the segments).
+  ByteView At(uint64_t addr, uint64_t len) const {
+    if (addr >= tt_.types && addr - tt_.types < region_.size() && len <= region_.size() - (addr - tt_.types))
+      return region_.Sub(addr - tt_.types, len);
+    return as_.Read(addr, len);
   }
 
   uint64_t common() const { return 4 * ps_ + 16; }
@@ -99,7 +110,7 @@ class Walker {
   // pkgPath nameOff.
   std::optional<Name> ReadName(uint64_t addr) const {
     if (addr == 0) return std::nullopt;
-    ByteView head = as_.Read(addr, 1 + kMaxLeb128Bytes);
+    ByteView head = At(addr, 1 + kMaxLeb128Bytes);
     Reader r(head, e_);
     Name n;
     n.flags = r.U8();
@@ -113,31 +124,31 @@ class Walker {
     if (!r.ok() || !length(r)) return std::nullopt;
     const uint64_t at = addr + r.offset();
     const uint64_t keep = std::min(len, kMaxGoNameBytes);
-    ByteView text = as_.Read(at, keep);
+    ByteView text = At(at, keep);
     if (text.size() != keep) return std::nullopt;
     n.text = text.AsString();
     uint64_t next = at + len;
     if (n.flags & kNameHasTag) {
-      Reader t(as_.Read(next, kMaxLeb128Bytes + 2), e_);
+      Reader t(At(next, kMaxLeb128Bytes + 2), e_);
       uint64_t tlen = 0;
       len = 0;
       if (length(t)) {
         tlen = len;
-        ByteView tag = as_.Read(next + t.offset(), std::min(tlen, kMaxGoNameBytes));
+        ByteView tag = At(next + t.offset(), std::min(tlen, kMaxGoNameBytes));
         n.tag = tag.AsString();
         next += t.offset() + tlen;
       }
     }
     if (n.flags & kNameHasPkgPath) {
       uint32_t off = 0;
-      if (as_.Read(next, 4).ReadInt<uint32_t>(0, e_, &off)) n.pkg_path = static_cast<int32_t>(off);
+      if (At(next, 4).ReadInt<uint32_t>(0, e_, &off)) n.pkg_path = static_cast<int32_t>(off);
     }
     return n;
   }
   // Only a name's flags byte.
   std::optional<Name> ReadNameFlags(uint64_t addr) const {
     uint8_t flags = 0;
-    if (addr == 0 || !as_.Read(addr, 1).ReadInt<uint8_t>(0, e_, &flags)) return std::nullopt;
+    if (addr == 0 || !At(addr, 1).ReadInt<uint8_t>(0, e_, &flags)) return std::nullopt;
     Name n;
     n.flags = flags;
     return n;
@@ -153,7 +164,7 @@ class Walker {
   // reflect's String() of the descriptor at addr, read from its header
   // alone; empty when it does not read.
   std::string_view TypeStringAt(uint64_t addr) const {
-    ByteView v = as_.Read(addr, common());
+    ByteView v = At(addr, common());
     bool ok = true;
     const uint8_t tflag = Int<uint8_t>(v, 2 * ps_ + 4, &ok);
     const int32_t str = static_cast<int32_t>(Int<uint32_t>(v, 4 * ps_ + 8, &ok));
@@ -162,24 +173,23 @@ class Walker {
     return name;
   }
 
-  // One descriptor at addr; *end gets the first byte past everything it
+  // One descriptor at addr, into *out, which must be a fresh GoType (a
+  // default-constructed one); *end gets the first byte past everything it
   // lays out inline. With walk_end (the contiguous walk), what it lays out
   // inline must lie between its header and walk_end. nullopt when the bytes
   // are not a plausible descriptor.
-  // Without detail, fields and methods keep their types and offsets but
-  // not their names and tags (the listing needs no more, and names are most
-  // of the cost).
-  // With refs, the members are not kept: the descriptor addresses they
-  // refer to go to *refs instead (the walk needs no more; the vectors and
-  // their allocations were most of its cost).
+  // With detail the members (fields, methods, parameters) are kept in
+  // t.members with their names and tags; with refs, the descriptor
+  // addresses they refer to go to *refs instead (the walk needs no more;
+  // member vectors and their allocations were most of its cost).
   bool ReadOne(uint64_t addr, uint64_t* end, GoType* out, uint64_t walk_end = 0, bool detail = false,
                std::vector<uint64_t>* refs = nullptr) const {
     const uint64_t c = common();
-    ByteView v = as_.Read(addr, c + 11 * ps_ + kUncommonSize);  // the largest kind part, then uncommon
+    ByteView v = At(addr, c + 11 * ps_ + kUncommonSize);  // the largest kind part, then uncommon
     bool ok = true;
-    GoType& t = *out;
-    t = GoType();
+    GoType& t = *out;  // fresh from the caller: zeroing it again cost a tenth of the walk
     t.addr = addr;
+    if (detail) t.members = std::make_unique<TypeMembers>();
     t.size = Word(v, 0, &ok);
     t.ptrdata = Word(v, ps_, &ok);
     t.tflag = Int<uint8_t>(v, 2 * ps_ + 4, &ok);
@@ -224,7 +234,7 @@ class Walker {
         break;
       case kKindChan:
         t.elem = Word(v, k, &ok);
-        t.chan_dir = Word(v, k + ps_, &ok);
+        t.chan_dir = static_cast<uint8_t>(std::min<uint64_t>(Word(v, k + ps_, &ok), UINT8_MAX));
         break;
       case kKindPointer:
       case kKindSlice: t.elem = Word(v, k, &ok); break;
@@ -237,11 +247,11 @@ class Walker {
         const uint16_t out = out_raw & 0x7fff;
         t.variadic = out_raw & 0x8000;
         const uint64_t params = inline_end;  // right after the uncommon type, or the kind's fields
-        ByteView pv = as_.Read(params, (uint64_t{in} + out) * ps_);
+        ByteView pv = At(params, (uint64_t{in} + out) * ps_);
         for (uint64_t i = 0; ok && i < uint64_t{in} + out; ++i) {
           const uint64_t a = Word(pv, i * ps_, &ok);
           if (refs) refs->push_back(a);
-          else (i < in ? t.in : t.out).push_back(a);
+          else if (t.members) (i < in ? t.members->in : t.members->out).push_back(a);
         }
         inline_end = params + (uint64_t{in} + out) * ps_;
         break;
@@ -249,7 +259,7 @@ class Walker {
       case kKindInterface: {
         const uint64_t data = Word(v, k + ps_, &ok), n = Word(v, k + 2 * ps_, &ok);
         if (!ok || !inline_slice(data, n, kImethodSize)) return false;
-        ByteView mv = as_.Read(data, n * kImethodSize);
+        ByteView mv = At(data, n * kImethodSize);
         uint64_t exported = 0;
         for (uint64_t i = 0; ok && i < n; ++i) {
           TypeMethod m;
@@ -267,8 +277,8 @@ class Walker {
             if (auto a = FromTypes(static_cast<int32_t>(mtyp))) m.type = *a;
           if (refs) {
             if (m.type) refs->push_back(m.type);
-          } else {
-            t.method_list.push_back(std::move(m));
+          } else if (t.members) {
+            t.members->method_list.push_back(std::move(m));
           }
         }
         // An interface's methods are its own, not an uncommon type's.
@@ -279,16 +289,14 @@ class Walker {
       case kKindStruct: {
         const uint64_t data = Word(v, k + ps_, &ok), n = Word(v, k + 2 * ps_, &ok);
         if (!ok || !inline_slice(data, n, 3 * ps_)) return false;
-        ByteView fv = as_.Read(data, n * 3 * ps_);
+        ByteView fv = At(data, n * 3 * ps_);
         for (uint64_t i = 0; ok && i < n; ++i) {
           TypeField f;
           const uint64_t fname = Word(fv, 3 * ps_ * i, &ok);
           f.type = Word(fv, 3 * ps_ * i + ps_, &ok);
           const uint64_t off = Word(fv, 3 * ps_ * i + 2 * ps_, &ok);
-          if (refs) {
-            refs->push_back(f.type);
-            continue;
-          }
+          if (refs) refs->push_back(f.type);
+          if (!t.members) continue;
           // Since 1.19 the embedded flag is in the name, so its flags byte is
           // read either way; before 1.9 an embedded field is the unnamed one.
           std::optional<Name> nm;
@@ -309,7 +317,7 @@ class Walker {
               f.name = tn;
             }
           }
-          t.fields.push_back(std::move(f));
+          t.members->fields.push_back(std::move(f));
         }
         break;
       }
@@ -317,7 +325,7 @@ class Walker {
     }
     if (!ok) return false;
     if (t.tflag & kTflagUncommon) {
-      ByteView u = as_.Read(uncommon, kUncommonSize);
+      ByteView u = At(uncommon, kUncommonSize);
       const int32_t pkg = static_cast<int32_t>(Int<uint32_t>(u, 0, &ok));
       const uint16_t imethods = t.methods, iexported = t.exported_methods;
       t.methods = Int<uint16_t>(u, 4, &ok);
@@ -336,7 +344,7 @@ class Walker {
       const uint64_t methods = uncommon + moff;
       if (walk_end && t.methods > 0 && (methods < uncommon + kUncommonSize || methods >= walk_end))
         return false;
-      ByteView mv = as_.Read(methods, uint64_t{t.methods} * kMethodSize);
+      ByteView mv = At(methods, uint64_t{t.methods} * kMethodSize);
       for (uint64_t i = 0; ok && i < t.methods; ++i) {
         TypeMethod m;
         const int32_t mname = static_cast<int32_t>(Int<uint32_t>(mv, i * kMethodSize, &ok));
@@ -356,8 +364,8 @@ class Walker {
         m.ifn = TextAt(ifn), m.tfn = TextAt(tfn);
         if (refs) {
           if (m.type) refs->push_back(m.type);
-        } else {
-          t.method_list.push_back(std::move(m));
+        } else if (t.members) {
+          t.members->method_list.push_back(std::move(m));
         }
       }
       if (!ok) return false;
@@ -372,6 +380,12 @@ class Walker {
   static void OwnRefs(const GoType& t, std::vector<uint64_t>* refs) {
     for (uint64_t a : {t.elem, t.key, t.ptr_to_this})
       if (a) refs->push_back(a);
+  }
+
+  // An upper bound on the descriptors in [types, etypes): each is at least a
+  // header long.
+  uint64_t MaxDescriptors() const {
+    return std::min<uint64_t>(kMaxGoTypes, (tt_.etypes - tt_.types) / common() + 1);
   }
 
   // Marks a descriptor address seen; false when it was already, or cannot
@@ -395,11 +409,11 @@ class Walker {
     for (uint64_t r : roots)
       if (Mark(r)) queue.push_back(r);
     uint64_t bad = 0;
-    GoType t;
     std::vector<uint64_t> refs;
-    // Room for the queue and as many again: a large reservation costs only
-    // the pages used, while growing by doubling touches every page twice.
-    set->types.reserve(std::min<uint64_t>(kMaxGoTypes, set->types.size() + 2 * queue.size()));
+    // Room for every descriptor the region could hold: a large reservation
+    // costs only the pages used, while growing by doubling touches every
+    // page twice (and in a VM a fresh page costs microseconds).
+    set->types.reserve(MaxDescriptors());
     for (size_t q = 0; q < queue.size(); ++q) {
       if (set->types.size() >= kMaxGoTypes) {
         diag_.Warn(fmt::format("more than {} type descriptors: the rest are not read", kMaxGoTypes));
@@ -407,14 +421,16 @@ class Walker {
       }
       uint64_t end = 0;
       refs.clear();
+      // Read in place: a moved descriptor costs as much as a read one.
+      GoType& t = set->types.emplace_back();
       if (!ReadOne(queue[q], &end, &t, 0, false, &refs)) {
+        set->types.pop_back();
         ++bad;
         continue;
       }
       OwnRefs(t, &refs);
       for (uint64_t r : refs)
         if (Mark(r)) queue.push_back(r);
-      set->types.push_back(std::move(t));
     }
     if (bad) diag_.Warn(fmt::format("{} referenced type descriptors did not read as descriptors", bad));
   }
@@ -424,21 +440,21 @@ class Walker {
   // offset. True when the walk ends exactly at typedesclen.
   bool WalkContiguous(uint64_t start, std::vector<GoType>* out, uint64_t* stopped) {
     out->clear();
-    out->reserve(std::min<uint64_t>(kMaxGoTypes, tt_.typedesclen / common()));  // each is at least a header
+    out->reserve(MaxDescriptors());  // as Reach will want it, so it never grows
     walked_refs_.clear();
     const uint64_t stop = tt_.types + tt_.typedesclen;
     uint64_t p = tt_.types + start;
-    GoType t;
     while (p < stop) {
       if (out->size() >= kMaxGoTypes) break;
       uint64_t end = 0;
       const size_t before = walked_refs_.size();
+      GoType& t = out->emplace_back();
       if (!ReadOne(p, &end, &t, stop, false, &walked_refs_) || end <= p) {
+        out->pop_back();
         walked_refs_.resize(before);
         break;
       }
       OwnRefs(t, &walked_refs_);
-      out->push_back(std::move(t));
       p = RoundUp(end);
     }
     *stopped = p - tt_.types;
@@ -447,12 +463,12 @@ class Walker {
 
   std::vector<Itab> ReadItabLinks() const {
     std::vector<Itab> out;
-    ByteView links = as_.Read(tt_.itablinks, tt_.nitablinks * ps_);
+    ByteView links = At(tt_.itablinks, tt_.nitablinks * ps_);
     bool ok = true;
     for (uint64_t i = 0; ok && i < tt_.nitablinks; ++i) {
       Itab it;
       it.addr = Word(links, i * ps_, &ok);
-      ByteView v = as_.Read(it.addr, 2 * ps_);
+      ByteView v = At(it.addr, 2 * ps_);
       bool iok = true;
       it.inter = Word(v, 0, &iok);
       it.type = Word(v, ps_, &iok);
@@ -470,18 +486,23 @@ class Walker {
     const uint64_t begin = tt_.types + tt_.itaboffset, stop = begin + tt_.itabsize;
     uint64_t p = begin;
     std::vector<uint64_t> scratch;
+    // Method counts of the interfaces read so far: many itabs share one.
+    std::unordered_map<uint64_t, uint16_t> methods_of;
     while (p < stop && out.size() < kMaxGoItabs) {
-      scratch.clear();
-      ByteView v = as_.Read(p, 2 * ps_);
+      ByteView v = At(p, 2 * ps_);
       bool ok = true;
       Itab it{p, Word(v, 0, &ok), Word(v, ps_, &ok)};
-      uint64_t end = 0;
-      GoType inter;
-      if (!ok || !InDescriptors(it.inter) || !ReadOne(it.inter, &end, &inter, 0, false, &scratch) ||
-          inter.kind != kKindInterface || !InDescriptors(it.type))
-        break;
+      if (!ok || !InDescriptors(it.inter) || !InDescriptors(it.type)) break;
+      auto known = methods_of.find(it.inter);
+      if (known == methods_of.end()) {
+        scratch.clear();
+        uint64_t end = 0;
+        GoType inter;
+        if (!ReadOne(it.inter, &end, &inter, 0, false, &scratch) || inter.kind != kKindInterface) break;
+        known = methods_of.emplace(it.inter, inter.methods).first;
+      }
       out.push_back(it);
-      p += 2 * ps_ + 8 + std::max<uint64_t>(1, inter.methods) * ps_;
+      p += 2 * ps_ + 8 + std::max<uint64_t>(1, known->second) * ps_;
     }
     if (p != stop)
       diag_.Warn(fmt::format("the itab walk stopped at {:#x}, {} bytes short of the region's end {:#x}", p,
@@ -497,6 +518,7 @@ class Walker {
   uint64_t ps_;
   Endian e_;
   Diagnostics& diag_;
+  ByteView region_;  // [types, etypes), or its file-backed start
   std::vector<bool> seen_;  // per 4 bytes of [types, etypes): a descriptor there is queued or read
   std::vector<uint64_t> walked_refs_;  // what the contiguous walk's descriptors refer to
 };

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,24 +49,31 @@ struct TypeMethod {
   uint64_t ifn = 0, tfn = 0;  // code addresses (named types only); 0 when dropped
 };
 
+/// What a descriptor lists beside its header: kept by ReadTypeDetail only
+/// (the walk needs just the references, and a set of 30,000 descriptors
+/// stays compact without them).
+struct TypeMembers {
+  std::vector<uint64_t> in, out;         // func parameters and results
+  std::vector<TypeField> fields;         // struct
+  std::vector<TypeMethod> method_list;   // interface methods, or a named type's methods
+};
+
 struct GoType {
   uint64_t addr = 0;
   std::string_view name;      // as reflect's String() prints it: "main.Rect", "*main.Rect", "map[string]int"
   std::string_view pkg_path;  // from the uncommon type: "main", "net/http"; empty when it has none
+  uint64_t size = 0, ptrdata = 0;
+  uint64_t elem = 0, key = 0;                  // ptr, slice, array, chan and map element; map key
+  uint64_t len = 0;                            // array length
+  uint64_t ptr_to_this = 0;
   uint8_t kind = 0;      // 1..26
   uint8_t tflag = 0;
   uint8_t align = 0, field_align = 0;
-  uint64_t size = 0, ptrdata = 0;
+  uint8_t chan_dir = 0;                        // 1 recv, 2 send, 3 both
   bool named = false;
+  bool variadic = false;                       // func
   uint16_t methods = 0, exported_methods = 0;  // the uncommon type's mcount and xcount
-  uint64_t elem = 0, key = 0;                  // ptr, slice, array, chan and map element; map key
-  uint64_t len = 0;                            // array length
-  uint64_t chan_dir = 0;                       // 1 recv, 2 send, 3 both
-  std::vector<uint64_t> in, out;               // func parameters and results
-  bool variadic = false;
-  std::vector<TypeField> fields;         // struct
-  std::vector<TypeMethod> method_list;   // interface methods, or a named type's methods
-  uint64_t ptr_to_this = 0;
+  std::unique_ptr<TypeMembers> members;        // with detail (ReadTypeDetail) only
 };
 
 struct Itab {
@@ -102,8 +110,8 @@ struct TypeSet {
 /// a warning in diag and they are skipped; an Error when md has no type
 /// tables or none of it can be read. Work is bounded by kMaxGoTypes,
 /// kMaxGoItabs, kMaxGoTypeMembers and kMaxGoNameBytes.
-/// The descriptors keep their fields' and methods' types, offsets and flags
-/// but not their names and tags: ReadTypeDetail reads one in full.
+/// The descriptors keep their headers, not their members (fields, methods,
+/// parameters): ReadTypeDetail reads one in full.
 Result<TypeSet> ReadTypes(const AddressSpace& as, const Moduledata& md, int minor, Diagnostics& diag);
 
 /// The number of itabs: itablinks' length before Go 1.27, the itab region
@@ -111,7 +119,7 @@ Result<TypeSet> ReadTypes(const AddressSpace& as, const Moduledata& md, int mino
 /// ReadTypes does). nullopt without type tables.
 std::optional<uint64_t> ItabCount(const AddressSpace& as, const Moduledata& md, int minor);
 
-/// The descriptor at addr with its fields' and methods' names and tags;
+/// The descriptor at addr with its members (their names and tags too);
 /// nullopt when it does not read as a descriptor.
 std::optional<GoType> ReadTypeDetail(const AddressSpace& as, const Moduledata& md, int minor, uint64_t addr);
 
