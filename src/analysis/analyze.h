@@ -51,7 +51,7 @@ struct GoFacts {
   struct TypeTables {
     std::optional<uint64_t> typelinks;  // before Go 1.27
     uint64_t itabs = 0;
-    uint64_t region_bytes = 0;          // [types, etypes): descriptors and their names
+    std::optional<uint64_t> region_bytes;  // [types, etypes): descriptors and their names (none before Go 1.7)
   };
   std::optional<TypeTables> type_tables;
   bool cgo = false;               // runtime/cgo is linked in

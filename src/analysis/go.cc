@@ -163,7 +163,8 @@ void AnalyzeGo(const elf::File& f, Analysis* a) {
         if (!tt->contiguous()) t.typelinks = tt->ntypelinks;
         const int minor = go::GoMinorOf(g.version).value_or(go::FallbackMinor(md->layout).value_or(18));
         t.itabs = go::ItabCount(as, *md, minor).value_or(0);
-        t.region_bytes = tt->etypes - tt->types;
+        // Go 1.6's bounds are a whole segment, not the descriptors' region.
+        if (!tt->pointer_links) t.region_bytes = tt->etypes - tt->types;
         g.type_tables = t;
       }
       a->evidence.push_back({"go.moduledata", "carries Go moduledata", true, Strength::kStructure,
@@ -176,6 +177,7 @@ void AnalyzeGo(const elf::File& f, Analysis* a) {
       if (std::optional<int> minor = go::GoMinorOf(g.version)) {
         int lo = 18, hi = 19;
         switch (md->layout) {
+          case go::ModuledataLayout::kGo16: lo = 5, hi = 6; break;  // 1.5's was not seen: not called a contradiction
           case go::ModuledataLayout::kGo17: lo = hi = 7; break;
           case go::ModuledataLayout::kGo18: lo = 8, hi = 15; break;
           case go::ModuledataLayout::kGo116: lo = 16, hi = 17; break;

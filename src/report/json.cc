@@ -150,7 +150,7 @@ void GoFactsJson(JsonWriter& w, const GoFacts& g) {
     w.Key("typelinks");
     if (t->typelinks) w.Uint(*t->typelinks);
     else w.Null();
-    w.Field("region_bytes", t->region_bytes);
+    w.Field("region_bytes", t->region_bytes);  // null before Go 1.7
     w.EndObject();
   } else {
     w.Null();

@@ -259,9 +259,10 @@ void ElfReport(const Analysis& a, const ReportOptions& o, Out& out) {
     out.Field("go", Safe(v), where);
     if (const std::optional<GoFacts::TypeTables>& t = g.type_tables)
       out.Field("go types",
-                fmt::format("{} itabs{}, {} of type data", t->itabs,
+                fmt::format("{} itabs{}{}", t->itabs,
                             t->typelinks ? fmt::format(", {} typelinks", *t->typelinks) : std::string(),
-                            HumanSize(t->region_bytes)),
+                            t->region_bytes ? fmt::format(", {} of type data", HumanSize(*t->region_bytes))
+                                            : std::string()),
                 "moduledata; `exray go FILE --types` lists them");
     if (g.code) {
       const go::CodeSizes& c = *g.code;

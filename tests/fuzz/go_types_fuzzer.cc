@@ -5,7 +5,9 @@
 // from 0xc0, 7 + byte % 9),
 // bytes 2-7 = three u16 little-endian: typelinks count or typedesclen,
 // itablinks count or itaboffset, itabsize; before 1.27 the next 4 bytes per
-// typelink are the typelinks (mapped at kLinks); the rest = the type region,
+// typelink are the typelinks (mapped at kLinks; a pointer-size address each
+// with kFlagPointerLinks, Go 1.6, whose descriptors' pointers seeds rebase
+// to kTypes); the rest = the type region,
 // mapped at kTypes, whose start also holds the itablinks.
 // Seeds in corpus/go_types/ are slices of real binaries' type regions
 // (make_types_seeds.py).
@@ -32,6 +34,7 @@ constexpr size_t kHeaderBytes = 8;
 constexpr uint8_t kFlagBigEndian = 1 << 0;
 constexpr uint8_t kFlagPtr4 = 1 << 1;
 constexpr uint8_t kFlagContiguous = 1 << 2;
+constexpr uint8_t kFlagPointerLinks = 1 << 3;  // Go 1.6: typelinks are descriptor addresses (pointer-size words)
 constexpr size_t kDetailed = 16;  // descriptors also read by ReadTypeDetail
 
 uint16_t U16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | p[1] << 8); }
@@ -42,11 +45,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace exray;
   if (size < kHeaderBytes) return 0;
   const uint8_t flags = data[0];
-  // Go 1.16-1.29 (the seeds' releases), or from 0xc0 on Go 1.7-1.15.
-  const int minor = data[1] < 0xc0 ? 16 + data[1] % 14 : 7 + data[1] % 9;
+  const bool contiguous = flags & kFlagContiguous, pointer_links = !contiguous && (flags & kFlagPointerLinks);
+  // Go 1.16-1.29 (the seeds' releases), or from 0xc0 on Go 1.7-1.15; 1.6 with pointer links.
+  const int minor = pointer_links ? 6 : data[1] < 0xc0 ? 16 + data[1] % 14 : 7 + data[1] % 9;
   const uint16_t a = U16(data + 2), b = U16(data + 4), c = U16(data + 6);
-  const bool contiguous = flags & kFlagContiguous;
-  const size_t links = contiguous ? 0 : std::min<size_t>(size - kHeaderBytes, size_t{a} * 4);
+  const size_t link_bytes = pointer_links ? (flags & kFlagPtr4 ? 4 : 8) : 4;
+  const size_t links = contiguous ? 0 : std::min<size_t>(size - kHeaderBytes, size_t{a} * link_bytes);
   std::vector<uint8_t> region(data + kHeaderBytes + links, data + size);
   const uint64_t len = region.size();
   testing::MemoryAddressSpace as(flags & kFlagBigEndian ? Endian::kBig : Endian::kLittle, flags & kFlagPtr4 ? 4 : 8);
@@ -63,7 +67,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     tt.itabsize = c;
   } else {
     tt.typelinks = kLinks, tt.ntypelinks = a;
-    tt.itablinks = kTypes, tt.nitablinks = b;
+    tt.itablinks = kTypes, tt.nitablinks = pointer_links ? 0 : b;
+    tt.pointer_links = pointer_links;
   }
   md.type_tables = tt;
   Diagnostics diag;

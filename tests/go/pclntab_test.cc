@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <string>
 #include <tuple>
+#include <memory>
 #include <vector>
 
 #include "memory_address_space.h"
@@ -710,6 +711,60 @@ TEST(GoModuledata, OlderLayoutsByScan) {
       as2.Map(0x600000, md.v, ".noptrdata", true, false);
       EXPECT_FALSE(ReadModuledata(as2, d).ok());
     }
+}
+
+// Go 1.6: no textsectmap, no types; typelinks at 200 is a slice of
+// descriptor addresses, and the read-only segment its first entry points
+// into bounds the descriptors.
+TEST(GoModuledata, Go16TypelinksOfPointers) {
+  for (auto [e, ps] : {std::pair{Endian::kLittle, 8}, {Endian::kBig, 4}}) {
+    PclnSpec s = Spec(PclnVersion::kGo12, e, static_cast<uint8_t>(ps));
+    s.text_start = 0x401000;
+    MemoryAddressSpace probe(e, ps);
+    probe.Map(0x401000, std::vector<uint8_t>(0x100, 0xcc), ".text", false, true);
+    probe.Map(0x500000, BuildPclntab(s), ".gopclntab");
+    Diagnostics d0;
+    auto t0 = ReadPclntab(probe, d0);
+    ASSERT_TRUE(t0.ok()) << t0.error().message;
+    const uint64_t psz = static_cast<uint64_t>(ps);
+    auto at = [psz](uint64_t off64) { return off64 * psz / 8; };
+    auto build = [&](uint64_t len, uint64_t cap, uint64_t first) {
+      testing::Bytes md(e);
+      md.v.resize(at(320), 0);
+      md.Set(0, 0x500000, ps);
+      md.Set(at(80), t0->functions()[0].entry, ps);
+      md.Set(at(88), 0x401070, ps);
+      md.Set(at(96), 0x401000, ps), md.Set(at(104), 0x401100, ps);
+      md.Set(at(200), 0x600000 + at(304), ps), md.Set(at(208), len, ps), md.Set(at(216), cap, ps);
+      md.Set(at(304), first, ps);
+      auto as = std::make_unique<MemoryAddressSpace>(e, ps);
+      as->Map(0x401000, std::vector<uint8_t>(0x100, 0xcc), ".text", false, true);
+      as->Map(0x500000, BuildPclntab(s), ".gopclntab");
+      as->Map(0x600000, md.v, ".noptrdata", true, false);
+      as->Map(0x700000, std::vector<uint8_t>(0x100, 0), ".rodata");
+      return as;
+    };
+    Diagnostics d;
+    auto as = build(1, 1, 0x700040);
+    auto m = ReadModuledata(*as, d);
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    EXPECT_EQ(m->layout, ModuledataLayout::kGo16) << ps;
+    ASSERT_TRUE(m->type_tables.has_value());
+    EXPECT_TRUE(m->type_tables->pointer_links);
+    EXPECT_EQ(m->type_tables->types, 0x700000u);
+    EXPECT_EQ(m->type_tables->etypes, 0x700100u);
+    EXPECT_EQ(m->type_tables->ntypelinks, 1u);
+    ASSERT_EQ(m->textsects.size(), 1u);
+    EXPECT_EQ(m->textsects[0].end, 0x100u);
+    // Not the linker's slice, or a first entry outside read-only data: no layout.
+    for (auto [len, cap, first] : {std::tuple{1, 2, 0x700040}, {0, 0, 0x700040}, {1, 1, 0x401010}, {1, 1, 0x600010}}) {
+      auto bad = build(static_cast<uint64_t>(len), static_cast<uint64_t>(cap), static_cast<uint64_t>(first));
+      auto mb = ReadModuledata(*bad, d);
+      ASSERT_TRUE(mb.ok());
+      EXPECT_EQ(mb->layout, ModuledataLayout::kUnknown);
+      EXPECT_FALSE(mb->type_tables.has_value());
+    }
+  }
 }
 
 TEST(GoReadPclntab, NothingFound) {

@@ -34,8 +34,11 @@ struct TailLayout {
 // == 0: none either (before Go 1.9, one text section), so the type tables'
 // words validate the layout instead (1.7's moduledata, read from go1.7.3's
 // DWARF: types 200, etypes 208, typelinks 216, itablinks 240).
+// Go 1.6 (go1.6.2's DWARF): typelinks, a []*_type, at 200; types64 == 0
+// marks it.
 constexpr TailLayout kTail18[] = {{ModuledataLayout::kGo18, 0, 216, 200, 208, 240, 264},
-                                  {ModuledataLayout::kGo17, 0, 0, 200, 208, 216, 240}};
+                                  {ModuledataLayout::kGo17, 0, 0, 200, 208, 216, 240},
+                                  {ModuledataLayout::kGo16, 0, 0, 0, 0, 200, 0}};
 constexpr TailLayout kTail116[] = {{ModuledataLayout::kGo116, 0, 296, 280, 288, 320, 344}};
 constexpr TailLayout kTail118[] = {{ModuledataLayout::kGo118, 304, 312, 280, 288, 336, 360}};
 constexpr TailLayout kTail120[] = {{ModuledataLayout::kGo120, 320, 328, 296, 304, 352, 376},
@@ -89,7 +92,40 @@ void ReadTypeTables(const AddressSpace& as, ByteView v, const TailLayout& t, Mod
 // in one mapped region and typelinks and itablinks are slices the linker
 // wrote (len == cap, within limits, their data mapped, at least one type
 // link); the one text section is [text, etext).
+// The loadable segment holding addr, or null.
+const MemRegion* SegmentOf(const AddressSpace& as, uint64_t addr) {
+  for (const MemRegion& r : as.Segments())
+    if (addr >= r.vaddr && addr - r.vaddr < r.size) return &r;
+  return nullptr;
+}
+
+// Go 1.6: typelinks is a slice of descriptor addresses (len == cap, within
+// limits, at least one); its first entry must point into a read-only,
+// non-executable segment (.rodata), which then bounds every descriptor.
+bool ReadTailGo16(const AddressSpace& as, const TailLayout& t, Moduledata* m) {
+  const uint64_t ps = static_cast<uint64_t>(as.ptr_size());
+  const Endian e = as.endian();
+  ByteView v = as.Read(m->vaddr, (t.typelinks64 + 24) * ps / 8);
+  bool ok = true;
+  const uint64_t ptr = ReadWord(v, t.typelinks64 * ps / 8, ps, e, &ok);
+  const uint64_t len = ReadWord(v, (t.typelinks64 + 8) * ps / 8, ps, e, &ok);
+  const uint64_t cap = ReadWord(v, (t.typelinks64 + 16) * ps / 8, ps, e, &ok);
+  if (!ok || len == 0 || len != cap || len > kMaxGoTypes || !Mapped(as, ptr)) return false;
+  const uint64_t first = ReadWord(as.Read(ptr, ps), 0, ps, e, &ok);
+  const MemRegion* seg = ok ? SegmentOf(as, first) : nullptr;
+  if (!seg || seg->write || seg->exec) return false;
+  TypeTables tt;
+  tt.types = seg->vaddr, tt.etypes = seg->vaddr + seg->size;
+  tt.typelinks = ptr, tt.ntypelinks = len;
+  tt.pointer_links = true;
+  m->type_tables = tt;
+  m->layout = t.layout;
+  m->textsects = {TextSection{0, m->etext - m->text, m->text}};
+  return true;
+}
+
 bool ReadTailWithoutTextsects(const AddressSpace& as, const TailLayout& t, Moduledata* m) {
+  if (t.types64 == 0) return ReadTailGo16(as, t, m);
   const uint64_t ps = static_cast<uint64_t>(as.ptr_size());
   const Endian e = as.endian();
   ByteView v = as.Read(m->vaddr, (t.itablinks64 + 24) * ps / 8);
@@ -150,6 +186,7 @@ bool ReadTail(const AddressSpace& as, const TailLayout& t, Moduledata* m) {
 std::string_view ModuledataLayoutName(ModuledataLayout l) {
   switch (l) {
     case ModuledataLayout::kUnknown: return "";
+    case ModuledataLayout::kGo16: return "1.6";
     case ModuledataLayout::kGo17: return "1.7";
     case ModuledataLayout::kGo18: return "1.8-1.15";
     case ModuledataLayout::kGo116: return "1.16-1.17";
@@ -164,6 +201,7 @@ std::string_view ModuledataLayoutName(ModuledataLayout l) {
 std::optional<int> FallbackMinor(ModuledataLayout l) {
   switch (l) {
     case ModuledataLayout::kUnknown: return std::nullopt;
+    case ModuledataLayout::kGo16: return 6;
     case ModuledataLayout::kGo17: return 7;
     case ModuledataLayout::kGo18: return 14;
     case ModuledataLayout::kGo116: return 16;

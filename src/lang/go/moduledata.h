@@ -16,7 +16,8 @@ namespace exray::go {
 /// The moduledata tail layouts told apart by where textsectmap sits (64-bit
 /// offsets; halved on 32-bit). Each names the first release that used it.
 enum class ModuledataLayout : uint8_t {
-  kUnknown,  // before Go 1.7, or the tail did not validate
+  kUnknown,  // before Go 1.6, or the tail did not validate
+  kGo16,     // 1.6 (pclntab 1.2 layout): typelinks a slice of descriptor pointers at 200; no types, no itablinks
   kGo17,     // 1.7 (pclntab 1.2 layout): no textsectmap; types 200, typelinks 216, itablinks 240
   kGo18,     // 1.8-1.15 (pclntab 1.2 layout): pclntable first, text 96, textsectmap 216
   kGo116,    // 1.16-1.17: pcHeader first, textsectmap 296, no gofunc
@@ -26,7 +27,7 @@ enum class ModuledataLayout : uint8_t {
   kGo127,    // 1.27+: types moved to .go.type; gofunc 344, textsectmap 360
   kMaxValue = kGo127,
 };
-/// "1.7", "1.8-1.15", "1.16-1.17", "1.18-1.19", "1.20-1.25", "1.26", "1.27+", or "" for kUnknown.
+/// "1.6", "1.7", "1.8-1.15", "1.16-1.17", "1.18-1.19", "1.20-1.25", "1.26", "1.27+", or "" for kUnknown.
 std::string_view ModuledataLayoutName(ModuledataLayout l);
 /// The release a binary of unknown version is read as, by its layout: the
 /// first of the range, except 1.14 for 1.8-1.15 (its last map-descriptor
@@ -39,9 +40,13 @@ std::optional<int> FallbackMinor(ModuledataLayout l);
 /// reflect may need) and itablinks (pointers to itabs); since 1.27 the
 /// region is [types, etypes): typedesclen bytes of descriptors laid end to
 /// end, their names after them, and itabsize bytes of itabs at itaboffset.
+/// Go 1.6 had neither types nor itablinks: typelinks held the descriptors'
+/// addresses (pointer_links), and [types, etypes) is then the read-only
+/// segment the first of them lies in, where every descriptor must be.
 struct TypeTables {
   uint64_t types = 0, etypes = 0;
   uint64_t typelinks = 0, ntypelinks = 0;  // before 1.27
+  bool pointer_links = false;              // Go 1.6: typelinks are addresses, not offsets from types
   uint64_t itablinks = 0, nitablinks = 0;  // before 1.27
   uint64_t typedesclen = 0, itaboffset = 0, itabsize = 0;  // 1.27+
   bool contiguous() const { return typedesclen != 0; }
@@ -53,7 +58,7 @@ struct TypeTables {
 /// minpc, maxpc, text and etext are at 80, 88, 96 and 104. The tail is read
 /// with the pclntab's version, and only when its textsectmap validates, which
 /// also tells the layout apart; before Go 1.9, which had no textsectmap,
-/// when the type tables' words validate (kGo17).
+/// when the type tables' words validate (kGo17, kGo16).
 struct Moduledata {
   uint64_t vaddr = 0;
   uint64_t minpc = 0, maxpc = 0, text = 0, etext = 0;

@@ -164,6 +164,11 @@ class Walker {
   // reflect's String() of the descriptor at addr, read from its header
   // alone; empty when it does not read.
   std::string_view TypeStringAt(uint64_t addr) const {
+    if (tt_.pointer_links) {
+      bool ok = true;
+      const uint64_t str = Word(At(addr + 4 * ps_ + 8, ps_), 0, &ok);
+      return ok ? StringAt(str).value_or(std::string_view()) : std::string_view();
+    }
     ByteView v = At(addr, common());
     bool ok = true;
     const uint8_t tflag = Int<uint8_t>(v, 2 * ps_ + 4, &ok);
@@ -184,6 +189,7 @@ class Walker {
   // member vectors and their allocations were most of its cost).
   bool ReadOne(uint64_t addr, uint64_t* end, GoType* out, uint64_t walk_end = 0, bool detail = false,
                std::vector<uint64_t>* refs = nullptr) const {
+    if (tt_.pointer_links) return ReadOne16(addr, end, out, detail, refs);
     const uint64_t c = common();
     ByteView v = At(addr, c + 11 * ps_ + kUncommonSize);  // the largest kind part, then uncommon
     bool ok = true;
@@ -310,12 +316,7 @@ class Walker {
           } else {
             f.offset = off, f.embedded = !nm || nm->text.empty();
             // reflect names an embedded field after its type, less any '*' and package.
-            if (detail && f.embedded) {
-              std::string_view tn = TypeStringAt(f.type);
-              if (!tn.empty() && tn[0] == '*') tn.remove_prefix(1);
-              if (size_t dot = tn.rfind('.'); dot != std::string_view::npos) tn.remove_prefix(dot + 1);
-              f.name = tn;
-            }
+            if (detail && f.embedded) f.name = EmbeddedName(TypeStringAt(f.type));
           }
           t.members->fields.push_back(std::move(f));
         }
@@ -373,6 +374,176 @@ class Walker {
     }
     *end = inline_end;
     return true;
+  }
+
+  // Go 1.6's strings: a pointer to a {data, len} header; nullopt when the
+  // pointer is 0 or the bytes are not there.
+  std::optional<std::string_view> StringAt(uint64_t ptr) const {
+    if (ptr == 0) return std::nullopt;
+    ByteView h = At(ptr, 2 * ps_);
+    bool ok = true;
+    const uint64_t data = Word(h, 0, &ok), len = Word(h, ps_, &ok);
+    if (!ok) return std::nullopt;
+    const uint64_t keep = std::min(len, kMaxGoNameBytes);
+    ByteView b = At(data, keep);
+    if (b.size() != keep) return std::nullopt;
+    return b.AsString();
+  }
+
+  // A Go 1.6 descriptor (runtime/type.go as go1.6.2's DWARF has it), on
+  // pointer size W: size, ptrdata (W each), hash (4), unused, align,
+  // fieldAlign, kind (1 each), alg, gcdata, string, uncommon, ptrto (W each:
+  // 7W + 8 bytes), then the kind's fields, every reference a pointer:
+  // array elem, slice, len; chan elem, dir; ptr and slice elem; map key,
+  // elem, bucket, hmap; func a variadic flag (padded to W) and the in and
+  // out slices of descriptor pointers; interface a slice of methods {name,
+  // pkgPath, type}; struct a slice of fields {name, pkgPath, type, tag,
+  // offset}. The uncommon type is {name, pkgPath, methods slice}, a method
+  // {name, pkgPath, mtyp, typ, ifn, tfn}. Names are string pointers; a
+  // method or field with a package path is unexported, a field without a
+  // name embedded.
+  bool ReadOne16(uint64_t addr, uint64_t* end, GoType* out, bool detail, std::vector<uint64_t>* refs) const {
+    const uint64_t h = 7 * ps_ + 8;
+    ByteView v = At(addr, h + 7 * ps_);  // the largest kind part: func's flag word and two slices
+    bool ok = true;
+    GoType& t = *out;
+    t.addr = addr;
+    t.size = Word(v, 0, &ok);
+    t.ptrdata = Word(v, ps_, &ok);
+    t.align = Int<uint8_t>(v, 2 * ps_ + 5, &ok);
+    t.field_align = Int<uint8_t>(v, 2 * ps_ + 6, &ok);
+    t.kind = Int<uint8_t>(v, 2 * ps_ + 7, &ok) & 0x1f;
+    const uint64_t str = Word(v, 4 * ps_ + 8, &ok), uncommon = Word(v, 5 * ps_ + 8, &ok);
+    t.ptr_to_this = Word(v, 6 * ps_ + 8, &ok);
+    auto pow2 = [](uint8_t a) { return a != 0 && a <= kMaxGoAlign && (a & (a - 1)) == 0; };
+    if (!ok || t.kind == 0 || t.kind > kLastKind || !pow2(t.align) || !pow2(t.field_align) || t.ptrdata > t.size)
+      return false;
+    auto name = StringAt(str);
+    if (!name) return false;
+    t.name = *name;
+    if (detail) t.members = std::make_unique<TypeMembers>();
+    // A slice of n records of the given words at ptr, each word read by get.
+    auto slice = [&](uint64_t at, uint64_t words, uint64_t* n) -> ByteView {
+      const uint64_t ptr = Word(v, at, &ok);
+      *n = Word(v, at + ps_, &ok);
+      if (!ok || *n > kMaxGoTypeMembers) {
+        ok = false;
+        return {};
+      }
+      return At(ptr, *n * words * ps_);
+    };
+    const uint64_t k = h;
+    switch (t.kind) {
+      case kKindArray:
+        t.elem = Word(v, k, &ok);
+        t.len = Word(v, k + 2 * ps_, &ok);
+        break;
+      case kKindChan:
+        t.elem = Word(v, k, &ok);
+        t.chan_dir = static_cast<uint8_t>(std::min<uint64_t>(Word(v, k + ps_, &ok), UINT8_MAX));
+        break;
+      case kKindPointer:
+      case kKindSlice: t.elem = Word(v, k, &ok); break;
+      case kKindMap:
+        t.key = Word(v, k, &ok);
+        t.elem = Word(v, k + ps_, &ok);
+        break;
+      case kKindFunc: {
+        t.variadic = Int<uint8_t>(v, k, &ok) != 0;
+        for (int list = 0; ok && list < 2; ++list) {
+          uint64_t n = 0;
+          ByteView pv = slice(k + ps_ + 3 * ps_ * static_cast<uint64_t>(list), 1, &n);
+          for (uint64_t i = 0; ok && i < n; ++i) {
+            const uint64_t a = Word(pv, i * ps_, &ok);
+            if (refs) refs->push_back(a);
+            else if (t.members) (list == 0 ? t.members->in : t.members->out).push_back(a);
+          }
+        }
+        break;
+      }
+      case kKindInterface: {
+        uint64_t n = 0;
+        ByteView mv = slice(k, 3, &n);
+        uint64_t exported = 0;
+        for (uint64_t i = 0; ok && i < n; ++i) {
+          TypeMethod m;
+          const uint64_t mname = Word(mv, 3 * ps_ * i, &ok), mpkg = Word(mv, 3 * ps_ * i + ps_, &ok);
+          m.type = Word(mv, 3 * ps_ * i + 2 * ps_, &ok);
+          m.exported = mpkg == 0;
+          exported += m.exported;
+          if (refs) {
+            if (m.type) refs->push_back(m.type);
+          } else if (t.members) {
+            m.name = StringAt(mname).value_or(std::string_view());
+            t.members->method_list.push_back(m);
+          }
+        }
+        t.methods = static_cast<uint16_t>(std::min<uint64_t>(n, UINT16_MAX));
+        t.exported_methods = static_cast<uint16_t>(std::min<uint64_t>(exported, UINT16_MAX));
+        break;
+      }
+      case kKindStruct: {
+        uint64_t n = 0;
+        ByteView fv = slice(k, 5, &n);
+        for (uint64_t i = 0; ok && i < n; ++i) {
+          TypeField f;
+          const uint64_t at = 5 * ps_ * i;
+          const uint64_t fname = Word(fv, at, &ok), ftag = Word(fv, at + 3 * ps_, &ok);
+          f.type = Word(fv, at + 2 * ps_, &ok);
+          f.offset = Word(fv, at + 4 * ps_, &ok);
+          if (refs) refs->push_back(f.type);
+          if (!t.members || !ok) continue;
+          f.embedded = fname == 0;
+          f.name = StringAt(fname).value_or(std::string_view());
+          f.tag = StringAt(ftag).value_or(std::string_view());
+          if (f.embedded) f.name = EmbeddedName(TypeStringAt(f.type));
+          t.members->fields.push_back(f);
+        }
+        break;
+      }
+      default: break;
+    }
+    if (!ok) return false;
+    if (uncommon) {
+      ByteView u = At(uncommon, 5 * ps_);
+      const uint64_t uname = Word(u, 0, &ok), upkg = Word(u, ps_, &ok);
+      const uint64_t mptr = Word(u, 2 * ps_, &ok), n = Word(u, 3 * ps_, &ok);
+      if (!ok || n > kMaxGoTypeMembers) return false;
+      t.named = uname != 0;
+      t.pkg_path = StringAt(upkg).value_or(std::string_view());
+      if (t.kind != kKindInterface) {
+        ByteView mv = At(mptr, n * 6 * ps_);
+        uint64_t exported = 0;
+        for (uint64_t i = 0; ok && i < n; ++i) {
+          const uint64_t at = 6 * ps_ * i;
+          TypeMethod m;
+          const uint64_t mname = Word(mv, at, &ok), mpkg = Word(mv, at + ps_, &ok);
+          m.type = Word(mv, at + 2 * ps_, &ok);
+          m.ifn = Word(mv, at + 4 * ps_, &ok);
+          m.tfn = Word(mv, at + 5 * ps_, &ok);
+          m.exported = mpkg == 0;
+          exported += m.exported;
+          if (refs) {
+            if (m.type) refs->push_back(m.type);
+          } else if (t.members) {
+            m.name = StringAt(mname).value_or(std::string_view());
+            t.members->method_list.push_back(m);
+          }
+        }
+        if (!ok) return false;
+        t.methods = static_cast<uint16_t>(n);
+        t.exported_methods = static_cast<uint16_t>(exported);
+      }
+    }
+    *end = addr + h;
+    return true;
+  }
+
+  // reflect's name for an embedded field: its type's, less any '*' and package.
+  static std::string_view EmbeddedName(std::string_view type_string) {
+    if (!type_string.empty() && type_string[0] == '*') type_string.remove_prefix(1);
+    if (size_t dot = type_string.rfind('.'); dot != std::string_view::npos) type_string.remove_prefix(dot + 1);
+    return type_string;
   }
 
   // The references a descriptor holds beside its members (element, key,
@@ -572,10 +743,10 @@ std::string_view TypeSet::NameOf(uint64_t addr) const {
 }
 
 Result<TypeSet> ReadTypes(const AddressSpace& as, const Moduledata& md, int minor, Diagnostics& diag) {
-  if (!md.type_tables) return Error{"moduledata has no type tables (a layout before Go 1.7, or unrelocated)"};
+  if (!md.type_tables) return Error{"moduledata has no type tables (a layout before Go 1.6, or unrelocated)"};
   if (minor < kFirstTypesMinor)
-    return Error{fmt::format("type descriptors of Go 1.{} are not read: exray reads them from Go 1.{} on (before "
-                             "it names were pointers to strings and typelinks a slice of pointers)",
+    return Error{fmt::format("type descriptors of Go 1.{} are not read: exray reads them from Go 1.{} on (no "
+                             "binary of an earlier release was at hand to check their layout against)",
                              minor, kFirstTypesMinor)};
   const TypeTables& tt = *md.type_tables;
   const uint64_t ps = static_cast<uint64_t>(as.ptr_size());
@@ -605,16 +776,20 @@ Result<TypeSet> ReadTypes(const AddressSpace& as, const Moduledata& md, int mino
     set.itabs = w.WalkItabs();
   } else {
     set.source = TypeSource::kLinks;
-    ByteView links = as.Read(tt.typelinks, tt.ntypelinks * 4);
+    // Offsets from types since Go 1.7; descriptor addresses in 1.6.
+    const uint64_t entry = tt.pointer_links ? ps : 4;
+    ByteView links = as.Read(tt.typelinks, tt.ntypelinks * entry);
     for (uint64_t i = 0; i < tt.ntypelinks; ++i) {
+      uint64_t word = 0;
       uint32_t off = 0;
-      if (!links.ReadInt<uint32_t>(i * 4, as.endian(), &off)) {
+      if (tt.pointer_links ? !links.ReadWord(i * entry, ps, as.endian(), &word)
+                           : !links.ReadInt<uint32_t>(i * entry, as.endian(), &off)) {
         diag.Warn(fmt::format("typelinks cut short: {} of {} entries readable", i, tt.ntypelinks));
         break;
       }
-      roots.push_back(tt.types + off);
+      roots.push_back(tt.pointer_links ? word : tt.types + off);
     }
-    set.itabs = w.ReadItabLinks();
+    if (!tt.pointer_links) set.itabs = w.ReadItabLinks();  // Go 1.6 kept no list of its itabs
   }
   for (const Itab& it : set.itabs) roots.push_back(it.inter), roots.push_back(it.type);
   set.roots = roots.size() + set.types.size();

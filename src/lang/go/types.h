@@ -18,11 +18,13 @@
 
 namespace exray::go {
 
-/// The first release whose type descriptors are read: Go 1.7 gave them
-/// today's shape (names and types as 32-bit offsets from moduledata.types,
-/// typelinks as offsets). Before it names were pointers to strings and
-/// typelinks a slice of pointers; those are refused rather than guessed.
-inline constexpr int kFirstTypesMinor = 7;
+/// The first release whose type descriptors are read: Go 1.6, whose
+/// descriptors hold pointers (to strings, to their uncommon part) and whose
+/// typelinks list addresses, checked on a go1.6.2 binary and its DWARF.
+/// Go 1.7 gave them today's shape (names and types as 32-bit offsets from
+/// moduledata.types). No Go 1.5 binary was at hand, so 1.5 and earlier are
+/// refused rather than guessed.
+inline constexpr int kFirstTypesMinor = 6;
 
 /// reflect.Kind's name for a kind number (1 "bool" ... 22 "ptr" ... 26
 /// "unsafe.Pointer"); "invalid" outside 1..26.
@@ -101,7 +103,8 @@ struct TypeSet {
 };
 
 /// Reads the type descriptors and itabs of md's type tables. minor is the Go
-/// release (build info, or the runtime's version string): it picks the
+/// release (build info, or the runtime's version string); md's type tables
+/// say whether they are Go 1.6's (pointer_links). The release picks the
 /// struct-field encoding (a plain offset, embedded when unnamed, before 1.9;
 /// offset and embedded bit before 1.19), the exported-method count (from
 /// the names before 1.11, which had no xcount) and the map descriptor's size
