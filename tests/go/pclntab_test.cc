@@ -717,7 +717,10 @@ TEST(GoModuledata, OlderLayoutsByScan) {
 // descriptor addresses, and the read-only segment its first entry points
 // into bounds the descriptors.
 TEST(GoModuledata, Go16TypelinksOfPointers) {
-  for (auto [e, ps] : {std::pair{Endian::kLittle, 8}, {Endian::kBig, 4}}) {
+  for (auto pair : {std::pair{Endian::kLittle, 8}, {Endian::kBig, 4}}) {
+    // Plain locals: clang 14 lets no lambda capture a structured binding.
+    const Endian e = pair.first;
+    const int ps = pair.second;
     PclnSpec s = Spec(PclnVersion::kGo12, e, static_cast<uint8_t>(ps));
     s.text_start = 0x401000;
     MemoryAddressSpace probe(e, ps);
