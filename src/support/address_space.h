@@ -31,6 +31,10 @@ class AddressSpace {
   /// Reading may fill the file's lazy cache: threads may share an address
   /// space only after one thread has read every segment (ReadEverySegment).
   virtual ByteView Read(uint64_t vaddr, uint64_t len) const = 0;
+  /// As Read, for a caller that will look at a few of the bytes only: a
+  /// large range of a mapped file is not brought in ahead (Read maps the
+  /// pages of one of kPopulateMin bytes or more at once).
+  virtual ByteView ReadFew(uint64_t vaddr, uint64_t len) const { return Read(vaddr, len); }
   /// Sections with an address (empty list for a file without section headers).
   virtual const std::vector<MemRegion>& Sections() const = 0;
   /// Loadable segments, with their permissions.

@@ -82,6 +82,11 @@ class MappedFile final : public ByteSource {
   /// file, maps the pages of a large range at once. A read error or a file
   /// that shrank leaves zeros in place.
   void Ensure(uint64_t off, uint64_t len) const override;
+  /// A mapped file's pages come in as they are touched: nothing to do; a
+  /// file read into memory reads the range as Ensure does.
+  void EnsureFew(uint64_t off, uint64_t len) const override {
+    if (!mapped_) Ensure(off, len);
+  }
   /// Bytes read from the file so far (for tests and benchmarks).
   uint64_t bytes_read() const { return bytes_read_; }
   /// Whether the file turned out shorter than when it was opened: it was

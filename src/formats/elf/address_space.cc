@@ -32,19 +32,20 @@ ElfAddressSpace::ElfAddressSpace(const File& f) : f_(f) {
   }
 }
 
-ByteView ElfAddressSpace::Read(uint64_t vaddr, uint64_t len) const {
+ByteView ElfAddressSpace::ReadWith(uint64_t vaddr, uint64_t len, bool few) const {
+  auto load = [&](uint64_t off, uint64_t n) { return few ? f_.LoadFew(off, n) : f_.Load(off, n); };
   // The longest file-backed run of PT_LOAD bytes starting at vaddr, up to len.
   for (const Segment& p : f_.segments) {
     if (p.type != PT_LOAD || vaddr < p.vaddr || vaddr - p.vaddr >= p.filesz) continue;
     uint64_t delta = vaddr - p.vaddr;
     uint64_t n = std::min(len, p.filesz - delta);
     if (delta > UINT64_MAX - p.offset) return {};
-    ByteView v = f_.Load(p.offset + delta, n);
+    ByteView v = load(p.offset + delta, n);
     if (v.size() == n) return v;
     // The segment claims more than the file holds: return what is there.
     uint64_t off = p.offset + delta;
     if (off >= f_.bytes.size()) return {};
-    return f_.Load(off, f_.bytes.size() - off);
+    return load(off, f_.bytes.size() - off);
   }
   return {};
 }

@@ -153,6 +153,13 @@ struct File {
     if (source) source->Ensure(off, len);
     return bytes.Sub(off, len);
   }
+  /// As Load, for a reader that will look at a few of the bytes only (a
+  /// table's header of a table that is not parsed): a mapped file's pages
+  /// are left to come in as touched.
+  ByteView LoadFew(uint64_t off, uint64_t len) const {
+    if (source) source->EnsureFew(off, len);
+    return bytes.Sub(off, len);
+  }
   /// The bytes of a section in the file (still compressed if SHF_COMPRESSED).
   ByteView SectionData(const Section& s) const;
   const Section* FindSection(std::string_view name) const;

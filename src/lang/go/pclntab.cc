@@ -603,7 +603,10 @@ struct LocatedPclntab {
   PclnHeader header;
 };
 
-Result<LocatedPclntab> LocatePclntab(const AddressSpace& as, Diagnostics& diag) {
+// few: the caller reads the header and the first functab entry only (the
+// moduledata search), so a large table's pages are not brought in ahead.
+Result<LocatedPclntab> LocatePclntab(const AddressSpace& as, Diagnostics& diag, bool few = false) {
+  auto read = [&](uint64_t vaddr, uint64_t len) { return few ? as.ReadFew(vaddr, len) : as.Read(vaddr, len); };
   ByteView data;
   uint64_t vaddr = 0;
   PclnSource source = PclnSource::kSection;
@@ -613,7 +616,7 @@ Result<LocatedPclntab> LocatePclntab(const AddressSpace& as, Diagnostics& diag) 
   for (std::string_view name : {".gopclntab", ".data.rel.ro.gopclntab", "__gopclntab"}) {
     const MemRegion* r = as.FindSection(name);
     if (!r || r->size == 0) continue;
-    ByteView v = as.Read(r->vaddr, r->size);
+    ByteView v = read(r->vaddr, r->size);
     if (v.size() < r->size)
       diag.Warn("section " + std::string(name) + ": only " + Hex(v.size()) + " of " + Hex(r->size) +
                 " bytes are in the file");
@@ -631,7 +634,7 @@ Result<LocatedPclntab> LocatePclntab(const AddressSpace& as, Diagnostics& diag) 
     if (auto sym = as.Symbol("runtime.pclntab")) {
       uint64_t len = kMaxPclntabBytes;
       if (auto end = as.Symbol("runtime.epclntab"); end && *end > *sym) len = std::min(len, *end - *sym);
-      ByteView v = as.Read(*sym, len);
+      ByteView v = read(*sym, len);
       auto h_or = ParseHeader(v);
       if (h_or && h_or->ok()) {
         data = v, vaddr = *sym, header = h_or->value(), source = PclnSource::kSymbol;
@@ -696,7 +699,7 @@ std::optional<Moduledata> ModuledataOf(const AddressSpace& as, const LocatedPcln
 }  // namespace
 
 Result<Moduledata> ReadModuledata(const AddressSpace& as, Diagnostics& diag) {
-  Result<LocatedPclntab> l = LocatePclntab(as, diag);
+  Result<LocatedPclntab> l = LocatePclntab(as, diag, /*few=*/true);
   if (!l) return l.error();
   std::optional<Moduledata> md = ModuledataOf(as, *l);
   if (!md) return Error{"no moduledata found (no .go.module section, runtime.firstmoduledata symbol or valid pointer)"};
