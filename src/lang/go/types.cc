@@ -235,19 +235,10 @@ class Walker {
     };
     switch (t.kind) {
       case kKindArray:
-        t.elem = Word(v, k, &ok);
-        t.len = Word(v, k + 2 * ps_, &ok);
-        break;
       case kKindChan:
-        t.elem = Word(v, k, &ok);
-        t.chan_dir = static_cast<uint8_t>(std::min<uint64_t>(Word(v, k + ps_, &ok), UINT8_MAX));
-        break;
       case kKindPointer:
-      case kKindSlice: t.elem = Word(v, k, &ok); break;
-      case kKindMap:
-        t.key = Word(v, k, &ok);
-        t.elem = Word(v, k + ps_, &ok);
-        break;
+      case kKindSlice:
+      case kKindMap: ReadElemFields(v, k, &t, &ok); break;
       case kKindFunc: {
         const uint16_t in = Int<uint16_t>(v, k, &ok), out_raw = Int<uint16_t>(v, k + 2, &ok);
         const uint16_t out = out_raw & 0x7fff;
@@ -376,6 +367,28 @@ class Walker {
     return true;
   }
 
+  // The element fields every release lays out alike, as pointers at k:
+  // array elem, slice, len; chan elem, dir; ptr and slice elem; map key, elem.
+  void ReadElemFields(ByteView v, uint64_t k, GoType* t, bool* ok) const {
+    switch (t->kind) {
+      case kKindArray:
+        t->elem = Word(v, k, ok);
+        t->len = Word(v, k + 2 * ps_, ok);
+        break;
+      case kKindChan:
+        t->elem = Word(v, k, ok);
+        t->chan_dir = static_cast<uint8_t>(std::min<uint64_t>(Word(v, k + ps_, ok), UINT8_MAX));
+        break;
+      case kKindPointer:
+      case kKindSlice: t->elem = Word(v, k, ok); break;
+      case kKindMap:
+        t->key = Word(v, k, ok);
+        t->elem = Word(v, k + ps_, ok);
+        break;
+      default: break;
+    }
+  }
+
   // Go 1.6's strings: a pointer to a {data, len} header; nullopt when the
   // pointer is 0 or the bytes are not there.
   std::optional<std::string_view> StringAt(uint64_t ptr) const {
@@ -435,19 +448,10 @@ class Walker {
     const uint64_t k = h;
     switch (t.kind) {
       case kKindArray:
-        t.elem = Word(v, k, &ok);
-        t.len = Word(v, k + 2 * ps_, &ok);
-        break;
       case kKindChan:
-        t.elem = Word(v, k, &ok);
-        t.chan_dir = static_cast<uint8_t>(std::min<uint64_t>(Word(v, k + ps_, &ok), UINT8_MAX));
-        break;
       case kKindPointer:
-      case kKindSlice: t.elem = Word(v, k, &ok); break;
-      case kKindMap:
-        t.key = Word(v, k, &ok);
-        t.elem = Word(v, k + ps_, &ok);
-        break;
+      case kKindSlice:
+      case kKindMap: ReadElemFields(v, k, &t, &ok); break;
       case kKindFunc: {
         t.variadic = Int<uint8_t>(v, k, &ok) != 0;
         for (int list = 0; ok && list < 2; ++list) {
