@@ -177,7 +177,7 @@ void AnalyzeGo(const elf::File& f, Analysis* a) {
       if (std::optional<int> minor = go::GoMinorOf(g.version)) {
         int lo = 18, hi = 19;
         switch (md->layout) {
-          case go::ModuledataLayout::kGo16: lo = 5, hi = 6; break;  // 1.5's was not seen: not called a contradiction
+          case go::ModuledataLayout::kGo16: lo = 5, hi = 6; break;
           case go::ModuledataLayout::kGo17: lo = hi = 7; break;
           case go::ModuledataLayout::kGo18: lo = 8, hi = 15; break;
           case go::ModuledataLayout::kGo116: lo = 16, hi = 17; break;

@@ -27,7 +27,12 @@ int TypeMinor(const GoDive& d, Diagnostics& diag) {
 }
 
 Result<go::TypeSet> ReadGoTypes(const AddressSpace& as, const GoDive& d, Diagnostics& diag) {
-  if (!d.moduledata) return Error{"no moduledata found (it holds the type tables)"};
+  if (!d.moduledata) {
+    if (d.minor && *d.minor < go::kFirstTypesMinor)
+      return Error{fmt::format("Go 1.{} kept no moduledata (it came in Go 1.{}), so its type descriptors are not read",
+                               *d.minor, go::kFirstTypesMinor)};
+    return Error{"no moduledata found (it holds the type tables)"};
+  }
   return go::ReadTypes(as, *d.moduledata, TypeMinor(d, diag), diag);
 }
 

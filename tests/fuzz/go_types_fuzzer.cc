@@ -6,7 +6,8 @@
 // bytes 2-7 = three u16 little-endian: typelinks count or typedesclen,
 // itablinks count or itaboffset, itabsize; before 1.27 the next 4 bytes per
 // typelink are the typelinks (mapped at kLinks; a pointer-size address each
-// with kFlagPointerLinks, Go 1.6, whose descriptors' pointers seeds rebase
+// with kFlagPointerLinks, Go 1.5 or 1.6 by byte 1's low bit, whose
+// descriptors' pointers seeds rebase
 // to kTypes); the rest = the type region,
 // mapped at kTypes, whose start also holds the itablinks.
 // Seeds in corpus/go_types/ are slices of real binaries' type regions
@@ -34,7 +35,7 @@ constexpr size_t kHeaderBytes = 8;
 constexpr uint8_t kFlagBigEndian = 1 << 0;
 constexpr uint8_t kFlagPtr4 = 1 << 1;
 constexpr uint8_t kFlagContiguous = 1 << 2;
-constexpr uint8_t kFlagPointerLinks = 1 << 3;  // Go 1.6: typelinks are descriptor addresses (pointer-size words)
+constexpr uint8_t kFlagPointerLinks = 1 << 3;  // Go 1.5/1.6: typelinks are descriptor addresses (pointer-size words)
 constexpr size_t kDetailed = 16;  // descriptors also read by ReadTypeDetail
 
 uint16_t U16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | p[1] << 8); }
@@ -46,8 +47,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < kHeaderBytes) return 0;
   const uint8_t flags = data[0];
   const bool contiguous = flags & kFlagContiguous, pointer_links = !contiguous && (flags & kFlagPointerLinks);
-  // Go 1.16-1.29 (the seeds' releases), or from 0xc0 on Go 1.7-1.15; 1.6 with pointer links.
-  const int minor = pointer_links ? 6 : data[1] < 0xc0 ? 16 + data[1] % 14 : 7 + data[1] % 9;
+  // Go 1.16-1.29 (the seeds' releases), or from 0xc0 on Go 1.7-1.15; 1.5 or 1.6 with pointer links.
+  const int minor = pointer_links ? 5 + (data[1] & 1) : data[1] < 0xc0 ? 16 + data[1] % 14 : 7 + data[1] % 9;
   const uint16_t a = U16(data + 2), b = U16(data + 4), c = U16(data + 6);
   const size_t link_bytes = pointer_links ? (flags & kFlagPtr4 ? 4 : 8) : 4;
   const size_t links = contiguous ? 0 : std::min<size_t>(size - kHeaderBytes, size_t{a} * link_bytes);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes seeds for go_types_fuzzer: the head of a real type region with the
 typelinks that point into it (Go 1.19 fixture, esbuild's Go 1.26, and the
-npm binaries of Go 1.7.3, 1.10 and 1.12.9 of types_check.py, and Go 1.6.2's
+npm binaries of Go 1.7.3, 1.10 and 1.12.9 of types_check.py, and Go 1.5.4's and 1.6.2's
 descriptors with their pointers rebased), and the head of buf's Go 1.27
 region as a contiguous walk. The type region is cut to
 LIMIT bytes so that seeds stay small; descriptors whose names lie past the
@@ -42,8 +42,8 @@ def main():
             if t == 1 and va <= reg["types"] < va + fs:
                 base = off + reg["types"] - va
         region = data[base:base + LIMIT]
-        if int(minor) == 6:
-            # Go 1.6: from the first descriptor, with every word that points
+        if int(minor) in (5, 6):
+            # Go 1.5 and 1.6: from the first descriptor, with every word that points
             # into the slice moved to the fuzzer's kTypes, and the typelinks
             # as addresses there.
             first = min(t["address"] for t in doc["types"]["list"])
@@ -53,7 +53,7 @@ def main():
                 if first <= w < first + LIMIT:
                     struct.pack_into("<Q", region, i, KTYPES + w - first)
             addrs = sorted(t["address"] for t in doc["types"]["list"] if t["address"] - first < LIMIT)[:2000]
-            head = struct.pack("<BBHHH", 8, 0, len(addrs), 0, 0)
+            head = struct.pack("<BBHHH", 8, int(minor) - 5, len(addrs), 0, 0)
             links = b"".join(struct.pack("<Q", KTYPES + a - first) for a in addrs)
             name = os.path.basename(path) + "-go1." + minor
             open(os.path.join(out, name), "wb").write(head + links + bytes(region))

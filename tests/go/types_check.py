@@ -54,7 +54,7 @@ NPM = ["@esbuild/linux-x64@0.28.2:bin/esbuild", "@bufbuild/buf-linux-x64@1.75.0:
 # 1.11) and without a hasher (1.11-1.13); no exported-method count before
 # 1.11; struct field offsets without the embedded bit before 1.9; the 2-byte
 # name lengths before 1.17. app-builder's is stripped.
-OLD_NPM = [("pbf2json@4.1.0", "build/pbf2json.linux-x64", "go1.6.2", "1.6"),
+OLD_NPM = [("pbf2json@4.1.0", "build/pbf2json.linux-x64", "go1.6.2", "1.5-1.6"),
            ("@bazel/ibazel@0.0.1", "bin/linux_amd64/ibazel", "go1.7.3", "1.7"),
            ("pbf2json@4.4.0", "build/pbf2json.linux-x64", "go1.8.3", "1.8-1.15"),
            ("@bazel/ibazel@0.2.0", "bin/linux_amd64/ibazel", "go1.9.2", "1.8-1.15"),
@@ -184,6 +184,54 @@ def local(exray, scratch):
     return True
 
 
+def dwarf_reader(scratch):
+    """gotypes_dwarf built with the host's Go, or None without one."""
+    if not shutil.which("go"):
+        return None
+    tool = os.path.join(scratch, "gotypes_dwarf")
+    build(os.path.join(HERE, "gotypes_dwarf"), tool, go_env(scratch))
+    return tool
+
+
+def check_binary(exray, dwarf_tool, name, binary, go, layout):
+    """The checks every real binary gets: its release and moduledata layout
+    (when go is given), a complete walk without warnings, itabs, the stable
+    sizes, the kinds, and the DWARF differential when it has DWARF."""
+    if go:
+        # The release the build info names, and the moduledata layout found
+        # for it without symbols.
+        r = subprocess.run([exray, binary, "--json"], capture_output=True, text=True, timeout=300)
+        g = json.loads(r.stdout)["go"]
+        check(g["version"] == go and g["moduledata_layout"] == layout,
+              f"{name}: {g['version']} layout {g['moduledata_layout']}, want {go} {layout}")
+    doc = exray_types(exray, binary)
+    types = doc["types"]
+    check(types["complete"] and doc["warnings"] == [], f"{name}: complete {types['complete']} {doc['warnings']}")
+    by_addr = {t["address"]: t for t in types["list"]}
+    by_name, kinds_of = {}, {}
+    for t in types["list"]:
+        by_name.setdefault(t["name"], t)
+        kinds_of.setdefault(t["name"], set()).add(t["kind"])  # two packages may both have a netrc.Machine
+    kinds = {t["kind"] for t in types["list"]}
+    if layout == "1.5-1.6":  # Go 1.5 and 1.6 kept no list of its itabs
+        check(doc["itabs"]["count"] == 0, f"{name}: {doc['itabs']['count']} itabs")
+    else:
+        check(doc["itabs"]["count"] > 10, f"{name}: {doc['itabs']['count']} itabs")
+    for i in doc["itabs"]["list"]:
+        check("interface" in kinds_of.get(i["interface"], ()), f"{name}: itab {i}")
+    minor = int(doc["go"].split(".")[1]) if doc["go"].startswith("go1.") else 99
+    for tname, (size, since) in STABLE_SIZES.items():
+        t = by_name.get(tname)
+        check(t is not None or tname not in REQUIRED, f"{name}: {tname} not found")
+        if t and minor >= since:
+            check(t["size"] == size, f"{name}: {tname} size {t['size']}, want {size}")
+    check({"struct", "interface", "map", "func", "ptr", "slice"} <= kinds, f"{name}: kinds {kinds}")
+    print(f"{name}: Go {doc['go']}: {types['count']} types ({types['named']} named), {doc['itabs']['count']} itabs, "
+          f"{len(by_addr)} distinct addresses")
+    if go and dwarf_tool:
+        dwarf_differential(exray, dwarf_tool, binary)
+
+
 def npm(exray, scratch):
     d = os.path.join(scratch, "npm")
     os.makedirs(d, exist_ok=True)
@@ -208,44 +256,9 @@ def npm(exray, scratch):
         tgz = os.path.join(out, r.stdout.strip().splitlines()[-1])
         subprocess.run(["tar", "xzf", tgz, "-C", out], check=True, timeout=300)
         binaries.append((pkg, os.path.join(out, "package", inside), go, layout))
-    dwarf_tool = None
-    if shutil.which("go"):
-        dwarf_tool = os.path.join(scratch, "gotypes_dwarf")
-        build(os.path.join(HERE, "gotypes_dwarf"), dwarf_tool, go_env(scratch))
+    dwarf_tool = dwarf_reader(scratch)
     for name, binary, go, layout in binaries:
-        if go:
-            # The release the build info names, and the moduledata layout found
-            # for it without symbols.
-            r = subprocess.run([exray, binary, "--json"], capture_output=True, text=True, timeout=300)
-            g = json.loads(r.stdout)["go"]
-            check(g["version"] == go and g["moduledata_layout"] == layout,
-                  f"{name}: {g['version']} layout {g['moduledata_layout']}, want {go} {layout}")
-        doc = exray_types(exray, binary)
-        types = doc["types"]
-        check(types["complete"] and doc["warnings"] == [], f"{name}: complete {types['complete']} {doc['warnings']}")
-        by_addr = {t["address"]: t for t in types["list"]}
-        by_name, kinds_of = {}, {}
-        for t in types["list"]:
-            by_name.setdefault(t["name"], t)
-            kinds_of.setdefault(t["name"], set()).add(t["kind"])  # two packages may both have a netrc.Machine
-        kinds = {t["kind"] for t in types["list"]}
-        if layout == "1.6":  # Go 1.6 kept no list of its itabs
-            check(doc["itabs"]["count"] == 0, f"{name}: {doc['itabs']['count']} itabs")
-        else:
-            check(doc["itabs"]["count"] > 10, f"{name}: {doc['itabs']['count']} itabs")
-        for i in doc["itabs"]["list"]:
-            check("interface" in kinds_of.get(i["interface"], ()), f"{name}: itab {i}")
-        minor = int(doc["go"].split(".")[1]) if doc["go"].startswith("go1.") else 99
-        for tname, (size, since) in STABLE_SIZES.items():
-            t = by_name.get(tname)
-            check(t is not None or tname not in REQUIRED, f"{name}: {tname} not found")
-            if t and minor >= since:
-                check(t["size"] == size, f"{name}: {tname} size {t['size']}, want {size}")
-        check({"struct", "interface", "map", "func", "ptr", "slice"} <= kinds, f"{name}: kinds {kinds}")
-        print(f"{name}: Go {doc['go']}: {types['count']} types ({types['named']} named), {doc['itabs']['count']} itabs, "
-              f"{len(by_addr)} distinct addresses")
-        if go and dwarf_tool:
-            dwarf_differential(exray, dwarf_tool, binary)
+        check_binary(exray, dwarf_tool, name, binary, go, layout)
     return True
 
 
@@ -254,9 +267,18 @@ def main():
     ap.add_argument("--exray", required=True)
     ap.add_argument("--scratch", required=True)
     ap.add_argument("--npm", action="store_true")
+    ap.add_argument("--binary", action="append", default=[], metavar="PATH:GOVERSION:LAYOUT",
+                    help="check a binary at hand instead (e.g. one built by a Go release no registry carries)")
     a = ap.parse_args()
     os.makedirs(a.scratch, exist_ok=True)
-    ran = npm(a.exray, a.scratch) if a.npm else local(a.exray, a.scratch)
+    if a.binary:
+        tool = dwarf_reader(a.scratch)
+        for spec in a.binary:
+            path, go, layout = spec.rsplit(":", 2)
+            check_binary(a.exray, tool, os.path.basename(path), path, go, layout)
+        ran = True
+    else:
+        ran = npm(a.exray, a.scratch) if a.npm else local(a.exray, a.scratch)
     print(check.summary())
     if not ran:
         return SKIP

@@ -34,7 +34,7 @@ struct TailLayout {
 // == 0: none either (before Go 1.9, one text section), so the type tables'
 // words validate the layout instead (1.7's moduledata, read from go1.7.3's
 // DWARF: types 200, etypes 208, typelinks 216, itablinks 240).
-// Go 1.6 (go1.6.2's DWARF): typelinks, a []*_type, at 200; types64 == 0
+// Go 1.5 and 1.6 (go1.5.4's and go1.6.2's DWARF): typelinks, a []*_type, at 200; types64 == 0
 // marks it.
 constexpr TailLayout kTail18[] = {{ModuledataLayout::kGo18, 0, 216, 200, 208, 240, 264},
                                   {ModuledataLayout::kGo17, 0, 0, 200, 208, 216, 240},
@@ -99,7 +99,7 @@ const MemRegion* SegmentOf(const AddressSpace& as, uint64_t addr) {
   return nullptr;
 }
 
-// Go 1.6: typelinks is a slice of descriptor addresses (len == cap, within
+// Go 1.5 and 1.6: typelinks is a slice of descriptor addresses (len == cap, within
 // limits, at least one); its first entry must point into a read-only,
 // non-executable segment (.rodata), which then bounds every descriptor.
 bool ReadTailGo16(const AddressSpace& as, const TailLayout& t, Moduledata* m) {
@@ -186,7 +186,7 @@ bool ReadTail(const AddressSpace& as, const TailLayout& t, Moduledata* m) {
 std::string_view ModuledataLayoutName(ModuledataLayout l) {
   switch (l) {
     case ModuledataLayout::kUnknown: return "";
-    case ModuledataLayout::kGo16: return "1.6";
+    case ModuledataLayout::kGo16: return "1.5-1.6";
     case ModuledataLayout::kGo17: return "1.7";
     case ModuledataLayout::kGo18: return "1.8-1.15";
     case ModuledataLayout::kGo116: return "1.16-1.17";

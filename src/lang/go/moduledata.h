@@ -16,8 +16,8 @@ namespace exray::go {
 /// The moduledata tail layouts told apart by where textsectmap sits (64-bit
 /// offsets; halved on 32-bit). Each names the first release that used it.
 enum class ModuledataLayout : uint8_t {
-  kUnknown,  // before Go 1.6, or the tail did not validate
-  kGo16,     // 1.6 (pclntab 1.2 layout): typelinks a slice of descriptor pointers at 200; no types, no itablinks
+  kUnknown,  // before Go 1.5, or the tail did not validate
+  kGo16,     // 1.5-1.6 (pclntab 1.2 layout): typelinks a slice of descriptor pointers at 200; no types, no itablinks
   kGo17,     // 1.7 (pclntab 1.2 layout): no textsectmap; types 200, typelinks 216, itablinks 240
   kGo18,     // 1.8-1.15 (pclntab 1.2 layout): pclntable first, text 96, textsectmap 216
   kGo116,    // 1.16-1.17: pcHeader first, textsectmap 296, no gofunc
@@ -27,7 +27,7 @@ enum class ModuledataLayout : uint8_t {
   kGo127,    // 1.27+: types moved to .go.type; gofunc 344, textsectmap 360
   kMaxValue = kGo127,
 };
-/// "1.6", "1.7", "1.8-1.15", "1.16-1.17", "1.18-1.19", "1.20-1.25", "1.26", "1.27+", or "" for kUnknown.
+/// "1.5-1.6", "1.7", "1.8-1.15", "1.16-1.17", "1.18-1.19", "1.20-1.25", "1.26", "1.27+", or "" for kUnknown.
 std::string_view ModuledataLayoutName(ModuledataLayout l);
 /// The release a binary of unknown version is read as, by its layout: the
 /// first of the range, except 1.14 for 1.8-1.15 (its last map-descriptor

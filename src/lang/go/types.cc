@@ -389,7 +389,7 @@ class Walker {
     }
   }
 
-  // Go 1.6's strings: a pointer to a {data, len} header; nullopt when the
+  // Go 1.5 and 1.6 strings: a pointer to a {data, len} header; nullopt when the
   // pointer is 0 or the bytes are not there.
   std::optional<std::string_view> StringAt(uint64_t ptr) const {
     if (ptr == 0) return std::nullopt;
@@ -403,10 +403,11 @@ class Walker {
     return b.AsString();
   }
 
-  // A Go 1.6 descriptor (runtime/type.go as go1.6.2's DWARF has it), on
-  // pointer size W: size, ptrdata (W each), hash (4), unused, align,
-  // fieldAlign, kind (1 each), alg, gcdata, string, uncommon, ptrto (W each:
-  // 7W + 8 bytes), then the kind's fields, every reference a pointer:
+  // A Go 1.5 or 1.6 descriptor (runtime/type.go as go1.5.4's and go1.6.2's
+  // DWARF have it), on pointer size W: size, ptrdata (W each), hash (4),
+  // unused, align, fieldAlign, kind (1 each), alg, gcdata, string, uncommon,
+  // ptrto (W each: 7W + 8 bytes), in 1.5 a pointer to the zero value (one W
+  // more, dropped in 1.6), then the kind's fields, every reference a pointer:
   // array elem, slice, len; chan elem, dir; ptr and slice elem; map key,
   // elem, bucket, hmap; func a variadic flag (padded to W) and the in and
   // out slices of descriptor pointers; interface a slice of methods {name,
@@ -416,7 +417,7 @@ class Walker {
   // method or field with a package path is unexported, a field without a
   // name embedded.
   bool ReadOne16(uint64_t addr, uint64_t* end, GoType* out, bool detail, std::vector<uint64_t>* refs) const {
-    const uint64_t h = 7 * ps_ + 8;
+    const uint64_t h = (minor_ >= 6 ? 7 : 8) * ps_ + 8;
     ByteView v = At(addr, h + 7 * ps_);  // the largest kind part: func's flag word and two slices
     bool ok = true;
     GoType& t = *out;
@@ -747,10 +748,10 @@ std::string_view TypeSet::NameOf(uint64_t addr) const {
 }
 
 Result<TypeSet> ReadTypes(const AddressSpace& as, const Moduledata& md, int minor, Diagnostics& diag) {
-  if (!md.type_tables) return Error{"moduledata has no type tables (a layout before Go 1.6, or unrelocated)"};
+  if (!md.type_tables) return Error{"moduledata has no type tables (a layout before Go 1.5, or unrelocated)"};
   if (minor < kFirstTypesMinor)
-    return Error{fmt::format("type descriptors of Go 1.{} are not read: exray reads them from Go 1.{} on (no "
-                             "binary of an earlier release was at hand to check their layout against)",
+    return Error{fmt::format("type descriptors of Go 1.{} are not read: exray reads them from Go 1.{} on, the "
+                             "first release with moduledata",
                              minor, kFirstTypesMinor)};
   const TypeTables& tt = *md.type_tables;
   const uint64_t ps = static_cast<uint64_t>(as.ptr_size());
@@ -780,7 +781,7 @@ Result<TypeSet> ReadTypes(const AddressSpace& as, const Moduledata& md, int mino
     set.itabs = w.WalkItabs();
   } else {
     set.source = TypeSource::kLinks;
-    // Offsets from types since Go 1.7; descriptor addresses in 1.6.
+    // Offsets from types since Go 1.7; descriptor addresses in 1.5 and 1.6.
     const uint64_t entry = tt.pointer_links ? ps : 4;
     ByteView links = as.Read(tt.typelinks, tt.ntypelinks * entry);
     for (uint64_t i = 0; i < tt.ntypelinks; ++i) {
@@ -793,7 +794,7 @@ Result<TypeSet> ReadTypes(const AddressSpace& as, const Moduledata& md, int mino
       }
       roots.push_back(tt.pointer_links ? word : tt.types + off);
     }
-    if (!tt.pointer_links) set.itabs = w.ReadItabLinks();  // Go 1.6 kept no list of its itabs
+    if (!tt.pointer_links) set.itabs = w.ReadItabLinks();  // Go 1.5 and 1.6 kept no list of its itabs
   }
   for (const Itab& it : set.itabs) roots.push_back(it.inter), roots.push_back(it.type);
   set.roots = roots.size() + set.types.size();

@@ -18,13 +18,13 @@
 
 namespace exray::go {
 
-/// The first release whose type descriptors are read: Go 1.6, whose
-/// descriptors hold pointers (to strings, to their uncommon part) and whose
-/// typelinks list addresses, checked on a go1.6.2 binary and its DWARF.
-/// Go 1.7 gave them today's shape (names and types as 32-bit offsets from
-/// moduledata.types). No Go 1.5 binary was at hand, so 1.5 and earlier are
-/// refused rather than guessed.
-inline constexpr int kFirstTypesMinor = 6;
+/// The first release whose type descriptors are read: Go 1.5, the first
+/// with moduledata. Its descriptors and 1.6's hold pointers (to strings, to
+/// their uncommon part) and their typelinks list addresses, checked on
+/// go1.5.4 and go1.6.2 binaries and their DWARF. Go 1.7 gave them today's
+/// shape (names and types as 32-bit offsets from moduledata.types). Go 1.4
+/// and earlier kept no moduledata and are refused.
+inline constexpr int kFirstTypesMinor = 5;
 
 /// reflect.Kind's name for a kind number (1 "bool" ... 22 "ptr" ... 26
 /// "unsafe.Pointer"); "invalid" outside 1..26.
@@ -104,7 +104,7 @@ struct TypeSet {
 
 /// Reads the type descriptors and itabs of md's type tables. minor is the Go
 /// release (build info, or the runtime's version string); md's type tables
-/// say whether they are Go 1.6's (pointer_links). The release picks the
+/// say whether they are Go 1.5's or 1.6's (pointer_links). The release picks the
 /// struct-field encoding (a plain offset, embedded when unnamed, before 1.9;
 /// offset and embedded bit before 1.19), the exported-method count (from
 /// the names before 1.11, which had no xcount) and the map descriptor's size
