@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 #include <charconv>
 #include <cstring>
+#include <new>
 
 namespace exray {
 
@@ -61,26 +63,33 @@ size_t PlainPrefix(std::string_view s) {
 
 }  // namespace
 
-void JsonWriter::NewLine() {
-  if (indent_ < 0) return;
-  out_ += '\n';
-  out_.append(static_cast<size_t>(depth_) * static_cast<size_t>(indent_), ' ');
+void JsonWriter::Grow(size_t n) {
+  size_t cap = std::max<size_t>(cap_ * 2, kFirstBytes);
+  while (cap - len_ < n) cap *= 2;
+  char* p = static_cast<char*>(std::realloc(buf_, cap));
+  if (!p) throw std::bad_alloc();
+  buf_ = p;
+  cap_ = cap;
 }
 
-void JsonWriter::BeforeValue() {
-  if (after_key_) {
-    after_key_ = false;
-    return;
-  }
-  if (depth_ == 0) return;
-  if (has_items_[depth_ - 1]) out_ += ',';
+void JsonWriter::NewLine() {
+  if (indent_ < 0) return;
+  const size_t n = static_cast<size_t>(depth_) * static_cast<size_t>(indent_);
+  char* p = Room(n + 1);
+  *p = '\n';
+  std::memset(p + 1, ' ', n);
+  len_ += n + 1;
+}
+
+void JsonWriter::Separate() {
+  if (has_items_[depth_ - 1]) Append(',');
   has_items_[depth_ - 1] = true;
   NewLine();
 }
 
 void JsonWriter::Open(char c) {
   BeforeValue();
-  out_ += c;
+  Append(c);
   assert(depth_ < kMaxDepth && "JSON nests deeper than kMaxDepth");
   if (depth_ < kMaxDepth) has_items_[depth_++] = false;
 }
@@ -89,89 +98,75 @@ void JsonWriter::Close(char c) {
   bool had = depth_ > 0 && has_items_[depth_ - 1];
   if (depth_ > 0) --depth_;
   if (had) NewLine();
-  out_ += c;
-}
-
-void JsonWriter::Key(std::string_view k) {
-  // Keys are the program's own ASCII literals, so they are written unescaped.
-  BeforeValue();
-  out_ += '"';
-  out_.append(k);
-  out_.append(indent_ < 0 ? "\":" : "\": ");
-  after_key_ = true;
+  Append(c);
 }
 
 void JsonWriter::InputKey(std::string_view k) {
   BeforeValue();
   Escaped(k);
-  out_.append(indent_ < 0 ? ":" : ": ");
+  Append(indent_ < 0 ? std::string_view(":") : std::string_view(": "));
   after_key_ = true;
 }
 
-void JsonWriter::String(std::string_view s) {
-  BeforeValue();
-  Escaped(s);
-}
-
 void JsonWriter::Escaped(std::string_view s) {
-  out_ += '"';
   const size_t plain = PlainPrefix(s);  // most strings need no escaping: copy them whole
-  out_.append(s.substr(0, plain));
+  if (plain == s.size()) {
+    char* p = Room(s.size() + 2);
+    *p++ = '"';
+    std::memcpy(p, s.data(), s.size());
+    p[s.size()] = '"';
+    len_ += s.size() + 2;
+    return;
+  }
+  Append('"');
+  Append(s.substr(0, plain));
   s.remove_prefix(plain);
   for (size_t i = 0; i < s.size();) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c == '"' || c == '\\') {
-      out_ += '\\';
-      out_ += static_cast<char>(c);
+      Append('\\');
+      Append(static_cast<char>(c));
       ++i;
     } else if (c < 0x20) {
       switch (c) {
-        case '\n': out_ += "\\n"; break;
-        case '\t': out_ += "\\t"; break;
-        case '\r': out_ += "\\r"; break;
-        case '\b': out_ += "\\b"; break;
-        case '\f': out_ += "\\f"; break;
-        default: out_ += fmt::format("\\u{:04x}", c);
+        case '\n': Append("\\n"); break;
+        case '\t': Append("\\t"); break;
+        case '\r': Append("\\r"); break;
+        case '\b': Append("\\b"); break;
+        case '\f': Append("\\f"); break;
+        default: Append(fmt::format("\\u{:04x}", c));
       }
       ++i;
     } else if (c < 0x80) {
       size_t j = i + 1;  // copy a run of plain ASCII at once
       while (j < s.size() && kPlain[static_cast<unsigned char>(s[j])]) ++j;
-      out_.append(s.substr(i, j - i));
+      Append(s.substr(i, j - i));
       i = j;
     } else if (size_t n = Utf8Length(s, i)) {
-      out_.append(s.substr(i, n));
+      Append(s.substr(i, n));
       i += n;
     } else {
-      out_ += "\xef\xbf\xbd";  // U+FFFD for each byte of a bad sequence
+      Append("\xef\xbf\xbd");  // U+FFFD for each byte of a bad sequence
       ++i;
     }
   }
-  out_ += '"';
-}
-
-void JsonWriter::Uint(uint64_t v) {
-  BeforeValue();
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out_.append(buf, r.ptr);
+  Append('"');
 }
 
 void JsonWriter::Int(int64_t v) {
   BeforeValue();
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out_.append(buf, r.ptr);
+  char* p = Room(20);  // INT64_MIN has 19 digits and a sign
+  len_ = static_cast<size_t>(std::to_chars(p, p + 20, v).ptr - buf_);
 }
 
 void JsonWriter::Bool(bool v) {
   BeforeValue();
-  out_ += v ? "true" : "false";
+  Append(v ? std::string_view("true") : std::string_view("false"));
 }
 
 void JsonWriter::Null() {
   BeforeValue();
-  out_ += "null";
+  Append("null");
 }
 
 }  // namespace exray
