@@ -45,14 +45,14 @@ void TypeDetail(const go::TypeSet& set, const go::GoType& t, std::string& s) {
   s += fmt::format("{}: {}, size {}, align {}, field align {}{}, descriptor at {:#x}\n", Safe(t.name),
                    go::KindName(t.kind), t.size, t.align, t.field_align,
                    t.pkg_path.empty() ? std::string() : ", package " + Safe(t.pkg_path), t.addr);
-  if (t.elem) s += fmt::format("  elem: {}\n", Safe(set.NameOf(t.elem)));
-  if (t.key) s += fmt::format("  key: {}\n", Safe(set.NameOf(t.key)));
-  if (t.kind == go::kKindArray) s += fmt::format("  len: {}\n", t.len);
-  if (t.kind == go::kKindChan) s += fmt::format("  dir: {}\n", t.chan_dir == 1 ? "recv" : t.chan_dir == 2 ? "send" : "both");
+  if (mem.elem) s += fmt::format("  elem: {}\n", Safe(set.NameOf(mem.elem)));
+  if (mem.key) s += fmt::format("  key: {}\n", Safe(set.NameOf(mem.key)));
+  if (t.kind == go::kKindArray) s += fmt::format("  len: {}\n", mem.len);
+  if (t.kind == go::kKindChan) s += fmt::format("  dir: {}\n", mem.chan_dir == 1 ? "recv" : mem.chan_dir == 2 ? "send" : "both");
   if (t.kind == go::kKindFunc) {
     for (uint64_t a : mem.in) s += fmt::format("  in: {}\n", Safe(set.NameOf(a)));
     for (uint64_t a : mem.out) s += fmt::format("  out: {}\n", Safe(set.NameOf(a)));
-    if (t.variadic) s += "  variadic\n";
+    if (mem.variadic) s += "  variadic\n";
   }
   if (!mem.fields.empty()) {
     s += fmt::format("  fields ({}):\n", mem.fields.size());
@@ -93,10 +93,10 @@ void TypeJson(const go::TypeSet& set, const go::GoType& t, bool detail, JsonWrit
       w.Key(key);
       w.String(set.NameOf(a));
     };
-    ref("elem", t.elem);
-    ref("key", t.key);
-    if (t.kind == go::kKindArray) w.Field("len", t.len);
-    if (t.kind == go::kKindChan) w.Field("dir", t.chan_dir);
+    ref("elem", mem.elem);
+    ref("key", mem.key);
+    if (t.kind == go::kKindArray) w.Field("len", mem.len);
+    if (t.kind == go::kKindChan) w.Field("dir", mem.chan_dir);
     if (t.kind == go::kKindFunc) {
       for (auto [key, list] : {std::pair{"in", &mem.in}, std::pair{"out", &mem.out}}) {
         w.Key(key);
@@ -104,7 +104,7 @@ void TypeJson(const go::TypeSet& set, const go::GoType& t, bool detail, JsonWrit
         for (uint64_t a : *list) w.String(set.NameOf(a));
         w.EndArray();
       }
-      w.Field("variadic", t.variadic);
+      w.Field("variadic", mem.variadic);
     }
     if (t.kind == go::kKindStruct) {
       w.Key("fields");

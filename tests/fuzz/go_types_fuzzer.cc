@@ -96,8 +96,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                  "members bounded");
       for (const go::TypeField& f : d->members->fields)
         FUZZ_CHECK(f.name.size() <= go::kMaxGoNameBytes && f.tag.size() <= go::kMaxGoNameBytes, "member names cut");
+      (void)set.NameOf(d->members->elem);
     }
-    (void)set.NameOf(t.elem);
   }
   return 0;
 }

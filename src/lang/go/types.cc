@@ -197,8 +197,8 @@ class Walker {
     t.addr = addr;
     if (detail) t.members = std::make_unique<TypeMembers>();
     t.size = Word(v, 0, &ok);
-    t.ptrdata = Word(v, ps_, &ok);
-    t.tflag = Int<uint8_t>(v, 2 * ps_ + 4, &ok);
+    const uint64_t ptrdata = Word(v, ps_, &ok);
+    const uint8_t tflag = Int<uint8_t>(v, 2 * ps_ + 4, &ok);
     t.align = Int<uint8_t>(v, 2 * ps_ + 5, &ok);
     t.field_align = Int<uint8_t>(v, 2 * ps_ + 6, &ok);
     // Before 1.26 the kind byte also held flags (direct interface, GC program) above the kind.
@@ -206,22 +206,22 @@ class Walker {
     const int32_t str = static_cast<int32_t>(Int<uint32_t>(v, 4 * ps_ + 8, &ok));
     const int32_t ptr_to_this = static_cast<int32_t>(Int<uint32_t>(v, 4 * ps_ + 12, &ok));
     auto pow2 = [](uint8_t a) { return a != 0 && a <= kMaxGoAlign && (a & (a - 1)) == 0; };
-    if (!ok || t.kind == 0 || t.kind > kLastKind || !pow2(t.align) || !pow2(t.field_align) || t.ptrdata > t.size)
+    if (!ok || t.kind == 0 || t.kind > kLastKind || !pow2(t.align) || !pow2(t.field_align) || ptrdata > t.size)
       return false;
     auto name_addr = FromTypes(str);
     if (!name_addr) return false;
     auto name = ReadName(*name_addr);
     if (!name) return false;
     t.name = name->text;
-    if ((t.tflag & kTflagExtraStar) && !t.name.empty() && t.name[0] == '*') t.name.remove_prefix(1);
-    t.named = t.tflag & kTflagNamed;
-    if (ptr_to_this != 0)
-      if (auto p = FromTypes(ptr_to_this)) t.ptr_to_this = *p;
+    if ((tflag & kTflagExtraStar) && !t.name.empty() && t.name[0] == '*') t.name.remove_prefix(1);
+    t.named = tflag & kTflagNamed;
+    if (ptr_to_this != 0 && refs)
+      if (auto p = FromTypes(ptr_to_this)) refs->push_back(*p);
 
     const uint64_t k = c;  // where the kind's fields start
     uint64_t inline_end = addr + c + KindSize(t.kind);
     const uint64_t uncommon = inline_end;
-    if (t.tflag & kTflagUncommon) inline_end += kUncommonSize;
+    if (tflag & kTflagUncommon) inline_end += kUncommonSize;
     // A slice the kind lays out inline after the uncommon type: its data
     // pointer must point at or past it and inside the descriptors.
     auto inline_slice = [&](uint64_t data, uint64_t n, uint64_t elem) -> bool {
@@ -238,11 +238,11 @@ class Walker {
       case kKindChan:
       case kKindPointer:
       case kKindSlice:
-      case kKindMap: ReadElemFields(v, k, &t, &ok); break;
+      case kKindMap: ReadElemFields(v, k, t, refs, &ok); break;
       case kKindFunc: {
         const uint16_t in = Int<uint16_t>(v, k, &ok), out_raw = Int<uint16_t>(v, k + 2, &ok);
         const uint16_t out = out_raw & 0x7fff;
-        t.variadic = out_raw & 0x8000;
+        if (t.members) t.members->variadic = out_raw & 0x8000;
         const uint64_t params = inline_end;  // right after the uncommon type, or the kind's fields
         ByteView pv = At(params, (uint64_t{in} + out) * ps_);
         for (uint64_t i = 0; ok && i < uint64_t{in} + out; ++i) {
@@ -316,7 +316,7 @@ class Walker {
       default: break;
     }
     if (!ok) return false;
-    if (t.tflag & kTflagUncommon) {
+    if (tflag & kTflagUncommon) {
       ByteView u = At(uncommon, kUncommonSize);
       const int32_t pkg = static_cast<int32_t>(Int<uint32_t>(u, 0, &ok));
       const uint16_t imethods = t.methods, iexported = t.exported_methods;
@@ -368,24 +368,34 @@ class Walker {
   }
 
   // The element fields every release lays out alike, as pointers at k:
-  // array elem, slice, len; chan elem, dir; ptr and slice elem; map key, elem.
-  void ReadElemFields(ByteView v, uint64_t k, GoType* t, bool* ok) const {
-    switch (t->kind) {
+  // array elem, slice, len; chan elem, dir; ptr and slice elem; map key,
+  // elem. Kept in t's members with detail; the references go to refs.
+  void ReadElemFields(ByteView v, uint64_t k, GoType& t, std::vector<uint64_t>* refs, bool* ok) const {
+    uint64_t elem = 0, key = 0, len = 0, dir = 0;
+    switch (t.kind) {
       case kKindArray:
-        t->elem = Word(v, k, ok);
-        t->len = Word(v, k + 2 * ps_, ok);
+        elem = Word(v, k, ok);
+        len = Word(v, k + 2 * ps_, ok);
         break;
       case kKindChan:
-        t->elem = Word(v, k, ok);
-        t->chan_dir = static_cast<uint8_t>(std::min<uint64_t>(Word(v, k + ps_, ok), UINT8_MAX));
+        elem = Word(v, k, ok);
+        dir = Word(v, k + ps_, ok);
         break;
       case kKindPointer:
-      case kKindSlice: t->elem = Word(v, k, ok); break;
+      case kKindSlice: elem = Word(v, k, ok); break;
       case kKindMap:
-        t->key = Word(v, k, ok);
-        t->elem = Word(v, k + ps_, ok);
+        key = Word(v, k, ok);
+        elem = Word(v, k + ps_, ok);
         break;
       default: break;
+    }
+    if (refs) {
+      if (elem) refs->push_back(elem);
+      if (key) refs->push_back(key);
+    }
+    if (TypeMembers* m = t.members.get()) {
+      m->elem = elem, m->key = key, m->len = len;
+      m->chan_dir = static_cast<uint8_t>(std::min<uint64_t>(dir, UINT8_MAX));
     }
   }
 
@@ -423,19 +433,20 @@ class Walker {
     GoType& t = *out;
     t.addr = addr;
     t.size = Word(v, 0, &ok);
-    t.ptrdata = Word(v, ps_, &ok);
+    const uint64_t ptrdata = Word(v, ps_, &ok);
     t.align = Int<uint8_t>(v, 2 * ps_ + 5, &ok);
     t.field_align = Int<uint8_t>(v, 2 * ps_ + 6, &ok);
     t.kind = Int<uint8_t>(v, 2 * ps_ + 7, &ok) & 0x1f;
     const uint64_t str = Word(v, 4 * ps_ + 8, &ok), uncommon = Word(v, 5 * ps_ + 8, &ok);
-    t.ptr_to_this = Word(v, 6 * ps_ + 8, &ok);
+    const uint64_t ptr_to_this = Word(v, 6 * ps_ + 8, &ok);
     auto pow2 = [](uint8_t a) { return a != 0 && a <= kMaxGoAlign && (a & (a - 1)) == 0; };
-    if (!ok || t.kind == 0 || t.kind > kLastKind || !pow2(t.align) || !pow2(t.field_align) || t.ptrdata > t.size)
+    if (!ok || t.kind == 0 || t.kind > kLastKind || !pow2(t.align) || !pow2(t.field_align) || ptrdata > t.size)
       return false;
     auto name = StringAt(str);
     if (!name) return false;
     t.name = *name;
     if (detail) t.members = std::make_unique<TypeMembers>();
+    if (refs && ptr_to_this) refs->push_back(ptr_to_this);
     // A slice of n records of the given words at ptr, each word read by get.
     auto slice = [&](uint64_t at, uint64_t words, uint64_t* n) -> ByteView {
       const uint64_t ptr = Word(v, at, &ok);
@@ -452,9 +463,9 @@ class Walker {
       case kKindChan:
       case kKindPointer:
       case kKindSlice:
-      case kKindMap: ReadElemFields(v, k, &t, &ok); break;
+      case kKindMap: ReadElemFields(v, k, t, refs, &ok); break;
       case kKindFunc: {
-        t.variadic = Int<uint8_t>(v, k, &ok) != 0;
+        if (t.members) t.members->variadic = Int<uint8_t>(v, k, &ok) != 0;
         for (int list = 0; ok && list < 2; ++list) {
           uint64_t n = 0;
           ByteView pv = slice(k + ps_ + 3 * ps_ * static_cast<uint64_t>(list), 1, &n);
@@ -551,13 +562,6 @@ class Walker {
     return type_string;
   }
 
-  // The references a descriptor holds beside its members (element, key,
-  // pointer-to-this); the members' go to refs as ReadOne reads them.
-  static void OwnRefs(const GoType& t, std::vector<uint64_t>* refs) {
-    for (uint64_t a : {t.elem, t.key, t.ptr_to_this})
-      if (a) refs->push_back(a);
-  }
-
   // An upper bound on the descriptors in [types, etypes): each is at least a
   // header long.
   uint64_t MaxDescriptors() const {
@@ -604,7 +608,6 @@ class Walker {
         ++bad;
         continue;
       }
-      OwnRefs(t, &refs);
       for (uint64_t r : refs)
         if (Mark(r)) queue.push_back(r);
     }
@@ -630,7 +633,6 @@ class Walker {
         walked_refs_.resize(before);
         break;
       }
-      OwnRefs(t, &walked_refs_);
       p = RoundUp(end);
     }
     *stopped = p - tt_.types;

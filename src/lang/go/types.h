@@ -55,6 +55,10 @@ struct TypeMethod {
 /// (the walk needs just the references, and a set of 30,000 descriptors
 /// stays compact without them).
 struct TypeMembers {
+  uint64_t elem = 0, key = 0;            // ptr, slice, array, chan and map element; map key (descriptors)
+  uint64_t len = 0;                      // array length
+  uint8_t chan_dir = 0;                  // 1 recv, 2 send, 3 both
+  bool variadic = false;                 // func
   std::vector<uint64_t> in, out;         // func parameters and results
   std::vector<TypeField> fields;         // struct
   std::vector<TypeMethod> method_list;   // interface methods, or a named type's methods
@@ -64,19 +68,16 @@ struct GoType {
   uint64_t addr = 0;
   std::string_view name;      // as reflect's String() prints it: "main.Rect", "*main.Rect", "map[string]int"
   std::string_view pkg_path;  // from the uncommon type: "main", "net/http"; empty when it has none
-  uint64_t size = 0, ptrdata = 0;
-  uint64_t elem = 0, key = 0;                  // ptr, slice, array, chan and map element; map key
-  uint64_t len = 0;                            // array length
-  uint64_t ptr_to_this = 0;
-  uint8_t kind = 0;      // 1..26
-  uint8_t tflag = 0;
+  uint64_t size = 0;
+  uint8_t kind = 0;  // 1..26
   uint8_t align = 0, field_align = 0;
-  uint8_t chan_dir = 0;                        // 1 recv, 2 send, 3 both
   bool named = false;
-  bool variadic = false;                       // func
   uint16_t methods = 0, exported_methods = 0;  // the uncommon type's mcount and xcount
   std::unique_ptr<TypeMembers> members;        // with detail (ReadTypeDetail) only
 };
+// 64 bytes on 64-bit hosts: a listing holds tens of thousands, and each
+// fresh page of them cost more than reading the descriptors on it.
+static_assert(sizeof(void*) != 8 || sizeof(GoType) == 64);
 
 struct Itab {
   uint64_t addr = 0, inter = 0, type = 0;  // the itab, its interface type and its concrete type
