@@ -210,10 +210,19 @@ class Walker {
       return false;
     auto name_addr = FromTypes(str);
     if (!name_addr) return false;
-    auto name = ReadName(*name_addr);
-    if (!name) return false;
-    t.name = name->text;
-    if ((tflag & kTflagExtraStar) && !t.name.empty() && t.name[0] == '*') t.name.remove_prefix(1);
+    const bool extra_star = tflag & kTflagExtraStar;
+    if (refs && !detail && *name_addr - tt_.types < region_.size()) {
+      // The walk: the name is read later, in address order, with the next
+      // ones prefetched (ResolveNames); until then name points at its record
+      // and its length says whether to drop a leading '*'.
+      t.name = std::string_view(reinterpret_cast<const char*>(region_.data()) + (*name_addr - tt_.types),
+                                extra_star ? 1 : 0);
+    } else {
+      auto name = ReadName(*name_addr);
+      if (!name) return false;
+      t.name = name->text;
+      if (extra_star && !t.name.empty() && t.name[0] == '*') t.name.remove_prefix(1);
+    }
     t.named = tflag & kTflagNamed;
     if (ptr_to_this != 0 && refs)
       if (auto p = FromTypes(ptr_to_this)) refs->push_back(*p);
@@ -562,6 +571,38 @@ class Walker {
     return type_string;
   }
 
+  // Reads the names the walk left pending (see ReadOne), in the order of
+  // types, asking for the records a few entries ahead: names lie scattered
+  // over megabytes apart from the descriptors, and each read alone waited
+  // on memory. A descriptor whose name does not read is dropped. Go 1.5
+  // and 1.6 names were read at once and are left as they are.
+  void ResolveNames(std::vector<GoType>* types) const {
+    if (tt_.pointer_links || region_.empty()) return;
+    const char* base = reinterpret_cast<const char*>(region_.data());
+    // Only names the walk left pending point into the region here: a name
+    // read at once lies past it (ReadOne defers every one inside).
+    auto pending = [&](const GoType& t) { return t.name.data() >= base && t.name.data() < base + region_.size(); };
+    constexpr size_t kAhead = 8;
+    uint64_t bad = 0;
+    for (size_t i = 0; i < types->size(); ++i) {
+      if (i + kAhead < types->size()) __builtin_prefetch((*types)[i + kAhead].name.data());
+      GoType& t = (*types)[i];
+      if (!pending(t)) continue;
+      const bool extra_star = t.name.size() == 1;
+      auto name = ReadName(tt_.types + static_cast<uint64_t>(t.name.data() - base));
+      if (!name) {
+        t.kind = 0;  // dropped below
+        ++bad;
+        continue;
+      }
+      t.name = name->text;
+      if (extra_star && !t.name.empty() && t.name[0] == '*') t.name.remove_prefix(1);
+    }
+    if (!bad) return;
+    std::erase_if(*types, [](const GoType& t) { return t.kind == 0; });
+    diag_.Warn(fmt::format("{} type descriptors' names did not read: they are left out", bad));
+  }
+
   // An upper bound on the descriptors in [types, etypes): each is at least a
   // header long.
   uint64_t MaxDescriptors() const {
@@ -821,6 +862,7 @@ Result<TypeSet> ReadTypes(const AddressSpace& as, const Moduledata& md, int mino
     set.types[k] = std::move(held);
     placed[k] = true;
   }
+  w.ResolveNames(&set.types);
   if (set.types.empty()) return Error{"no type descriptor could be read from the type tables"};
   return set;
 }
