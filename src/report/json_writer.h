@@ -4,6 +4,7 @@
 // every document with nlohmann::json to check it.
 #pragma once
 
+#include <cassert>
 #include <charconv>
 #include <cstdint>
 #include <cstdlib>
@@ -35,7 +36,7 @@ class JsonWriter {
   void BeginArray() { Open('['); }
   void EndArray() { Close(']'); }
   /// k must be plain ASCII without quotes or backslashes (keys are literals).
-  void Key(std::string_view k) {
+  [[gnu::always_inline]] void Key(std::string_view k) {
     BeforeValue();
     char* p = Room(k.size() + 4);
     *p++ = '"';
@@ -65,6 +66,17 @@ class JsonWriter {
 
   template <typename T>
   void Field(std::string_view k, const T& v) {
+    Key(k);
+    Value(v);
+  }
+  // A literal key: its length is a constant, so its copy is a few moves.
+  template <size_t N>
+  void Key(const char (&k)[N]) {
+    assert(k[N - 1] == '\0' && "a key array is a string literal");
+    Key(std::string_view(k, N - 1));
+  }
+  template <size_t N, typename T>
+  void Field(const char (&k)[N], const T& v) {
     Key(k);
     Value(v);
   }
@@ -118,7 +130,10 @@ class JsonWriter {
       after_key_ = false;
       return;
     }
-    if (depth_ > 0) Separate();
+    if (depth_ == 0) return;
+    if (indent_ >= 0) return Separate();
+    if (has_items_[depth_ - 1]) Append(',');  // compact: no new lines
+    has_items_[depth_ - 1] = true;
   }
   void Separate();
   void NewLine();

@@ -57,7 +57,7 @@ class ByteView {
 
   /// Reads an unsigned integer at off in the given byte order; false (and 0) when out of range.
   template <typename T>
-  bool ReadInt(uint64_t off, Endian e, T* out) const {
+  [[gnu::always_inline]] bool ReadInt(uint64_t off, Endian e, T* out) const {
     static_assert(sizeof(T) == 1 || sizeof(T) == 2 || sizeof(T) == 4 || sizeof(T) == 8);
     if (!InBounds(off, sizeof(T), size_)) { *out = 0; return false; }
     T v;
@@ -68,7 +68,7 @@ class ByteView {
   }
 
   /// A 4- or 8-byte unsigned word (a target pointer) at off; false (and 0) when out of range.
-  bool ReadWord(uint64_t off, uint64_t size, Endian e, uint64_t* out) const {
+  [[gnu::always_inline]] bool ReadWord(uint64_t off, uint64_t size, Endian e, uint64_t* out) const {
     if (size == 8) return ReadInt<uint64_t>(off, e, out);
     uint32_t x = 0;
     bool ok = ReadInt<uint32_t>(off, e, &x);
