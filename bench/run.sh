@@ -2,7 +2,8 @@
 # Benchmarks for issue 2, run on demand (never from tests):
 #  1. the full report of two ~100 MB binaries from npm: time (hyperfine) and peak RSS
 #  2. `exray --json` over every ELF file in /usr/bin against `readelf -hlSdnW` on the same files
-#  3. Go (issue 3): buf's build info, functions and files; 4. build info alone over Debian's Go binaries
+#  3. Go (issue 3): buf's build info, functions and files, and its types against its functions (issue 15);
+#     4. build info alone over Debian's Go binaries
 #  5. Identification (issue 4): the report with and without it over the labelled corpus
 #     (tests/identify/corpus, fetched into $EXRAY_CORPUS or bench/out/corpus) and over /usr/bin; file(1) alongside
 # Usage: bash bench/run.sh [BUILD_DIR]   (default build; results also go to bench/out/results.md)
@@ -101,6 +102,16 @@ hyperfine -N --warmup 2 --runs 20 \
 echo '```'
 rss=$( { /usr/bin/time -f %M "$exray" go "$buf" --functions --files --json >/dev/null; } 2>&1 | tail -1)
 echo "Peak RSS of exray go --functions --files --json: ${rss} KB (file pages it touched included)."
+echo
+echo "Types against functions (issue 15's target: --types at least as fast as --functions):"
+echo
+echo '```'
+hyperfine -N --warmup 3 --runs 40 \
+  -n "exray go --types --json" "$exray go $buf --types --json" \
+  -n "exray go --functions --json" "$exray go $buf --functions --json" \
+  -n "exray go --types" "$exray go $buf --types" \
+  -n "exray go --functions" "$exray go $buf --functions" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
+echo '```'
 echo
 n=$(echo $gobins | wc -w)
 echo "## 4. Go build info alone over Debian's $n Go binaries: one process over all files, and one per file, for each tool"
