@@ -3,7 +3,7 @@
 #  1. the full report of two ~100 MB binaries from npm: time (hyperfine) and peak RSS
 #  2. `exray --json` over every ELF file in /usr/bin against `readelf -hlSdnW` on the same files
 #  3. Go (issue 3): buf's build info, functions and files, and its types against its functions (issue 15);
-#     4. build info alone over Debian's Go binaries
+#  4. build info alone over Debian's Go binaries
 #  5. Identification (issue 4): the report with and without it over the labelled corpus
 #     (tests/identify/corpus, fetched into $EXRAY_CORPUS or bench/out/corpus) and over /usr/bin; file(1) alongside
 # Usage: bash bench/run.sh [BUILD_DIR]   (default build; results also go to bench/out/results.md)
