@@ -113,7 +113,7 @@ void JsonWriter::Escaped(std::string_view s) {
   if (plain == s.size()) {
     char* p = Room(s.size() + 2);
     *p++ = '"';
-    std::memcpy(p, s.data(), s.size());
+    if (!s.empty()) std::memcpy(p, s.data(), s.size());  // an empty view's data may be null
     p[s.size()] = '"';
     len_ += s.size() + 2;
     return;

@@ -40,7 +40,7 @@ class JsonWriter {
     BeforeValue();
     char* p = Room(k.size() + 4);
     *p++ = '"';
-    std::memcpy(p, k.data(), k.size());
+    if (!k.empty()) std::memcpy(p, k.data(), k.size());
     p += k.size();
     *p++ = '"';
     *p++ = ':';
@@ -147,6 +147,7 @@ class JsonWriter {
     return buf_ + len_;
   }
   void Append(std::string_view s) {
+    if (s.empty()) return;  // its data may be null, which memcpy may not be given
     std::memcpy(Room(s.size()), s.data(), s.size());
     len_ += s.size();
   }

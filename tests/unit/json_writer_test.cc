@@ -78,6 +78,22 @@ TEST(JsonWriter, EscapesAtEveryPositionOfAWord) {
   }
 }
 
+// A default string_view has no bytes and may have a null data pointer, which
+// memcpy must never be given (UBSan flagged the empty names of a cut file).
+TEST(JsonWriter, EmptyViewsWithoutBytes) {
+  JsonWriter w(-1);
+  w.BeginObject();
+  w.Field("a", std::string_view());
+  w.InputKey(std::string_view());
+  w.String(std::string_view());
+  w.Key("b");
+  w.BeginArray();
+  w.String(std::string_view());
+  w.EndArray();
+  w.EndObject();
+  EXPECT_EQ(w.Take(), R"({"a":"","":"","b":[""]})");
+}
+
 }  // namespace
 }  // namespace exray
 

@@ -582,8 +582,12 @@ class Walker {
     if (tt_.pointer_links || region_.empty()) return;
     const char* base = reinterpret_cast<const char*>(region_.data());
     // Only names the walk left pending point into the region here: a name
-    // read at once lies past it (ReadOne defers every one inside).
-    auto pending = [&](const GoType& t) { return t.name.data() >= base && t.name.data() < base + region_.size(); };
+    // read at once lies past it (ReadOne defers every one inside). Compared
+    // as integers: the pointers may belong to different objects.
+    auto pending = [&](const GoType& t) {
+      const auto p = reinterpret_cast<uintptr_t>(t.name.data()), b = reinterpret_cast<uintptr_t>(base);
+      return p >= b && p - b < region_.size();
+    };
     constexpr size_t kAhead = 8;
     uint64_t bad = 0;
     for (size_t i = 0; i < types->size(); ++i) {
