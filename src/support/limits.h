@@ -28,6 +28,20 @@ inline constexpr size_t kMaxWarnings = 200;
 inline constexpr unsigned kMaxLeb128Bytes = 10;
 }  // namespace exray
 
+// ---- Mach-O --------------------------------------------------------------
+namespace exray::macho {
+
+/// Load commands read from one image; real images have a few dozen.
+inline constexpr uint64_t kMaxMachoLoadCommands = 1u << 16;
+/// Sections read from all segments together; real images have under a hundred.
+inline constexpr uint64_t kMaxMachoSections = 1u << 16;
+/// Tools listed by one LC_BUILD_VERSION; linkers write one to three.
+inline constexpr uint64_t kMaxMachoBuildTools = 64;
+/// Architecture records read from a universal file; real ones have two to four.
+inline constexpr uint64_t kMaxFatArchs = 64;
+
+}  // namespace exray::macho
+
 // ---- ELF -----------------------------------------------------------------
 namespace exray::elf {
 
