@@ -7,9 +7,11 @@
 #include <nettle/sha2.h>
 
 #include "analysis/elf_facts.h"
+#include "analysis/macho.h"
 #include "formats/elf/address_space.h"
 #include "formats/elf/parser.h"
 #include "formats/elf/raw.h"
+#include "formats/macho/parser.h"
 
 namespace exray {
 
@@ -212,6 +214,14 @@ Result<Analysis> Analyze(std::string path, ByteView bytes, const AnalyzeOptions&
     if (!a.go) AnalyzeRust(f, &a);
     if (opts.identify) Identify(&a);
     return a;
+  }
+  // Mach-O load commands point anywhere in the image: a file read on demand
+  // is read whole (a mapped one is paged in as touched).
+  if (macho::IsMacho(bytes) || macho::IsFat(bytes)) {
+    if (opts.source) opts.source->EnsureFew(0, bytes.size());
+    auto done = AnalyzeMacho(bytes, opts, &a);
+    if (!done) return done.error();
+    if (*done) return a;
   }
   if (IdentifyBytecode(bytes, opts.source, opts.identify, &a)) return a;
   if (auto sb = script::ParseShebang(bytes)) {

@@ -10,6 +10,7 @@
 #include "analysis/identify.h"
 #include "formats/elf/core.h"
 #include "formats/elf/model.h"
+#include "formats/macho/model.h"
 #include "formats/script/shebang.h"
 #include "lang/go/buildinfo.h"
 #include "lang/go/codesize.h"
@@ -86,6 +87,37 @@ struct RustFacts {
   std::optional<RustDepV0> dep_v0;
 };
 
+/// What the report adds for a Mach-O image (one thin file, or one slice of a
+/// universal file): the parsed image and the facts read from it.
+struct MachoFacts {
+  macho::File file;     // views into the file's bytes
+  uint64_t offset = 0;  // where the image starts in the file (a slice's offset; 0 when thin)
+  std::string platform;  // "macos", "ios", ...; empty when no build or minimum version command says
+  std::string min_os, sdk;  // "11.0"; empty when not recorded
+  std::optional<uint64_t> entry;  // LC_MAIN's entry as an address, or LC_UNIXTHREAD's pc
+  uint64_t symbols = 0, imports = 0;  // symbol table entries; undefined external ones
+  bool objc = false;  // uses the Objective-C runtime (libobjc or __objc_* sections)
+  // STABS entries: where dsymutil finds the object files' DWARF (the DWARF
+  // itself is not in the image; debug_info says when a __DWARF segment is).
+  bool debug_map = false;
+  bool hardening_read = false;  // programs, dylibs and bundles: not object files
+  struct Hardening {
+    bool pie = false, nx_heap = false, stack_exec = false, wx = false;
+    bool canary = false, arc = false, restrict_segment = false, encrypted = false;
+    std::string signature = "none";  // none, ad-hoc, linker-signed, signed (a CMS signature slot)
+    std::optional<bool> hardened_runtime;  // CS_RUNTIME in the CodeDirectory; null without one
+    std::string fixups = "none";           // chained, dyld-info, classic, none
+  } hardening;
+};
+
+/// A universal ("fat") Mach-O file: its slices, and which one the report is of.
+struct UniversalFacts {
+  bool is64 = false;  // fat_arch_64 records
+  uint32_t nfat_arch = 0;
+  std::vector<macho::FatArch> archs;
+  uint64_t selected = 0;  // index into archs of the slice the report is of
+};
+
 /// How a program is linked: by the kernel alone (static, static-pie) or
 /// through a loader (dynamic); none for files that are not programs.
 struct LinkingKinds {
@@ -97,7 +129,7 @@ struct Analysis {
   std::string path;
   uint64_t size = 0;
   std::optional<std::string> sha256;
-  std::string format = "unknown";  // elf, script, pe, java-class, jar, zip, pyc, wasm, lua-bytecode, beam, empty, unknown
+  std::string format = "unknown";  // elf, macho, script, pe, java-class, jar, zip, pyc, wasm, lua-bytecode, beam, empty, unknown
   std::string arch;                // empty when not known
   // ELF only: executable, shared-library, relocatable, kernel-module, core,
   // other; empty for other formats. A core or a relocatable object gets no
@@ -106,6 +138,9 @@ struct Analysis {
   std::optional<elf::CoreFacts> core;  // kind core: the process it came from
   std::optional<elf::ModuleFacts> module;  // kind kernel-module: its .modinfo
   std::optional<elf::File> elf;
+  std::optional<MachoFacts> macho;
+  std::optional<UniversalFacts> universal;  // a universal file: the report is of archs[selected]
+  std::vector<Analysis> slices;  // a universal file: the reports of its other slices, in file order
   std::optional<script::Shebang> script;
   std::optional<BytecodeFacts> bytecode;  // bytecode and archive files (analysis/bytecode.h)
 
@@ -126,6 +161,7 @@ struct AnalyzeOptions {
   bool symbol_list = false;  // decode every symbol for listing (--symbols)
   bool identify = true;      // the toolchain and execution verdicts (off only to measure their cost)
   const ByteSource* source = nullptr;  // reads ranges of the file on demand, if set
+  std::string arch;  // a universal Mach-O file: the slice to report first ("arm64"); empty: the first
 };
 
 /// Analyses the bytes of one file. Fails only when nothing at all could be

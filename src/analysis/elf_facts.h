@@ -2,6 +2,7 @@
 #pragma once
 
 #include "analysis/analyze.h"
+#include "support/address_space.h"
 
 namespace exray {
 
@@ -12,6 +13,9 @@ void AnalyzeHardening(const elf::File& f, Analysis* a);
 /// For files with a sign of the Go toolchain: build info, the pclntab, the
 /// Go version and the runtime carried, with their evidence (analysis/go.cc).
 void AnalyzeGo(const elf::File& f, Analysis* a);
+/// The same for a file of any format, given as an address space (Mach-O;
+/// PE next): build info, pclntab, version, moduledata, cgo, runtime size.
+void AnalyzeGoIn(const AddressSpace& as, Analysis* a);
 /// Go compiled by gccgo (no pclntab, no build info): sets a->go with compiler
 /// "gccgo" and adds its evidence when the file is one.
 void AnalyzeGccgo(const elf::File& f, Analysis* a);

@@ -25,6 +25,9 @@ struct EvidenceIds {
       // Hardening.
       "hardening.relro", "hardening.nx", "hardening.wx", "hardening.canary", "hardening.fortify", "hardening.ibt",
       "hardening.shstk", "hardening.textrel", "hardening.rpath", "hardening.runpath",
+      // Hardening on Apple's platforms (Mach-O).
+      "hardening.arc", "hardening.restrict", "hardening.signature", "hardening.runtime", "hardening.fixups",
+      "hardening.encryption",
       // Go and Rust facts.
       "go.buildinfo", "go.pclntab", "go.moduledata", "go.version", "go.version.layout", "go.cgo",
       "go.runtime.size", "go.runtime.gc", "go.runtime.scheduler", "go.gccgo.needed", "go.gccgo.section",

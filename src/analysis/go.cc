@@ -87,6 +87,10 @@ void AnalyzeGccgo(const elf::File& f, Analysis* a) {
 void AnalyzeGo(const elf::File& f, Analysis* a) {
   if (!LooksLikeGo(f)) return AnalyzeGccgo(f, a);
   elf::ElfAddressSpace as(f);
+  AnalyzeGoIn(as, a);
+}
+
+void AnalyzeGoIn(const AddressSpace& as, Analysis* a) {
   GoFacts g;
   bool any = false;
 

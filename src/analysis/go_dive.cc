@@ -80,21 +80,25 @@ std::string BuildSetting(const GoDive& d, std::string_view key) {
   return {};
 }
 
-go::RuntimeLayout ReadRuntime(const elf::File& f, const AddressSpace& as, const GoDive& d, Diagnostics& diag) {
+go::RuntimeLayout ReadRuntime(const elf::File* fp, const AddressSpace& as, const GoDive& d, Diagnostics& diag,
+                              std::string_view format_goos, std::string_view format_goarch) {
   go::RuntimeLayout l;
-  std::vector<go::RuntimeStruct> dwarf = DwarfRuntimeStructs(f, &l, diag);
+  std::vector<go::RuntimeStruct> dwarf;
+  if (fp) dwarf = DwarfRuntimeStructs(*fp, &l, diag);
   if (!dwarf.empty()) {
     std::vector<std::string> notes = std::move(l.notes);
     l = go::LayoutFromDwarf(dwarf);
     l.notes.insert(l.notes.begin(), notes.begin(), notes.end());
   } else {
     std::string goos = BuildSetting(d, "GOOS"), goarch = BuildSetting(d, "GOARCH");
-    if (goarch.empty() && f.header.machine == 62) goarch = "amd64";  // EM_X86_64
+    if (goos.empty()) goos = std::string(format_goos);
+    if (goarch.empty()) goarch = std::string(format_goarch);
+    if (goarch.empty() && fp && fp->header.machine == 62) goarch = "amd64";  // EM_X86_64
     // No GOOS in the build info (esbuild's builds record no settings): Go's
     // linker marks a FreeBSD binary in EI_OSABI and the BSDs and Solaris with
     // their own notes, so System V or Linux there and no other OS's note is linux.
-    if (goos.empty() && (f.header.osabi == 0 || f.header.osabi == 3) &&
-        std::none_of(f.sections.begin(), f.sections.end(), [](const elf::Section& s) {
+    if (goos.empty() && fp && (fp->header.osabi == 0 || fp->header.osabi == 3) &&
+        std::none_of(fp->sections.begin(), fp->sections.end(), [](const elf::Section& s) {
           return s.name.starts_with(".note.netbsd") || s.name.starts_with(".note.openbsd") ||
                  s.name.starts_with(".note.dragonfly") || s.name.starts_with(".note.solaris");
         }))
@@ -115,6 +119,18 @@ go::RuntimeLayout ReadRuntime(const elf::File& f, const AddressSpace& as, const 
   // The globals, by name from the symbol table, with the symbol's size.
   for (const std::string& name : go::RuntimeGlobalNames()) l.globals.push_back({name, std::nullopt, std::nullopt, {}});
   bool any_symbols = false;
+  if (!fp) {
+    // Another format: each global by name through the address space (no sizes).
+    for (go::RuntimeGlobal& g : l.globals)
+      if (std::optional<uint64_t> at = as.Symbol(g.name)) {
+        g.address = *at;
+        g.how = "symbol";
+        any_symbols = true;
+      }
+    if (!any_symbols) l.notes.push_back("no symbol table: the runtime's globals are located only in ELF files so far");
+    return l;
+  }
+  const elf::File& f = *fp;
   for (const elf::SymbolTable* t : {&f.symtab, &f.dynsym}) {
     any_symbols = any_symbols || t->readable > 1;
     for (uint64_t i = 0; i < t->readable; ++i) {
@@ -142,7 +158,8 @@ go::RuntimeLayout ReadRuntime(const elf::File& f, const AddressSpace& as, const 
 
 }  // namespace
 
-GoDive DiveGo(const elf::File& f, const AddressSpace& as, const GoDiveOptions& opts) {
+GoDive DiveGo(const elf::File* f, const AddressSpace& as, const GoDiveOptions& opts, std::string_view goos,
+              std::string_view goarch) {
   GoDive d;
   Diagnostics diag;
   d.build_info = go::ReadBuildInfo(as, &diag);
@@ -157,10 +174,10 @@ GoDive DiveGo(const elf::File& f, const AddressSpace& as, const GoDiveOptions& o
     if (md) d.moduledata = std::move(md.value());
     else md_error = md.error().message;
   }
-  if (!have_bi && !d.pclntab_ok()) {
+  if (!have_bi && !d.pclntab_ok() && f) {
     // gccgo writes neither table: its own marks say whether the file is its.
     Analysis ga;
-    AnalyzeGccgo(f, &ga);
+    AnalyzeGccgo(*f, &ga);
     if (ga.go) d.gccgo = std::move(ga);
   } else if (!have_bi) {
     // Without build info, the version the runtime keeps, checked against the layout.
@@ -177,7 +194,7 @@ GoDive DiveGo(const elf::File& f, const AddressSpace& as, const GoDiveOptions& o
         if (t.name == opts.type_name)
           if (auto full = go::ReadTypeDetail(as, *d.moduledata, TypeMinor(d, diag), t.addr)) t = std::move(*full);
   }
-  if (opts.runtime) d.runtime = ReadRuntime(f, as, d, diag);
+  if (opts.runtime) d.runtime = ReadRuntime(f, as, d, diag, goos, goarch);
   d.warnings = diag.warnings();
   return d;
 }

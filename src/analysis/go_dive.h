@@ -45,8 +45,12 @@ struct GoDive {
   bool is_go() const { return build_info_ok() || pclntab_ok() || gccgo; }
 };
 
-/// Reads f through as (which must outlive the result's pclntab, whose inline
-/// trees read through it).
-GoDive DiveGo(const elf::File& f, const AddressSpace& as, const GoDiveOptions& opts);
+/// Reads the binary through as (which must outlive the result's pclntab,
+/// whose inline trees read through it). f is the ELF model when the file is
+/// ELF (gccgo's marks, DWARF, the symbol tables with sizes), null for other
+/// formats; goos and goarch are what the format implies ("darwin",
+/// "arm64"), or empty.
+GoDive DiveGo(const elf::File* f, const AddressSpace& as, const GoDiveOptions& opts, std::string_view goos = {},
+              std::string_view goarch = {});
 
 }  // namespace exray

@@ -14,6 +14,7 @@
 
 #include "analysis/analyze.h"
 #include "analysis/needles.h"
+#include "formats/macho/parser.h"
 #include "lang/rust/version.h"
 
 namespace exray {
@@ -1499,6 +1500,203 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
   a->execution = x;
 }
 
+
+// ---- Mach-O (issue 16): the same tables, read from its symbols and dylibs. ----
+
+// Dylibs and frameworks that are a language's runtime or an engine, by the
+// last component of the install name (or a framework's directory).
+constexpr std::pair<std::string_view, std::string_view> kMachoLangLibraries[] = {
+    {"libswiftCore.dylib", "swift"}, {"libc++.1.dylib", "c++"},     {"libstdc++", "c++"},
+    {"libgfortran", "fortran"},      {"libobjc.A.dylib", "objective-c"},
+};
+constexpr std::pair<std::string_view, std::string_view> kMachoEngineLibraries[] = {
+    {"libpython3", "cpython"}, {"Python.framework", "cpython"}, {"libjvm.dylib", "hotspot"},
+    {"libjli.dylib", "hotspot"}, {"libnode", "v8"}, {"libluajit", "luajit"}, {"liblua", "lua"},
+    {"libruby", "ruby"}, {"libperl", "perl"}, {"libmonosgen", "mono"}, {"libcoreclr", "coreclr"},
+    {"JavaScriptCore.framework", "jsc"},
+};
+
+bool DylibIs(std::string_view install_name, std::string_view lib) {
+  if (lib.ends_with(".framework")) return install_name.find(std::string("/") + std::string(lib) + "/") != std::string_view::npos;
+  const size_t slash = install_name.rfind('/');
+  return install_name.substr(slash == std::string_view::npos ? 0 : slash + 1).starts_with(lib);
+}
+
+void IdentifyMachoImage(Analysis* a) {
+  const MachoFacts& m = *a->macho;
+  const macho::File& f = m.file;
+  auto add = [&](EvidenceId id, std::string claim, bool holds, Strength st, std::string where, std::string detail) {
+    a->evidence.push_back({id, std::move(claim), holds, st, std::move(where), std::move(detail)});
+  };
+  Toolchain t;
+  Execution x;
+  x.model = "native";
+
+  // One pass over the symbol table: languages' runtimes and engines, by the
+  // names of the ELF tables less the underscore Apple's C names get.
+  struct Hit {
+    std::string_view what, compiler;
+    std::string name;
+    bool defined = false, entry = false;
+  };
+  std::optional<Hit> lang_hits[std::size(kLangSymbols)];
+  std::optional<Hit> engine_core, engine_any;
+  const uint64_t n = std::min(f.SymbolCount(), macho::kMaxMachoSymbolScan);
+  for (uint64_t i = 0; i < n; ++i) {
+    const macho::Symbol sym = f.SymbolAt(i);
+    if (sym.stab() || sym.name.size() < 2 || sym.name[0] != '_') continue;
+    const std::string_view name = sym.name.substr(1);
+    for (size_t k = 0; k < std::size(kLangSymbols); ++k)
+      if (!lang_hits[k] && name.starts_with(kLangSymbols[k].prefix))
+        lang_hits[k] = Hit{kLangSymbols[k].language, kLangSymbols[k].compiler, std::string(sym.name), sym.defined()};
+    if (!sym.defined()) continue;
+    for (const EngineSymbol& e : kEngineSymbols)
+      if (e.engine != "napi" && name.starts_with(e.prefix)) {
+        if (!engine_any) engine_any = Hit{e.engine, "", std::string(sym.name), true, e.entry};
+        if (e.entry && !engine_core) engine_core = Hit{e.engine, "", std::string(sym.name), true, true};
+      }
+  }
+  if (!engine_core) engine_core = engine_any;
+
+  // The language: Go's facts, then the symbols (Rust ranks first among
+  // them, as its legacy names look like C++'s), then the runtime dylibs.
+  if (a->go) {
+    t.language = "go";
+    t.compiler = a->go->compiler;
+    t.version = a->go->version;
+    add("toolchain.language", "written in Go", true, a->go->build_info ? Strength::kManifest : Strength::kStructure,
+        a->go->build_info ? a->go->build_info->where : std::string("go facts"), a->go->compiler + " " + a->go->version);
+  } else {
+    for (size_t k = 0; k < std::size(kLangSymbols) && t.language == "unknown"; ++k)
+      if (lang_hits[k]) {
+        t.language = std::string(lang_hits[k]->what);
+        t.compiler = std::string(lang_hits[k]->compiler);
+        add("toolchain.language", "written in " + t.language, true, Strength::kSymbol, "symbol table",
+            fmt::format("{} {}", lang_hits[k]->name, lang_hits[k]->defined ? "defined" : "imported"));
+      }
+    // Swift and Objective-C programs link their runtime's dylib; C++ links libc++.
+    for (auto [lib, lang] : kMachoLangLibraries)
+      for (const macho::Dylib& d : f.dylibs)
+        if (d.kind != macho::DylibKind::kId && DylibIs(d.name, lib) && (t.language == "unknown" || (lang == "swift" && t.language != "rust"))) {
+          if (t.language != "unknown" && t.language != std::string(lang))
+            for (Evidence& e : a->evidence)
+              if (e.id == "toolchain.language") e.id = "toolchain.also";
+          t.language = std::string(lang);
+          add("toolchain.language", "written in " + t.language, true, Strength::kStructure, "LC_LOAD_DYLIB",
+              std::string(d.name));
+        }
+    // Rust, stripped: the panic locations of its standard library keep
+    // "/rustc/<commit>/library/..." paths in read-only data.
+    if (t.language == "unknown" || t.language == "c++") {
+      uint64_t budget = kMaxLanguageScan;
+      // C strings first: rustc puts the paths there when it can, and __const can be larger than the budget.
+      for (const std::string_view want : {"__cstring", "__const"})
+      for (const macho::Section& c : f.sections) {
+        if (!c.in_file || c.segname != "__TEXT" || c.sectname != want || t.language == "rust" || budget == 0) continue;
+        const std::string_view data = f.bytes.Sub(c.offset, std::min<uint64_t>(c.size, budget)).AsString();
+        budget -= data.size();
+        for (size_t at = data.find("/rustc/"); at != std::string_view::npos; at = data.find("/rustc/", at + 1)) {
+          const std::string_view commit = data.substr(at + 7, 40);
+          if (commit.size() != 40 || commit.find_first_not_of("0123456789abcdef") != std::string_view::npos) continue;
+          if (t.language != "unknown")
+            for (Evidence& e : a->evidence)
+              if (e.id == "toolchain.language") e.id = "toolchain.also";
+          t.language = "rust";
+          t.compiler = "rustc";
+          std::string detail = fmt::format("/rustc/{}/ (the standard library's source paths)", commit);
+          if (std::optional<rust::RustcRelease> r = rust::ReleaseForCommit(commit)) {
+            t.version = std::string(r->version);
+            detail += fmt::format(": rustc {}", r->version);
+          }
+          add("toolchain.language", "written in rust", true, Strength::kString,
+              fmt::format("{},{} at {:#x}", c.segname, c.sectname, c.addr + at), detail);
+          break;
+        }
+      }
+    }
+    if (t.language == "unknown" && (a->kind == "executable" || a->kind == "shared-library" || a->kind == "bundle") &&
+        std::any_of(f.dylibs.begin(), f.dylibs.end(), [](const macho::Dylib& d) { return DylibIs(d.name, "libSystem"); })) {
+      t.language = "c";
+      add("toolchain.language", "written in C", true, Strength::kStructure, "LC_LOAD_DYLIB",
+          "links libSystem and no other language's runtime dylib or symbols");
+    }
+  }
+  // The compiler and linker from LC_BUILD_VERSION's tools.
+  for (const macho::BuildVersion& b : f.build_versions)
+    for (const macho::BuildTool& tool : b.tools) {
+      const std::string_view name = macho::ToolName(tool.tool);
+      if (name.empty()) continue;
+      add("toolchain.build", fmt::format("built with {}", name), true, Strength::kProducer, "LC_BUILD_VERSION",
+          fmt::format("{} {}", name, macho::VersionString(tool.version)));
+      if (t.compiler.empty() && (name == "clang" || name == "swift") && t.language != "go") {
+        t.compiler = name == "swift" ? "swiftc" : "clang";
+        t.version = macho::VersionString(tool.version);
+      }
+    }
+  a->toolchain = t;
+
+  // A program carried inside: Node's single executable applications and
+  // Bun's compiled programs keep it in a segment of their own.
+  for (const macho::Segment& s : f.segments) {
+    const bool sea = s.name == "__NODE_SEA", bun = s.name == "__BUN";
+    if (!sea && !bun) continue;
+    x.model = "embedded";
+    SetEngine(&x, sea ? "v8" : "jsc");
+    x.engine_in_file = engine_core.has_value();
+    x.payload_kind = sea ? "node-sea" : "bun";
+    x.payload_offset = m.offset + s.fileoff, x.payload_size = s.filesize;
+    add("execution.embedded", fmt::format("carries a javascript program ({})", x.payload_kind), true,
+        Strength::kStructure, fmt::format("segment {}", s.name),
+        fmt::format("{} bytes at file offset {:#x}", s.filesize, m.offset + s.fileoff));
+    AddJitEvidence(a, x.engine);
+    for (Evidence& e : a->evidence)
+      if (e.id == "toolchain.language" || e.id == "toolchain.compiler") {
+        e.id = "toolchain.host";
+        e.claim = "the host is " + e.claim;
+      }
+    add("toolchain.language", "written in javascript", true, Strength::kStructure, fmt::format("segment {}", s.name),
+        fmt::format("the {} payload", x.payload_kind));
+    a->toolchain->language = "javascript";
+    a->toolchain->compiler.clear(), a->toolchain->version.clear();
+    a->execution = x;
+    return;
+  }
+
+  // The engine it is (its core defined here), or launches (a small program
+  // that needs the engine's dylib), or embeds for scripting (a large one).
+  uint64_t text = 0;
+  for (const macho::Segment& s : f.segments)
+    if (s.initprot & 4) text += s.filesize;
+  const macho::Dylib* engine_lib = nullptr;
+  std::string_view lib_engine;
+  for (const macho::Dylib& d : f.dylibs)
+    for (auto [lib, engine] : kMachoEngineLibraries)
+      if (!engine_lib && d.kind != macho::DylibKind::kId && DylibIs(d.name, lib)) engine_lib = &d, lib_engine = engine;
+  if (engine_core || (engine_lib && text < kLauncherMaxText && a->kind == "executable")) {
+    x.model = "vm";
+    SetEngine(&x, engine_core ? engine_core->what : lib_engine);
+    x.engine_in_file = engine_core.has_value();
+    add("execution.engine", fmt::format("is the {} engine", x.engine), true,
+        engine_core ? Strength::kSymbol : Strength::kStructure, engine_core ? "symbol table" : "LC_LOAD_DYLIB",
+        engine_core ? engine_core->name + " defined" : std::string(engine_lib->name));
+    AddJitEvidence(a, x.engine);
+    a->execution = x;
+    return;
+  }
+  if (engine_lib) {
+    x.embeds.emplace_back(lib_engine);
+    add("execution.embeds", fmt::format("links the {} engine for scripting", lib_engine), true, Strength::kStructure,
+        "LC_LOAD_DYLIB", std::string(engine_lib->name));
+  }
+  x.jit = "no";
+  add("execution.native",
+      engine_lib ? "its own logic is machine code; the engine it links runs only the scripts it hands it"
+                 : "its own logic is machine code; no VM, interpreter or JIT engine",
+      true, Strength::kStructure, "symbols, LC_LOAD_DYLIB",
+      fmt::format("none of {} engine symbols defined, {} of {} engine dylibs linked", std::size(kEngineSymbols),
+                  engine_lib ? 1 : 0, std::size(kMachoEngineLibraries)));
+  a->execution = x;
+}
 }  // namespace
 
 bool IsEngineLibrary(std::string_view name, std::string_view engine) {
@@ -1526,6 +1724,10 @@ bool NameInterpreter(Analysis* a) {
 Jit EngineJitByDefault(std::string_view engine) {
   const EngineInfo* e = EngineByName(engine);
   return e ? e->jit : Jit("unknown");
+}
+
+void IdentifyMacho(Analysis* a) {
+  if (a->macho) IdentifyMachoImage(a);
 }
 
 void Identify(Analysis* a) {

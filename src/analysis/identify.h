@@ -69,6 +69,11 @@ bool IsEngineLibrary(std::string_view name, std::string_view engine);
 /// host with Lua linked in), with evidence. False when they name none.
 bool NameInterpreter(Analysis* a);
 
+/// The same for one Mach-O image (a->macho): Go facts, the languages' and
+/// engines' symbols, runtime dylibs, LC_BUILD_VERSION's tools, and programs
+/// carried in a __NODE_SEA or __BUN segment.
+void IdentifyMacho(Analysis* a);
+
 /// Fills a->toolchain and a->execution, and adds evidence ("toolchain.*",
 /// "engine.*", "execution.*") for ELF files and scripts.
 void Identify(Analysis* a);

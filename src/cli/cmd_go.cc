@@ -203,16 +203,16 @@ int RunGo(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   const int bi_indent = paths.size() > 1 ? -1 : 2;
   ReadBuffer buffer;
   auto one = [&](const std::string& path) -> int {
-    auto opened = OpenElf(path, &buffer, err);
+    auto opened = OpenBinary(path, &buffer, err);
     if (!opened) return 1;
-    elf::ElfAddressSpace as(opened->elf);
+    const AddressSpace& as = *opened->as;
     GoDiveOptions opts;
     opts.pclntab = listing;
     opts.sizes = packages;
     opts.types = types;
     opts.type_name = type_name;
     opts.runtime = runtime;
-    const GoDive dive = DiveGo(opened->elf, as, opts);
+    const GoDive dive = DiveGo(opened->elf.get(), as, opts, opened->goos, opened->goarch);
     if (!dive.build_info_ok() && !dive.pclntab_ok()) {
       if (const std::optional<Analysis>& ga = dive.gccgo) {
         out << path << ": " << (ga->go->version.empty() ? "Go version unknown" : ga->go->version) << " (gccgo"

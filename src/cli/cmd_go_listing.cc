@@ -42,7 +42,7 @@ int RunGoListing(const std::string& path, const std::string& listing_path, bool 
   elf::ElfAddressSpace as(opened->elf);
   GoDiveOptions opts;
   opts.pclntab = true;
-  const GoDive dive = DiveGo(opened->elf, as, opts);
+  const GoDive dive = DiveGo(&opened->elf, as, opts);
   const go::Pclntab* pclntab = dive.pclntab_ok();
   if (!pclntab) {
     err << "exray: " << path << ": no pclntab"

@@ -2,6 +2,10 @@
 
 #include <ostream>
 
+#include "formats/elf/address_space.h"
+#include "formats/macho/address_space.h"
+#include "formats/macho/parser.h"
+
 namespace exray {
 
 std::string FileErrorReason(const std::string& path, const std::string& message) {
@@ -62,6 +66,67 @@ std::optional<OpenedElf> OpenElf(const std::string& path, ReadBuffer* buffer, st
     return std::nullopt;
   }
   return OpenedElf{std::move(*file_or), std::move(*elf_or)};
+}
+
+std::optional<OpenedBinary> OpenBinary(const std::string& path, ReadBuffer* buffer, std::ostream& err) {
+  auto file_or = MappedFile::Open(path, buffer);
+  if (!file_or) {
+    err << "exray: " << file_or.error().message << '\n';
+    return std::nullopt;
+  }
+  OpenedBinary o;
+  o.file = std::move(*file_or);
+  const MappedFile& mf = *o.file;
+  mf.Ensure(0, 64);  // enough for either magic
+  const ByteView bytes = mf.view();
+  if (elf::IsElf(bytes)) {
+    elf::ParseOptions po;
+    po.source = &mf;
+    auto elf_or = elf::Parse(bytes, po);
+    if (!elf_or) {
+      err << "exray: " << path << ": " << elf_or.error().message << '\n';
+      return std::nullopt;
+    }
+    o.elf = std::make_unique<elf::File>(std::move(*elf_or));
+    o.as = std::make_unique<elf::ElfAddressSpace>(*o.elf);
+    return o;
+  }
+  if (!macho::IsMacho(bytes) && !macho::IsFat(bytes)) {
+    err << "exray: " << path << ": format not supported yet\n";
+    return std::nullopt;
+  }
+  mf.EnsureFew(0, bytes.size());  // load commands point anywhere in the image
+  ByteView image = bytes;
+  if (macho::IsFat(bytes)) {
+    auto fat_or = macho::ParseFat(bytes);
+    Result<ByteView> slice = fat_or ? (fat_or->archs.empty() ? Result<ByteView>(Error{"a universal file with no slices"})
+                                                             : macho::Slice(bytes, fat_or->archs.front()))
+                                    : Result<ByteView>(fat_or.error());
+    if (!slice) {
+      err << "exray: " << path << ": " << slice.error().message << '\n';
+      return std::nullopt;
+    }
+    if (fat_or->archs.size() > 1)
+      err << "exray: " << path << ": a universal file: reading its first slice ("
+          << macho::CpuTypeName(fat_or->archs.front().cputype, fat_or->archs.front().cpusubtype) << ")\n";
+    image = *slice;
+  }
+  auto m_or = macho::Parse(image);
+  if (!m_or) {
+    err << "exray: " << path << ": " << m_or.error().message << '\n';
+    return std::nullopt;
+  }
+  o.macho = std::make_unique<macho::File>(std::move(*m_or));
+  o.as = std::make_unique<macho::MachoAddressSpace>(*o.macho);
+  o.goos = "darwin";
+  switch (o.macho->header.cputype) {
+    case macho::kCpuArm64: o.goarch = "arm64"; break;
+    case macho::kCpuX8664: o.goarch = "amd64"; break;
+    case macho::kCpuX86: o.goarch = "386"; break;
+    case macho::kCpuArm: o.goarch = "arm"; break;
+    default: break;
+  }
+  return o;
 }
 
 }  // namespace exray

@@ -12,6 +12,7 @@
 
 #include "analysis/analyze.h"
 #include "formats/elf/parser.h"
+#include "support/address_space.h"
 #include "support/mapped_file.h"
 
 namespace exray {
@@ -45,5 +46,20 @@ struct OpenedElf {
 
 /// Opens and parses path as ELF; on failure prints why to err and returns nullopt.
 std::optional<OpenedElf> OpenElf(const std::string& path, ReadBuffer* buffer, std::ostream& err);
+
+/// A binary of any format the toolchain readers take (ELF, Mach-O), with
+/// its address space. Each part lives on the heap, so the address space's
+/// reference to its model survives a move.
+struct OpenedBinary {
+  std::unique_ptr<MappedFile> file;
+  std::unique_ptr<elf::File> elf;      // set for ELF
+  std::unique_ptr<macho::File> macho;  // set for Mach-O: the image, or a universal file's first slice
+  std::unique_ptr<AddressSpace> as;
+  std::string goos, goarch;            // what the format implies for Go ("darwin", "arm64"); empty for ELF
+};
+
+/// Opens path as ELF or Mach-O (a universal file: its first slice, with a
+/// note to err); on failure prints why to err and returns nullopt.
+std::optional<OpenedBinary> OpenBinary(const std::string& path, ReadBuffer* buffer, std::ostream& err);
 
 }  // namespace exray

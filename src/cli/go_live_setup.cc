@@ -14,7 +14,7 @@ Result<std::unique_ptr<GoLiveSetup>> SetUpGoLive(const elf::File& elf, const elf
   GoDiveOptions opts;
   opts.runtime = true;
   opts.pclntab = true;  // the goroutines' start functions: the runtime's own or the program's
-  s->dive = DiveGo(elf, as, opts);
+  s->dive = DiveGo(&elf, as, opts);
   const GoDive& dive = s->dive;
   if (!dive.build_info_ok() && !dive.pclntab_ok())
     return Error{fmt::format("{}: not a Go process (no Go build info or pclntab in its executable)", path)};

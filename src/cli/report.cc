@@ -143,6 +143,9 @@ int RunMainReport(int argc, const char* const* argv, std::ostream& out, std::ost
                "try, from inside the analysis, to write, connect, exec, ptrace and map executable memory, and say "
                "what was refused (stderr)")
       ->group("");  // hidden: for the sandbox's test
+  std::string arch;
+  app.add_option("--arch", arch,
+                 "a universal Mach-O file: the slice to report first (arm64, x86_64, ...); the others follow");
   int jobs = 0;
   app.add_option("-j,--jobs", jobs, "files analysed in parallel (default: one per CPU, at most 8)")->check(CLI::Range(1, 64));
   app.add_option("--color", color, "auto, always or never")->check(CLI::IsMember({"auto", "always", "never"}));
@@ -154,6 +157,7 @@ int RunMainReport(int argc, const char* const* argv, std::ostream& out, std::ost
   ao.hash = hash;
   ao.symbol_list = ro.symbols;
   ao.identify = !no_identify;
+  ao.arch = arch;
   json = json || jsonl;
   const int indent = files.size() == 1 && !jsonl ? 2 : -1;
   // One file's report, or its one-line error. Pure, so files can be done in parallel.

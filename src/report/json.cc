@@ -5,6 +5,7 @@
 
 #include "formats/elf/parser.h"
 #include "formats/elf/raw.h"
+#include "formats/macho/parser.h"
 #include "report/json_writer.h"
 #include "report/report.h"
 #include "report/rust_json.h"
@@ -377,8 +378,179 @@ std::string ErrorToJson(std::string_view path, std::string_view error, int inden
   return w.Take();
 }
 
+namespace {
+
+void MachoJson(JsonWriter& w, const Analysis& a, const ReportOptions& opts) {
+  const MachoFacts& m = *a.macho;
+  const macho::File& f = m.file;
+  auto nstr = [&](std::string_view k, std::string_view v) {
+    w.Key(k);
+    if (v.empty()) w.Null();
+    else w.String(v);
+  };
+  w.BeginObject();
+  w.Field("offset", m.offset);
+  w.Field("class", f.header.is64 ? 64 : 32);
+  w.Field("endianness", f.header.endian == Endian::kLittle ? "little" : "big");
+  w.Field("cputype", macho::CpuTypeName(f.header.cputype, f.header.cpusubtype));
+  w.Field("filetype", macho::FileTypeName(f.header.filetype).empty() ? fmt::format("{:#x}", f.header.filetype)
+                                                                     : std::string(macho::FileTypeName(f.header.filetype)));
+  w.Field("flags", f.header.flags);
+  w.Field("entry", m.entry);
+  w.Key("uuid");
+  if (f.uuid) {
+    std::string u;
+    for (uint8_t b : *f.uuid) u += fmt::format("{:02x}", b);
+    w.String(u);
+  } else {
+    w.Null();
+  }
+  nstr("platform", m.platform);
+  nstr("min_os", m.min_os);
+  nstr("sdk", m.sdk);
+  nstr("dylinker", f.dylinker);
+  std::string_view id;
+  for (const macho::Dylib& d : f.dylibs)
+    if (d.kind == macho::DylibKind::kId) id = d.name;
+  nstr("id", id);
+  w.Key("dylibs");
+  w.BeginArray();
+  for (const macho::Dylib& d : f.dylibs) {
+    if (d.kind == macho::DylibKind::kId) continue;
+    w.BeginObject();
+    w.Field("name", d.name);
+    w.Field("kind", macho::DylibKindName(d.kind));
+    w.Field("compatibility_version", macho::VersionString(d.compatibility_version));
+    w.Field("current_version", macho::VersionString(d.current_version));
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Field("rpaths", f.rpaths);
+  w.Key("build_tools");
+  w.BeginArray();
+  for (const macho::BuildVersion& b : f.build_versions)
+    for (const macho::BuildTool& t : b.tools) {
+      w.BeginObject();
+      const std::string_view name = macho::ToolName(t.tool);
+      w.Field("tool", name.empty() ? fmt::format("{}", t.tool) : std::string(name));
+      w.Field("version", macho::VersionString(t.version));
+      w.EndObject();
+    }
+  w.EndArray();
+  w.Field("symbols", f.symtab ? std::optional<uint64_t>(m.symbols) : std::nullopt);
+  w.Field("imports", m.imports);
+  w.Field("debug_map", m.debug_map);
+  w.Field("objc", m.objc);
+  w.Key("segments");
+  w.BeginArray();
+  for (const macho::Segment& g : f.segments) {
+    w.BeginObject();
+    w.Field("name", g.name);
+    w.Field("vmaddr", g.vmaddr);
+    w.Field("vmsize", g.vmsize);
+    w.Field("fileoff", g.fileoff);
+    w.Field("filesize", g.filesize);
+    w.Field("initprot", g.initprot);
+    w.Field("maxprot", g.maxprot);
+    w.Field("nsects", g.nsects);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("sections");
+  w.BeginArray();
+  for (const macho::Section& c : f.sections) {
+    w.BeginObject();
+    w.Field("segment", c.segname);
+    w.Field("name", c.sectname);
+    w.Field("addr", c.addr);
+    w.Field("size", c.size);
+    w.Field("offset", c.offset);
+    w.Field("type", c.type());
+    w.Field("in_file", c.in_file);
+    w.EndObject();
+  }
+  w.EndArray();
+  if (opts.dynamic) {
+    w.Key("load_commands");
+    w.BeginArray();
+    for (const macho::LoadCommand& c : f.commands) {
+      w.BeginObject();
+      w.Field("cmd", macho::LoadCommandName(c.cmd));
+      w.Field("offset", c.offset);
+      w.Field("size", c.cmdsize);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  if (opts.symbols) {
+    w.Key("symbol_list");
+    w.BeginArray();
+    for (uint64_t i = 0; i < f.SymbolCount(); ++i) {
+      const macho::Symbol y = f.SymbolAt(i);
+      w.BeginObject();
+      w.Field("name", y.name);
+      w.Field("value", y.value);
+      w.Field("type", y.type);
+      w.Field("sect", y.sect);
+      w.Field("desc", y.desc);
+      w.Field("defined", y.defined());
+      w.Field("external", y.external());
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
+void MachoHardeningJson(JsonWriter& w, const Analysis& a) {
+  const MachoFacts::Hardening& h = a.macho->hardening;
+  w.BeginObject();
+  w.Field("pie", h.pie);
+  w.Field("nx_heap", h.nx_heap);
+  w.Field("stack_exec", h.stack_exec);
+  w.Field("wx", h.wx);
+  w.Field("canary", h.canary);
+  w.Field("arc", a.macho->objc ? std::optional<bool>(h.arc) : std::nullopt);
+  w.Field("signature", h.signature);
+  w.Field("hardened_runtime", h.hardened_runtime);
+  w.Field("restrict", h.restrict_segment);
+  w.Field("encrypted", h.encrypted);
+  w.Field("fixups", h.fixups);
+  w.EndObject();
+}
+
+void UniversalJson(JsonWriter& w, const UniversalFacts& u) {
+  w.BeginObject();
+  w.Field("fat64", u.is64);
+  w.Field("nfat_arch", u.nfat_arch);
+  w.Field("selected", u.selected);
+  w.Key("archs");
+  w.BeginArray();
+  for (const macho::FatArch& x : u.archs) {
+    w.BeginObject();
+    w.Field("cputype", macho::CpuTypeName(x.cputype, x.cpusubtype));
+    w.Field("offset", x.offset);
+    w.Field("size", x.size);
+    w.Field("align", x.align);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
+void AnalysisJson(JsonWriter& w, const Analysis& a, const ReportOptions& opts);
+
+}  // namespace
+
 std::string ToJson(const Analysis& a, const ReportOptions& opts, int indent) {
   JsonWriter w(indent);
+  AnalysisJson(w, a, opts);
+  return w.Take();
+}
+
+namespace {
+
+void AnalysisJson(JsonWriter& w, const Analysis& a, const ReportOptions& opts) {
   w.BeginObject();
   w.Field("schema_version", kSchemaVersion);
   w.Field("path", a.path);
@@ -428,9 +600,17 @@ std::string ToJson(const Analysis& a, const ReportOptions& opts, int indent) {
     w.Field("intree", m.intree);
     w.EndObject();
   }
+  if (a.universal) {
+    w.Key("universal");
+    UniversalJson(w, *a.universal);
+  }
   w.Key("elf");
   if (a.elf) ElfJson(w, *a.elf, a, opts);
   else w.Null();
+  if (a.macho) {
+    w.Key("macho");
+    MachoJson(w, a, opts);
+  }
   if (a.script) {
     const script::Shebang& s = *a.script;
     w.Key("script");
@@ -467,6 +647,8 @@ std::string ToJson(const Analysis& a, const ReportOptions& opts, int indent) {
     w.Field("rpath", h.rpath);
     w.Field("runpath", h.runpath);
     w.EndObject();
+  } else if (a.macho && a.macho->hardening_read) {
+    MachoHardeningJson(w, a);
   } else {
     w.Null();
   }
@@ -540,9 +722,17 @@ std::string ToJson(const Analysis& a, const ReportOptions& opts, int indent) {
   }
   w.EndArray();
   w.Field("warnings", a.warnings);
+  if (a.universal) {
+    // The reports of a universal file's other slices, in file order.
+    w.Key("slices");
+    w.BeginArray();
+    for (const Analysis& slice : a.slices) AnalysisJson(w, slice, opts);
+    w.EndArray();
+  }
   w.EndObject();
-  return w.Take();
 }
+
+}  // namespace
 
 namespace {
 

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <iterator>
 #include <ostream>
+#include <span>
 
 #include "formats/elf/parser.h"
 #include "formats/elf/raw.h"
+#include "formats/macho/parser.h"
 #include "report/report.h"
 #include "report/safe.h"
 #include "support/escape.h"
@@ -145,6 +147,12 @@ void Verdict(const Analysis& a, Out& out) {
     else if (a.elf && a.elf->interpreter)
       v += fmt::format(" · needs: {} and {} librar{}", *a.elf->interpreter, a.elf->needed.size(),
                        a.elf->needed.size() == 1 ? "y" : "ies");
+    else if (a.macho && a.linking == "dynamic") {
+      size_t n = 0;
+      for (const macho::Dylib& d : a.macho->file.dylibs) n += d.kind != macho::DylibKind::kId;
+      const std::string_view loader = a.macho->file.dylinker.empty() ? "its host's dyld" : a.macho->file.dylinker;
+      v += fmt::format(" · needs: {} and {} dylib{}", Safe(loader), n, n == 1 ? "" : "s");
+    }
   } else if (x.model == "script") {
     if (a.script) v += fmt::format(" · interpreter: {}", a.script->via_env ? a.script->command + " (via env)"
                                                                           : a.script->interpreter);
@@ -190,6 +198,197 @@ void Verdict(const Analysis& a, Out& out) {
     out.Line(fmt::format("    {} {} {}", mark, Safe(e.claim), out.Dim(fmt::format("[{}, {}{}]", StrengthName(e.strength),
                                                                                  Safe(e.where), Safe(detail)))));
   }
+}
+
+struct HardeningRow {
+  EvidenceId id;
+  const char* label;
+};
+
+// One line per row whose evidence is there: ✓ holds, ✗ does not, ~ holds
+// only in part (RELRO partial).
+void HardeningLines(const Analysis& a, std::span<const HardeningRow> rows, Out& out, int width = 14) {
+  out.Line("  hardening");
+  for (const HardeningRow& row : rows) {
+    const Evidence* e = Find(a, row.id);
+    if (!e) continue;
+    std::string label = row.label;
+    if (row.id == "hardening.relro") label = fmt::format("RELRO {}", a.hardening.relro);
+    bool good = e->holds && !(row.id == "hardening.relro" && a.hardening.relro != "full");
+    std::string mark = good ? out.Good("✓") : (e->holds ? out.Paint("~", "33") : out.Bad("✗"));
+    std::string detail = e->detail.empty() ? "" : ": " + e->detail;
+    out.Line(fmt::format("    {} {:<{}} {}", mark, label, width, out.Dim(Safe(e->where + detail))));
+  }
+}
+
+void GoLines(const Analysis& a, Out& out) {
+  if (!a.go) return;
+  {
+    const GoFacts& g = *a.go;
+    std::string v = g.version.empty() ? "version not recorded" : g.version;
+    if (g.compiler != "gc") v += " (" + g.compiler + ")";
+    if (const go::BuildInfo* bi = g.build_info ? &*g.build_info : nullptr) {
+      if (bi->mod.main) v += fmt::format(", module {} {}", bi->mod.main->mod.path, bi->mod.main->mod.version);
+      else if (!bi->mod.path.empty()) v += fmt::format(", {}", bi->mod.path);
+      v += fmt::format(", {} deps", bi->mod.deps.size());
+    }
+    v += g.cgo ? ", cgo" : ", no cgo";
+    std::string where = g.build_info ? g.build_info->where : g.version_from;
+    if (!g.build_info && !g.version_range.empty()) where += fmt::format(" ({} by layout)", g.version_range);
+    if (g.pclntab)
+      where += fmt::format("{}pclntab {} layout, {} functions", where.empty() ? "" : "; ", g.pclntab->layout,
+                           g.pclntab->functions);
+    out.Field("go", Safe(v), where);
+    if (const std::optional<GoFacts::TypeTables>& t = g.type_tables)
+      out.Field("go types",
+                fmt::format("{} itabs{}{}", t->itabs,
+                            t->typelinks ? fmt::format(", {} typelinks", *t->typelinks) : std::string(),
+                            t->region_bytes ? fmt::format(", {} of type data", HumanSize(*t->region_bytes))
+                                            : std::string()),
+                "moduledata; `exray go FILE --types` lists them");
+    if (g.code) {
+      const go::CodeSizes& c = *g.code;
+      auto pct = [&](go::CodeOwner o) {
+        return c.total_bytes ? 100.0 * static_cast<double>(c[o].bytes) / static_cast<double>(c.total_bytes) : 0.0;
+      };
+      std::string rt = fmt::format("Go ({}{}{}), {} of code ({:.0f}%)", c.gc ? "GC" : "no GC",
+                                   c.scheduler ? ", scheduler" : "", "", HumanSize(c[go::CodeOwner::kRuntime].bytes),
+                                   pct(go::CodeOwner::kRuntime));
+      rt += fmt::format("; stdlib {} ({:.0f}%), program {} ({:.0f}%), dependencies {} ({:.0f}%)",
+                        HumanSize(c[go::CodeOwner::kStdlib].bytes), pct(go::CodeOwner::kStdlib),
+                        HumanSize(c[go::CodeOwner::kProgram].bytes), pct(go::CodeOwner::kProgram),
+                        HumanSize(c[go::CodeOwner::kDependency].bytes), pct(go::CodeOwner::kDependency));
+      out.Field("runtime", rt, fmt::format("pclntab, {} bytes of code", c.total_bytes));
+    }
+  }
+}
+
+
+std::string UuidString(const std::array<uint8_t, 16>& u) {
+  std::string s;
+  for (size_t i = 0; i < u.size(); ++i) s += fmt::format("{}{:02X}", i == 4 || i == 6 || i == 8 || i == 10 ? "-" : "", u[i]);
+  return s;
+}
+
+void MachoLists(const macho::File& f, const ReportOptions& o, Out& out) {
+  if (o.segments) {
+    out.Line(fmt::format("\n  segments ({})", f.segments.size()));
+    out.Line("    Name             VMAddr           VMSize           FileOff  FileSize Prot Max  Sects");
+    auto prot = [](uint32_t p) {
+      return fmt::format("{}{}{}", p & 1 ? 'r' : '-', p & 2 ? 'w' : '-', p & 4 ? 'x' : '-');
+    };
+    for (const macho::Segment& g : f.segments)
+      out.Line(fmt::format("    {:<16} {:016x} {:016x} {:08x} {:08x} {}  {}  {}", Safe(g.name), g.vmaddr, g.vmsize,
+                           g.fileoff, g.filesize, prot(g.initprot), prot(g.maxprot), g.nsects));
+  }
+  if (o.sections) {
+    out.Line(fmt::format("\n  sections ({})", f.sections.size()));
+    out.Line("    [Nr] Segment,Section                  Address          Offset   Size     Type");
+    for (size_t i = 0; i < f.sections.size(); ++i) {
+      const macho::Section& c = f.sections[i];
+      out.Line(fmt::format("    [{:>2}] {:<32} {:016x} {:08x} {:08x} {:#x}{}", i + 1,
+                           Safe(std::string(c.segname) + "," + std::string(c.sectname)), c.addr, c.offset, c.size,
+                           c.type(), c.in_file ? "" : " (not in file)"));
+    }
+  }
+  if (o.dynamic) {
+    out.Line(fmt::format("\n  load commands ({})", f.commands.size()));
+    for (const macho::LoadCommand& c : f.commands)
+      out.Line(fmt::format("    {:#08x} {:<28} {} bytes", c.offset, macho::LoadCommandName(c.cmd), c.cmdsize));
+    out.Line(fmt::format("\n  dylibs ({})", f.dylibs.size()));
+    for (const macho::Dylib& d : f.dylibs)
+      out.Line(fmt::format("    {:<8} {}  compatibility {}, current {}", macho::DylibKindName(d.kind), Safe(d.name),
+                           macho::VersionString(d.compatibility_version), macho::VersionString(d.current_version)));
+  }
+  if (o.symbols && f.symtab) {
+    out.Line(fmt::format("\n  symbol table ({} entries)", f.SymbolCount()));
+    for (uint64_t i = 0; i < f.SymbolCount(); ++i) {
+      const macho::Symbol y = f.SymbolAt(i);
+      const char* kind = y.stab() ? "STAB" : y.undefined() ? "UND" : y.defined() ? "SECT" : (y.type & macho::kNTypeMask) == macho::kNAbs ? "ABS" : "OTHER";
+      out.Line(fmt::format("    {:>6} {:016x} {:<5} {:<3} {}", i, y.value, kind, y.external() ? "ext" : "", Safe(y.name)));
+    }
+  }
+}
+
+void MachoReport(const Analysis& a, const ReportOptions& o, Out& out) {
+  const MachoFacts& m = *a.macho;
+  const macho::File& f = m.file;
+  const std::string cpu = macho::CpuTypeName(f.header.cputype, f.header.cpusubtype);
+  std::string title = fmt::format("{}  Mach-O {}-bit {}{} {}, {}", out.Bold(Safe(a.path)), f.header.is64 ? 64 : 32,
+                                  macho::FileTypeName(f.header.filetype),
+                                  f.header.endian == Endian::kBig ? " big-endian" : "", cpu, HumanSize(a.size));
+  if (!a.universal && m.offset) title += fmt::format(", slice at offset {:#x}", m.offset);
+  out.Line(title);
+  if (a.universal) {
+    std::string slices;
+    for (size_t i = 0; i < a.universal->archs.size(); ++i) {
+      const macho::FatArch& x = a.universal->archs[i];
+      slices += fmt::format("{}{} at {:#x}{}", i ? ", " : "", macho::CpuTypeName(x.cputype, x.cpusubtype), x.offset,
+                            i == a.universal->selected ? " (this report)" : "");
+    }
+    out.Field("universal", fmt::format("{} slices: {}", a.universal->archs.size(), slices),
+              a.universal->is64 ? "fat_header, fat_arch_64" : "fat_header, fat_arch");
+  }
+  Verdict(a, out);
+  if (m.entry) out.Field("entry", fmt::format("{:#x}", *m.entry), f.main_entryoff ? "LC_MAIN" : "LC_UNIXTHREAD");
+  if (f.uuid) out.Field("uuid", UuidString(*f.uuid), "LC_UUID (its dSYM has the same)");
+  if (!m.platform.empty()) {
+    std::string p = fmt::format("{} {} or newer", m.platform, m.min_os);
+    if (!m.sdk.empty()) p += fmt::format(" (SDK {})", m.sdk);
+    out.Field("platform", p, macho::LoadCommandName(f.build_versions.front().cmd));
+  }
+  if (a.sha256) out.Field("sha256", *a.sha256);
+  GoLines(a, out);
+
+  std::string link(a.linking.str());
+  if (a.pie) link += ", PIE";
+  std::string id;
+  for (const macho::Dylib& d : f.dylibs)
+    if (d.kind == macho::DylibKind::kId) id = std::string(d.name);
+  if (!id.empty()) link += fmt::format(", dylib {}", Safe(id));
+  out.Field("linking", link, "LC_LOAD_DYLINKER, LC_LOAD_DYLIB; mach_header flags");
+  if (a.linking == "static") {
+    out.Field("needs", "the kernel only", "no LC_LOAD_DYLINKER, no LC_LOAD_DYLIB");
+  } else if (a.linking == "dynamic") {
+    if (!f.dylinker.empty()) out.Field("needs", fmt::format("loader {}", Safe(f.dylinker)), "LC_LOAD_DYLINKER");
+    bool first = f.dylinker.empty();
+    for (const macho::Dylib& d : f.dylibs) {
+      if (d.kind == macho::DylibKind::kId) continue;
+      std::string line = fmt::format("{} (compatibility {})", Safe(d.name), macho::VersionString(d.compatibility_version));
+      if (d.kind != macho::DylibKind::kLoad) line += fmt::format(", {}", macho::DylibKindName(d.kind));
+      out.Field(first ? "needs" : "", line, first ? "LC_LOAD_DYLIB" : "");
+      first = false;
+    }
+    for (std::string_view r : f.rpaths) out.Field("", fmt::format("rpath {}", Safe(r)), "LC_RPATH");
+  }
+  std::string syms = !f.symtab ? "no symbol table" : a.stripped ? fmt::format("stripped ({} entries, no local symbols)", m.symbols)
+                                                                   : fmt::format("{} entries", m.symbols);
+  if (f.symtab) syms += fmt::format(", {} imported", m.imports);
+  syms += a.debug_info ? ", debug info" : m.debug_map ? ", a debug map to object files (STABS), no DWARF here" : ", no debug info";
+  out.Field("symbols", syms, "LC_SYMTAB");
+  bool first = true;
+  for (const macho::BuildVersion& b : f.build_versions)
+    for (const macho::BuildTool& t : b.tools) {
+      const std::string_view name = macho::ToolName(t.tool);
+      out.Field(first ? "producers" : "", fmt::format("{} {}", name.empty() ? fmt::format("tool {}", t.tool) : std::string(name),
+                                                      macho::VersionString(t.version)),
+                first ? "LC_BUILD_VERSION" : "");
+      first = false;
+    }
+  static const HardeningRow kRows[] = {
+      {"linking.pie", "PIE"},
+      {"hardening.nx", "NX stack"},
+      {"hardening.wx", "no W+X segment"},
+      {"hardening.canary", "stack canary"},
+      {"hardening.arc", "ARC"},
+      {"hardening.signature", "code signature"},
+      {"hardening.runtime", "hardened runtime"},
+      {"hardening.restrict", "__RESTRICT"},
+      {"hardening.fixups", "chained fixups"},
+      {"hardening.encryption", "encrypted"},
+  };
+  if (Find(a, "hardening.nx")) HardeningLines(a, kRows, out, 16);
+  MachoLists(f, o, out);
 }
 
 void ElfReport(const Analysis& a, const ReportOptions& o, Out& out) {
@@ -241,44 +440,7 @@ void ElfReport(const Analysis& a, const ReportOptions& o, Out& out) {
   if (f.build_id) out.Field("build-id", *f.build_id, "NT_GNU_BUILD_ID note");
   if (f.go_build_id) out.Field("go build-id", *f.go_build_id, "Go build-id note");
   if (a.sha256) out.Field("sha256", *a.sha256);
-  if (a.go) {
-    const GoFacts& g = *a.go;
-    std::string v = g.version.empty() ? "version not recorded" : g.version;
-    if (g.compiler != "gc") v += " (" + g.compiler + ")";
-    if (const go::BuildInfo* bi = g.build_info ? &*g.build_info : nullptr) {
-      if (bi->mod.main) v += fmt::format(", module {} {}", bi->mod.main->mod.path, bi->mod.main->mod.version);
-      else if (!bi->mod.path.empty()) v += fmt::format(", {}", bi->mod.path);
-      v += fmt::format(", {} deps", bi->mod.deps.size());
-    }
-    v += g.cgo ? ", cgo" : ", no cgo";
-    std::string where = g.build_info ? g.build_info->where : g.version_from;
-    if (!g.build_info && !g.version_range.empty()) where += fmt::format(" ({} by layout)", g.version_range);
-    if (g.pclntab)
-      where += fmt::format("{}pclntab {} layout, {} functions", where.empty() ? "" : "; ", g.pclntab->layout,
-                           g.pclntab->functions);
-    out.Field("go", Safe(v), where);
-    if (const std::optional<GoFacts::TypeTables>& t = g.type_tables)
-      out.Field("go types",
-                fmt::format("{} itabs{}{}", t->itabs,
-                            t->typelinks ? fmt::format(", {} typelinks", *t->typelinks) : std::string(),
-                            t->region_bytes ? fmt::format(", {} of type data", HumanSize(*t->region_bytes))
-                                            : std::string()),
-                "moduledata; `exray go FILE --types` lists them");
-    if (g.code) {
-      const go::CodeSizes& c = *g.code;
-      auto pct = [&](go::CodeOwner o) {
-        return c.total_bytes ? 100.0 * static_cast<double>(c[o].bytes) / static_cast<double>(c.total_bytes) : 0.0;
-      };
-      std::string rt = fmt::format("Go ({}{}{}), {} of code ({:.0f}%)", c.gc ? "GC" : "no GC",
-                                   c.scheduler ? ", scheduler" : "", "", HumanSize(c[go::CodeOwner::kRuntime].bytes),
-                                   pct(go::CodeOwner::kRuntime));
-      rt += fmt::format("; stdlib {} ({:.0f}%), program {} ({:.0f}%), dependencies {} ({:.0f}%)",
-                        HumanSize(c[go::CodeOwner::kStdlib].bytes), pct(go::CodeOwner::kStdlib),
-                        HumanSize(c[go::CodeOwner::kProgram].bytes), pct(go::CodeOwner::kProgram),
-                        HumanSize(c[go::CodeOwner::kDependency].bytes), pct(go::CodeOwner::kDependency));
-      out.Field("runtime", rt, fmt::format("pclntab, {} bytes of code", c.total_bytes));
-    }
-  }
+  GoLines(a, out);
 
   if (a.rust) {
     const Evidence* v = Find(a, "rust.version");
@@ -316,22 +478,12 @@ void ElfReport(const Analysis& a, const ReportOptions& o, Out& out) {
   if (f.comment.size() > 6) out.Field("", fmt::format("and {} more", f.comment.size() - 6));
   if (f.abi_tag) out.Field("abi tag", *f.abi_tag, "NT_GNU_ABI_TAG note");
 
-  out.Line("  hardening");
-  static const struct { EvidenceId id; const char* label; } kRows[] = {
+  static const HardeningRow kRows[] = {
       {"hardening.relro", "RELRO"},       {"hardening.nx", "NX stack"},     {"hardening.canary", "stack canary"},
       {"hardening.fortify", "FORTIFY"},   {"hardening.ibt", "IBT / BTI"},   {"hardening.shstk", "SHSTK / PAC"},
       {"hardening.wx", "no W+X load"},    {"hardening.textrel", "no TEXTREL"}, {"hardening.rpath", "no RPATH"},
       {"hardening.runpath", "no RUNPATH"}};
-  for (const auto& row : kRows) {
-    const Evidence* e = Find(a, row.id);
-    if (!e) continue;
-    std::string label = row.label;
-    if (row.id == "hardening.relro") label = fmt::format("RELRO {}", a.hardening.relro);
-    bool good = e->holds && !(row.id == "hardening.relro" && a.hardening.relro != "full");
-    std::string mark = good ? out.Good("✓") : (e->holds ? out.Paint("~", "33") : out.Bad("✗"));
-    std::string detail = e->detail.empty() ? "" : ": " + e->detail;
-    out.Line(fmt::format("    {} {:<14} {}", mark, label, out.Dim(Safe(e->where + detail))));
-  }
+  HardeningLines(a, kRows, out);
   ElfLists(f, o, out);
 }
 
@@ -383,6 +535,8 @@ std::string ToText(const Analysis& a, const ReportOptions& o) {
   Out out(o.color);
   if (a.elf) {
     ElfReport(a, o, out);
+  } else if (a.macho) {
+    MachoReport(a, o, out);
   } else if (a.script) {
     const script::Shebang& s = *a.script;
     out.Line(fmt::format("{}  script, {}", out.Bold(Safe(a.path)), HumanSize(a.size)));
@@ -403,6 +557,8 @@ std::string ToText(const Analysis& a, const ReportOptions& o) {
     out.Line("  warnings");
     for (const std::string& w : a.warnings) out.Line(fmt::format("    {} {}", out.Paint("!", "33"), Safe(w)));
   }
+  // A universal file's other slices, each a report of its own.
+  for (const Analysis& slice : a.slices) out.str() += "\n" + ToText(slice, o);
   return std::move(out.str());
 }
 

@@ -39,6 +39,11 @@ inline constexpr uint64_t kMaxMachoSections = 1u << 16;
 inline constexpr uint64_t kMaxMachoBuildTools = 64;
 /// Architecture records read from a universal file; real ones have two to four.
 inline constexpr uint64_t kMaxFatArchs = 64;
+/// Symbol table entries one lookup or the imports' scan looks at; the
+/// largest real tables (biome, buf) hold about 100,000.
+inline constexpr uint64_t kMaxMachoSymbolScan = 1u << 22;
+/// Blob index entries read from a code signature; codesign writes three to seven.
+inline constexpr uint64_t kMaxCodeSignatureSlots = 64;
 
 }  // namespace exray::macho
 

@@ -2,12 +2,18 @@
 // universal file whose slices are each parsed in turn. Checks that work and
 // output stay within the named caps, that every view the parser hands out
 // lies inside the input, and that section indexes point at real segments.
+// Each image's symbol table, code signature and address space are read too,
+// and the whole main report (analysis, identification, text and JSON) runs
+// on the input.
 // Seeds in corpus/macho/ are the load-command heads of real images and a
 // small universal file (make_macho_seeds.py).
 #include <cstddef>
 #include <cstdint>
 
+#include "analysis/analyze.h"
+#include "formats/macho/address_space.h"
 #include "formats/macho/parser.h"
+#include "report/report.h"
 #include "support/limits.h"
 
 #include "fuzz_check.h"
@@ -42,6 +48,22 @@ void Image(ByteView b) {
     FUZZ_CHECK(v.tools.size() <= macho::kMaxMachoBuildTools, "build tools bounded");
   (void)macho::CpuTypeName(f->header.cputype, f->header.cpusubtype);
   for (const macho::LoadCommand& c : f->commands) (void)macho::LoadCommandName(c.cmd);
+  // Symbols: the count never exceeds what the image holds; names stay inside it.
+  const uint64_t n = f->SymbolCount();
+  FUZZ_CHECK(n * (f->header.is64 ? 16 : 12) <= b.size(), "symbol entries lie inside the image");
+  for (uint64_t i = 0; i < n && i < 4096; ++i) FUZZ_CHECK(Inside(f->SymbolAt(i).name, b), "symbol names inside");
+  exray::Diagnostics diag;
+  if (auto cs = macho::ReadCodeSignature(*f, &diag)) {
+    FUZZ_CHECK(cs->slots <= macho::kMaxCodeSignatureSlots, "signature slots bounded");
+    FUZZ_CHECK(Inside(cs->identifier, b), "the signing identifier lies inside the image");
+  }
+  macho::MachoAddressSpace as(*f);
+  for (const exray::MemRegion& r : as.Segments()) {
+    ByteView v = as.Read(r.vaddr, r.size);
+    FUZZ_CHECK(v.empty() || (v.data() >= b.data() && v.data() + v.size() <= b.data() + b.size()),
+               "segment reads stay inside the image");
+  }
+  (void)as.Symbol("runtime.buildVersion");
 }
 
 }  // namespace
@@ -49,6 +71,12 @@ void Image(ByteView b) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const ByteView b(data, size);
   Image(b);
+  if (auto a = exray::Analyze("fuzz-input", b, {})) {
+    exray::ReportOptions ro;
+    ro.sections = ro.segments = ro.symbols = ro.dynamic = true;
+    (void)exray::ToJson(*a, ro);
+    (void)exray::ToText(*a, ro);
+  }
   auto fat = macho::ParseFat(b);
   if (!fat) return 0;
   FUZZ_CHECK(fat->archs.size() <= macho::kMaxFatArchs, "slices bounded");

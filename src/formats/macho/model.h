@@ -79,6 +79,9 @@ struct BuildVersion {
   std::vector<BuildTool> tools;
 };
 
+// linkedit_data commands the analysis asks File::Linkedit for.
+inline constexpr uint32_t kCmdCodeSignature = 0x1d, kCmdChainedFixups = 0x80000034, kCmdExportsTrie = 0x80000033;
+
 /// A linkedit_data_command: code signature, function starts, chained
 /// fixups, the exports trie, data in code, and their kin.
 struct LinkeditData {
@@ -87,6 +90,20 @@ struct LinkeditData {
 
 struct Symtab {
   uint32_t symoff = 0, nsyms = 0, stroff = 0, strsize = 0;
+};
+// nlist.n_type
+inline constexpr uint8_t kNStab = 0xe0, kNPext = 0x10, kNTypeMask = 0x0e, kNExt = 0x01;
+inline constexpr uint8_t kNUndf = 0x0, kNAbs = 0x2, kNSect = 0xe, kNIndr = 0xa;
+/// One nlist or nlist_64 entry of the symbol table.
+struct Symbol {
+  std::string_view name;  // empty when n_strx is outside the string table
+  uint8_t type = 0, sect = 0;
+  uint16_t desc = 0;
+  uint64_t value = 0;
+  bool stab() const { return type & kNStab; }
+  bool undefined() const { return !stab() && (type & kNTypeMask) == kNUndf; }
+  bool defined() const { return !stab() && (type & kNTypeMask) == kNSect; }
+  bool external() const { return type & kNExt; }
 };
 struct Dysymtab {
   uint32_t ilocalsym = 0, nlocalsym = 0, iextdefsym = 0, nextdefsym = 0, iundefsym = 0, nundefsym = 0;
@@ -125,10 +142,24 @@ struct File {
   std::optional<uint64_t> source_version;  // LC_SOURCE_VERSION, a.b.c.d.e packed 24.10.10.10.10 bits
   Diagnostics diag;
 
+  /// Symbol table entries that lie in the image (at most LC_SYMTAB's nsyms).
+  uint64_t SymbolCount() const;
+  /// Entry i (< SymbolCount()); its name is cut at the string table's end.
+  Symbol SymbolAt(uint64_t i) const;
   /// The first linkedit_data command of the given kind, or null.
   const LinkeditData* Linkedit(uint32_t cmd) const;
   /// The section named segname,sectname, or null.
   const Section* FindSection(std::string_view segname, std::string_view sectname) const;
+};
+
+/// What the code signature's SuperBlob (LC_CODE_SIGNATURE) says: the
+/// CodeDirectory's flags and identifier, and whether a CMS signature is there.
+inline constexpr uint32_t kCsAdhoc = 0x2, kCsRuntime = 0x10000, kCsLinkerSigned = 0x20000;  // CodeDirectory flags
+struct CodeSignature {
+  uint32_t slots = 0;                // blob index entries read
+  std::optional<uint32_t> cd_flags;  // null when no CodeDirectory was read
+  std::string_view identifier;
+  bool cms = false;  // a non-empty CMS signature blob (a certificate's signature, not ad-hoc)
 };
 
 /// One slice of a universal ("fat") file.

@@ -433,6 +433,78 @@ Result<ByteView> Slice(ByteView bytes, const FatArch& arch) {
   return bytes.Sub(arch.offset, arch.size);
 }
 
+uint64_t File::SymbolCount() const {
+  if (!symtab) return 0;
+  const uint64_t entry = header.is64 ? 16 : 12;
+  if (symtab->symoff >= bytes.size()) return 0;
+  return std::min<uint64_t>(symtab->nsyms, (bytes.size() - symtab->symoff) / entry);
+}
+
+Symbol File::SymbolAt(uint64_t i) const {
+  Symbol s;
+  if (!symtab || i >= SymbolCount()) return s;
+  const Endian e = header.endian;
+  const uint64_t off = symtab->symoff + i * (header.is64 ? 16 : 12);
+  uint32_t strx = 0;
+  bytes.ReadInt<uint32_t>(off, e, &strx);
+  s.type = bytes.At(off + 4);
+  s.sect = bytes.At(off + 5);
+  bytes.ReadInt<uint16_t>(off + 6, e, &s.desc);
+  if (header.is64) {
+    bytes.ReadInt<uint64_t>(off + 8, e, &s.value);
+  } else {
+    uint32_t v = 0;
+    bytes.ReadInt<uint32_t>(off + 8, e, &v);
+    s.value = v;
+  }
+  // The string table is a region of its own: a name runs to its NUL or to
+  // the table's end, never into what follows it.
+  const uint64_t stroff = std::min<uint64_t>(symtab->stroff, bytes.size());
+  const ByteView strtab = bytes.Sub(stroff, std::min<uint64_t>(symtab->strsize, bytes.size() - stroff));
+  if (strx < strtab.size()) s.name = strtab.CString(strx);
+  return s;
+}
+
+std::optional<CodeSignature> ReadCodeSignature(const File& f, Diagnostics* diag) {
+  const LinkeditData* d = f.Linkedit(kLcCodeSignature);
+  if (!d) return std::nullopt;
+  // <Security/CSCommon.h>: SuperBlob {magic, length, count, {type, offset}[count]}.
+  constexpr uint32_t kSuperBlob = 0xfade0cc0, kCodeDirectory = 0xfade0c02, kBlobWrapper = 0xfade0b01;
+  constexpr uint32_t kSlotCodeDirectory = 0, kSlotSignature = 0x10000;
+  CodeSignature cs;
+  const ByteView blob = f.bytes.Sub(d->dataoff, d->datasize);
+  uint32_t magic = 0, count = 0;
+  if (blob.empty() || !blob.ReadInt<uint32_t>(0, Endian::kBig, &magic) || magic != kSuperBlob ||
+      !blob.ReadInt<uint32_t>(8, Endian::kBig, &count)) {
+    diag->Warn(fmt::format("code signature at {:#x} ({} bytes): not a readable SuperBlob", d->dataoff, d->datasize));
+    return cs;
+  }
+  if (count > kMaxCodeSignatureSlots) {
+    diag->Warn(fmt::format("code signature: {} blobs claimed, {} read", count, kMaxCodeSignatureSlots));
+    count = kMaxCodeSignatureSlots;
+  }
+  for (uint32_t i = 0; i < count; ++i) {
+    uint32_t type = 0, off = 0, bmagic = 0, blen = 0;
+    if (!blob.ReadInt<uint32_t>(12 + 8 * i, Endian::kBig, &type) ||
+        !blob.ReadInt<uint32_t>(16 + 8 * i, Endian::kBig, &off)) {
+      diag->Warn(fmt::format("code signature: blob index runs past the signature after {} of {} entries", i, count));
+      break;
+    }
+    ++cs.slots;
+    if (!blob.ReadInt<uint32_t>(off, Endian::kBig, &bmagic) || !blob.ReadInt<uint32_t>(off + 4, Endian::kBig, &blen))
+      continue;
+    if (type == kSlotCodeDirectory && bmagic == kCodeDirectory && !cs.cd_flags) {
+      const ByteView cd = blob.Sub(off, std::min<uint64_t>(blen, blob.size() - off));
+      uint32_t flags = 0, ident = 0;
+      if (cd.ReadInt<uint32_t>(12, Endian::kBig, &flags)) cs.cd_flags = flags;
+      if (cd.ReadInt<uint32_t>(20, Endian::kBig, &ident) && ident < cd.size()) cs.identifier = cd.CString(ident);
+    } else if (type == kSlotSignature && bmagic == kBlobWrapper && blen > 8) {
+      cs.cms = true;
+    }
+  }
+  return cs;
+}
+
 const LinkeditData* File::Linkedit(uint32_t cmd) const {
   for (const LinkeditData& d : linkedit)
     if (d.cmd == cmd) return &d;

@@ -40,6 +40,10 @@ Result<FatFile> ParseFat(ByteView bytes);
 /// The bytes of one slice, or an Error when they are not all in the file.
 Result<ByteView> Slice(ByteView bytes, const FatArch& arch);
 
+/// Reads the SuperBlob LC_CODE_SIGNATURE points at (big-endian, as Apple's
+/// codesign writes it); nullopt when the image has no such command. Damage
+/// is a warning in diag; at most kMaxCodeSignatureSlots index entries.
+std::optional<CodeSignature> ReadCodeSignature(const File& f, Diagnostics* diag);
 /// Names as Apple's headers and llvm-readobj spell them.
 std::string CpuTypeName(uint32_t cputype, uint32_t cpusubtype);  // "x86_64", "arm64", "arm64e", or hex
 std::string_view FileTypeName(uint32_t filetype);                // "EXECUTE", "DYLIB", ... or ""

@@ -37,9 +37,11 @@ std::optional<uint64_t> Scan(const AddressSpace& as, const MemRegion& r) {
 }
 
 std::optional<Found> Locate(const AddressSpace& as) {
-  if (const MemRegion* s = as.FindSection(".go.buildinfo"); s && s->size > 0) {
-    if (auto v = Scan(as, *s)) return Found{*v, fmt::format(".go.buildinfo section at {:#x}", *v)};
-  }
+  // ELF's .go.buildinfo, Mach-O's __DATA,__go_buildinfo.
+  for (std::string_view name : {".go.buildinfo", "__go_buildinfo"})
+    if (const MemRegion* s = as.FindSection(name); s && s->size > 0) {
+      if (auto v = Scan(as, *s)) return Found{*v, fmt::format("{} section at {:#x}", name, *v)};
+    }
   for (const MemRegion& seg : as.Segments()) {
     if (!seg.write || seg.exec) continue;
     // Only the first writable data segment, as debug/buildinfo does.
