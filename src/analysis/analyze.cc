@@ -8,10 +8,12 @@
 
 #include "analysis/elf_facts.h"
 #include "analysis/macho.h"
+#include "analysis/pe.h"
 #include "formats/elf/address_space.h"
 #include "formats/elf/parser.h"
 #include "formats/elf/raw.h"
 #include "formats/macho/parser.h"
+#include "formats/pe/parser.h"
 
 namespace exray {
 
@@ -222,6 +224,14 @@ Result<Analysis> Analyze(std::string path, ByteView bytes, const AnalyzeOptions&
     auto done = AnalyzeMacho(bytes, opts, &a);
     if (!done) return done.error();
     if (*done) return a;
+  }
+  // A native PE image; a .NET assembly (a CLI header) is a bytecode file.
+  if (pe::IsPe(bytes)) {
+    if (opts.source) opts.source->EnsureFew(0, bytes.size());
+    if (auto f = pe::Parse(bytes); f && !f->Directory(pe::kDirClr)) {
+      AnalyzePe(*f, opts, &a);
+      return a;
+    }
   }
   if (IdentifyBytecode(bytes, opts.source, opts.identify, &a)) return a;
   if (auto sb = script::ParseShebang(bytes)) {

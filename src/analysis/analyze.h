@@ -11,6 +11,7 @@
 #include "formats/elf/core.h"
 #include "formats/elf/model.h"
 #include "formats/macho/model.h"
+#include "formats/pe/model.h"
 #include "formats/script/shebang.h"
 #include "lang/go/buildinfo.h"
 #include "lang/go/codesize.h"
@@ -110,6 +111,19 @@ struct MachoFacts {
   } hardening;
 };
 
+/// What the report adds for a native PE image (an EXE, DLL, driver or EFI
+/// application): the parsed image and its hardening flags.
+struct PeFacts {
+  pe::File file;  // views into the file's bytes
+  uint64_t import_functions = 0;
+  struct Hardening {
+    bool aslr = false, high_entropy_va = false, nx = false, cfg = false, gs = false, cet = false;
+    std::optional<bool> safeseh;  // PE32 (x86) only; null elsewhere
+    bool force_integrity = false;
+    std::string signature = "none";  // none, authenticode (PKCS #7 in the certificate table), other
+  } hardening;
+};
+
 /// A universal ("fat") Mach-O file: its slices, and which one the report is of.
 struct UniversalFacts {
   bool is64 = false;  // fat_arch_64 records
@@ -139,6 +153,7 @@ struct Analysis {
   std::optional<elf::ModuleFacts> module;  // kind kernel-module: its .modinfo
   std::optional<elf::File> elf;
   std::optional<MachoFacts> macho;
+  std::optional<PeFacts> pe;  // a native PE image (a .NET assembly is a bytecode file)
   std::optional<UniversalFacts> universal;  // a universal file: the report is of archs[selected]
   std::vector<Analysis> slices;  // a universal file: the reports of its other slices, in file order
   std::optional<script::Shebang> script;

@@ -28,6 +28,9 @@ struct EvidenceIds {
       // Hardening on Apple's platforms (Mach-O).
       "hardening.arc", "hardening.restrict", "hardening.signature", "hardening.runtime", "hardening.fixups",
       "hardening.encryption",
+      // Hardening on Windows (PE).
+      "hardening.aslr", "hardening.high_entropy_va", "hardening.cfg", "hardening.safeseh", "hardening.gs",
+      "hardening.cet", "hardening.force_integrity",
       // Go and Rust facts.
       "go.buildinfo", "go.pclntab", "go.moduledata", "go.version", "go.version.layout", "go.cgo",
       "go.runtime.size", "go.runtime.gc", "go.runtime.scheduler", "go.gccgo.needed", "go.gccgo.section",

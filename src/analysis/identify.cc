@@ -15,6 +15,7 @@
 #include "analysis/analyze.h"
 #include "analysis/needles.h"
 #include "formats/macho/parser.h"
+#include "formats/pe/parser.h"
 #include "lang/rust/version.h"
 
 namespace exray {
@@ -1501,6 +1502,78 @@ void IdentifyElf(const elf::File& f, Analysis* a) {
 }
 
 
+
+// A "/rustc/<40 hex>/" path of Rust's standard library (its panic
+// locations), which survives stripping.
+struct RustcPath {
+  size_t at;
+  std::string_view commit;
+};
+std::optional<RustcPath> FindRustcPath(std::string_view data) {
+  for (size_t at = data.find("/rustc/"); at != std::string_view::npos; at = data.find("/rustc/", at + 1)) {
+    const std::string_view commit = data.substr(at + 7, 40);
+    if (commit.size() == 40 && commit.find_first_not_of("0123456789abcdef") == std::string_view::npos)
+      return RustcPath{at, commit};
+  }
+  return std::nullopt;
+}
+
+// Rust as the language, from such a path; what was said of another language becomes toolchain.also.
+void NoteRust(const RustcPath& r, std::string where, Toolchain* t, Analysis* a) {
+  if (t->language != "unknown")
+    for (Evidence& e : a->evidence)
+      if (e.id == "toolchain.language") e.id = "toolchain.also";
+  t->language = "rust";
+  t->compiler = "rustc";
+  std::string detail = fmt::format("/rustc/{}/ (the standard library's source paths)", r.commit);
+  if (std::optional<rust::RustcRelease> rel = rust::ReleaseForCommit(r.commit)) {
+    t->version = std::string(rel->version);
+    detail += fmt::format(": rustc {}", rel->version);
+  }
+  a->evidence.push_back({"toolchain.language", "written in rust", true, Strength::kString, std::move(where), detail});
+}
+
+
+// An engine a detector found: its core in the file, or a library it needs.
+struct EngineFinding {
+  std::string_view engine;
+  Strength strength;
+  std::string where, detail;
+};
+
+// The execution verdict of a Mach-O or PE image from its detectors'
+// findings: the engine whose core is in the file, or a small executable that
+// needs an engine's library (its launcher), is a vm; a larger one embeds the
+// engine for scripting; else native code with no JIT. `looked` says what was
+// looked at, for the native verdict's evidence.
+void DecideExecution(Analysis* a, const std::optional<EngineFinding>& core, const std::optional<EngineFinding>& lib,
+                     uint64_t exec_bytes, std::string looked_where, std::string looked) {
+  Execution x;
+  x.model = "native";
+  const EngineFinding* is = core ? &*core : (lib && exec_bytes < kLauncherMaxText && a->kind == "executable") ? &*lib : nullptr;
+  if (is) {
+    x.model = "vm";
+    SetEngine(&x, is->engine);
+    x.engine_in_file = core.has_value() && is == &*core;
+    a->evidence.push_back({"execution.engine", fmt::format("is the {} engine", x.engine), true, is->strength, is->where,
+                           is->detail});
+    AddJitEvidence(a, x.engine);
+    a->execution = x;
+    return;
+  }
+  if (lib) {
+    x.embeds.emplace_back(lib->engine);
+    a->evidence.push_back({"execution.embeds", fmt::format("links the {} engine for scripting", lib->engine), true,
+                           lib->strength, lib->where, lib->detail});
+  }
+  x.jit = "no";
+  a->evidence.push_back({"execution.native",
+                         lib ? "its own logic is machine code; the engine it links runs only the scripts it hands it"
+                             : "its own logic is machine code; no VM, interpreter or JIT engine",
+                         true, Strength::kStructure, std::move(looked_where), std::move(looked)});
+  a->execution = x;
+}
+
 // ---- Mach-O (issue 16): the same tables, read from its symbols and dylibs. ----
 
 // Dylibs and frameworks that are a language's runtime or an engine, by the
@@ -1595,23 +1668,8 @@ void IdentifyMachoImage(Analysis* a) {
         if (!c.in_file || c.segname != "__TEXT" || c.sectname != want || t.language == "rust" || budget == 0) continue;
         const std::string_view data = f.bytes.Sub(c.offset, std::min<uint64_t>(c.size, budget)).AsString();
         budget -= data.size();
-        for (size_t at = data.find("/rustc/"); at != std::string_view::npos; at = data.find("/rustc/", at + 1)) {
-          const std::string_view commit = data.substr(at + 7, 40);
-          if (commit.size() != 40 || commit.find_first_not_of("0123456789abcdef") != std::string_view::npos) continue;
-          if (t.language != "unknown")
-            for (Evidence& e : a->evidence)
-              if (e.id == "toolchain.language") e.id = "toolchain.also";
-          t.language = "rust";
-          t.compiler = "rustc";
-          std::string detail = fmt::format("/rustc/{}/ (the standard library's source paths)", commit);
-          if (std::optional<rust::RustcRelease> r = rust::ReleaseForCommit(commit)) {
-            t.version = std::string(r->version);
-            detail += fmt::format(": rustc {}", r->version);
-          }
-          add("toolchain.language", "written in rust", true, Strength::kString,
-              fmt::format("{},{} at {:#x}", c.segname, c.sectname, c.addr + at), detail);
-          break;
-        }
+        if (const std::optional<RustcPath> r = FindRustcPath(data))
+          NoteRust(*r, fmt::format("{},{} at {:#x}", c.segname, c.sectname, c.addr + r->at), &t, a);
       }
     }
     if (t.language == "unknown" && (a->kind == "executable" || a->kind == "shared-library" || a->kind == "bundle") &&
@@ -1667,35 +1725,132 @@ void IdentifyMachoImage(Analysis* a) {
   uint64_t text = 0;
   for (const macho::Segment& s : f.segments)
     if (s.initprot & 4) text += s.filesize;
-  const macho::Dylib* engine_lib = nullptr;
-  std::string_view lib_engine;
+  std::optional<EngineFinding> core, lib;
+  if (engine_core) core = EngineFinding{engine_core->what, Strength::kSymbol, "symbol table", engine_core->name + " defined"};
   for (const macho::Dylib& d : f.dylibs)
-    for (auto [lib, engine] : kMachoEngineLibraries)
-      if (!engine_lib && d.kind != macho::DylibKind::kId && DylibIs(d.name, lib)) engine_lib = &d, lib_engine = engine;
-  if (engine_core || (engine_lib && text < kLauncherMaxText && a->kind == "executable")) {
-    x.model = "vm";
-    SetEngine(&x, engine_core ? engine_core->what : lib_engine);
-    x.engine_in_file = engine_core.has_value();
-    add("execution.engine", fmt::format("is the {} engine", x.engine), true,
-        engine_core ? Strength::kSymbol : Strength::kStructure, engine_core ? "symbol table" : "LC_LOAD_DYLIB",
-        engine_core ? engine_core->name + " defined" : std::string(engine_lib->name));
-    AddJitEvidence(a, x.engine);
-    a->execution = x;
-    return;
+    for (auto [name, engine] : kMachoEngineLibraries)
+      if (!lib && d.kind != macho::DylibKind::kId && DylibIs(d.name, name))
+        lib = EngineFinding{engine, Strength::kStructure, "LC_LOAD_DYLIB", std::string(d.name)};
+  DecideExecution(a, core, lib, text, "symbols, LC_LOAD_DYLIB",
+                  fmt::format("none of {} engine symbols defined, {} of {} engine dylibs linked",
+                              std::size(kEngineSymbols), lib ? 1 : 0, std::size(kMachoEngineLibraries)));
+}
+
+// ---- PE (issue 16): imported DLLs, exported engine APIs, the Rich header. ----
+
+// DLLs that are a language's runtime (lower case, by prefix).
+constexpr std::pair<std::string_view, std::string_view> kPeLangDlls[] = {
+    {"msvcp1", "c++"},        {"libstdc++", "c++"}, {"libc++", "c++"},       {"vcruntime1", "c"},
+    {"ucrtbase", "c"},        {"api-ms-win-crt-", "c"}, {"msvcrt.dll", "c"}, {"libgfortran", "fortran"},
+};
+// DLLs that are an engine.
+constexpr std::pair<std::string_view, std::string_view> kPeEngineDlls[] = {
+    {"python3", "cpython"}, {"python2", "cpython"}, {"jvm.dll", "hotspot"}, {"libnode", "v8"},
+    {"node.dll", "v8"},     {"lua5", "lua"},        {"lua.dll", "lua"},     {"luajit", "luajit"},
+    {"libruby", "ruby"},    {"perl5", "perl"},      {"coreclr.dll", "coreclr"}, {"mono-2", "mono"},
+};
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return out;
+}
+
+void IdentifyPeImage(Analysis* a) {
+  const PeFacts& p = *a->pe;
+  const pe::File& f = p.file;
+  auto add = [&](EvidenceId id, std::string claim, bool holds, Strength st, std::string where, std::string detail) {
+    a->evidence.push_back({id, std::move(claim), holds, st, std::move(where), std::move(detail)});
+  };
+  Toolchain t;
+
+  // MinGW's runtime DLLs and GNU ld's linker version (2.x) tell it from MSVC.
+  bool mingw = f.header.linker_major == 2;
+  std::string mingw_dll;
+  for (const pe::ImportDll& d : f.imports) {
+    const std::string n = Lower(d.name);
+    if (n.starts_with("libgcc_s") || n.starts_with("libwinpthread") || n.starts_with("libstdc++")) mingw = true, mingw_dll = n;
   }
-  if (engine_lib) {
-    x.embeds.emplace_back(lib_engine);
-    add("execution.embeds", fmt::format("links the {} engine for scripting", lib_engine), true, Strength::kStructure,
-        "LC_LOAD_DYLIB", std::string(engine_lib->name));
+  if (a->go) {
+    t.language = "go";
+    t.compiler = a->go->compiler;
+    t.version = a->go->version;
+    add("toolchain.language", "written in Go", true, a->go->build_info ? Strength::kManifest : Strength::kStructure,
+        a->go->build_info ? a->go->build_info->where : std::string("go facts"), a->go->compiler + " " + a->go->version);
+  } else {
+    // Rust first (its programs import the C runtime too), then the runtime DLLs: C++ over C.
+    for (const pe::Section& c : f.sections) {
+      if (!c.in_file || c.name != ".rdata") continue;
+      const std::string_view data = f.bytes.Sub(c.raw_offset, std::min<uint64_t>(c.raw_size, kMaxLanguageScan)).AsString();
+      if (const std::optional<RustcPath> r = FindRustcPath(data))
+        NoteRust(*r, fmt::format(".rdata at RVA {:#x}", c.virtual_address + r->at), &t, a);
+    }
+    if (t.language == "unknown") {
+      for (const pe::ImportDll& d : f.imports) {
+        const std::string n = Lower(d.name);
+        for (auto [dll, lang] : kPeLangDlls)
+          if (n.starts_with(dll) && (t.language == "unknown" || (t.language == "c" && lang == "c++"))) {
+            t.language = std::string(lang);
+            add("toolchain.language", "written in " + t.language, true, Strength::kStructure, "import directory",
+                std::string(d.name));
+          }
+      }
+      for (size_t i = 0; i + 1 < a->evidence.size(); ++i)  // C said before C++ was found: C++ decides
+        if (t.language == "c++" && a->evidence[i].id == "toolchain.language" && a->evidence[i].claim == "written in c")
+          a->evidence[i].id = "toolchain.also";
+    }
   }
-  x.jit = "no";
-  add("execution.native",
-      engine_lib ? "its own logic is machine code; the engine it links runs only the scripts it hands it"
-                 : "its own logic is machine code; no VM, interpreter or JIT engine",
-      true, Strength::kStructure, "symbols, LC_LOAD_DYLIB",
-      fmt::format("none of {} engine symbols defined, {} of {} engine dylibs linked", std::size(kEngineSymbols),
-                  engine_lib ? 1 : 0, std::size(kMachoEngineLibraries)));
-  a->execution = x;
+  // The compiler: MSVC's tools in the Rich header (the newest C/C++ compiler
+  // among them), or MinGW's marks.
+  if (t.language != "go" && t.language != "rust") {
+    const pe::RichEntry* best = nullptr;
+    for (const pe::RichEntry& r : f.rich)
+      if (r.product >= 0x00fd && (!best || r.build > best->build)) best = &r;
+    if (best) {
+      t.compiler = "msvc";
+      t.version = std::string(pe::VisualStudioFor(best->product, best->build));
+      add("toolchain.compiler", "compiled by MSVC", true, Strength::kProducer, "Rich header",
+          fmt::format("{} tools; newest build {} (product {:#x}): {}", f.rich.size(), best->build, best->product,
+                      t.version));
+    } else if (mingw) {
+      t.compiler = "gcc";
+      add("toolchain.compiler", "built with MinGW-w64 (GCC)", true, Strength::kStructure,
+          mingw_dll.empty() ? "optional header" : "import directory",
+          mingw_dll.empty() ? fmt::format("linker version {}.{} (GNU ld)", f.header.linker_major, f.header.linker_minor)
+                            : mingw_dll);
+    }
+  }
+  a->toolchain = t;
+
+  // An engine: its API exported here (node.exe exports napi_* and V8's),
+  // or a small launcher that imports its DLL; a large program embeds it.
+  std::optional<EngineFinding> core, lib;
+  if (f.exports) {
+    for (std::string_view n : f.exports->names) {
+      for (const EngineSymbol& e : kEngineSymbols)
+        if (e.engine != "napi" && n.starts_with(e.prefix)) {
+          core = EngineFinding{e.engine, Strength::kSymbol, "export directory", std::string(n) + " exported"};
+          break;
+        }
+      if (core) break;
+    }
+    if (!core)  // a Node runtime exports Node-API for its addons
+      for (std::string_view n : f.exports->names)
+        if (n.starts_with("napi_")) {
+          core = EngineFinding{"v8", Strength::kSymbol, "export directory", std::string(n) + " exported (Node-API)"};
+          break;
+        }
+  }
+  uint64_t text = 0;
+  for (const pe::Section& c : f.sections)
+    if (c.characteristics & pe::kScnExecute) text += c.raw_size;
+  for (const pe::ImportDll& d : f.imports)
+    for (auto [dll, engine] : kPeEngineDlls)
+      if (!lib && Lower(d.name).starts_with(dll))
+        lib = EngineFinding{engine, Strength::kStructure, "import directory", std::string(d.name)};
+  DecideExecution(a, core, lib, text, "imports, exports",
+                  fmt::format("none of {} engine symbols exported, {} of {} engine DLLs imported",
+                              std::size(kEngineSymbols), lib ? 1 : 0, std::size(kPeEngineDlls)));
 }
 }  // namespace
 
@@ -1728,6 +1883,10 @@ Jit EngineJitByDefault(std::string_view engine) {
 
 void IdentifyMacho(Analysis* a) {
   if (a->macho) IdentifyMachoImage(a);
+}
+
+void IdentifyPe(Analysis* a) {
+  if (a->pe) IdentifyPeImage(a);
 }
 
 void Identify(Analysis* a) {

@@ -73,6 +73,10 @@ bool NameInterpreter(Analysis* a);
 /// engines' symbols, runtime dylibs, LC_BUILD_VERSION's tools, and programs
 /// carried in a __NODE_SEA or __BUN segment.
 void IdentifyMacho(Analysis* a);
+/// The same for a native PE image (a->pe): Go facts, imported DLLs (the C
+/// and C++ runtimes of MSVC and MinGW, engines' DLLs), exported engine
+/// APIs, the Rich header's MSVC tools, and Rust's /rustc/ paths.
+void IdentifyPe(Analysis* a);
 
 /// Fills a->toolchain and a->execution, and adds evidence ("toolchain.*",
 /// "engine.*", "execution.*") for ELF files and scripts.

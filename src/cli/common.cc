@@ -5,6 +5,8 @@
 #include "formats/elf/address_space.h"
 #include "formats/macho/address_space.h"
 #include "formats/macho/parser.h"
+#include "formats/pe/address_space.h"
+#include "formats/pe/parser.h"
 
 namespace exray {
 
@@ -89,6 +91,24 @@ std::optional<OpenedBinary> OpenBinary(const std::string& path, ReadBuffer* buff
     }
     o.elf = std::make_unique<elf::File>(std::move(*elf_or));
     o.as = std::make_unique<elf::ElfAddressSpace>(*o.elf);
+    return o;
+  }
+  if (pe::IsPe(bytes)) {
+    mf.EnsureFew(0, bytes.size());  // directories point anywhere in the image
+    auto pe_or = pe::Parse(bytes);
+    if (!pe_or) {
+      err << "exray: " << path << ": " << pe_or.error().message << '\n';
+      return std::nullopt;
+    }
+    o.pe = std::make_unique<pe::File>(std::move(*pe_or));
+    o.as = std::make_unique<pe::PeAddressSpace>(*o.pe);
+    o.goos = "windows";
+    switch (o.pe->header.machine) {
+      case pe::kMachineAmd64: o.goarch = "amd64"; break;
+      case pe::kMachineI386: o.goarch = "386"; break;
+      case pe::kMachineArm64: o.goarch = "arm64"; break;
+      default: break;
+    }
     return o;
   }
   if (!macho::IsMacho(bytes) && !macho::IsFat(bytes)) {

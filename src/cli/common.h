@@ -54,11 +54,12 @@ struct OpenedBinary {
   std::unique_ptr<MappedFile> file;
   std::unique_ptr<elf::File> elf;      // set for ELF
   std::unique_ptr<macho::File> macho;  // set for Mach-O: the image, or a universal file's first slice
+  std::unique_ptr<pe::File> pe;        // set for PE
   std::unique_ptr<AddressSpace> as;
   std::string goos, goarch;            // what the format implies for Go ("darwin", "arm64"); empty for ELF
 };
 
-/// Opens path as ELF or Mach-O (a universal file: its first slice, with a
+/// Opens path as ELF, PE or Mach-O (a universal file: its first slice, with a
 /// note to err); on failure prints why to err and returns nullopt.
 std::optional<OpenedBinary> OpenBinary(const std::string& path, ReadBuffer* buffer, std::ostream& err);
 

@@ -6,6 +6,7 @@
 #include "formats/elf/parser.h"
 #include "formats/elf/raw.h"
 #include "formats/macho/parser.h"
+#include "formats/pe/parser.h"
 #include "report/json_writer.h"
 #include "report/report.h"
 #include "report/rust_json.h"
@@ -538,6 +539,111 @@ void UniversalJson(JsonWriter& w, const UniversalFacts& u) {
   w.EndObject();
 }
 
+
+void PeJson(JsonWriter& w, const Analysis& a, const ReportOptions& opts) {
+  const pe::File& f = a.pe->file;
+  const pe::Header& h = f.header;
+  w.BeginObject();
+  w.Field("pe32plus", h.pe32plus);
+  w.Field("machine", pe::MachineName(h.machine));
+  w.Field("characteristics", h.characteristics);
+  w.Field("timestamp", h.timestamp);
+  w.Field("image_base", h.image_base);
+  w.Field("entry_rva", h.entry_rva);
+  w.Field("subsystem", pe::SubsystemName(h.subsystem).empty() ? fmt::format("{}", h.subsystem)
+                                                               : std::string(pe::SubsystemName(h.subsystem)));
+  w.Field("os_version", fmt::format("{}.{}", h.os_major, h.os_minor));
+  w.Field("subsystem_version", fmt::format("{}.{}", h.subsystem_major, h.subsystem_minor));
+  w.Field("linker_version", fmt::format("{}.{}", h.linker_major, h.linker_minor));
+  w.Field("dll_characteristics", h.dll_characteristics);
+  w.Field("image_size", h.image_size);
+  w.Field("checksum", h.checksum);
+  w.Field("symbols", h.nsymbols);
+  w.Key("sections");
+  w.BeginArray();
+  for (const pe::Section& c : f.sections) {
+    w.BeginObject();
+    w.Field("name", c.name);
+    w.Field("virtual_address", c.virtual_address);
+    w.Field("virtual_size", c.virtual_size);
+    w.Field("raw_offset", c.raw_offset);
+    w.Field("raw_size", c.raw_size);
+    w.Field("characteristics", c.characteristics);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("imports");
+  w.BeginArray();
+  for (const pe::ImportDll& d : f.imports) {
+    w.BeginObject();
+    w.Field("dll", d.name);
+    w.Field("delay", d.delay);
+    w.Field("count", static_cast<uint64_t>(d.functions.size()));
+    if (opts.dynamic) {
+      w.Key("functions");
+      w.BeginArray();
+      for (const pe::ImportFunction& fn : d.functions) {
+        if (fn.ordinal) w.String(fmt::format("#{}", *fn.ordinal));
+        else w.String(fn.name);
+      }
+      w.EndArray();
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("exports");
+  if (f.exports) {
+    w.BeginObject();
+    w.Field("dll", f.exports->dll_name);
+    w.Field("ordinal_base", f.exports->ordinal_base);
+    w.Field("functions", f.exports->nfunctions);
+    w.Field("names", f.exports->nnames);
+    if (opts.dynamic) w.Field("name_list", f.exports->names);
+    w.EndObject();
+  } else {
+    w.Null();
+  }
+  w.Key("pdb");
+  if (f.codeview) {
+    w.BeginObject();
+    w.Field("path", f.codeview->pdb_path);
+    std::string g;
+    for (uint8_t b : f.codeview->guid) g += fmt::format("{:02x}", b);
+    w.Field("guid", g);
+    w.Field("age", f.codeview->age);
+    w.EndObject();
+  } else {
+    w.Null();
+  }
+  w.Key("rich");
+  w.BeginArray();
+  for (const pe::RichEntry& r : f.rich) {
+    w.BeginObject();
+    w.Field("product", r.product);
+    w.Field("build", r.build);
+    w.Field("count", r.count);
+    const std::string_view vs = pe::VisualStudioFor(r.product, r.build);
+    w.Field("visual_studio", vs.empty() ? std::nullopt : std::optional<std::string_view>(vs));
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
+void PeHardeningJson(JsonWriter& w, const PeFacts::Hardening& h) {
+  w.BeginObject();
+  w.Field("aslr", h.aslr);
+  w.Field("high_entropy_va", h.high_entropy_va);
+  w.Field("nx", h.nx);
+  w.Field("cfg", h.cfg);
+  w.Field("gs", h.gs);
+  w.Field("safeseh", h.safeseh);
+  w.Field("cet", h.cet);
+  w.Field("force_integrity", h.force_integrity);
+  w.Field("signature", h.signature);
+  w.EndObject();
+}
+
 void AnalysisJson(JsonWriter& w, const Analysis& a, const ReportOptions& opts);
 
 }  // namespace
@@ -611,6 +717,10 @@ void AnalysisJson(JsonWriter& w, const Analysis& a, const ReportOptions& opts) {
     w.Key("macho");
     MachoJson(w, a, opts);
   }
+  if (a.pe) {
+    w.Key("pe");
+    PeJson(w, a, opts);
+  }
   if (a.script) {
     const script::Shebang& s = *a.script;
     w.Key("script");
@@ -649,6 +759,8 @@ void AnalysisJson(JsonWriter& w, const Analysis& a, const ReportOptions& opts) {
     w.EndObject();
   } else if (a.macho && a.macho->hardening_read) {
     MachoHardeningJson(w, a);
+  } else if (a.pe) {
+    PeHardeningJson(w, a.pe->hardening);
   } else {
     w.Null();
   }

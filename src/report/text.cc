@@ -8,6 +8,7 @@
 #include "formats/elf/parser.h"
 #include "formats/elf/raw.h"
 #include "formats/macho/parser.h"
+#include "formats/pe/parser.h"
 #include "report/report.h"
 #include "report/safe.h"
 #include "support/escape.h"
@@ -147,6 +148,8 @@ void Verdict(const Analysis& a, Out& out) {
     else if (a.elf && a.elf->interpreter)
       v += fmt::format(" · needs: {} and {} librar{}", *a.elf->interpreter, a.elf->needed.size(),
                        a.elf->needed.size() == 1 ? "y" : "ies");
+    else if (a.pe && a.linking == "dynamic")
+      v += fmt::format(" · needs: {} DLL{}", a.pe->file.imports.size(), a.pe->file.imports.size() == 1 ? "" : "s");
     else if (a.macho && a.linking == "dynamic") {
       size_t n = 0;
       for (const macho::Dylib& d : a.macho->file.dylibs) n += d.kind != macho::DylibKind::kId;
@@ -391,6 +394,95 @@ void MachoReport(const Analysis& a, const ReportOptions& o, Out& out) {
   MachoLists(f, o, out);
 }
 
+
+std::string GuidString(const std::array<uint8_t, 16>& g) {
+  // Data1-3 are little-endian on disk; PDB tools print them as numbers.
+  return fmt::format("{:02X}{:02X}{:02X}{:02X}-{:02X}{:02X}-{:02X}{:02X}-{:02X}{:02X}-{:02X}{:02X}{:02X}{:02X}{:02X}{:02X}",
+                     g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9], g[10], g[11], g[12], g[13], g[14],
+                     g[15]);
+}
+
+void PeLists(const pe::File& f, const ReportOptions& o, Out& out) {
+  if (o.sections || o.segments) {
+    out.Line(fmt::format("\n  sections ({})", f.sections.size()));
+    out.Line("    [Nr] Name             VirtAddr VirtSize RawOff   RawSize  Flags");
+    for (size_t i = 0; i < f.sections.size(); ++i) {
+      const pe::Section& c = f.sections[i];
+      out.Line(fmt::format("    [{:>2}] {:<16} {:08x} {:08x} {:08x} {:08x} {}{}{} {:#010x}", i + 1, Safe(c.name),
+                           c.virtual_address, c.virtual_size, c.raw_offset, c.raw_size,
+                           c.characteristics & pe::kScnRead ? 'r' : '-', c.characteristics & pe::kScnWrite ? 'w' : '-',
+                           c.characteristics & pe::kScnExecute ? 'x' : '-', c.characteristics));
+    }
+  }
+  if (o.dynamic) {
+    for (const pe::ImportDll& d : f.imports) {
+      out.Line(fmt::format("\n  imports from {}{} ({})", Safe(d.name), d.delay ? " (delay-loaded)" : "", d.functions.size()));
+      for (const pe::ImportFunction& fn : d.functions)
+        out.Line(fn.ordinal ? fmt::format("    ordinal {}", *fn.ordinal) : fmt::format("    {}", Safe(fn.name)));
+    }
+    if (f.exports) {
+      out.Line(fmt::format("\n  exports of {} ({} functions, {} names)", Safe(f.exports->dll_name),
+                           f.exports->nfunctions, f.exports->nnames));
+      for (std::string_view n : f.exports->names) out.Line(fmt::format("    {}", Safe(n)));
+    }
+  }
+}
+
+void PeReport(const Analysis& a, const ReportOptions& o, Out& out) {
+  const PeFacts& p = *a.pe;
+  const pe::File& f = p.file;
+  const pe::Header& h = f.header;
+  std::string_view sub = pe::SubsystemName(h.subsystem);
+  out.Line(fmt::format("{}  {} {}{}, {}, {}", out.Bold(Safe(a.path)), h.pe32plus ? "PE32+" : "PE32",
+                       h.characteristics & pe::kFileDll ? "DLL" : "executable",
+                       sub.empty() ? std::string() : fmt::format(" ({})", sub), a.arch, HumanSize(a.size)));
+  Verdict(a, out);
+  out.Field("entry", fmt::format("{:#x}", h.image_base + h.entry_rva), fmt::format("AddressOfEntryPoint {:#x} + ImageBase", h.entry_rva));
+  out.Field("platform", fmt::format("Windows {}.{} or newer (subsystem {}.{})", h.os_major, h.os_minor,
+                                    h.subsystem_major, h.subsystem_minor),
+            "optional header");
+  if (f.codeview)
+    out.Field("pdb", fmt::format("{} (GUID {}, age {})", Safe(f.codeview->pdb_path), GuidString(f.codeview->guid),
+                                 f.codeview->age),
+              "debug directory, CodeView");
+  if (a.sha256) out.Field("sha256", *a.sha256);
+  GoLines(a, out);
+  out.Field("linking", std::string(a.linking.str()) + (a.pie ? ", relocatable (DYNAMICBASE)" : ""), "import directory; DllCharacteristics");
+  if (!f.imports.empty()) {
+    bool first = true;
+    for (const pe::ImportDll& d : f.imports) {
+      out.Field(first ? "needs" : "", fmt::format("{} ({} function{}{})", Safe(d.name), d.functions.size(),
+                                                  d.functions.size() == 1 ? "" : "s", d.delay ? ", delay-loaded" : ""),
+                first ? "import directory" : "");
+      first = false;
+    }
+  }
+  if (f.exports)
+    out.Field("exports", fmt::format("{} functions, {} names{}", f.exports->nfunctions, f.exports->nnames,
+                                     f.exports->dll_name.empty() ? std::string() : " as " + Safe(f.exports->dll_name)),
+              "export directory");
+  out.Field("symbols", fmt::format("{}{}", h.nsymbols ? fmt::format("COFF symbol table, {} records", h.nsymbols) : "no COFF symbol table",
+                                   a.debug_info ? ", DWARF debug info" : f.codeview ? ", debug info in the PDB" : ", no debug info"));
+  bool first = true;
+  for (const pe::RichEntry& r : f.rich) {
+    if (r.product <= 1) continue;  // unmarked objects; the import count
+    const std::string_view vs = pe::VisualStudioFor(r.product, r.build);
+    if (first) out.Field("producers", fmt::format("linker {}.{}", h.linker_major, h.linker_minor), "optional header");
+    out.Field("", fmt::format("product {:#06x} build {} ×{}{}", r.product, r.build, r.count, vs.empty() ? "" : fmt::format(" ({})", vs)),
+              first ? "Rich header" : "");
+    first = false;
+  }
+  if (first) out.Field("producers", fmt::format("linker {}.{}", h.linker_major, h.linker_minor), "optional header; no Rich header");
+  static const HardeningRow kRows[] = {
+      {"hardening.aslr", "ASLR"},          {"hardening.high_entropy_va", "high-entropy VA"},
+      {"hardening.nx", "DEP (NX)"},        {"hardening.cfg", "CFG"},
+      {"hardening.gs", "/GS cookies"},     {"hardening.safeseh", "SafeSEH"},
+      {"hardening.cet", "CET shadow stack"}, {"hardening.signature", "Authenticode"},
+  };
+  HardeningLines(a, kRows, out, 16);
+  PeLists(f, o, out);
+}
+
 void ElfReport(const Analysis& a, const ReportOptions& o, Out& out) {
   const elf::File& f = *a.elf;
   out.Line(fmt::format("{}  ELF {}-bit {}-endian {}, {}, {}", out.Bold(Safe(a.path)), f.header.is64 ? 64 : 32,
@@ -537,6 +629,8 @@ std::string ToText(const Analysis& a, const ReportOptions& o) {
     ElfReport(a, o, out);
   } else if (a.macho) {
     MachoReport(a, o, out);
+  } else if (a.pe) {
+    PeReport(a, o, out);
   } else if (a.script) {
     const script::Shebang& s = *a.script;
     out.Line(fmt::format("{}  script, {}", out.Bold(Safe(a.path)), HumanSize(a.size)));

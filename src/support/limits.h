@@ -47,6 +47,28 @@ inline constexpr uint64_t kMaxCodeSignatureSlots = 64;
 
 }  // namespace exray::macho
 
+// ---- PE/COFF -------------------------------------------------------------
+namespace exray::pe {
+
+/// Section headers read; Windows' loader takes 96, linkers write a few dozen.
+inline constexpr uint64_t kMaxPeSections = 4096;
+/// Import descriptors (DLLs), ordinary and delay-loaded together; large programs import a few dozen.
+inline constexpr uint64_t kMaxPeImportDlls = 4096;
+/// Imported functions over all DLLs; large programs import a few thousand.
+inline constexpr uint64_t kMaxPeImportFunctions = 1u << 20;
+/// Exported names kept; the largest system DLLs export a few thousand.
+inline constexpr uint64_t kMaxPeExportNames = 1u << 20;
+/// Debug directory entries read; linkers write one to five.
+inline constexpr uint64_t kMaxPeDebugEntries = 64;
+/// Bytes of one name (DLL, import, export, section) kept.
+inline constexpr uint64_t kMaxPeName = 4096;
+/// Rich header entries; one per tool and build, a few dozen in large programs.
+inline constexpr uint64_t kMaxRichEntries = 256;
+/// COFF symbol records one lookup looks at; Go's Windows builds keep tens of thousands.
+inline constexpr uint64_t kMaxPeSymbolScan = 1u << 22;
+
+}  // namespace exray::pe
+
 // ---- ELF -----------------------------------------------------------------
 namespace exray::elf {
 

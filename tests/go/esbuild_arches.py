@@ -22,9 +22,9 @@ file at each shared function's entry is the same everywhere and so is the line,
 except where a 386 function opens with the stack-check prologue the others do
 not need (the prologue carries the line of the `func` keyword); the pinned
 KNOWN_ENTRY_DIFFERENCES are left out.
-@esbuild/darwin-arm64 (Mach-O) and @esbuild/win32-x64 (PE): `exray go` exits 1
-with the one line "format not supported yet"; `exray FILE --json` succeeds or
-fails with one line. No exray run may crash or print a sanitizer report.
+@esbuild/darwin-arm64 (Mach-O) and @esbuild/win32-x64 (PE): `exray go
+--functions` lists every function the pclntab declares, and `exray FILE
+--json` names the format and Go. No exray run may crash or print a sanitizer report.
 Exits 77 (skip) when npm is missing or the install fails. One PASS/FAIL line
 per check, then "N passed, N failed"; exit 1 on any failure.
 """
@@ -294,24 +294,30 @@ def cross_check(c, per_arch, files):
 
 
 def check_other(c, exray, name, path):
-    r = run([exray, "go", path])
-    want = "exray: {}: format not supported yet\n".format(path)
-    c.report(name + ": exray go exits 1, format not supported yet",
-             "" if r.returncode == 1 and r.stderr == want and not r.stdout
-             else "rc {} stdout {!r} stderr {!r}".format(r.returncode, r.stdout[:200], r.stderr[-300:]))
-    r = run([exray, path, "--json"])
+    """The Mach-O and PE builds: `exray go` reads them as it reads ELF."""
+    r = run([exray, "go", "--functions", "--json", path])
+    problem = "rc {} stderr {!r}".format(r.returncode, r.stderr[-300:])
     if r.returncode == 0:
         try:
-            json.loads(r.stdout)
-            problem = "sanitizer report" if sanitizer_report(r.stderr) else ""
+            d = json.loads(r.stdout)
+            n = len(d.get("functions", []))
+            problem = "" if d["pclntab"] and n == d["pclntab"]["functions"] and n > 5000 else \
+                "{} functions listed, pclntab {}".format(n, d["pclntab"])
         except ValueError:
             problem = "exit 0 but not JSON"
-    else:
-        err = r.stderr.splitlines()
-        problem = "" if (r.returncode == 1 and len(err) == 1 and err[0].startswith("exray: ")
-                         and not sanitizer_report(r.stderr)) else "rc {} stderr {!r}".format(r.returncode,
-                                                                                          r.stderr[-300:])
-    c.report(name + ": exray --json succeeds or fails cleanly (rc {})".format(r.returncode), problem)
+    c.report(name + ": exray go --functions lists every pclntab function", problem)
+    r = run([exray, path, "--json"])
+    want = "macho" if name.startswith("darwin") else "pe"
+    problem = "rc {} stderr {!r}".format(r.returncode, r.stderr[-300:])
+    if r.returncode == 0:
+        try:
+            d = json.loads(r.stdout)
+            t = d.get("toolchain") or {}
+            problem = "" if d["format"] == want and t.get("language") == "go" and not sanitizer_report(r.stderr) \
+                else "format {} toolchain {}".format(d["format"], t)
+        except ValueError:
+            problem = "exit 0 but not JSON"
+    c.report(name + ": exray --json says {} and Go".format(want), problem)
 
 
 def main():

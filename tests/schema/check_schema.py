@@ -66,10 +66,11 @@ def main():
     files += sorted(glob.glob("/usr/lib/x86_64-linux-gnu/*.o"))[:3]  # relocatable objects
     files += sorted(glob.glob("/usr/lib/go-*/pkg/tool/linux_amd64/*"))[:2]  # Go, if installed
     files += ["/usr/bin/hyperfine", "/usr/bin/rg"]  # Rust (the rust object), if installed
-    # Mach-O: the load-command heads of real darwin builds (thin, universal)
-    # that seed the fuzzer, and the darwin builds themselves when at hand.
+    # Mach-O and PE: the heads of real darwin and windows builds (thin,
+    # universal) that seed the fuzzers, and whole builds when at hand.
     here = os.path.dirname(os.path.abspath(__file__))
     files += sorted(glob.glob(os.path.join(here, "..", "fuzz", "corpus", "macho", "*")))
+    files += sorted(glob.glob(os.path.join(here, "..", "fuzz", "corpus", "pe", "*")))
     files += sorted(glob.glob(os.environ.get("EXRAY_MACHO_GLOB", "/nonexistent")))
     files = [f for f in files if os.path.isfile(f)] + extra
     open(os.path.join(tmp, "empty"), "wb").close()

@@ -391,12 +391,16 @@ TEST(Bytecode, PeCliDirectoryOutsideSectionsAndNativePe) {
   EXPECT_FALSE(a.execution);
   ASSERT_FALSE(a.warnings.empty());
   EXPECT_NE(a.warnings[0].find("no section"), std::string::npos);
+  // Without a CLI header: a native PE image, read by the PE parser
+  // (analysis/pe.cc): nothing in it names a language.
   Analysis n = AnalyzeBytes(Pe(0));
   EXPECT_EQ(n.format, "pe");
   EXPECT_EQ(n.arch, "i386");
   EXPECT_FALSE(n.bytecode);
-  EXPECT_FALSE(n.toolchain);
-  EXPECT_TRUE(n.warnings.empty());
+  ASSERT_TRUE(n.pe);
+  ASSERT_TRUE(n.toolchain);
+  EXPECT_EQ(n.toolchain->language, "unknown");
+  EXPECT_EQ(n.linking.str(), "static");  // no import table
 }
 
 TEST(Bytecode, UnknownStaysUnknown) {
