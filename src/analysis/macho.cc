@@ -227,8 +227,13 @@ Result<bool> AnalyzeMacho(ByteView bytes, const AnalyzeOptions& opts, Analysis* 
   }
   if (!macho::IsFat(bytes)) return false;
   auto fat_or = macho::ParseFat(bytes);
-  if (!fat_or) return fat_or.error();
   a->format = "macho";
+  if (!fat_or) {
+    // A universal header with nothing to read (no slices, or cut short):
+    // still a Mach-O file, with the reason as a warning.
+    a->warnings.push_back("universal: " + fat_or.error().message);
+    return true;
+  }
   UniversalFacts u;
   u.is64 = fat_or->is64;
   u.nfat_arch = fat_or->nfat_arch;

@@ -13,8 +13,9 @@ void AnalyzeMachoImage(ByteView image, uint64_t offset, const AnalyzeOptions& op
 
 /// A thin image or a universal file: false when the bytes are neither. A
 /// universal file's report is of the slice opts.arch names (the first when
-/// empty), with the others' reports in a->slices; an --arch the file does
-/// not have is an Error. Every byte must be readable (see macho::Parse).
+/// empty), with the others' reports in a->slices; a universal header with
+/// nothing to read is a Mach-O file with a warning; an --arch the file does
+/// not have is the only Error. Every byte must be readable (see macho::Parse).
 Result<bool> AnalyzeMacho(ByteView bytes, const AnalyzeOptions& opts, Analysis* a);
 
 }  // namespace exray
